@@ -1,0 +1,57 @@
+//! Typed identifiers. Every id is a UUIDv7 made by the caller (time-ordered, so any server can
+//! make one and keyset pagination by id follows creation order).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String, format = Uuid)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    )*};
+}
+
+typed_id!(
+    /// The tenant: every row belongs to exactly one workspace.
+    WorkspaceId,
+    /// A user of Closer (our side of the table).
+    UserId,
+    /// A person or an organisation.
+    PartyId,
+    EmploymentId,
+    DealId,
+    PlaybookId,
+    StageId,
+    NoteId,
+    TaskId,
+    AuditId,
+);

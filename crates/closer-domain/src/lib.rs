@@ -1,0 +1,55 @@
+//! Closer's pure sales domain.
+//!
+//! Everything here is plain Rust: no database, no HTTP, no async and no clock reads (the caller
+//! passes the time in). Inputs arrive as drafts of raw values and leave as validated types built by
+//! `parse`; once built, a value is trusted everywhere else.
+
+pub mod activity;
+pub mod audit;
+pub mod contact;
+pub mod deal;
+pub mod ids;
+pub mod money;
+pub mod party;
+pub mod playbook;
+pub mod record;
+pub mod text;
+pub mod validation;
+
+pub use validation::{FieldError, Validation, ValidationErrors};
+
+/// Declares an enum stored and sent as a snake_case string, with `as_str`, `parse` and `ALL`.
+#[macro_export]
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            pub fn parse(text: &str) -> Result<Self, String> {
+                match text {
+                    $($text => Ok($name::$variant),)*
+                    other => Err(format!(
+                        "'{other}' is not one of: {}",
+                        [$($text),*].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}

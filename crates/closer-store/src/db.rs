@@ -1,0 +1,306 @@
+//! Connections, transactions and statement execution for both backends.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// True when the database refused the write because another one holds the lock or a
+    /// serialisation conflict happened; the caller may retry.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                let code = e.code();
+                matches!(code.as_deref(), Some("5" | "517" | "40001" | "40P01"))
+            }
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            _ => false,
+        }
+    }
+
+    /// True when a UNIQUE or PRIMARY KEY constraint refused the row.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The SQLite settings Closer applies on every connection, reported at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteSettings {
+    pub journal_mode: String,
+    pub synchronous: i64,
+    pub foreign_keys: bool,
+    pub busy_timeout_ms: i64,
+    pub secure_delete: bool,
+}
+
+/// A pool of connections to one of the two backends.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Db {
+    /// Opens a pool for `url` (`sqlite://path`, `sqlite::memory:` or `postgres://…`). SQLite
+    /// files are created if missing and opened with WAL, `synchronous=FULL`, foreign keys,
+    /// a busy timeout and `secure_delete`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(BUSY_TIMEOUT)
+                .pragma("secure_delete", "ON");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?.application_name("closer");
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies every pending migration of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Reads back the SQLite settings of a pooled connection (None on PostgreSQL).
+    pub async fn sqlite_settings(&self) -> Result<Option<SqliteSettings>> {
+        let Db::Sqlite(pool) = self else {
+            return Ok(None);
+        };
+        let mut conn = pool.acquire().await?;
+        let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await?;
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await?;
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await?;
+        let busy_timeout_ms: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await?;
+        let secure_delete: i64 = sqlx::query_scalar("PRAGMA secure_delete").fetch_one(&mut *conn).await?;
+        Ok(Some(SqliteSettings {
+            journal_mode,
+            synchronous,
+            foreign_keys: foreign_keys == 1,
+            busy_timeout_ms,
+            secure_delete: secure_delete == 1,
+        }))
+    }
+
+    /// A pooled connection for reads.
+    pub async fn acquire(&self) -> Result<DbConn> {
+        Ok(match self {
+            Db::Sqlite(pool) => DbConn::Sqlite(pool.acquire().await?),
+            Db::Postgres(pool) => DbConn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`)
+    /// so that a read-then-write cannot fail half-way on a concurrent writer.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Answers when the database does (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.acquire().await?;
+        let _: i64 = match conn.conn() {
+            Conn::Sqlite(c) => sqlx::query_scalar("SELECT 1").fetch_one(&mut *c).await?,
+            Conn::Postgres(c) => sqlx::query_scalar("SELECT 1::BIGINT").fetch_one(&mut *c).await?,
+        };
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A database URL with any password replaced by `***`, safe to log.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// A pooled connection of either backend.
+pub enum DbConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl DbConn {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            DbConn::Sqlite(c) => Conn::Sqlite(c),
+            DbConn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+/// An open transaction of either backend. Dropping it without [`Tx::commit`] rolls it back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A borrowed connection, from a pool or inside a transaction; every store function takes one.
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// A row type that decodes from both backends.
+pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+impl Conn<'_> {
+    /// A shorter-lived copy of this borrow, to run several statements on one connection.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(&mut **c),
+            Conn::Postgres(c) => Conn::Postgres(&mut **c),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs a statement; returns the number of rows it touched.
+    pub async fn execute<S: SqlxBinder>(self, statement: &S) -> Result<u64> {
+        Ok(match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_with(AssertSqlSafe(sql), values).execute(c).await?.rows_affected()
+            }
+            Conn::Postgres(c) => {
+                let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_with(AssertSqlSafe(sql), values).execute(c).await?.rows_affected()
+            }
+        })
+    }
+
+    pub async fn fetch_all<T: AnyRow, S: SqlxBinder>(self, statement: &S) -> Result<Vec<T>> {
+        Ok(match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await?
+            }
+            Conn::Postgres(c) => {
+                let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await?
+            }
+        })
+    }
+
+    pub async fn fetch_optional<T: AnyRow, S: SqlxBinder>(self, statement: &S) -> Result<Option<T>> {
+        Ok(match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_optional(c).await?
+            }
+            Conn::Postgres(c) => {
+                let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_optional(c).await?
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://closer:s3cret@db:5432/closer"), "postgres://closer:***@db:5432/closer");
+        assert_eq!(redact_url("postgres://closer@db/closer"), "postgres://closer@db/closer");
+        assert_eq!(redact_url("sqlite://./closer-data/closer.db"), "sqlite://./closer-data/closer.db");
+    }
+}

@@ -1,0 +1,302 @@
+//! Deals and their stage-transition log.
+
+use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason};
+use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, UserId, WorkspaceId};
+use closer_domain::money::{Currency, Money};
+use closer_domain::playbook::{DealKind, DealStatus};
+use sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use serde::Serialize;
+use sqlx::FromRow;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::db::{Conn, Result, StoreError};
+use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
+use crate::schema::{Deals, Parties, StageTransitions};
+
+#[derive(FromRow)]
+struct DealRow {
+    id: Uuid,
+    title: String,
+    kind: String,
+    counterparty_id: Uuid,
+    playbook_id: Uuid,
+    stage_id: Uuid,
+    status: String,
+    amount_minor: i64,
+    currency: String,
+    expected_close: Option<Date>,
+    lead_source: Option<String>,
+    owner_id: Uuid,
+    competitor: Option<String>,
+    stage_entered_at: OffsetDateTime,
+    closed_at: Option<OffsetDateTime>,
+    lost_reason: Option<String>,
+    lost_note: Option<String>,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    deleted_at: Option<OffsetDateTime>,
+}
+
+const COLUMNS: [Deals; 21] = [
+    Deals::Id,
+    Deals::Title,
+    Deals::Kind,
+    Deals::CounterpartyId,
+    Deals::PlaybookId,
+    Deals::StageId,
+    Deals::Status,
+    Deals::AmountMinor,
+    Deals::Currency,
+    Deals::ExpectedClose,
+    Deals::LeadSource,
+    Deals::OwnerId,
+    Deals::Competitor,
+    Deals::StageEnteredAt,
+    Deals::ClosedAt,
+    Deals::LostReason,
+    Deals::LostNote,
+    Deals::Version,
+    Deals::CreatedAt,
+    Deals::UpdatedAt,
+    Deals::DeletedAt,
+];
+
+impl DealRow {
+    fn into_deal(self) -> Result<Deal> {
+        Ok(Deal {
+            id: DealId(self.id),
+            terms: DealTerms {
+                title: self.title,
+                counterparty_id: PartyId(self.counterparty_id),
+                amount: Money {
+                    amount_minor: self.amount_minor,
+                    currency: Currency::parse(&self.currency).map_err(StoreError::Corrupt)?,
+                },
+                expected_close: self.expected_close,
+                lead_source: optional_label(LeadSource::parse, self.lead_source.as_deref())?,
+                owner_id: UserId(self.owner_id),
+                competitor: self.competitor,
+            },
+            progress: DealProgress {
+                kind: label(DealKind::parse, &self.kind)?,
+                playbook_id: PlaybookId(self.playbook_id),
+                stage_id: StageId(self.stage_id),
+                status: label(DealStatus::parse, &self.status)?,
+                stage_entered_at: self.stage_entered_at,
+                closed_at: self.closed_at,
+                lost_reason: optional_label(LostReason::parse, self.lost_reason.as_deref())?,
+                lost_note: self.lost_note,
+            },
+            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
+        })
+    }
+}
+
+fn values(deal: &Deal) -> Vec<(Deals, Expr)> {
+    let (t, p) = (&deal.terms, &deal.progress);
+    vec![
+        (Deals::Title, t.title.clone().into()),
+        (Deals::Kind, p.kind.as_str().into()),
+        (Deals::CounterpartyId, t.counterparty_id.as_uuid().into()),
+        (Deals::PlaybookId, p.playbook_id.as_uuid().into()),
+        (Deals::StageId, p.stage_id.as_uuid().into()),
+        (Deals::Status, p.status.as_str().into()),
+        (Deals::AmountMinor, t.amount.amount_minor.into()),
+        (Deals::Currency, t.amount.currency.code().to_owned().into()),
+        (Deals::ExpectedClose, t.expected_close.into()),
+        (Deals::LeadSource, t.lead_source.map(|s| s.as_str()).into()),
+        (Deals::OwnerId, t.owner_id.as_uuid().into()),
+        (Deals::Competitor, t.competitor.clone().into()),
+        (Deals::StageEnteredAt, p.stage_entered_at.into()),
+        (Deals::ClosedAt, p.closed_at.into()),
+        (Deals::LostReason, p.lost_reason.map(|r| r.as_str()).into()),
+        (Deals::LostNote, p.lost_note.clone().into()),
+        (Deals::Version, deal.meta.version.into()),
+        (Deals::UpdatedAt, deal.meta.updated_at.into()),
+    ]
+}
+
+fn select(workspace: WorkspaceId) -> SelectStatement {
+    Query::select()
+        .columns(COLUMNS.map(|c| (Deals::Table, c)))
+        .from(Deals::Table)
+        .and_where(Expr::col((Deals::Table, Deals::WorkspaceId)).eq(workspace.as_uuid()))
+        .to_owned()
+}
+
+/// A deal by id, deleted or not.
+pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: DealId) -> Result<Option<Deal>> {
+    let statement = select(workspace).and_where(Expr::col((Deals::Table, Deals::Id)).eq(id.as_uuid())).to_owned();
+    conn.fetch_optional::<DealRow, _>(&statement).await?.map(DealRow::into_deal).transpose()
+}
+
+pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> Result<()> {
+    let mut all = vec![
+        (Deals::WorkspaceId, workspace.as_uuid().into()),
+        (Deals::Id, deal.id.as_uuid().into()),
+        (Deals::CreatedAt, deal.meta.created_at.into()),
+    ];
+    all.extend(values(deal));
+    let (columns, exprs): (Vec<_>, Vec<_>) = all.into_iter().unzip();
+    let statement = Query::insert()
+        .into_table(Deals::Table)
+        .columns(columns)
+        .values(exprs)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+/// Writes a changed deal if it is still at `expected_version`; false when it is not.
+pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal, expected_version: i64) -> Result<bool> {
+    let statement = Query::update()
+        .table(Deals::Table)
+        .values(values(deal))
+        .and_where(Expr::col(Deals::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Deals::Id).eq(deal.id.as_uuid()))
+        .and_where(Expr::col(Deals::Version).eq(expected_version))
+        .to_owned();
+    Ok(conn.execute(&statement).await? == 1)
+}
+
+/// Filters of the deal list.
+#[derive(Debug, Clone, Default)]
+pub struct DealFilter {
+    pub kind: Option<DealKind>,
+    pub status: Option<DealStatus>,
+    pub stage_id: Option<StageId>,
+    pub playbook_id: Option<PlaybookId>,
+    pub owner_id: Option<UserId>,
+    /// Deals whose counterparty is this party (a person or an organisation).
+    pub counterparty_id: Option<PartyId>,
+    /// Text in the deal title or in the counterparty's name, e-mails or phones.
+    pub search: Option<String>,
+    pub deleted: Deleted,
+}
+
+pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &DealFilter, page: PageRequest) -> Result<Page<Deal>> {
+    let mut statement = select(workspace);
+    let col = |c: Deals| Expr::col((Deals::Table, c));
+    if let Some(kind) = filter.kind {
+        statement.and_where(col(Deals::Kind).eq(kind.as_str()));
+    }
+    if let Some(status) = filter.status {
+        statement.and_where(col(Deals::Status).eq(status.as_str()));
+    }
+    if let Some(stage) = filter.stage_id {
+        statement.and_where(col(Deals::StageId).eq(stage.as_uuid()));
+    }
+    if let Some(playbook) = filter.playbook_id {
+        statement.and_where(col(Deals::PlaybookId).eq(playbook.as_uuid()));
+    }
+    if let Some(owner) = filter.owner_id {
+        statement.and_where(col(Deals::OwnerId).eq(owner.as_uuid()));
+    }
+    if let Some(party) = filter.counterparty_id {
+        statement.and_where(col(Deals::CounterpartyId).eq(party.as_uuid()));
+    }
+    if let Some(needle) = &filter.search {
+        let pattern = like_contains(needle);
+        let matching_parties = Query::select()
+            .column(Parties::Id)
+            .from(Parties::Table)
+            .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(Expr::col(Parties::SearchText).like(LikeExpr::new(pattern.clone()).escape('\\')))
+            .to_owned();
+        statement.and_where(
+            Expr::expr(Expr::cust_with_exprs("LOWER($1)", [col(Deals::Title)]))
+                .like(LikeExpr::new(pattern).escape('\\'))
+                .or(col(Deals::CounterpartyId).in_subquery(matching_parties)),
+        );
+    }
+    records::scope_page(&mut statement, Deals::Table, workspace, filter.deleted, page);
+    let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
+    let deals = rows.into_iter().map(DealRow::into_deal).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(deals, page, |d| d.id.as_uuid()))
+}
+
+/// One entry of a deal's stage history; kept forever, it feeds the forecast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageTransition {
+    pub id: Uuid,
+    pub deal_id: DealId,
+    pub from_stage_id: Option<StageId>,
+    pub to_stage_id: StageId,
+    pub at: OffsetDateTime,
+    pub actor_id: Option<UserId>,
+    pub reason: Option<String>,
+}
+
+#[derive(FromRow)]
+struct TransitionRow {
+    id: Uuid,
+    deal_id: Uuid,
+    from_stage_id: Option<Uuid>,
+    to_stage_id: Uuid,
+    at: OffsetDateTime,
+    actor_id: Option<Uuid>,
+    reason: Option<String>,
+}
+
+pub async fn insert_transition(conn: Conn<'_>, workspace: WorkspaceId, transition: &StageTransition) -> Result<()> {
+    let statement = Query::insert()
+        .into_table(StageTransitions::Table)
+        .columns([
+            StageTransitions::WorkspaceId,
+            StageTransitions::Id,
+            StageTransitions::DealId,
+            StageTransitions::FromStageId,
+            StageTransitions::ToStageId,
+            StageTransitions::At,
+            StageTransitions::ActorId,
+            StageTransitions::Reason,
+        ])
+        .values_panic([
+            workspace.as_uuid().into(),
+            transition.id.into(),
+            transition.deal_id.as_uuid().into(),
+            transition.from_stage_id.map(|s| s.as_uuid()).into(),
+            transition.to_stage_id.as_uuid().into(),
+            transition.at.into(),
+            transition.actor_id.map(|a| a.as_uuid()).into(),
+            transition.reason.clone().into(),
+        ])
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+/// A deal's stage history, oldest first.
+pub async fn transitions(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<StageTransition>> {
+    let statement = Query::select()
+        .columns([
+            StageTransitions::Id,
+            StageTransitions::DealId,
+            StageTransitions::FromStageId,
+            StageTransitions::ToStageId,
+            StageTransitions::At,
+            StageTransitions::ActorId,
+            StageTransitions::Reason,
+        ])
+        .from(StageTransitions::Table)
+        .and_where(Expr::col(StageTransitions::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(StageTransitions::DealId).eq(deal.as_uuid()))
+        .order_by(StageTransitions::Id, Order::Asc)
+        .to_owned();
+    let rows: Vec<TransitionRow> = conn.fetch_all(&statement).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StageTransition {
+            id: r.id,
+            deal_id: DealId(r.deal_id),
+            from_stage_id: r.from_stage_id.map(StageId),
+            to_stage_id: StageId(r.to_stage_id),
+            at: r.at,
+            actor_id: r.actor_id.map(UserId),
+            reason: r.reason,
+        })
+        .collect())
+}

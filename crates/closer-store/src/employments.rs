@@ -1,0 +1,140 @@
+//! Employments: which person works (or worked) where, with title, department and seniority.
+
+use closer_domain::ids::{EmploymentId, PartyId, WorkspaceId};
+use closer_domain::party::{Employment, EmploymentFields, Seniority};
+use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sqlx::FromRow;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::db::{Conn, Result, StoreError};
+use crate::records::{self, Deleted, Page, PageRequest, optional_label};
+use crate::schema::Employments;
+
+#[derive(FromRow)]
+struct EmploymentRow {
+    id: Uuid,
+    person_id: Uuid,
+    organisation_id: Uuid,
+    title: Option<String>,
+    department: Option<String>,
+    seniority: Option<String>,
+    started_on: Option<Date>,
+    ended_on: Option<Date>,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    deleted_at: Option<OffsetDateTime>,
+}
+
+impl EmploymentRow {
+    fn into_employment(self) -> Result<Employment> {
+        Ok(Employment {
+            id: EmploymentId(self.id),
+            fields: EmploymentFields {
+                person_id: PartyId(self.person_id),
+                organisation_id: PartyId(self.organisation_id),
+                title: self.title,
+                department: self.department,
+                seniority: optional_label(Seniority::parse, self.seniority.as_deref())?,
+                started_on: self.started_on,
+                ended_on: self.ended_on,
+            },
+            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
+        })
+    }
+}
+
+fn select(workspace: WorkspaceId) -> SelectStatement {
+    Query::select()
+        .columns([
+            Employments::Id,
+            Employments::PersonId,
+            Employments::OrganisationId,
+            Employments::Title,
+            Employments::Department,
+            Employments::Seniority,
+            Employments::StartedOn,
+            Employments::EndedOn,
+            Employments::Version,
+            Employments::CreatedAt,
+            Employments::UpdatedAt,
+            Employments::DeletedAt,
+        ])
+        .from(Employments::Table)
+        .and_where(Expr::col(Employments::WorkspaceId).eq(workspace.as_uuid()))
+        .to_owned()
+}
+
+fn values(employment: &Employment) -> Vec<(Employments, Expr)> {
+    let f = &employment.fields;
+    vec![
+        (Employments::Title, f.title.clone().into()),
+        (Employments::Department, f.department.clone().into()),
+        (Employments::Seniority, f.seniority.map(|s| s.as_str()).into()),
+        (Employments::StartedOn, f.started_on.into()),
+        (Employments::EndedOn, f.ended_on.into()),
+        (Employments::Version, employment.meta.version.into()),
+        (Employments::UpdatedAt, employment.meta.updated_at.into()),
+    ]
+}
+
+/// An employment by id, deleted or not.
+pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: EmploymentId) -> Result<Option<Employment>> {
+    let statement = select(workspace).and_where(Expr::col(Employments::Id).eq(id.as_uuid())).to_owned();
+    conn.fetch_optional::<EmploymentRow, _>(&statement).await?.map(EmploymentRow::into_employment).transpose()
+}
+
+pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, employment: &Employment) -> Result<()> {
+    let mut all = vec![
+        (Employments::WorkspaceId, workspace.as_uuid().into()),
+        (Employments::Id, employment.id.as_uuid().into()),
+        (Employments::PersonId, employment.fields.person_id.as_uuid().into()),
+        (Employments::OrganisationId, employment.fields.organisation_id.as_uuid().into()),
+        (Employments::CreatedAt, employment.meta.created_at.into()),
+    ];
+    all.extend(values(employment));
+    let (columns, exprs): (Vec<_>, Vec<_>) = all.into_iter().unzip();
+    let statement = Query::insert()
+        .into_table(Employments::Table)
+        .columns(columns)
+        .values(exprs)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+/// Writes a changed employment if it is still at `expected_version`; false when it is not.
+pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, employment: &Employment, expected_version: i64) -> Result<bool> {
+    let statement = Query::update()
+        .table(Employments::Table)
+        .values(values(employment))
+        .and_where(Expr::col(Employments::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Employments::Id).eq(employment.id.as_uuid()))
+        .and_where(Expr::col(Employments::Version).eq(expected_version))
+        .to_owned();
+    Ok(conn.execute(&statement).await? == 1)
+}
+
+/// Filters of the employment list.
+#[derive(Debug, Clone, Default)]
+pub struct EmploymentFilter {
+    pub person_id: Option<PartyId>,
+    pub organisation_id: Option<PartyId>,
+    pub deleted: Deleted,
+}
+
+pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &EmploymentFilter, page: PageRequest) -> Result<Page<Employment>> {
+    let mut statement = select(workspace);
+    if let Some(person) = filter.person_id {
+        statement.and_where(Expr::col(Employments::PersonId).eq(person.as_uuid()));
+    }
+    if let Some(organisation) = filter.organisation_id {
+        statement.and_where(Expr::col(Employments::OrganisationId).eq(organisation.as_uuid()));
+    }
+    records::scope_page(&mut statement, Employments::Table, workspace, filter.deleted, page);
+    let rows: Vec<EmploymentRow> = conn.fetch_all(&statement).await?;
+    let items = rows.into_iter().map(EmploymentRow::into_employment).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page, |e| e.id.as_uuid()))
+}

@@ -1,0 +1,21 @@
+//! Closer's storage: one API over SQLite (the embedded default) and PostgreSQL (for scale-out).
+//!
+//! Statements are built once with sea-query and rendered for the backend at hand; this crate is
+//! the only place that writes SQL. Every tenant-owned table leads with `workspace_id`.
+
+pub mod audit;
+mod db;
+pub mod deals;
+pub mod employments;
+pub mod idempotency;
+pub mod notes;
+pub mod parties;
+pub mod playbooks;
+pub mod records;
+mod schema;
+pub mod tasks;
+pub mod users;
+pub mod workspaces;
+
+pub use db::{redact_url, AnyRow, Backend, Conn, Db, DbConn, SqliteSettings, StoreError, Tx};
+pub use records::{Page, PageRequest};

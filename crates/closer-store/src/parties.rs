@@ -1,0 +1,329 @@
+//! People and organisations, stored together in `parties` and told apart by `kind`.
+
+use closer_domain::contact::{EmailAddress, PhoneNumber};
+use closer_domain::ids::{PartyId, UserId, WorkspaceId};
+use closer_domain::party::{
+    EmployeeBand, Organisation, OrganisationFields, PartyKind, Person, PersonFields,
+};
+use sea_query::{Expr, ExprTrait, LikeExpr, Query, SelectStatement};
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Conn, Result, StoreError};
+use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
+use crate::schema::{Employments, Parties};
+
+#[derive(FromRow)]
+struct PartyRow {
+    id: Uuid,
+    name: String,
+    legal_name: Option<String>,
+    tax_id: Option<String>,
+    industry: Option<String>,
+    employee_band: Option<String>,
+    region: Option<String>,
+    website: Option<String>,
+    timezone: Option<String>,
+    emails: String,
+    phones: String,
+    parent_id: Option<Uuid>,
+    requires_po: bool,
+    owner_id: Uuid,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    deleted_at: Option<OffsetDateTime>,
+}
+
+const COLUMNS: [Parties; 18] = [
+    Parties::Id,
+    Parties::Name,
+    Parties::LegalName,
+    Parties::TaxId,
+    Parties::Industry,
+    Parties::EmployeeBand,
+    Parties::Region,
+    Parties::Website,
+    Parties::Timezone,
+    Parties::Emails,
+    Parties::Phones,
+    Parties::ParentId,
+    Parties::RequiresPo,
+    Parties::OwnerId,
+    Parties::Version,
+    Parties::CreatedAt,
+    Parties::UpdatedAt,
+    Parties::DeletedAt,
+];
+
+fn decode_list<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("contact list: {e}")))
+}
+
+fn encode_list<T: serde::Serialize>(items: &[T]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+impl PartyRow {
+    fn meta(&self) -> closer_domain::record::RecordMeta {
+        records::meta(self.version, self.created_at, self.updated_at, self.deleted_at)
+    }
+
+    fn into_person(self) -> Result<Person> {
+        Ok(Person {
+            id: PartyId(self.id),
+            meta: self.meta(),
+            fields: PersonFields {
+                emails: decode_list::<EmailAddress>(&self.emails)?,
+                phones: decode_list::<PhoneNumber>(&self.phones)?,
+                name: self.name,
+                timezone: self.timezone,
+                owner_id: UserId(self.owner_id),
+            },
+        })
+    }
+
+    fn into_organisation(self) -> Result<Organisation> {
+        Ok(Organisation {
+            id: PartyId(self.id),
+            meta: self.meta(),
+            fields: OrganisationFields {
+                emails: decode_list::<EmailAddress>(&self.emails)?,
+                phones: decode_list::<PhoneNumber>(&self.phones)?,
+                employee_band: optional_label(EmployeeBand::parse, self.employee_band.as_deref())?,
+                name: self.name,
+                legal_name: self.legal_name,
+                tax_id: self.tax_id,
+                industry: self.industry,
+                region: self.region,
+                website: self.website,
+                parent_id: self.parent_id.map(PartyId),
+                requires_po: self.requires_po,
+                owner_id: UserId(self.owner_id),
+            },
+        })
+    }
+}
+
+fn select_kind(workspace: WorkspaceId, kind: PartyKind) -> SelectStatement {
+    Query::select()
+        .columns(COLUMNS.map(|c| (Parties::Table, c)))
+        .from(Parties::Table)
+        .and_where(Expr::col((Parties::Table, Parties::WorkspaceId)).eq(workspace.as_uuid()))
+        .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(kind.as_str()))
+        .to_owned()
+}
+
+async fn get_row(conn: Conn<'_>, workspace: WorkspaceId, kind: PartyKind, id: PartyId) -> Result<Option<PartyRow>> {
+    let statement = select_kind(workspace, kind)
+        .and_where(Expr::col((Parties::Table, Parties::Id)).eq(id.as_uuid()))
+        .to_owned();
+    conn.fetch_optional(&statement).await
+}
+
+/// A person by id, deleted or not.
+pub async fn get_person(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<Person>> {
+    get_row(conn, workspace, PartyKind::Person, id).await?.map(PartyRow::into_person).transpose()
+}
+
+/// An organisation by id, deleted or not.
+pub async fn get_organisation(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<Organisation>> {
+    get_row(conn, workspace, PartyKind::Organisation, id).await?.map(PartyRow::into_organisation).transpose()
+}
+
+#[derive(FromRow)]
+struct KindRow {
+    kind: String,
+}
+
+/// The kind of a live (not deleted) party, or None when there is no such party.
+pub async fn live_kind(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<PartyKind>> {
+    let statement = Query::select()
+        .column(Parties::Kind)
+        .from(Parties::Table)
+        .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Parties::Id).eq(id.as_uuid()))
+        .and_where(Expr::col(Parties::DeletedAt).is_null())
+        .to_owned();
+    let row: Option<KindRow> = conn.fetch_optional(&statement).await?;
+    row.map(|r| label(PartyKind::parse, &r.kind)).transpose()
+}
+
+fn person_values(person: &Person) -> Vec<(Parties, Expr)> {
+    let f = &person.fields;
+    let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();
+    let phones: Vec<&str> = f.phones.iter().map(PhoneNumber::as_str).collect();
+    let digits: Vec<String> = phones.iter().map(|p| p.trim_start_matches('+').to_owned()).collect();
+    let search = records::search_text(
+        std::iter::once(f.name.as_str())
+            .chain(emails.iter().copied())
+            .chain(digits.iter().map(String::as_str)),
+    );
+    vec![
+        (Parties::Name, f.name.clone().into()),
+        (Parties::Timezone, f.timezone.clone().into()),
+        (Parties::Emails, encode_list(&emails).into()),
+        (Parties::Phones, encode_list(&phones).into()),
+        (Parties::OwnerId, f.owner_id.as_uuid().into()),
+        (Parties::SearchText, search.into()),
+    ]
+}
+
+fn organisation_values(organisation: &Organisation) -> Vec<(Parties, Expr)> {
+    let f = &organisation.fields;
+    let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();
+    let phones: Vec<&str> = f.phones.iter().map(PhoneNumber::as_str).collect();
+    let digits: Vec<String> = phones.iter().map(|p| p.trim_start_matches('+').to_owned()).collect();
+    let search = records::search_text(
+        [Some(f.name.as_str()), f.legal_name.as_deref(), f.tax_id.as_deref(), f.website.as_deref()]
+            .into_iter()
+            .flatten()
+            .chain(emails.iter().copied())
+            .chain(digits.iter().map(String::as_str)),
+    );
+    vec![
+        (Parties::Name, f.name.clone().into()),
+        (Parties::LegalName, f.legal_name.clone().into()),
+        (Parties::TaxId, f.tax_id.clone().into()),
+        (Parties::Industry, f.industry.clone().into()),
+        (Parties::EmployeeBand, f.employee_band.map(|b| b.as_str()).into()),
+        (Parties::Region, f.region.clone().into()),
+        (Parties::Website, f.website.clone().into()),
+        (Parties::Emails, encode_list(&emails).into()),
+        (Parties::Phones, encode_list(&phones).into()),
+        (Parties::ParentId, f.parent_id.map(|p| p.as_uuid()).into()),
+        (Parties::RequiresPo, f.requires_po.into()),
+        (Parties::OwnerId, f.owner_id.as_uuid().into()),
+        (Parties::SearchText, search.into()),
+    ]
+}
+
+async fn insert(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: PartyId,
+    kind: PartyKind,
+    meta: &closer_domain::record::RecordMeta,
+    values: Vec<(Parties, Expr)>,
+) -> Result<()> {
+    let mut all = vec![
+        (Parties::WorkspaceId, workspace.as_uuid().into()),
+        (Parties::Id, id.as_uuid().into()),
+        (Parties::Kind, kind.as_str().into()),
+        (Parties::Version, meta.version.into()),
+        (Parties::CreatedAt, meta.created_at.into()),
+        (Parties::UpdatedAt, meta.updated_at.into()),
+    ];
+    all.extend(values);
+    let (columns, exprs): (Vec<_>, Vec<_>) = all.into_iter().unzip();
+    let statement = Query::insert()
+        .into_table(Parties::Table)
+        .columns(columns)
+        .values(exprs)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+async fn update(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: PartyId,
+    meta: &closer_domain::record::RecordMeta,
+    expected_version: i64,
+    values: Vec<(Parties, Expr)>,
+) -> Result<bool> {
+    let statement = Query::update()
+        .table(Parties::Table)
+        .values(values)
+        .value(Parties::Version, meta.version)
+        .value(Parties::UpdatedAt, meta.updated_at)
+        .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Parties::Id).eq(id.as_uuid()))
+        .and_where(Expr::col(Parties::Version).eq(expected_version))
+        .to_owned();
+    Ok(conn.execute(&statement).await? == 1)
+}
+
+pub async fn insert_person(conn: Conn<'_>, workspace: WorkspaceId, person: &Person) -> Result<()> {
+    insert(conn, workspace, person.id, PartyKind::Person, &person.meta, person_values(person)).await
+}
+
+/// Writes a changed person if it is still at `expected_version`; false when it is not.
+pub async fn update_person(conn: Conn<'_>, workspace: WorkspaceId, person: &Person, expected_version: i64) -> Result<bool> {
+    update(conn, workspace, person.id, &person.meta, expected_version, person_values(person)).await
+}
+
+pub async fn insert_organisation(conn: Conn<'_>, workspace: WorkspaceId, organisation: &Organisation) -> Result<()> {
+    insert(conn, workspace, organisation.id, PartyKind::Organisation, &organisation.meta, organisation_values(organisation)).await
+}
+
+pub async fn update_organisation(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    organisation: &Organisation,
+    expected_version: i64,
+) -> Result<bool> {
+    update(conn, workspace, organisation.id, &organisation.meta, expected_version, organisation_values(organisation)).await
+}
+
+/// Filters of the people and organisation lists.
+#[derive(Debug, Clone, Default)]
+pub struct PartyFilter {
+    /// Text that must appear in the name, e-mails or phones (see `records::search_needle`).
+    pub search: Option<String>,
+    pub owner_id: Option<UserId>,
+    /// People: currently or formerly employed there. Organisations: children of it.
+    pub organisation_id: Option<PartyId>,
+    pub deleted: Deleted,
+}
+
+fn filtered(workspace: WorkspaceId, kind: PartyKind, filter: &PartyFilter, page: PageRequest) -> SelectStatement {
+    let mut select = select_kind(workspace, kind);
+    if let Some(needle) = &filter.search {
+        select.and_where(
+            Expr::col((Parties::Table, Parties::SearchText)).like(LikeExpr::new(like_contains(needle)).escape('\\')),
+        );
+    }
+    if let Some(owner) = filter.owner_id {
+        select.and_where(Expr::col((Parties::Table, Parties::OwnerId)).eq(owner.as_uuid()));
+    }
+    if let Some(organisation) = filter.organisation_id {
+        match kind {
+            PartyKind::Person => {
+                let employed = Query::select()
+                    .column(Employments::PersonId)
+                    .from(Employments::Table)
+                    .and_where(Expr::col(Employments::WorkspaceId).eq(workspace.as_uuid()))
+                    .and_where(Expr::col(Employments::OrganisationId).eq(organisation.as_uuid()))
+                    .and_where(Expr::col(Employments::DeletedAt).is_null())
+                    .to_owned();
+                select.and_where(Expr::col((Parties::Table, Parties::Id)).in_subquery(employed));
+            }
+            PartyKind::Organisation => {
+                select.and_where(Expr::col((Parties::Table, Parties::ParentId)).eq(organisation.as_uuid()));
+            }
+        }
+    }
+    records::scope_page(&mut select, Parties::Table, workspace, filter.deleted, page);
+    select
+}
+
+pub async fn list_people(conn: Conn<'_>, workspace: WorkspaceId, filter: &PartyFilter, page: PageRequest) -> Result<Page<Person>> {
+    let rows: Vec<PartyRow> = conn.fetch_all(&filtered(workspace, PartyKind::Person, filter, page)).await?;
+    let people = rows.into_iter().map(PartyRow::into_person).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(people, page, |p| p.id.as_uuid()))
+}
+
+pub async fn list_organisations(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    filter: &PartyFilter,
+    page: PageRequest,
+) -> Result<Page<Organisation>> {
+    let rows: Vec<PartyRow> = conn.fetch_all(&filtered(workspace, PartyKind::Organisation, filter, page)).await?;
+    let organisations = rows.into_iter().map(PartyRow::into_organisation).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(organisations, page, |o| o.id.as_uuid()))
+}

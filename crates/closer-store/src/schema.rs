@@ -1,0 +1,208 @@
+//! Table and column names, checked by the compiler wherever a statement is built.
+//! Every column of the schema is listed, including those no statement reads yet.
+#![allow(dead_code)]
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Workspaces {
+    Table,
+    Id,
+    Name,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    WorkspaceId,
+    Id,
+    Email,
+    DisplayName,
+    Role,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Parties {
+    Table,
+    WorkspaceId,
+    Id,
+    Kind,
+    Name,
+    LegalName,
+    TaxId,
+    Industry,
+    EmployeeBand,
+    Region,
+    Website,
+    Timezone,
+    Emails,
+    Phones,
+    ParentId,
+    RequiresPo,
+    OwnerId,
+    SearchText,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Employments {
+    Table,
+    WorkspaceId,
+    Id,
+    PersonId,
+    OrganisationId,
+    Title,
+    Department,
+    Seniority,
+    StartedOn,
+    EndedOn,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Playbooks {
+    Table,
+    WorkspaceId,
+    Id,
+    Key,
+    Name,
+    Kind,
+    AllowSkip,
+    AllowBackward,
+    CycleBudgetMinDays,
+    CycleBudgetMaxDays,
+    WonAt,
+    IsDefault,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Stages {
+    Table,
+    WorkspaceId,
+    Id,
+    PlaybookId,
+    Key,
+    Name,
+    Position,
+    Status,
+    Probability,
+    TargetDays,
+    RotDays,
+    Guidance,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Deals {
+    Table,
+    WorkspaceId,
+    Id,
+    Title,
+    Kind,
+    CounterpartyId,
+    PlaybookId,
+    StageId,
+    Status,
+    AmountMinor,
+    Currency,
+    ExpectedClose,
+    LeadSource,
+    OwnerId,
+    Competitor,
+    StageEnteredAt,
+    ClosedAt,
+    LostReason,
+    LostNote,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum StageTransitions {
+    Table,
+    WorkspaceId,
+    Id,
+    DealId,
+    FromStageId,
+    ToStageId,
+    At,
+    ActorId,
+    Reason,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Notes {
+    Table,
+    WorkspaceId,
+    Id,
+    SubjectType,
+    SubjectId,
+    Body,
+    AuthorId,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Tasks {
+    Table,
+    WorkspaceId,
+    Id,
+    Title,
+    DueOn,
+    AssigneeId,
+    SubjectType,
+    SubjectId,
+    DoneAt,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditLog {
+    Table,
+    WorkspaceId,
+    Id,
+    At,
+    ActorId,
+    RequestId,
+    EntityType,
+    EntityId,
+    Action,
+    Field,
+    OldValue,
+    NewValue,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum IdempotencyKeys {
+    Table,
+    WorkspaceId,
+    Scope,
+    Key,
+    RequestHash,
+    StatusCode,
+    ResponseHeaders,
+    ResponseBody,
+    CreatedAt,
+}

@@ -1,0 +1,152 @@
+//! Tasks: dated to-dos for a user, optionally about a deal, person or organisation.
+
+use closer_domain::activity::{SubjectType, Task, TaskFields};
+use closer_domain::ids::{TaskId, UserId, WorkspaceId};
+use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sqlx::FromRow;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::db::{Conn, Result, StoreError};
+use crate::records::{self, Deleted, Page, PageRequest, optional_label};
+use crate::schema::Tasks;
+
+#[derive(FromRow)]
+struct TaskRow {
+    id: Uuid,
+    title: String,
+    due_on: Option<Date>,
+    assignee_id: Uuid,
+    subject_type: Option<String>,
+    subject_id: Option<Uuid>,
+    done_at: Option<OffsetDateTime>,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    deleted_at: Option<OffsetDateTime>,
+}
+
+impl TaskRow {
+    fn into_task(self) -> Result<Task> {
+        Ok(Task {
+            id: TaskId(self.id),
+            done: self.done_at.is_some(),
+            fields: TaskFields {
+                title: self.title,
+                due_on: self.due_on,
+                assignee_id: UserId(self.assignee_id),
+                subject_type: optional_label(SubjectType::parse, self.subject_type.as_deref())?,
+                subject_id: self.subject_id,
+                done_at: self.done_at,
+            },
+            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
+        })
+    }
+}
+
+fn select(workspace: WorkspaceId) -> SelectStatement {
+    Query::select()
+        .columns([
+            Tasks::Id,
+            Tasks::Title,
+            Tasks::DueOn,
+            Tasks::AssigneeId,
+            Tasks::SubjectType,
+            Tasks::SubjectId,
+            Tasks::DoneAt,
+            Tasks::Version,
+            Tasks::CreatedAt,
+            Tasks::UpdatedAt,
+            Tasks::DeletedAt,
+        ])
+        .from(Tasks::Table)
+        .and_where(Expr::col(Tasks::WorkspaceId).eq(workspace.as_uuid()))
+        .to_owned()
+}
+
+fn values(task: &Task) -> Vec<(Tasks, Expr)> {
+    let f = &task.fields;
+    vec![
+        (Tasks::Title, f.title.clone().into()),
+        (Tasks::DueOn, f.due_on.into()),
+        (Tasks::AssigneeId, f.assignee_id.as_uuid().into()),
+        (Tasks::SubjectType, f.subject_type.map(|s| s.as_str()).into()),
+        (Tasks::SubjectId, f.subject_id.into()),
+        (Tasks::DoneAt, f.done_at.into()),
+        (Tasks::Version, task.meta.version.into()),
+        (Tasks::UpdatedAt, task.meta.updated_at.into()),
+    ]
+}
+
+/// A task by id, deleted or not.
+pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: TaskId) -> Result<Option<Task>> {
+    let statement = select(workspace).and_where(Expr::col(Tasks::Id).eq(id.as_uuid())).to_owned();
+    conn.fetch_optional::<TaskRow, _>(&statement).await?.map(TaskRow::into_task).transpose()
+}
+
+pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, task: &Task) -> Result<()> {
+    let mut all = vec![
+        (Tasks::WorkspaceId, workspace.as_uuid().into()),
+        (Tasks::Id, task.id.as_uuid().into()),
+        (Tasks::CreatedAt, task.meta.created_at.into()),
+    ];
+    all.extend(values(task));
+    let (columns, exprs): (Vec<_>, Vec<_>) = all.into_iter().unzip();
+    let statement = Query::insert()
+        .into_table(Tasks::Table)
+        .columns(columns)
+        .values(exprs)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+/// Writes a changed task if it is still at `expected_version`; false when it is not.
+pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, task: &Task, expected_version: i64) -> Result<bool> {
+    let statement = Query::update()
+        .table(Tasks::Table)
+        .values(values(task))
+        .and_where(Expr::col(Tasks::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Tasks::Id).eq(task.id.as_uuid()))
+        .and_where(Expr::col(Tasks::Version).eq(expected_version))
+        .to_owned();
+    Ok(conn.execute(&statement).await? == 1)
+}
+
+/// Filters of the task list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub assignee_id: Option<UserId>,
+    pub subject_id: Option<Uuid>,
+    pub done: Option<bool>,
+    /// Open tasks due on or before this date.
+    pub due_by: Option<Date>,
+    pub deleted: Deleted,
+}
+
+pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &TaskFilter, page: PageRequest) -> Result<Page<Task>> {
+    let mut statement = select(workspace);
+    if let Some(assignee) = filter.assignee_id {
+        statement.and_where(Expr::col(Tasks::AssigneeId).eq(assignee.as_uuid()));
+    }
+    if let Some(subject) = filter.subject_id {
+        statement.and_where(Expr::col(Tasks::SubjectId).eq(subject));
+    }
+    match filter.done {
+        Some(true) => {
+            statement.and_where(Expr::col(Tasks::DoneAt).is_not_null());
+        }
+        Some(false) => {
+            statement.and_where(Expr::col(Tasks::DoneAt).is_null());
+        }
+        None => {}
+    }
+    if let Some(date) = filter.due_by {
+        statement.and_where(Expr::col(Tasks::DueOn).lte(date)).and_where(Expr::col(Tasks::DoneAt).is_null());
+    }
+    records::scope_page(&mut statement, Tasks::Table, workspace, filter.deleted, page);
+    let rows: Vec<TaskRow> = conn.fetch_all(&statement).await?;
+    let items = rows.into_iter().map(TaskRow::into_task).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page, |t| t.id.as_uuid()))
+}

@@ -1,0 +1,131 @@
+//! `/api/v1/deals`: deals of both kinds, their stage moves and stage history.
+
+use axum::Json;
+use closer_domain::deal::{Deal, DealDraft, DealMove, DealPatch};
+use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, UserId};
+use closer_domain::playbook::{DealKind, DealStatus};
+use closer_store::deals::{self, DealFilter, StageTransition};
+use closer_store::records::search_needle;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{ApiId, ApiJson, ApiQuery, Created, OptionalIfMatch, PageBody, Tagged, page_request};
+use super::problem::{Problem, ProblemBody};
+use super::records::{DeletedView, record_handlers};
+use crate::app::{self, Ctx};
+
+/// Filters and paging of the deal list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DealsQuery {
+    pub kind: Option<DealKind>,
+    pub status: Option<DealStatus>,
+    pub stage_id: Option<StageId>,
+    pub playbook_id: Option<PlaybookId>,
+    pub owner_id: Option<UserId>,
+    /// B2B deals with this organisation.
+    pub organisation_id: Option<PartyId>,
+    /// B2C deals with this person.
+    pub person_id: Option<PartyId>,
+    /// Text in the title or in the counterparty's name, e-mail addresses or phone numbers.
+    pub q: Option<String>,
+    pub deleted: Option<DeletedView>,
+    pub after: Option<Uuid>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// Lists deals, oldest first.
+#[utoipa::path(get, path = "/deals", tag = "deals", params(DealsQuery),
+    responses((status = 200, body = PageBody<Deal>),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Result<Json<PageBody<Deal>>, Problem> {
+    let page = page_request(query.after, query.limit)?;
+    if query.organisation_id.is_some() && query.person_id.is_some() {
+        return Err(Problem::field("person_id", "give organisation_id or person_id, not both"));
+    }
+    let filter = DealFilter {
+        kind: query.kind,
+        status: query.status,
+        stage_id: query.stage_id,
+        playbook_id: query.playbook_id,
+        owner_id: query.owner_id,
+        counterparty_id: query.organisation_id.or(query.person_id),
+        search: query.q.as_deref().and_then(search_needle),
+        deleted: query.deleted.unwrap_or_default().into(),
+    };
+    let mut conn = ctx.db.acquire().await?;
+    Ok(Json(deals::list(conn.conn(), ctx.workspace, &filter, page).await?.into()))
+}
+
+/// Creates a deal: B2C with a person, B2B with an organisation. It starts in the first stage of
+/// its playbook unless an open stage is named.
+#[utoipa::path(post, path = "/deals", tag = "deals", request_body = DealDraft,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = Deal, headers(("ETag" = String), ("Location" = String))),
+              (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn create_deal(ctx: Ctx, ApiJson(draft): ApiJson<DealDraft>) -> Result<Created<Deal>, Problem> {
+    let deal = app::deals::create_deal(&ctx, &draft).await?;
+    Ok(Created { location: format!("/api/v1/deals/{}", deal.id), record: deal })
+}
+
+record_handlers! {
+    tag: "deals",
+    path: "/deals/{id}",
+    restore_path: "/deals/{id}/restore",
+    record: Deal,
+    id: DealId,
+    patch: DealPatch => app::deals::patch_deal,
+    handlers: (get_deal, patch_deal, delete_deal, restore_deal),
+}
+
+/// Moves a deal to another stage of its playbook. B2B playbooks do not skip stages; moving back
+/// or reopening needs a reason; a lost stage needs a lost reason.
+#[utoipa::path(post, path = "/deals/{id}/move", tag = "deals", request_body = DealMove,
+    params(("id" = String, Path, format = Uuid),
+           ("If-Match" = Option<String>, Header, description = "The ETag of the version being moved")),
+    responses((status = 200, body = Deal, headers(("ETag" = String))),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 412, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn move_deal(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+    OptionalIfMatch(version): OptionalIfMatch,
+    ApiJson(request): ApiJson<DealMove>,
+) -> Result<Tagged<Deal>, Problem> {
+    Ok(Tagged(app::deals::move_deal(&ctx, DealId(id), version, &request).await?))
+}
+
+/// One stage move of a deal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageTransitionBody {
+    pub id: Uuid,
+    /// Null for the stage the deal was created in.
+    pub from_stage_id: Option<StageId>,
+    pub to_stage_id: StageId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_id: Option<UserId>,
+    pub reason: Option<String>,
+}
+
+impl From<StageTransition> for StageTransitionBody {
+    fn from(t: StageTransition) -> Self {
+        Self { id: t.id, from_stage_id: t.from_stage_id, to_stage_id: t.to_stage_id, at: t.at, actor_id: t.actor_id, reason: t.reason }
+    }
+}
+
+/// The deal's stage history, oldest first.
+#[utoipa::path(get, path = "/deals/{id}/transitions", tag = "deals",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<StageTransitionBody>),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn deal_stage_history(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<Vec<StageTransitionBody>>, Problem> {
+    let history = app::deals::stage_history(&ctx, DealId(id)).await?;
+    Ok(Json(history.into_iter().map(Into::into).collect()))
+}

@@ -1,0 +1,253 @@
+//! Request parsing and response shaping shared by every handler: JSON bodies with field-level
+//! errors, query strings, path ids, `If-Match`, ETags and pages.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use closer_store::records::PAGE_MAX;
+use closer_store::PageRequest;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::problem::Problem;
+use super::AppState;
+use crate::app::{Ctx, Resource};
+
+/// A JSON body. Malformed JSON is a 400; a body of the wrong shape is a 422 naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Payload too large", "the body is larger than 1 MiB")
+            } else {
+                Problem::bad_request(format!("could not read the body: {e}"))
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON document into `T`, telling syntax errors (400) from shape errors (422).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("malformed JSON: {e}")))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let message = e.inner().to_string();
+        let path = e.path().to_string();
+        Problem::field(field_of(&path, &message), message)
+    })
+}
+
+/// The field an error is about: its path, or for a missing or unknown field, that field's name.
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    match (path, named) {
+        (".", Some(name)) => name.to_owned(),
+        (_, Some(name)) => format!("{path}.{name}"),
+        (".", None) => "body".to_owned(),
+        (_, None) => path.to_owned(),
+    }
+}
+
+/// Query parameters; a bad or unknown parameter is a 422 naming it.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_problem(&rejection)),
+        }
+    }
+}
+
+fn query_problem(rejection: &QueryRejection) -> Problem {
+    let text = rejection.body_text();
+    let message = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
+    match message.split_once(": ") {
+        Some((field, reason)) if !field.contains(' ') => Problem::field(field, reason),
+        _ => Problem::field(field_of(".", message).replace("body", "query"), message),
+    }
+}
+
+/// A record id in the path; anything but a UUID is a 404 naming the bad id.
+pub struct ApiId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiId {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(raw)) => Uuid::parse_str(&raw)
+                .map(ApiId)
+                .map_err(|_| Problem::not_found(format!("'{raw}' is not a record id (ids are UUIDs)"))),
+            Err(e @ PathRejection::FailedToDeserializePathParams(_)) => Err(Problem::bad_request(e.body_text())),
+            Err(e) => Err(Problem::internal(e.body_text())),
+        }
+    }
+}
+
+/// The version named by a required `If-Match` header (`"3"`, or `*` for any version).
+pub struct IfMatch(pub Option<i64>);
+
+/// The version named by an optional `If-Match` header.
+pub struct OptionalIfMatch(pub Option<i64>);
+
+fn parse_if_match(headers: &HeaderMap) -> Result<Option<Option<i64>>, Problem> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| Problem::bad_request("If-Match is not valid text"))?.trim();
+    if text == "*" {
+        return Ok(Some(None));
+    }
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    let version = tag
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<i64>().ok())
+        .ok_or_else(|| {
+            Problem::bad_request(format!("If-Match must be an ETag from a previous response, like \"3\"; got {text}"))
+        })?;
+    Ok(Some(Some(version)))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        match parse_if_match(&parts.headers)? {
+            Some(version) => Ok(IfMatch(version)),
+            None => Err(Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                "Precondition required",
+                "send If-Match with the ETag of the version you read, so no one else's change is overwritten",
+            )),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionalIfMatch {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        Ok(OptionalIfMatch(parse_if_match(&parts.headers)?.flatten()))
+    }
+}
+
+impl<S> FromRequestParts<S> for Ctx
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let app = AppState::from_ref(state);
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(Ctx {
+            db: app.db.clone(),
+            workspace: app.installation.workspace,
+            actor: app.installation.admin,
+            request_id,
+        })
+    }
+}
+
+/// The ETag of a record version.
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+/// A record answered with its ETag.
+pub struct Tagged<R>(pub R);
+
+impl<R: Resource> IntoResponse for Tagged<R> {
+    fn into_response(self) -> Response {
+        let tag = etag(self.0.meta().version);
+        let mut response = Json(self.0).into_response();
+        response.headers_mut().insert(header::ETAG, tag);
+        response
+    }
+}
+
+/// A new record: 201 with its ETag and Location.
+pub struct Created<R> {
+    pub record: R,
+    pub location: String,
+}
+
+impl<R: Resource> IntoResponse for Created<R> {
+    fn into_response(self) -> Response {
+        let mut response = Tagged(self.record).into_response();
+        *response.status_mut() = StatusCode::CREATED;
+        if let Ok(location) = HeaderValue::from_str(&self.location) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        response
+    }
+}
+
+/// One page of a list; pass `next_after` as `after` to get the next page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageBody<T: ToSchema> {
+    pub items: Vec<T>,
+    /// The cursor for the next page; null on the last page.
+    pub next_after: Option<Uuid>,
+}
+
+impl<T: ToSchema> From<closer_store::Page<T>> for PageBody<T> {
+    fn from(page: closer_store::Page<T>) -> Self {
+        PageBody { items: page.items, next_after: page.next_after }
+    }
+}
+
+/// Checks the paging parameters of a list.
+pub fn page_request(after: Option<Uuid>, limit: Option<u32>) -> Result<PageRequest, Problem> {
+    let limit = limit.unwrap_or(50);
+    if limit == 0 || limit > PAGE_MAX {
+        return Err(Problem::field("limit", format!("must be between 1 and {PAGE_MAX}")));
+    }
+    Ok(PageRequest { after, limit })
+}

@@ -1,0 +1,137 @@
+//! The JSON API under `/api/v1`, its OpenAPI document at `/api/openapi.json` and Swagger UI at
+//! `/api/docs`, plus the health probes.
+
+mod deals;
+mod employments;
+pub mod extract;
+mod health;
+mod idempotency;
+mod notes;
+mod organisations;
+mod people;
+mod playbooks;
+pub mod problem;
+mod records;
+mod tasks;
+mod audit;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::{Router, middleware};
+use closer_store::Db;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::app::bootstrap::Installation;
+
+/// What every handler may reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub installation: Installation,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Closer API",
+        description = "Closer is a sales CRM that runs a different playbook for B2C and B2B deals. \
+Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`); writes need \
+`If-Match` with the record's ETag; POST accepts `Idempotency-Key`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "people", description = "People: B2C customers and the employees of organisations"),
+        (name = "organisations", description = "Organisations: B2B counterparties"),
+        (name = "employments", description = "Who works where, in which department, how senior"),
+        (name = "deals", description = "Deals of both kinds and their stage moves"),
+        (name = "playbooks", description = "The B2C and B2B playbooks and their stages"),
+        (name = "notes", description = "Notes on deals, people and organisations"),
+        (name = "tasks", description = "To-dos with due dates"),
+        (name = "audit", description = "The audit trail"),
+        (name = "operations", description = "Health probes"),
+    )
+)]
+struct ApiDoc;
+
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The API routes and their OpenAPI description.
+fn api_v1() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(people::list_people, people::create_person))
+        .routes(routes!(people::get_person, people::patch_person, people::delete_person))
+        .routes(routes!(people::restore_person))
+        .routes(routes!(organisations::list_organisations, organisations::create_organisation))
+        .routes(routes!(
+            organisations::get_organisation,
+            organisations::patch_organisation,
+            organisations::delete_organisation
+        ))
+        .routes(routes!(organisations::restore_organisation))
+        .routes(routes!(employments::list_employments, employments::create_employment))
+        .routes(routes!(employments::get_employment, employments::patch_employment, employments::delete_employment))
+        .routes(routes!(employments::restore_employment))
+        .routes(routes!(deals::list_deals, deals::create_deal))
+        .routes(routes!(deals::get_deal, deals::patch_deal, deals::delete_deal))
+        .routes(routes!(deals::restore_deal))
+        .routes(routes!(deals::move_deal))
+        .routes(routes!(deals::deal_stage_history))
+        .routes(routes!(notes::list_notes, notes::create_note))
+        .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))
+        .routes(routes!(notes::restore_note))
+        .routes(routes!(tasks::list_tasks, tasks::create_task))
+        .routes(routes!(tasks::get_task, tasks::patch_task, tasks::delete_task))
+        .routes(routes!(tasks::restore_task))
+        .routes(routes!(playbooks::list_playbooks))
+        .routes(routes!(playbooks::get_playbook))
+        .routes(routes!(audit::list_audit))
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api_v1())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .split_for_parts();
+    api
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let (api_routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api_v1())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .split_for_parts();
+    let request_id = HeaderName::from_static("x-request-id");
+    api_routes
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api))
+        .fallback(problem::no_route)
+        .method_not_allowed_fallback(problem::wrong_method)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(problem::panic_response))
+        .layer(middleware::from_fn(problem::render_problems))
+        .layer(middleware::from_fn_with_state(state.clone(), idempotency::idempotent_posts))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,108 @@
+//! Use cases for deals: create in a playbook, edit terms, move between stages.
+
+use closer_domain::audit::AuditAction;
+use closer_domain::deal::{Deal, DealDraft, DealMove, DealPatch, DealProgress};
+use closer_domain::ids::{DealId, PlaybookId};
+use closer_domain::party::PartyKind;
+use closer_domain::playbook::{DealStatus, Playbook};
+use closer_domain::record::RecordMeta;
+use closer_store::deals::{self, StageTransition};
+use closer_store::{Conn, audit, parties, playbooks};
+
+use super::resources::References;
+use super::{AppError, AppResult, Ctx, begin_update, finish_change, finish_update, new_id, now};
+
+pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
+    let mut tx = ctx.begin().await?;
+    let mut refs = References::default();
+    refs.user(tx.conn(), ctx.workspace, "owner_id", draft.owner_id).await?;
+    let playbook = match draft.playbook_id {
+        Some(id) => playbooks::get(tx.conn(), ctx.workspace, id).await?,
+        None => playbooks::default_for(tx.conn(), ctx.workspace, draft.kind).await?,
+    };
+    let counterparty = parties::live_kind(tx.conn(), ctx.workspace, draft.counterparty_id).await?;
+    let Some(playbook) = playbook else {
+        return Err(match draft.playbook_id {
+            Some(id) => refs.fail("playbook_id", format!("no such playbook: {id}")).into(),
+            None => AppError::Conflict(format!("the workspace has no default {} playbook", draft.kind)),
+        });
+    };
+    let new = refs.merge(draft.parse(&playbook, counterparty, ctx.actor))?;
+    let at = now();
+    let deal = Deal {
+        id: DealId(new_id()),
+        terms: new.terms,
+        progress: DealProgress {
+            kind: new.kind,
+            playbook_id: new.playbook_id,
+            stage_id: new.stage_id,
+            status: DealStatus::Open,
+            stage_entered_at: at,
+            closed_at: None,
+            lost_reason: None,
+            lost_note: None,
+        },
+        meta: RecordMeta::created(at),
+    };
+    deals::insert(tx.conn(), ctx.workspace, &deal).await?;
+    let transition = StageTransition {
+        id: new_id(),
+        deal_id: deal.id,
+        from_stage_id: None,
+        to_stage_id: deal.progress.stage_id,
+        at,
+        actor_id: Some(ctx.actor),
+        reason: None,
+    };
+    deals::insert_transition(tx.conn(), ctx.workspace, &transition).await?;
+    let entries = ctx.audit_change(at, "deal", deal.id.as_uuid(), AuditAction::Create, None, &deal);
+    audit::insert(tx.conn(), ctx.workspace, &entries).await?;
+    tx.commit().await?;
+    Ok(deal)
+}
+
+pub async fn patch_deal(ctx: &Ctx, id: DealId, version: Option<i64>, patch: &DealPatch) -> AppResult<Deal> {
+    let (mut tx, current) = begin_update::<Deal>(ctx, id.as_uuid(), version).await?;
+    let mut refs = References::default();
+    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
+    let counterparty: Option<PartyKind> = match patch.counterparty_id {
+        Some(party) => parties::live_kind(tx.conn(), ctx.workspace, party).await?,
+        None => None,
+    };
+    let terms = refs.merge(patch.apply(&current, counterparty))?;
+    let next = Deal { terms, ..current.clone() };
+    finish_update(ctx, tx, &current, next).await
+}
+
+/// Moves a deal to another stage of its playbook, logging the transition.
+pub async fn move_deal(ctx: &Ctx, id: DealId, version: Option<i64>, request: &DealMove) -> AppResult<Deal> {
+    let (mut tx, current) = begin_update::<Deal>(ctx, id.as_uuid(), version).await?;
+    let playbook = playbook_of(tx.conn(), ctx, current.progress.playbook_id).await?;
+    let checked = request.check(&current, &playbook, now())?;
+    let transition = StageTransition {
+        id: new_id(),
+        deal_id: current.id,
+        from_stage_id: Some(checked.from),
+        to_stage_id: checked.progress.stage_id,
+        at: checked.progress.stage_entered_at,
+        actor_id: Some(ctx.actor),
+        reason: checked.reason.clone(),
+    };
+    deals::insert_transition(tx.conn(), ctx.workspace, &transition).await?;
+    let mut next = Deal { progress: checked.progress, ..current.clone() };
+    next.terms.competitor = checked.competitor;
+    finish_change(ctx, tx, &current, next, AuditAction::Move).await
+}
+
+async fn playbook_of(conn: Conn<'_>, ctx: &Ctx, id: PlaybookId) -> AppResult<Playbook> {
+    playbooks::get(conn, ctx.workspace, id)
+        .await?
+        .ok_or_else(|| AppError::Conflict(format!("the deal's playbook {id} no longer exists")))
+}
+
+/// A deal's stage history, oldest first.
+pub async fn stage_history(ctx: &Ctx, id: DealId) -> AppResult<Vec<StageTransition>> {
+    let _deal: Deal = super::get(ctx, id.as_uuid()).await?;
+    let mut conn = ctx.db.acquire().await?;
+    Ok(deals::transitions(conn.conn(), ctx.workspace, id).await?)
+}

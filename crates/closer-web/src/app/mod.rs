@@ -1,0 +1,109 @@
+//! Use cases: load what a decision needs, ask the domain, write the result and its audit rows in
+//! one transaction. The HTTP and CLI edges call these and nothing below them.
+
+pub mod activity;
+pub mod bootstrap;
+pub mod deals;
+pub mod parties;
+pub mod demo;
+mod records;
+pub mod resources;
+
+use closer_domain::ValidationErrors;
+use closer_domain::audit::{AuditAction, AuditEntry, changed_fields};
+use closer_domain::ids::{AuditId, UserId, WorkspaceId};
+use closer_store::{Db, StoreError, Tx};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use records::{Resource, begin_update, create, finish_change, finish_update, get, remove, restore};
+
+/// Who acts, where, and under which request id.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub db: Db,
+    pub workspace: WorkspaceId,
+    pub actor: UserId,
+    pub request_id: Option<String>,
+}
+
+/// Why a use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: Uuid },
+    #[error("{entity} {id} was deleted")]
+    Deleted { entity: &'static str, id: Uuid },
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("the record is at version {current}, not {expected}")]
+    StaleVersion { expected: i64, current: i64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// The current time, cut to microseconds so that it survives a round trip through PostgreSQL.
+pub fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
+}
+
+/// A fresh time-ordered id.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+impl Ctx {
+    pub async fn begin(&self) -> AppResult<Tx> {
+        Ok(self.db.begin().await?)
+    }
+
+    fn audit(&self, at: OffsetDateTime, entity: &str, id: Uuid, action: AuditAction) -> AuditEntry {
+        AuditEntry {
+            id: AuditId(new_id()),
+            at,
+            actor_id: Some(self.actor),
+            request_id: self.request_id.clone(),
+            entity_type: entity.to_owned(),
+            entity_id: id,
+            action,
+            field: None,
+            old_value: None,
+            new_value: None,
+        }
+    }
+
+    /// Audit rows for a change from `old` to `new`: one per changed field (one row with the whole
+    /// record for a create).
+    pub fn audit_change<T: Serialize>(
+        &self,
+        at: OffsetDateTime,
+        entity: &str,
+        id: Uuid,
+        action: AuditAction,
+        old: Option<&T>,
+        new: &T,
+    ) -> Vec<AuditEntry> {
+        let new_json = serde_json::to_value(new).unwrap_or_default();
+        match old {
+            None => vec![AuditEntry { new_value: Some(new_json), ..self.audit(at, entity, id, action) }],
+            Some(old) => {
+                let old_json = serde_json::to_value(old).unwrap_or_default();
+                changed_fields(&old_json, &new_json)
+                    .into_iter()
+                    .map(|(field, before, after)| AuditEntry {
+                        field: Some(field),
+                        old_value: Some(before),
+                        new_value: Some(after),
+                        ..self.audit(at, entity, id, action)
+                    })
+                    .collect()
+            }
+        }
+    }
+}

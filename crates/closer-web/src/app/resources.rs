@@ -1,0 +1,141 @@
+//! The records of the core model as [`Resource`]s, and the checks of what they refer to.
+
+use closer_domain::activity::{Note, Subject, SubjectType, Task};
+use closer_domain::deal::Deal;
+use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
+use closer_domain::party::{Employment, Organisation, PartyKind, Person};
+use closer_domain::record::RecordMeta;
+use closer_domain::{FieldError, ValidationErrors};
+use closer_store::records::RecordTable;
+use closer_store::{Conn, StoreError, deals, employments, notes, parties, tasks, users};
+use uuid::Uuid;
+
+use super::{AppResult, Resource};
+
+macro_rules! resource {
+    ($ty:ty, $entity:literal, $table:ident, $id:ident, $load:path, $insert:path, $update:path) => {
+        impl Resource for $ty {
+            const ENTITY: &'static str = $entity;
+            const TABLE: RecordTable = RecordTable::$table;
+
+            fn id(&self) -> Uuid {
+                self.id.as_uuid()
+            }
+
+            fn meta(&self) -> &RecordMeta {
+                &self.meta
+            }
+
+            fn meta_mut(&mut self) -> &mut RecordMeta {
+                &mut self.meta
+            }
+
+            async fn load(conn: Conn<'_>, workspace: WorkspaceId, id: Uuid) -> Result<Option<Self>, StoreError> {
+                $load(conn, workspace, $id(id)).await
+            }
+
+            async fn insert(&self, conn: Conn<'_>, workspace: WorkspaceId) -> Result<(), StoreError> {
+                $insert(conn, workspace, self).await
+            }
+
+            async fn update(&self, conn: Conn<'_>, workspace: WorkspaceId, expected_version: i64) -> Result<bool, StoreError> {
+                $update(conn, workspace, self, expected_version).await
+            }
+        }
+    };
+}
+
+resource!(Person, "person", Parties, PartyId, parties::get_person, parties::insert_person, parties::update_person);
+resource!(
+    Organisation,
+    "organisation",
+    Parties,
+    PartyId,
+    parties::get_organisation,
+    parties::insert_organisation,
+    parties::update_organisation
+);
+resource!(Employment, "employment", Employments, EmploymentId, employments::get, employments::insert, employments::update);
+resource!(Deal, "deal", Deals, DealId, deals::get, deals::insert, deals::update);
+resource!(Note, "note", Notes, NoteId, notes::get, notes::insert, notes::update);
+resource!(Task, "task", Tasks, TaskId, tasks::get, tasks::insert, tasks::update);
+
+/// Collects problems with what a draft refers to (owners, parties, subjects), to be reported
+/// together with the draft's own field errors.
+#[derive(Default)]
+pub struct References {
+    errors: Vec<FieldError>,
+}
+
+impl References {
+    pub fn push_error(&mut self, field: &str, message: impl Into<String>) {
+        self.push(field, message);
+    }
+
+    fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+    }
+
+    /// The user must exist and be active.
+    pub async fn user(&mut self, mut conn: Conn<'_>, workspace: WorkspaceId, field: &str, id: Option<UserId>) -> AppResult<()> {
+        if let Some(id) = id
+            && !users::exists(conn.reborrow(), workspace, id).await?
+        {
+            self.push(field, format!("no such user: {id}"));
+        }
+        Ok(())
+    }
+
+    /// The party must exist, be live and be of `kind`.
+    pub async fn party(
+        &mut self,
+        conn: Conn<'_>,
+        workspace: WorkspaceId,
+        field: &str,
+        id: PartyId,
+        kind: PartyKind,
+    ) -> AppResult<()> {
+        match parties::live_kind(conn, workspace, id).await? {
+            None => self.push(field, format!("no such {kind}: {id}")),
+            Some(found) if found != kind => self.push(field, format!("{id} is a {found}, not a {kind}")),
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The subject of a note or task must exist and be live.
+    pub async fn subject(&mut self, conn: Conn<'_>, workspace: WorkspaceId, subject: Subject) -> AppResult<()> {
+        let exists = match subject.kind {
+            SubjectType::Deal => deals::get(conn, workspace, DealId(subject.id))
+                .await?
+                .is_some_and(|d| d.meta.deleted_at.is_none()),
+            SubjectType::Person | SubjectType::Organisation => {
+                let expected = if subject.kind == SubjectType::Person { PartyKind::Person } else { PartyKind::Organisation };
+                parties::live_kind(conn, workspace, PartyId(subject.id)).await? == Some(expected)
+            }
+        };
+        if !exists {
+            self.push("subject_id", format!("no such {}: {}", subject.kind, subject.id));
+        }
+        Ok(())
+    }
+
+    /// Ends the checks with one more error that stops the draft from being parsed at all.
+    pub fn fail(mut self, field: &str, message: impl Into<String>) -> ValidationErrors {
+        self.push(field, message);
+        ValidationErrors(self.errors)
+    }
+
+    /// The parsed value when neither the references nor the draft had a problem; else every
+    /// problem at once.
+    pub fn merge<T>(self, parsed: Result<T, ValidationErrors>) -> Result<T, ValidationErrors> {
+        match parsed {
+            Ok(value) if self.errors.is_empty() => Ok(value),
+            Ok(_) => Err(ValidationErrors(self.errors)),
+            Err(ValidationErrors(mut errors)) => {
+                errors.extend(self.errors);
+                Err(ValidationErrors(errors))
+            }
+        }
+    }
+}
