@@ -4,7 +4,7 @@ use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason}
 use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, UserId, WorkspaceId};
 use closer_domain::money::{Currency, Money};
 use closer_domain::playbook::{DealKind, DealStatus};
-use sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
@@ -207,7 +207,7 @@ pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &DealFilter, p
             .and_where(Expr::col(Parties::SearchText).like(LikeExpr::new(pattern.clone()).escape('\\')))
             .to_owned();
         statement.and_where(
-            Expr::expr(Expr::cust_with_exprs("LOWER($1)", [col(Deals::Title)]))
+            Expr::expr(Func::lower(col(Deals::Title)))
                 .like(LikeExpr::new(pattern).escape('\\'))
                 .or(col(Deals::CounterpartyId).in_subquery(matching_parties)),
         );

@@ -1,0 +1,329 @@
+//! A real server on 127.0.0.1:0 over a fresh database per test, on SQLite and on PostgreSQL.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use closer_store::Db;
+use closer_web::app::bootstrap::ensure_installation;
+use closer_web::{AppState, router};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sqlx::Connection;
+use tempfile::TempDir;
+
+/// Runs each scenario once on SQLite and once on PostgreSQL.
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($app:ident: &TestApp) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: &$crate::support::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::sqlite().await;
+                scenario(&app).await;
+                app.cleanup().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(app) = $crate::support::TestApp::postgres().await else { return };
+                scenario(&app).await;
+                app.cleanup().await;
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_backends;
+
+/// A running Closer and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    server: tokio::task::JoinHandle<()>,
+    postgres_database: Option<String>,
+    _dir: Option<TempDir>,
+}
+
+/// An answer: status, headers and the JSON body (Null when the body is empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag header").to_owned()
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().unwrap_or_else(|| panic!("no id in {}", self.body)).to_owned()
+    }
+
+    /// The fields named by a validation problem.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
+        self
+    }
+
+    /// Asserts a problem+json answer with `status` that names `field`.
+    #[track_caller]
+    pub fn expect_field_error(self, status: u16, field: &str) -> Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        assert!(self.error_fields().iter().any(|f| f == field), "expected an error on {field}; got {}", self.body);
+        self
+    }
+}
+
+fn postgres_admin_url() -> Option<String> {
+    std::env::var("CLOSER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+}
+
+fn require_postgres() -> bool {
+    std::env::var("CLOSER_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// The URL of another database on the same server as `url`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    match query {
+        Some(q) => format!("{prefix}/{database}?{q}"),
+        None => format!("{prefix}/{database}"),
+    }
+}
+
+/// A migrated template database, built once per migration set and shared by test processes.
+fn postgres_template(admin_url: &str) -> Result<String, String> {
+    static TEMPLATE: OnceLock<Result<String, String>> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let admin_url = admin_url.to_owned();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+                runtime.block_on(build_template(&admin_url))
+            })
+            .join()
+            .map_err(|_| "template builder panicked".to_owned())?
+        })
+        .clone()
+}
+
+fn migrations_fingerprint() -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../closer-store/migrations/postgres");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        for byte in std::fs::read(&file).unwrap_or_default() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+async fn build_template(admin_url: &str) -> Result<String, String> {
+    let name = format!("closer_tpl_{}", migrations_fingerprint());
+    let mut admin = sqlx::PgConnection::connect(admin_url).await.map_err(|e| format!("cannot reach PostgreSQL: {e}"))?;
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut admin)
+        .await
+        .map_err(|e| e.to_string())?;
+    if exists.is_some() {
+        return Ok(name);
+    }
+    let building = format!("closer_tplb_{}", uuid::Uuid::new_v4().simple());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}"))).execute(&mut admin).await.map_err(|e| e.to_string())?;
+    let db = Db::connect(&with_database(admin_url, &building), 1).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    db.close().await;
+    // Another process may have finished first; then its template is used and ours dropped.
+    let renamed = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER DATABASE {building} RENAME TO {name}"))).execute(&mut admin).await;
+    if renamed.is_err() {
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building}"))).execute(&mut admin).await;
+    }
+    Ok(name)
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("closer.db").display());
+        let db = Db::connect(&url, 4).await.expect("open SQLite");
+        db.migrate().await.expect("migrate SQLite");
+        Self::start(db, None, Some(dir)).await
+    }
+
+    /// None (after printing why) when PostgreSQL is not configured and not required.
+    pub async fn postgres() -> Option<TestApp> {
+        let Some(admin_url) = postgres_admin_url() else {
+            assert!(!require_postgres(), "CLOSER_REQUIRE_POSTGRES=1 but CLOSER_TEST_POSTGRES_URL is not set");
+            eprintln!("skipped on PostgreSQL: set CLOSER_TEST_POSTGRES_URL to run it");
+            return None;
+        };
+        let template = match postgres_template(&admin_url) {
+            Ok(template) => template,
+            Err(e) if require_postgres() => panic!("PostgreSQL is required but unusable: {e}"),
+            Err(e) => {
+                eprintln!("skipped on PostgreSQL: {e}");
+                return None;
+            }
+        };
+        let name = format!("closer_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
+        let mut attempt = 0;
+        loop {
+            let created = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}"))).execute(&mut admin).await;
+            match created {
+                Ok(_) => break,
+                // The template is briefly busy while another test copies it.
+                Err(e) if attempt < 50 => {
+                    attempt += 1;
+                    if attempt == 50 {
+                        panic!("cannot create a test database: {e}");
+                    }
+                    tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+                }
+                Err(e) => panic!("cannot create a test database: {e}"),
+            }
+        }
+        let _ = admin.close().await;
+        let db = Db::connect(&with_database(&admin_url, &name), 4).await.expect("open the test database");
+        Some(Self::start(db, Some(name), None).await)
+    }
+
+    async fn start(db: Db, postgres_database: Option<String>, dir: Option<TempDir>) -> TestApp {
+        let installation = ensure_installation(&db).await.expect("bootstrap");
+        let app = router(AppState { db: db.clone(), installation });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TestApp { base, client: reqwest::Client::new(), db, server, postgres_database, _dir: dir }
+    }
+
+    pub async fn cleanup(self) {
+        self.server.abort();
+        self.db.close().await;
+        if let (Some(name), Some(admin_url)) = (self.postgres_database, postgres_admin_url())
+            && let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await
+        {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await;
+        }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body read");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send(Method::POST, path, Some(body), &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, etag: &str, body: &Value) -> Answer {
+        self.send(Method::PATCH, path, Some(body), &[("if-match", etag)]).await
+    }
+
+    pub async fn delete(&self, path: &str, etag: &str) -> Answer {
+        self.send(Method::DELETE, path, None, &[("if-match", etag)]).await
+    }
+
+    /// Sends raw bytes with a content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &'static str) -> Answer {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        Answer { status, headers, body }
+    }
+
+    /// Every item of a list, following `next_after` through all pages.
+    pub async fn all(&self, path: &str) -> Vec<Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let url = match &after {
+                Some(cursor) => format!("{path}{separator}limit=200&after={cursor}"),
+                None => format!("{path}{separator}limit=200"),
+            };
+            let page = self.get(&url).await.expect(200);
+            items.extend(page.body["items"].as_array().cloned().unwrap_or_default());
+            match page.body["next_after"].as_str() {
+                Some(cursor) => after = Some(cursor.to_owned()),
+                None => return items,
+            }
+        }
+    }
+
+    /// Creates a person and returns the answer.
+    pub async fn create_person(&self, name: &str) -> Answer {
+        self.post("/api/v1/people", &serde_json::json!({ "name": name })).await.expect(201)
+    }
+
+    pub async fn create_organisation(&self, name: &str) -> Answer {
+        self.post("/api/v1/organisations", &serde_json::json!({ "name": name })).await.expect(201)
+    }
+
+    /// The playbook of a kind, as the API lists it.
+    pub async fn playbook(&self, kind: &str) -> Value {
+        let playbooks = self.get("/api/v1/playbooks").await.expect(200).body;
+        playbooks.as_array().and_then(|list| list.iter().find(|p| p["kind"] == kind).cloned()).expect("a playbook of that kind")
+    }
+
+    /// The id of the stage with `key` in the playbook of `kind`.
+    pub async fn stage(&self, kind: &str, key: &str) -> String {
+        let playbook = self.playbook(kind).await;
+        playbook["stages"]
+            .as_array()
+            .and_then(|stages| stages.iter().find(|s| s["key"] == key))
+            .and_then(|s| s["id"].as_str())
+            .unwrap_or_else(|| panic!("no stage {key}"))
+            .to_owned()
+    }
+}
