@@ -57,10 +57,16 @@ async fn main() -> anyhow::Result<()> {
     };
     let settings = Settings::load(
         cli.config.as_deref(),
-        Overrides { database_url: cli.database_url.clone(), data_dir: cli.data_dir.clone(), listen },
+        Overrides {
+            database_url: cli.database_url.clone(),
+            data_dir: cli.data_dir.clone(),
+            listen,
+        },
     )?;
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).context("invalid log filter")?)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&settings.log).context("invalid log filter")?,
+        )
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
@@ -86,7 +92,12 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.resolved_database_url()?;
     let db = Db::connect(&url, settings.max_connections)
         .await
-        .with_context(|| format!("cannot open the database {}", closer_store::redact_url(&url)))?;
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                closer_store::redact_url(&url)
+            )
+        })?;
     db.migrate().await.context("cannot apply migrations")?;
     println!("database: {}", closer_store::redact_url(&url));
     if let Some(sqlite) = db.sqlite_settings().await? {
@@ -128,8 +139,13 @@ async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Result<()> {
     // Tests and scripts read this line to find the port when listening on port 0.
     println!("Closer listening on http://{address}");
     std::io::stdout().flush()?;
-    let app = router(AppState { db: db.clone(), installation });
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    let app = router(AppState {
+        db: db.clone(),
+        installation,
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     db.close().await;
     println!("Closer stopped");
     Ok(())

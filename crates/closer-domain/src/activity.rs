@@ -61,7 +61,10 @@ impl NoteDraft {
         let body = check.check("body", text::required(&self.body, BODY_MAX));
         check.finish(|| {
             Some(NoteFields {
-                subject: Subject { kind: self.subject_type, id: self.subject_id },
+                subject: Subject {
+                    kind: self.subject_type,
+                    id: self.subject_id,
+                },
                 body: body?,
                 author_id: author,
             })
@@ -76,7 +79,12 @@ impl NotePatch {
             Some(body) => check.check("body", text::required(body, BODY_MAX)),
             None => Some(current.body.clone()),
         };
-        check.finish(|| Some(NoteFields { body: body?, ..current.clone() }))
+        check.finish(|| {
+            Some(NoteFields {
+                body: body?,
+                ..current.clone()
+            })
+        })
     }
 }
 
@@ -138,17 +146,28 @@ pub struct TaskFields {
 
 impl TaskFields {
     pub fn subject(&self) -> Option<Subject> {
-        Some(Subject { kind: self.subject_type?, id: self.subject_id? })
+        Some(Subject {
+            kind: self.subject_type?,
+            id: self.subject_id?,
+        })
     }
 }
 
 impl TaskDraft {
     /// Checks the draft; `now` stamps `done_at` for a task created done.
-    pub fn parse(&self, default_assignee: UserId, now: OffsetDateTime) -> Result<TaskFields, ValidationErrors> {
+    pub fn parse(
+        &self,
+        default_assignee: UserId,
+        now: OffsetDateTime,
+    ) -> Result<TaskFields, ValidationErrors> {
         let mut check = Validation::new();
         let title = check.check("title", text::required(&self.title, NAME_MAX));
         if self.subject_type.is_some() != self.subject_id.is_some() {
-            let missing = if self.subject_type.is_none() { "subject_type" } else { "subject_id" };
+            let missing = if self.subject_type.is_none() {
+                "subject_type"
+            } else {
+                "subject_id"
+            };
             check.push(missing, "give subject_type and subject_id together");
         }
         check.finish(|| {
@@ -165,7 +184,11 @@ impl TaskDraft {
 }
 
 impl TaskPatch {
-    pub fn apply(&self, current: &TaskFields, now: OffsetDateTime) -> Result<TaskFields, ValidationErrors> {
+    pub fn apply(
+        &self,
+        current: &TaskFields,
+        now: OffsetDateTime,
+    ) -> Result<TaskFields, ValidationErrors> {
         let mut check = Validation::new();
         let title = match &self.title {
             Some(title) => check.check("title", text::required(title, NAME_MAX)),

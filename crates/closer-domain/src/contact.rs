@@ -24,7 +24,9 @@ impl EmailAddress {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"\\".contains(c));
+            && local
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"\\".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|label| {
@@ -83,7 +85,11 @@ impl PhoneNumber {
             match c {
                 '0'..='9' => digits.push(c),
                 ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
-                _ => return Err(format!("'{value}' contains '{c}', which is not part of a phone number")),
+                _ => {
+                    return Err(format!(
+                        "'{value}' contains '{c}', which is not part of a phone number"
+                    ));
+                }
             }
         }
         if !(7..=15).contains(&digits.len()) || digits.starts_with('0') {
@@ -119,19 +125,48 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(EmailAddress::parse(" Ann@Example.COM ").map(|e| e.0), Ok("Ann@example.com".into()));
+        assert_eq!(
+            EmailAddress::parse(" Ann@Example.COM ").map(|e| e.0),
+            Ok("Ann@example.com".into())
+        );
         assert!(EmailAddress::parse("wang@例子.中国").is_ok());
-        for bad in ["", "ann", "ann@", "@x.com", "ann@x", "a b@x.com", "ann@x..com", "ann@-x.com", "a@@x.com"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.com",
+            "ann@x",
+            "a b@x.com",
+            "ann@x..com",
+            "ann@-x.com",
+            "a@@x.com",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn phones() {
-        assert_eq!(PhoneNumber::parse("+86 138-0013-8000").map(|p| p.0), Ok("+8613800138000".into()));
-        assert_eq!(PhoneNumber::parse("+1 (415) 555 0100").map(|p| p.0), Ok("+14155550100".into()));
-        assert_eq!(PhoneNumber::parse("0044 20 7946 0000").map(|p| p.0), Ok("+442079460000".into()));
-        for bad in ["13800138000", "+0123456789", "+12", "+1234567890123456", "+1 415 CALL NOW", ""] {
+        assert_eq!(
+            PhoneNumber::parse("+86 138-0013-8000").map(|p| p.0),
+            Ok("+8613800138000".into())
+        );
+        assert_eq!(
+            PhoneNumber::parse("+1 (415) 555 0100").map(|p| p.0),
+            Ok("+14155550100".into())
+        );
+        assert_eq!(
+            PhoneNumber::parse("0044 20 7946 0000").map(|p| p.0),
+            Ok("+442079460000".into())
+        );
+        for bad in [
+            "13800138000",
+            "+0123456789",
+            "+12",
+            "+1234567890123456",
+            "+1 415 CALL NOW",
+            "",
+        ] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
         }
     }

@@ -155,7 +155,10 @@ impl RawTerms<'_> {
         Some(DealTerms {
             title: title?,
             counterparty_id: self.counterparty_id,
-            amount: Money { amount_minor: amount?, currency: currency? },
+            amount: Money {
+                amount_minor: amount?,
+                currency: currency?,
+            },
             expected_close: self.expected_close,
             lead_source: self.lead_source,
             owner_id: self.owner_id,
@@ -203,7 +206,10 @@ impl DealDraft {
         if playbook.kind != self.kind {
             check.push(
                 "playbook_id",
-                format!("playbook '{}' is for {} deals, not {}", playbook.name, playbook.kind, self.kind),
+                format!(
+                    "playbook '{}' is for {} deals, not {}",
+                    playbook.name, playbook.kind, self.kind
+                ),
             );
         }
         let stage = match self.stage_id {
@@ -211,17 +217,28 @@ impl DealDraft {
             Some(id) => match playbook.stage(id) {
                 Some(stage) if stage.status == DealStatus::Open => Some(stage),
                 Some(stage) => {
-                    check.push("stage_id", format!("'{}' closes a deal; create it open and move it", stage.name));
+                    check.push(
+                        "stage_id",
+                        format!("'{}' closes a deal; create it open and move it", stage.name),
+                    );
                     None
                 }
                 None => {
-                    check.push("stage_id", format!("not a stage of playbook '{}'", playbook.name));
+                    check.push(
+                        "stage_id",
+                        format!("not a stage of playbook '{}'", playbook.name),
+                    );
                     None
                 }
             },
         };
         check.finish(|| {
-            Some(NewDeal { terms: terms?, kind: self.kind, playbook_id: playbook.id, stage_id: stage?.id })
+            Some(NewDeal {
+                terms: terms?,
+                kind: self.kind,
+                playbook_id: playbook.id,
+                stage_id: stage?.id,
+            })
         })
     }
 }
@@ -236,11 +253,17 @@ impl DealPatch {
     ) -> Result<DealTerms, ValidationErrors> {
         let current = &deal.terms;
         let mut check = Validation::new();
-        if self.counterparty_id.is_some_and(|id| id != current.counterparty_id) {
+        if self
+            .counterparty_id
+            .is_some_and(|id| id != current.counterparty_id)
+        {
             match counterparty {
                 None => check.push("counterparty_id", "no such person or organisation"),
                 Some(party) => {
-                    check.check("counterparty_id", check_counterparty(deal.progress.kind, party));
+                    check.check(
+                        "counterparty_id",
+                        check_counterparty(deal.progress.kind, party),
+                    );
                 }
             }
         }
@@ -289,17 +312,38 @@ pub struct CheckedMove {
 
 impl DealMove {
     /// Checks the move against the playbook; `now` stamps the stage entry and closing.
-    pub fn check(&self, deal: &Deal, playbook: &Playbook, now: OffsetDateTime) -> Result<CheckedMove, ValidationErrors> {
+    pub fn check(
+        &self,
+        deal: &Deal,
+        playbook: &Playbook,
+        now: OffsetDateTime,
+    ) -> Result<CheckedMove, ValidationErrors> {
         let mut check = Validation::new();
-        let reason = check.check("reason", text::optional(self.reason.as_deref(), text::BODY_MAX)).flatten();
-        let lost_note = check.check("lost_note", text::optional(self.lost_note.as_deref(), text::BODY_MAX)).flatten();
+        let reason = check
+            .check(
+                "reason",
+                text::optional(self.reason.as_deref(), text::BODY_MAX),
+            )
+            .flatten();
+        let lost_note = check
+            .check(
+                "lost_note",
+                text::optional(self.lost_note.as_deref(), text::BODY_MAX),
+            )
+            .flatten();
         let competitor = check
-            .check("competitor", text::optional(self.competitor.as_deref(), LABEL_MAX))
+            .check(
+                "competitor",
+                text::optional(self.competitor.as_deref(), LABEL_MAX),
+            )
             .flatten()
             .or_else(|| deal.terms.competitor.clone());
         let from = playbook.stage(deal.progress.stage_id);
         let Some(to) = playbook.stage(self.stage_id) else {
-            check.push("stage_id", format!("not a stage of playbook '{}'", playbook.name));
+            check.push(
+                "stage_id",
+                format!("not a stage of playbook '{}'", playbook.name),
+            );
             return check.finish(|| None);
         };
         if let Some(from) = from
@@ -321,7 +365,13 @@ impl DealMove {
             self.lost_reason
         } else {
             if self.lost_reason.is_some() {
-                check.push("lost_reason", format!("only allowed when moving to a lost stage, not '{}'", to.name));
+                check.push(
+                    "lost_reason",
+                    format!(
+                        "only allowed when moving to a lost stage, not '{}'",
+                        to.name
+                    ),
+                );
             }
             None
         };
@@ -359,6 +409,10 @@ fn progress_after(
         stage_entered_at: now,
         closed_at: closed.then_some(now),
         lost_reason,
-        lost_note: if lost_reason.is_some() { lost_note } else { None },
+        lost_note: if lost_reason.is_some() {
+            lost_note
+        } else {
+            None
+        },
     }
 }

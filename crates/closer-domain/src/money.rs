@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 pub const AMOUNT_MAX: i64 = 1_000_000_000_000_000;
 
 /// Active ISO-4217 codes with their number of minor-unit digits.
+#[rustfmt::skip]
 const CURRENCIES: &[(&str, u8)] = &[
     ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2), ("AUD", 2),
     ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2), ("BHD", 3), ("BIF", 0),
@@ -47,7 +48,9 @@ impl Currency {
                 let bytes = known.as_bytes();
                 Currency([bytes[0], bytes[1], bytes[2]])
             })
-            .ok_or_else(|| format!("'{code}' is not an ISO-4217 currency code (e.g. USD, EUR, CNY)"))
+            .ok_or_else(|| {
+                format!("'{code}' is not an ISO-4217 currency code (e.g. USD, EUR, CNY)")
+            })
     }
 
     pub fn code(&self) -> &str {
@@ -110,7 +113,10 @@ mod tests {
 
     #[test]
     fn currencies() {
-        assert_eq!(Currency::parse("cny").map(|c| c.to_string()), Ok("CNY".into()));
+        assert_eq!(
+            Currency::parse("cny").map(|c| c.to_string()),
+            Ok("CNY".into())
+        );
         assert_eq!(Currency::parse("JPY").map(|c| c.minor_digits()), Ok(0));
         assert!(Currency::parse("XYZ").is_err());
         assert!(Currency::parse("US").is_err());

@@ -45,13 +45,18 @@ fn parse_timezone(value: Option<&str>) -> Result<Option<String>, String> {
     };
     let well_formed = zone == "UTC"
         || (zone.contains('/')
-            && zone
-                .split('/')
-                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))));
+            && zone.split('/').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+            }));
     if well_formed {
         Ok(Some(zone))
     } else {
-        Err(format!("'{zone}' is not an IANA time zone name such as Asia/Shanghai or Europe/London"))
+        Err(format!(
+            "'{zone}' is not an IANA time zone name such as Asia/Shanghai or Europe/London"
+        ))
     }
 }
 
@@ -76,8 +81,12 @@ fn contact_points(
     emails: &[String],
     phones: &[String],
 ) -> (Option<Vec<EmailAddress>>, Option<Vec<PhoneNumber>>) {
-    let emails = check.check_each("emails", emails, CONTACT_POINTS_MAX, |e| EmailAddress::parse(e));
-    let phones = check.check_each("phones", phones, CONTACT_POINTS_MAX, |p| PhoneNumber::parse(p));
+    let emails = check.check_each("emails", emails, CONTACT_POINTS_MAX, |e| {
+        EmailAddress::parse(e)
+    });
+    let phones = check.check_each("phones", phones, CONTACT_POINTS_MAX, |p| {
+        PhoneNumber::parse(p)
+    });
     (emails, phones)
 }
 
@@ -155,9 +164,18 @@ impl PersonPatch {
     pub fn apply(&self, current: &PersonFields) -> Result<PersonFields, ValidationErrors> {
         let draft = PersonDraft {
             name: self.name.clone().unwrap_or_else(|| current.name.clone()),
-            emails: self.emails.clone().unwrap_or_else(|| strings(&current.emails)),
-            phones: self.phones.clone().unwrap_or_else(|| strings(&current.phones)),
-            timezone: self.timezone.clone().unwrap_or_else(|| current.timezone.clone()),
+            emails: self
+                .emails
+                .clone()
+                .unwrap_or_else(|| strings(&current.emails)),
+            phones: self
+                .phones
+                .clone()
+                .unwrap_or_else(|| strings(&current.phones)),
+            timezone: self
+                .timezone
+                .clone()
+                .unwrap_or_else(|| current.timezone.clone()),
             owner_id: Some(self.owner_id.unwrap_or(current.owner_id)),
         };
         draft.parse(current.owner_id)
@@ -259,9 +277,15 @@ impl OrganisationDraft {
     pub fn parse(&self, default_owner: UserId) -> Result<OrganisationFields, ValidationErrors> {
         let mut check = Validation::new();
         let name = check.check("name", text::required(&self.name, NAME_MAX));
-        let legal_name = check.check("legal_name", text::optional(self.legal_name.as_deref(), NAME_MAX));
+        let legal_name = check.check(
+            "legal_name",
+            text::optional(self.legal_name.as_deref(), NAME_MAX),
+        );
         let tax_id = check.check("tax_id", text::optional(self.tax_id.as_deref(), 64));
-        let industry = check.check("industry", text::optional(self.industry.as_deref(), LABEL_MAX));
+        let industry = check.check(
+            "industry",
+            text::optional(self.industry.as_deref(), LABEL_MAX),
+        );
         let region = check.check("region", text::optional(self.region.as_deref(), LABEL_MAX));
         let website = check.check("website", parse_website(self.website.as_deref()));
         let (emails, phones) = contact_points(&mut check, &self.emails, &self.phones);
@@ -285,8 +309,13 @@ impl OrganisationDraft {
 }
 
 impl OrganisationPatch {
-    pub fn apply(&self, current: &OrganisationFields) -> Result<OrganisationFields, ValidationErrors> {
-        let keep = |change: &Option<Option<String>>, now: &Option<String>| change.clone().unwrap_or_else(|| now.clone());
+    pub fn apply(
+        &self,
+        current: &OrganisationFields,
+    ) -> Result<OrganisationFields, ValidationErrors> {
+        let keep = |change: &Option<Option<String>>, now: &Option<String>| {
+            change.clone().unwrap_or_else(|| now.clone())
+        };
         let draft = OrganisationDraft {
             name: self.name.clone().unwrap_or_else(|| current.name.clone()),
             legal_name: keep(&self.legal_name, &current.legal_name),
@@ -295,8 +324,14 @@ impl OrganisationPatch {
             employee_band: self.employee_band.unwrap_or(current.employee_band),
             region: keep(&self.region, &current.region),
             website: keep(&self.website, &current.website),
-            emails: self.emails.clone().unwrap_or_else(|| strings(&current.emails)),
-            phones: self.phones.clone().unwrap_or_else(|| strings(&current.phones)),
+            emails: self
+                .emails
+                .clone()
+                .unwrap_or_else(|| strings(&current.emails)),
+            phones: self
+                .phones
+                .clone()
+                .unwrap_or_else(|| strings(&current.phones)),
             parent_id: self.parent_id.unwrap_or(current.parent_id),
             requires_po: self.requires_po.unwrap_or(current.requires_po),
             owner_id: Some(self.owner_id.unwrap_or(current.owner_id)),
@@ -366,14 +401,20 @@ impl EmploymentDraft {
     pub fn parse(&self) -> Result<EmploymentFields, ValidationErrors> {
         let mut check = Validation::new();
         let title = check.check("title", text::optional(self.title.as_deref(), LABEL_MAX));
-        let department = check.check("department", text::optional(self.department.as_deref(), LABEL_MAX));
+        let department = check.check(
+            "department",
+            text::optional(self.department.as_deref(), LABEL_MAX),
+        );
         if self.person_id == self.organisation_id {
             check.push("organisation_id", "must differ from person_id");
         }
         if let (Some(start), Some(end)) = (self.started_on, self.ended_on)
             && end < start
         {
-            check.push("ended_on", format!("must not be before started_on ({start})"));
+            check.push(
+                "ended_on",
+                format!("must not be before started_on ({start})"),
+            );
         }
         check.finish(|| {
             Some(EmploymentFields {
@@ -395,7 +436,10 @@ impl EmploymentPatch {
             person_id: current.person_id,
             organisation_id: current.organisation_id,
             title: self.title.clone().unwrap_or_else(|| current.title.clone()),
-            department: self.department.clone().unwrap_or_else(|| current.department.clone()),
+            department: self
+                .department
+                .clone()
+                .unwrap_or_else(|| current.department.clone()),
             seniority: self.seniority.unwrap_or(current.seniority),
             started_on: self.started_on.unwrap_or(current.started_on),
             ended_on: self.ended_on.unwrap_or(current.ended_on),
@@ -458,10 +502,22 @@ mod tests {
         }
         .parse(owner())
         .expect("valid");
-        let cleared = PersonPatch { timezone: Some(None), ..Default::default() }.apply(&current).expect("valid");
+        let cleared = PersonPatch {
+            timezone: Some(None),
+            ..Default::default()
+        }
+        .apply(&current)
+        .expect("valid");
         assert_eq!(cleared.timezone, None);
         assert_eq!(cleared.phones, current.phones);
-        assert!(PersonPatch { name: Some("".into()), ..Default::default() }.apply(&current).is_err());
+        assert!(
+            PersonPatch {
+                name: Some("".into()),
+                ..Default::default()
+            }
+            .apply(&current)
+            .is_err()
+        );
     }
 
     #[test]

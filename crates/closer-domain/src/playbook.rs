@@ -86,7 +86,10 @@ impl Playbook {
 
     /// The stage a new deal starts in.
     pub fn first_stage(&self) -> Option<&Stage> {
-        self.stages.iter().filter(|s| s.status == DealStatus::Open).min_by_key(|s| s.position)
+        self.stages
+            .iter()
+            .filter(|s| s.status == DealStatus::Open)
+            .min_by_key(|s| s.position)
     }
 
     fn next_open_or_won(&self, from: &Stage) -> Option<&Stage> {
@@ -98,7 +101,12 @@ impl Playbook {
 
     /// Checks a move from one stage to another against the playbook's shape. `has_reason` tells
     /// whether the mover gave a reason (needed to go back or to reopen).
-    pub fn check_move(&self, from: &Stage, to: &Stage, has_reason: bool) -> Result<(), MoveRefusal> {
+    pub fn check_move(
+        &self,
+        from: &Stage,
+        to: &Stage,
+        has_reason: bool,
+    ) -> Result<(), MoveRefusal> {
         if self.stage(to.id).is_none() {
             return Err(MoveRefusal::ForeignStage);
         }
@@ -109,17 +117,27 @@ impl Playbook {
             return Ok(());
         }
         if from.status != DealStatus::Open {
-            return if has_reason { Ok(()) } else { Err(MoveRefusal::ReasonRequired("reopening a closed deal")) };
+            return if has_reason {
+                Ok(())
+            } else {
+                Err(MoveRefusal::ReasonRequired("reopening a closed deal"))
+            };
         }
         if to.position < from.position {
             if !self.allow_backward {
                 return Err(MoveRefusal::BackwardNotAllowed);
             }
-            return if has_reason { Ok(()) } else { Err(MoveRefusal::ReasonRequired("moving back")) };
+            return if has_reason {
+                Ok(())
+            } else {
+                Err(MoveRefusal::ReasonRequired("moving back"))
+            };
         }
         match self.next_open_or_won(from) {
             Some(next) if next.id != to.id && !self.allow_skip => {
-                Err(MoveRefusal::SkipNotAllowed { next: next.name.clone() })
+                Err(MoveRefusal::SkipNotAllowed {
+                    next: next.name.clone(),
+                })
             }
             _ => Ok(()),
         }
@@ -172,8 +190,20 @@ const fn open(
 }
 
 const fn closed(key: &'static str, name: &'static str, status: DealStatus) -> StageTemplate {
-    let probability = if matches!(status, DealStatus::Won) { 100 } else { 0 };
-    StageTemplate { key, name, status, probability, target_days: None, rot_days: None, guidance: "" }
+    let probability = if matches!(status, DealStatus::Won) {
+        100
+    } else {
+        0
+    };
+    StageTemplate {
+        key,
+        name,
+        status,
+        probability,
+        target_days: None,
+        rot_days: None,
+        guidance: "",
+    }
 }
 
 /// B2C: one person decides and can sign and pay in one sitting (D1, D2, D4); 1–10 days (D7).
@@ -187,14 +217,38 @@ pub const B2C_DEFAULT: PlaybookTemplate = PlaybookTemplate {
     cycle_budget_max_days: 10,
     won_at: WonAt::FirstPayment,
     stages: &[
-        open("b2c_new_lead", "New lead", 5, 1, 1,
-            "Call within minutes of an inbound inquiry; check consent and do-not-call first."),
-        open("b2c_qualified", "Contacted & qualified", 25, 2, 2,
-            "Capture the need, budget range and timeline; book a store visit or send an offer."),
-        open("b2c_offer", "Offer / visit", 50, 3, 3,
-            "Quote with the promotions that apply; invite the customer to visit us."),
-        open("b2c_sign_pay", "Sign & pay", 85, 2, 2,
-            "Personal agreement signed in the session, payment taken at once."),
+        open(
+            "b2c_new_lead",
+            "New lead",
+            5,
+            1,
+            1,
+            "Call within minutes of an inbound inquiry; check consent and do-not-call first.",
+        ),
+        open(
+            "b2c_qualified",
+            "Contacted & qualified",
+            25,
+            2,
+            2,
+            "Capture the need, budget range and timeline; book a store visit or send an offer.",
+        ),
+        open(
+            "b2c_offer",
+            "Offer / visit",
+            50,
+            3,
+            3,
+            "Quote with the promotions that apply; invite the customer to visit us.",
+        ),
+        open(
+            "b2c_sign_pay",
+            "Sign & pay",
+            85,
+            2,
+            2,
+            "Personal agreement signed in the session, payment taken at once.",
+        ),
         closed("b2c_won", "Won", DealStatus::Won),
         closed("b2c_lost", "Lost", DealStatus::Lost),
     ],
@@ -212,18 +266,54 @@ pub const B2B_DEFAULT: PlaybookTemplate = PlaybookTemplate {
     cycle_budget_max_days: 25,
     won_at: WonAt::FirstPayment,
     stages: &[
-        open("b2b_qualify", "Qualify", 10, 2, 3,
-            "Link the organisation, name a first stakeholder and schedule the first meeting."),
-        open("b2b_first_meeting", "First meeting", 20, 4, 5,
-            "Meet the department head or key person; identify pain, metrics and who decides."),
-        open("b2b_decision_maker_meeting", "Decision-maker meeting", 40, 5, 6,
-            "Bring the leader who decides, ideally to our office; agree the mutual action plan."),
-        open("b2b_proposal_negotiation", "Proposal & negotiation", 60, 4, 5,
-            "Approved quote, face-to-face negotiation with a plan, the buyer's verbal selection."),
-        open("b2b_company_contract", "Company contract", 80, 5, 7,
-            "Walk the contract through the customer's approval chain to signature."),
-        open("b2b_payment", "Payment", 95, 30, 31,
-            "Invoice with terms and PO; the first payment wins the deal."),
+        open(
+            "b2b_qualify",
+            "Qualify",
+            10,
+            2,
+            3,
+            "Link the organisation, name a first stakeholder and schedule the first meeting.",
+        ),
+        open(
+            "b2b_first_meeting",
+            "First meeting",
+            20,
+            4,
+            5,
+            "Meet the department head or key person; identify pain, metrics and who decides.",
+        ),
+        open(
+            "b2b_decision_maker_meeting",
+            "Decision-maker meeting",
+            40,
+            5,
+            6,
+            "Bring the leader who decides, ideally to our office; agree the mutual action plan.",
+        ),
+        open(
+            "b2b_proposal_negotiation",
+            "Proposal & negotiation",
+            60,
+            4,
+            5,
+            "Approved quote, face-to-face negotiation with a plan, the buyer's verbal selection.",
+        ),
+        open(
+            "b2b_company_contract",
+            "Company contract",
+            80,
+            5,
+            7,
+            "Walk the contract through the customer's approval chain to signature.",
+        ),
+        open(
+            "b2b_payment",
+            "Payment",
+            95,
+            30,
+            31,
+            "Invoice with terms and PO; the first payment wins the deal.",
+        ),
         closed("b2b_won", "Won", DealStatus::Won),
         closed("b2b_lost", "Lost", DealStatus::Lost),
     ],
@@ -269,11 +359,22 @@ mod tests {
 
     #[test]
     fn default_targets_fit_the_cycle_budget() {
-        let b2c: i32 = B2C_DEFAULT.stages.iter().filter_map(|s| s.target_days).sum();
+        let b2c: i32 = B2C_DEFAULT
+            .stages
+            .iter()
+            .filter_map(|s| s.target_days)
+            .sum();
         assert!(b2c <= B2C_DEFAULT.cycle_budget_max_days);
         // The B2B clock stops at signature, so the payment stage is outside the budget.
-        let b2b: i32 = B2B_DEFAULT.stages.iter().filter(|s| s.key != "b2b_payment").filter_map(|s| s.target_days).sum();
-        assert!((B2B_DEFAULT.cycle_budget_min_days..=B2B_DEFAULT.cycle_budget_max_days).contains(&b2b));
+        let b2b: i32 = B2B_DEFAULT
+            .stages
+            .iter()
+            .filter(|s| s.key != "b2b_payment")
+            .filter_map(|s| s.target_days)
+            .sum();
+        assert!(
+            (B2B_DEFAULT.cycle_budget_min_days..=B2B_DEFAULT.cycle_budget_max_days).contains(&b2b)
+        );
     }
 
     #[test]
@@ -281,15 +382,35 @@ mod tests {
         let b2b = build(&B2B_DEFAULT);
         let s = &b2b.stages;
         assert_eq!(b2b.check_move(&s[0], &s[1], false), Ok(()));
-        assert!(matches!(b2b.check_move(&s[0], &s[2], false), Err(MoveRefusal::SkipNotAllowed { .. })));
-        assert!(matches!(b2b.check_move(&s[0], &s[6], false), Err(MoveRefusal::SkipNotAllowed { .. })));
+        assert!(matches!(
+            b2b.check_move(&s[0], &s[2], false),
+            Err(MoveRefusal::SkipNotAllowed { .. })
+        ));
+        assert!(matches!(
+            b2b.check_move(&s[0], &s[6], false),
+            Err(MoveRefusal::SkipNotAllowed { .. })
+        ));
         assert_eq!(b2b.check_move(&s[5], &s[6], false), Ok(()));
-        assert_eq!(b2b.check_move(&s[2], &s[7], false), Ok(()), "any open stage may be lost");
-        assert_eq!(b2b.check_move(&s[2], &s[1], false), Err(MoveRefusal::ReasonRequired("moving back")));
+        assert_eq!(
+            b2b.check_move(&s[2], &s[7], false),
+            Ok(()),
+            "any open stage may be lost"
+        );
+        assert_eq!(
+            b2b.check_move(&s[2], &s[1], false),
+            Err(MoveRefusal::ReasonRequired("moving back"))
+        );
         assert_eq!(b2b.check_move(&s[2], &s[1], true), Ok(()));
-        assert_eq!(b2b.check_move(&s[7], &s[2], false), Err(MoveRefusal::ReasonRequired("reopening a closed deal")));
+        assert_eq!(
+            b2b.check_move(&s[7], &s[2], false),
+            Err(MoveRefusal::ReasonRequired("reopening a closed deal"))
+        );
 
         let b2c = build(&B2C_DEFAULT);
-        assert_eq!(b2c.check_move(&b2c.stages[0], &b2c.stages[4], false), Ok(()), "one-session close");
+        assert_eq!(
+            b2c.check_move(&b2c.stages[0], &b2c.stages[4], false),
+            Ok(()),
+            "one-session close"
+        );
     }
 }

@@ -66,8 +66,10 @@ struct AuditRow {
 }
 
 fn json(text: Option<String>) -> Result<Option<serde_json::Value>> {
-    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit value: {e}"))))
-        .transpose()
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit value: {e}")))
+    })
+    .transpose()
 }
 
 /// Filters of the audit list.
@@ -79,7 +81,12 @@ pub struct AuditFilter {
 }
 
 /// Audit entries in the order they were written.
-pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEntry>> {
+pub async fn list(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditEntry>> {
     let mut statement = Query::select()
         .columns([
             AuditLog::Id,
@@ -108,7 +115,9 @@ pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &AuditFilter, 
     if let Some(after) = page.after {
         statement.and_where(Expr::col(AuditLog::Id).gt(after));
     }
-    statement.order_by(AuditLog::Id, sea_query::Order::Asc).limit(u64::from(page.limit) + 1);
+    statement
+        .order_by(AuditLog::Id, sea_query::Order::Asc)
+        .limit(u64::from(page.limit) + 1);
     let rows: Vec<AuditRow> = conn.fetch_all(&statement).await?;
     let entries = rows
         .into_iter()

@@ -89,7 +89,12 @@ impl DealRow {
                 lost_reason: optional_label(LostReason::parse, self.lost_reason.as_deref())?,
                 lost_note: self.lost_note,
             },
-            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
+            meta: records::meta(
+                self.version,
+                self.created_at,
+                self.updated_at,
+                self.deleted_at,
+            ),
         })
     }
 }
@@ -128,8 +133,13 @@ fn select(workspace: WorkspaceId) -> SelectStatement {
 
 /// A deal by id, deleted or not.
 pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: DealId) -> Result<Option<Deal>> {
-    let statement = select(workspace).and_where(Expr::col((Deals::Table, Deals::Id)).eq(id.as_uuid())).to_owned();
-    conn.fetch_optional::<DealRow, _>(&statement).await?.map(DealRow::into_deal).transpose()
+    let statement = select(workspace)
+        .and_where(Expr::col((Deals::Table, Deals::Id)).eq(id.as_uuid()))
+        .to_owned();
+    conn.fetch_optional::<DealRow, _>(&statement)
+        .await?
+        .map(DealRow::into_deal)
+        .transpose()
 }
 
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> Result<()> {
@@ -151,7 +161,12 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> Resu
 }
 
 /// Writes a changed deal if it is still at `expected_version`; false when it is not.
-pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal, expected_version: i64) -> Result<bool> {
+pub async fn update(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    deal: &Deal,
+    expected_version: i64,
+) -> Result<bool> {
     let statement = Query::update()
         .table(Deals::Table)
         .values(values(deal))
@@ -177,7 +192,12 @@ pub struct DealFilter {
     pub deleted: Deleted,
 }
 
-pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &DealFilter, page: PageRequest) -> Result<Page<Deal>> {
+pub async fn list(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    filter: &DealFilter,
+    page: PageRequest,
+) -> Result<Page<Deal>> {
     let mut statement = select(workspace);
     let col = |c: Deals| Expr::col((Deals::Table, c));
     if let Some(kind) = filter.kind {
@@ -204,7 +224,9 @@ pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &DealFilter, p
             .column(Parties::Id)
             .from(Parties::Table)
             .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
-            .and_where(Expr::col(Parties::SearchText).like(LikeExpr::new(pattern.clone()).escape('\\')))
+            .and_where(
+                Expr::col(Parties::SearchText).like(LikeExpr::new(pattern.clone()).escape('\\')),
+            )
             .to_owned();
         statement.and_where(
             Expr::expr(Func::lower(col(Deals::Title)))
@@ -212,9 +234,18 @@ pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &DealFilter, p
                 .or(col(Deals::CounterpartyId).in_subquery(matching_parties)),
         );
     }
-    records::scope_page(&mut statement, Deals::Table, workspace, filter.deleted, page);
+    records::scope_page(
+        &mut statement,
+        Deals::Table,
+        workspace,
+        filter.deleted,
+        page,
+    );
     let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
-    let deals = rows.into_iter().map(DealRow::into_deal).collect::<Result<Vec<_>>>()?;
+    let deals = rows
+        .into_iter()
+        .map(DealRow::into_deal)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(deals, page, |d| d.id.as_uuid()))
 }
 
@@ -241,7 +272,11 @@ struct TransitionRow {
     reason: Option<String>,
 }
 
-pub async fn insert_transition(conn: Conn<'_>, workspace: WorkspaceId, transition: &StageTransition) -> Result<()> {
+pub async fn insert_transition(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    transition: &StageTransition,
+) -> Result<()> {
     let statement = Query::insert()
         .into_table(StageTransitions::Table)
         .columns([
@@ -270,7 +305,11 @@ pub async fn insert_transition(conn: Conn<'_>, workspace: WorkspaceId, transitio
 }
 
 /// A deal's stage history, oldest first.
-pub async fn transitions(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<StageTransition>> {
+pub async fn transitions(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    deal: DealId,
+) -> Result<Vec<StageTransition>> {
     let statement = Query::select()
         .columns([
             StageTransitions::Id,

@@ -40,7 +40,12 @@ impl EmploymentRow {
                 started_on: self.started_on,
                 ended_on: self.ended_on,
             },
-            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
+            meta: records::meta(
+                self.version,
+                self.created_at,
+                self.updated_at,
+                self.deleted_at,
+            ),
         })
     }
 }
@@ -71,7 +76,10 @@ fn values(employment: &Employment) -> Vec<(Employments, Expr)> {
     vec![
         (Employments::Title, f.title.clone().into()),
         (Employments::Department, f.department.clone().into()),
-        (Employments::Seniority, f.seniority.map(|s| s.as_str()).into()),
+        (
+            Employments::Seniority,
+            f.seniority.map(|s| s.as_str()).into(),
+        ),
         (Employments::StartedOn, f.started_on.into()),
         (Employments::EndedOn, f.ended_on.into()),
         (Employments::Version, employment.meta.version.into()),
@@ -80,17 +88,32 @@ fn values(employment: &Employment) -> Vec<(Employments, Expr)> {
 }
 
 /// An employment by id, deleted or not.
-pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: EmploymentId) -> Result<Option<Employment>> {
-    let statement = select(workspace).and_where(Expr::col(Employments::Id).eq(id.as_uuid())).to_owned();
-    conn.fetch_optional::<EmploymentRow, _>(&statement).await?.map(EmploymentRow::into_employment).transpose()
+pub async fn get(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: EmploymentId,
+) -> Result<Option<Employment>> {
+    let statement = select(workspace)
+        .and_where(Expr::col(Employments::Id).eq(id.as_uuid()))
+        .to_owned();
+    conn.fetch_optional::<EmploymentRow, _>(&statement)
+        .await?
+        .map(EmploymentRow::into_employment)
+        .transpose()
 }
 
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, employment: &Employment) -> Result<()> {
     let mut all = vec![
         (Employments::WorkspaceId, workspace.as_uuid().into()),
         (Employments::Id, employment.id.as_uuid().into()),
-        (Employments::PersonId, employment.fields.person_id.as_uuid().into()),
-        (Employments::OrganisationId, employment.fields.organisation_id.as_uuid().into()),
+        (
+            Employments::PersonId,
+            employment.fields.person_id.as_uuid().into(),
+        ),
+        (
+            Employments::OrganisationId,
+            employment.fields.organisation_id.as_uuid().into(),
+        ),
         (Employments::CreatedAt, employment.meta.created_at.into()),
     ];
     all.extend(values(employment));
@@ -106,7 +129,12 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, employment: &Employm
 }
 
 /// Writes a changed employment if it is still at `expected_version`; false when it is not.
-pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, employment: &Employment, expected_version: i64) -> Result<bool> {
+pub async fn update(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    employment: &Employment,
+    expected_version: i64,
+) -> Result<bool> {
     let statement = Query::update()
         .table(Employments::Table)
         .values(values(employment))
@@ -125,7 +153,12 @@ pub struct EmploymentFilter {
     pub deleted: Deleted,
 }
 
-pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &EmploymentFilter, page: PageRequest) -> Result<Page<Employment>> {
+pub async fn list(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    filter: &EmploymentFilter,
+    page: PageRequest,
+) -> Result<Page<Employment>> {
     let mut statement = select(workspace);
     if let Some(person) = filter.person_id {
         statement.and_where(Expr::col(Employments::PersonId).eq(person.as_uuid()));
@@ -133,8 +166,17 @@ pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &EmploymentFil
     if let Some(organisation) = filter.organisation_id {
         statement.and_where(Expr::col(Employments::OrganisationId).eq(organisation.as_uuid()));
     }
-    records::scope_page(&mut statement, Employments::Table, workspace, filter.deleted, page);
+    records::scope_page(
+        &mut statement,
+        Employments::Table,
+        workspace,
+        filter.deleted,
+        page,
+    );
     let rows: Vec<EmploymentRow> = conn.fetch_all(&statement).await?;
-    let items = rows.into_iter().map(EmploymentRow::into_employment).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .into_iter()
+        .map(EmploymentRow::into_employment)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page, |e| e.id.as_uuid()))
 }

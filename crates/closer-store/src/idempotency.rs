@@ -61,7 +61,9 @@ pub async fn reserve(
     now: OffsetDateTime,
 ) -> Result<Reservation> {
     // An expired key is forgotten before it is claimed again.
-    let mut expired = Query::delete().from_table(IdempotencyKeys::Table).to_owned();
+    let mut expired = Query::delete()
+        .from_table(IdempotencyKeys::Table)
+        .to_owned();
     for condition in key_matches(workspace, scope, key) {
         expired.and_where(condition);
     }
@@ -77,11 +79,21 @@ pub async fn reserve(
             IdempotencyKeys::RequestHash,
             IdempotencyKeys::CreatedAt,
         ])
-        .values_panic([workspace.as_uuid().into(), scope.into(), key.into(), request_hash.into(), now.into()])
+        .values_panic([
+            workspace.as_uuid().into(),
+            scope.into(),
+            key.into(),
+            request_hash.into(),
+            now.into(),
+        ])
         .on_conflict(
-            OnConflict::columns([IdempotencyKeys::WorkspaceId, IdempotencyKeys::Scope, IdempotencyKeys::Key])
-                .do_nothing()
-                .to_owned(),
+            OnConflict::columns([
+                IdempotencyKeys::WorkspaceId,
+                IdempotencyKeys::Scope,
+                IdempotencyKeys::Key,
+            ])
+            .do_nothing()
+            .to_owned(),
         )
         .to_owned();
     if conn.reborrow().execute(&claim).await? == 1 {
@@ -117,7 +129,13 @@ pub async fn reserve(
 }
 
 /// Stores the response of a reserved key.
-pub async fn complete(conn: Conn<'_>, workspace: WorkspaceId, scope: &str, key: &str, response: &StoredResponse) -> Result<()> {
+pub async fn complete(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    scope: &str,
+    key: &str,
+    response: &StoredResponse,
+) -> Result<()> {
     let mut statement = Query::update()
         .table(IdempotencyKeys::Table)
         .value(IdempotencyKeys::StatusCode, i64::from(response.status_code))
@@ -133,7 +151,9 @@ pub async fn complete(conn: Conn<'_>, workspace: WorkspaceId, scope: &str, key: 
 
 /// Forgets a reserved key whose request failed on our side, so a retry can run again.
 pub async fn release(conn: Conn<'_>, workspace: WorkspaceId, scope: &str, key: &str) -> Result<()> {
-    let mut statement = Query::delete().from_table(IdempotencyKeys::Table).to_owned();
+    let mut statement = Query::delete()
+        .from_table(IdempotencyKeys::Table)
+        .to_owned();
     for condition in key_matches(workspace, scope, key) {
         statement.and_where(condition);
     }

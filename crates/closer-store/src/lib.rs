@@ -17,5 +17,5 @@ pub mod tasks;
 pub mod users;
 pub mod workspaces;
 
-pub use db::{redact_url, AnyRow, Backend, Conn, Db, DbConn, SqliteSettings, StoreError, Tx};
+pub use db::{AnyRow, Backend, Conn, Db, DbConn, SqliteSettings, StoreError, Tx, redact_url};
 pub use records::{Page, PageRequest};

@@ -29,11 +29,19 @@ impl NoteRow {
         Ok(Note {
             id: NoteId(self.id),
             fields: NoteFields {
-                subject: Subject { kind: label(SubjectType::parse, &self.subject_type)?, id: self.subject_id },
+                subject: Subject {
+                    kind: label(SubjectType::parse, &self.subject_type)?,
+                    id: self.subject_id,
+                },
                 body: self.body,
                 author_id: UserId(self.author_id),
             },
-            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
+            meta: records::meta(
+                self.version,
+                self.created_at,
+                self.updated_at,
+                self.deleted_at,
+            ),
         })
     }
 }
@@ -58,8 +66,13 @@ fn select(workspace: WorkspaceId) -> SelectStatement {
 
 /// A note by id, deleted or not.
 pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: NoteId) -> Result<Option<Note>> {
-    let statement = select(workspace).and_where(Expr::col(Notes::Id).eq(id.as_uuid())).to_owned();
-    conn.fetch_optional::<NoteRow, _>(&statement).await?.map(NoteRow::into_note).transpose()
+    let statement = select(workspace)
+        .and_where(Expr::col(Notes::Id).eq(id.as_uuid()))
+        .to_owned();
+    conn.fetch_optional::<NoteRow, _>(&statement)
+        .await?
+        .map(NoteRow::into_note)
+        .transpose()
 }
 
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, note: &Note) -> Result<()> {
@@ -94,7 +107,12 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, note: &Note) -> Resu
 }
 
 /// Writes a changed note if it is still at `expected_version`; false when it is not.
-pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, note: &Note, expected_version: i64) -> Result<bool> {
+pub async fn update(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    note: &Note,
+    expected_version: i64,
+) -> Result<bool> {
     let statement = Query::update()
         .table(Notes::Table)
         .value(Notes::Body, note.fields.body.clone())
@@ -116,7 +134,12 @@ pub struct NoteFilter {
     pub deleted: Deleted,
 }
 
-pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &NoteFilter, page: PageRequest) -> Result<Page<Note>> {
+pub async fn list(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    filter: &NoteFilter,
+    page: PageRequest,
+) -> Result<Page<Note>> {
     let mut statement = select(workspace);
     if let Some(kind) = filter.subject_type {
         statement.and_where(Expr::col(Notes::SubjectType).eq(kind.as_str()));
@@ -127,8 +150,17 @@ pub async fn list(conn: Conn<'_>, workspace: WorkspaceId, filter: &NoteFilter, p
     if let Some(author) = filter.author_id {
         statement.and_where(Expr::col(Notes::AuthorId).eq(author.as_uuid()));
     }
-    records::scope_page(&mut statement, Notes::Table, workspace, filter.deleted, page);
+    records::scope_page(
+        &mut statement,
+        Notes::Table,
+        workspace,
+        filter.deleted,
+        page,
+    );
     let rows: Vec<NoteRow> = conn.fetch_all(&statement).await?;
-    let items = rows.into_iter().map(NoteRow::into_note).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .into_iter()
+        .map(NoteRow::into_note)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page, |n| n.id.as_uuid()))
 }

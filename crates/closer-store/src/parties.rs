@@ -67,7 +67,12 @@ fn encode_list<T: serde::Serialize>(items: &[T]) -> String {
 
 impl PartyRow {
     fn meta(&self) -> closer_domain::record::RecordMeta {
-        records::meta(self.version, self.created_at, self.updated_at, self.deleted_at)
+        records::meta(
+            self.version,
+            self.created_at,
+            self.updated_at,
+            self.deleted_at,
+        )
     }
 
     fn into_person(self) -> Result<Person> {
@@ -115,7 +120,12 @@ fn select_kind(workspace: WorkspaceId, kind: PartyKind) -> SelectStatement {
         .to_owned()
 }
 
-async fn get_row(conn: Conn<'_>, workspace: WorkspaceId, kind: PartyKind, id: PartyId) -> Result<Option<PartyRow>> {
+async fn get_row(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    kind: PartyKind,
+    id: PartyId,
+) -> Result<Option<PartyRow>> {
     let statement = select_kind(workspace, kind)
         .and_where(Expr::col((Parties::Table, Parties::Id)).eq(id.as_uuid()))
         .to_owned();
@@ -123,13 +133,27 @@ async fn get_row(conn: Conn<'_>, workspace: WorkspaceId, kind: PartyKind, id: Pa
 }
 
 /// A person by id, deleted or not.
-pub async fn get_person(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<Person>> {
-    get_row(conn, workspace, PartyKind::Person, id).await?.map(PartyRow::into_person).transpose()
+pub async fn get_person(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: PartyId,
+) -> Result<Option<Person>> {
+    get_row(conn, workspace, PartyKind::Person, id)
+        .await?
+        .map(PartyRow::into_person)
+        .transpose()
 }
 
 /// An organisation by id, deleted or not.
-pub async fn get_organisation(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<Organisation>> {
-    get_row(conn, workspace, PartyKind::Organisation, id).await?.map(PartyRow::into_organisation).transpose()
+pub async fn get_organisation(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: PartyId,
+) -> Result<Option<Organisation>> {
+    get_row(conn, workspace, PartyKind::Organisation, id)
+        .await?
+        .map(PartyRow::into_organisation)
+        .transpose()
 }
 
 #[derive(FromRow)]
@@ -138,7 +162,11 @@ struct KindRow {
 }
 
 /// The kind of a live (not deleted) party, or None when there is no such party.
-pub async fn live_kind(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<PartyKind>> {
+pub async fn live_kind(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: PartyId,
+) -> Result<Option<PartyKind>> {
     let statement = Query::select()
         .column(Parties::Kind)
         .from(Parties::Table)
@@ -154,7 +182,10 @@ fn person_values(person: &Person) -> Vec<(Parties, Expr)> {
     let f = &person.fields;
     let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();
     let phones: Vec<&str> = f.phones.iter().map(PhoneNumber::as_str).collect();
-    let digits: Vec<String> = phones.iter().map(|p| p.trim_start_matches('+').to_owned()).collect();
+    let digits: Vec<String> = phones
+        .iter()
+        .map(|p| p.trim_start_matches('+').to_owned())
+        .collect();
     let search = records::search_text(
         std::iter::once(f.name.as_str())
             .chain(emails.iter().copied())
@@ -174,20 +205,31 @@ fn organisation_values(organisation: &Organisation) -> Vec<(Parties, Expr)> {
     let f = &organisation.fields;
     let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();
     let phones: Vec<&str> = f.phones.iter().map(PhoneNumber::as_str).collect();
-    let digits: Vec<String> = phones.iter().map(|p| p.trim_start_matches('+').to_owned()).collect();
+    let digits: Vec<String> = phones
+        .iter()
+        .map(|p| p.trim_start_matches('+').to_owned())
+        .collect();
     let search = records::search_text(
-        [Some(f.name.as_str()), f.legal_name.as_deref(), f.tax_id.as_deref(), f.website.as_deref()]
-            .into_iter()
-            .flatten()
-            .chain(emails.iter().copied())
-            .chain(digits.iter().map(String::as_str)),
+        [
+            Some(f.name.as_str()),
+            f.legal_name.as_deref(),
+            f.tax_id.as_deref(),
+            f.website.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(emails.iter().copied())
+        .chain(digits.iter().map(String::as_str)),
     );
     vec![
         (Parties::Name, f.name.clone().into()),
         (Parties::LegalName, f.legal_name.clone().into()),
         (Parties::TaxId, f.tax_id.clone().into()),
         (Parties::Industry, f.industry.clone().into()),
-        (Parties::EmployeeBand, f.employee_band.map(|b| b.as_str()).into()),
+        (
+            Parties::EmployeeBand,
+            f.employee_band.map(|b| b.as_str()).into(),
+        ),
         (Parties::Region, f.region.clone().into()),
         (Parties::Website, f.website.clone().into()),
         (Parties::Emails, encode_list(&emails).into()),
@@ -248,16 +290,49 @@ async fn update(
 }
 
 pub async fn insert_person(conn: Conn<'_>, workspace: WorkspaceId, person: &Person) -> Result<()> {
-    insert(conn, workspace, person.id, PartyKind::Person, &person.meta, person_values(person)).await
+    insert(
+        conn,
+        workspace,
+        person.id,
+        PartyKind::Person,
+        &person.meta,
+        person_values(person),
+    )
+    .await
 }
 
 /// Writes a changed person if it is still at `expected_version`; false when it is not.
-pub async fn update_person(conn: Conn<'_>, workspace: WorkspaceId, person: &Person, expected_version: i64) -> Result<bool> {
-    update(conn, workspace, person.id, &person.meta, expected_version, person_values(person)).await
+pub async fn update_person(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    person: &Person,
+    expected_version: i64,
+) -> Result<bool> {
+    update(
+        conn,
+        workspace,
+        person.id,
+        &person.meta,
+        expected_version,
+        person_values(person),
+    )
+    .await
 }
 
-pub async fn insert_organisation(conn: Conn<'_>, workspace: WorkspaceId, organisation: &Organisation) -> Result<()> {
-    insert(conn, workspace, organisation.id, PartyKind::Organisation, &organisation.meta, organisation_values(organisation)).await
+pub async fn insert_organisation(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    organisation: &Organisation,
+) -> Result<()> {
+    insert(
+        conn,
+        workspace,
+        organisation.id,
+        PartyKind::Organisation,
+        &organisation.meta,
+        organisation_values(organisation),
+    )
+    .await
 }
 
 pub async fn update_organisation(
@@ -266,7 +341,15 @@ pub async fn update_organisation(
     organisation: &Organisation,
     expected_version: i64,
 ) -> Result<bool> {
-    update(conn, workspace, organisation.id, &organisation.meta, expected_version, organisation_values(organisation)).await
+    update(
+        conn,
+        workspace,
+        organisation.id,
+        &organisation.meta,
+        expected_version,
+        organisation_values(organisation),
+    )
+    .await
 }
 
 /// Filters of the people and organisation lists.
@@ -280,11 +363,17 @@ pub struct PartyFilter {
     pub deleted: Deleted,
 }
 
-fn filtered(workspace: WorkspaceId, kind: PartyKind, filter: &PartyFilter, page: PageRequest) -> SelectStatement {
+fn filtered(
+    workspace: WorkspaceId,
+    kind: PartyKind,
+    filter: &PartyFilter,
+    page: PageRequest,
+) -> SelectStatement {
     let mut select = select_kind(workspace, kind);
     if let Some(needle) = &filter.search {
         select.and_where(
-            Expr::col((Parties::Table, Parties::SearchText)).like(LikeExpr::new(like_contains(needle)).escape('\\')),
+            Expr::col((Parties::Table, Parties::SearchText))
+                .like(LikeExpr::new(like_contains(needle)).escape('\\')),
         );
     }
     if let Some(owner) = filter.owner_id {
@@ -303,7 +392,9 @@ fn filtered(workspace: WorkspaceId, kind: PartyKind, filter: &PartyFilter, page:
                 select.and_where(Expr::col((Parties::Table, Parties::Id)).in_subquery(employed));
             }
             PartyKind::Organisation => {
-                select.and_where(Expr::col((Parties::Table, Parties::ParentId)).eq(organisation.as_uuid()));
+                select.and_where(
+                    Expr::col((Parties::Table, Parties::ParentId)).eq(organisation.as_uuid()),
+                );
             }
         }
     }
@@ -311,9 +402,19 @@ fn filtered(workspace: WorkspaceId, kind: PartyKind, filter: &PartyFilter, page:
     select
 }
 
-pub async fn list_people(conn: Conn<'_>, workspace: WorkspaceId, filter: &PartyFilter, page: PageRequest) -> Result<Page<Person>> {
-    let rows: Vec<PartyRow> = conn.fetch_all(&filtered(workspace, PartyKind::Person, filter, page)).await?;
-    let people = rows.into_iter().map(PartyRow::into_person).collect::<Result<Vec<_>>>()?;
+pub async fn list_people(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    filter: &PartyFilter,
+    page: PageRequest,
+) -> Result<Page<Person>> {
+    let rows: Vec<PartyRow> = conn
+        .fetch_all(&filtered(workspace, PartyKind::Person, filter, page))
+        .await?;
+    let people = rows
+        .into_iter()
+        .map(PartyRow::into_person)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(people, page, |p| p.id.as_uuid()))
 }
 
@@ -323,7 +424,12 @@ pub async fn list_organisations(
     filter: &PartyFilter,
     page: PageRequest,
 ) -> Result<Page<Organisation>> {
-    let rows: Vec<PartyRow> = conn.fetch_all(&filtered(workspace, PartyKind::Organisation, filter, page)).await?;
-    let organisations = rows.into_iter().map(PartyRow::into_organisation).collect::<Result<Vec<_>>>()?;
+    let rows: Vec<PartyRow> = conn
+        .fetch_all(&filtered(workspace, PartyKind::Organisation, filter, page))
+        .await?;
+    let organisations = rows
+        .into_iter()
+        .map(PartyRow::into_organisation)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(organisations, page, |o| o.id.as_uuid()))
 }

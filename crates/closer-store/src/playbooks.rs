@@ -59,7 +59,13 @@ impl StageRow {
 }
 
 /// Stores a playbook with its stages (ids and positions as given).
-pub async fn insert(mut conn: Conn<'_>, workspace: WorkspaceId, playbook: &Playbook, is_default: bool, now: OffsetDateTime) -> Result<()> {
+pub async fn insert(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    playbook: &Playbook,
+    is_default: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
     let statement = Query::insert()
         .into_table(Playbooks::Table)
         .columns([
@@ -135,13 +141,27 @@ pub async fn list(mut conn: Conn<'_>, workspace: WorkspaceId) -> Result<Vec<Play
 }
 
 /// One live playbook with its stages.
-pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: PlaybookId) -> Result<Option<Playbook>> {
-    Ok(load(conn, workspace, Some(id), None).await?.into_iter().next())
+pub async fn get(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: PlaybookId,
+) -> Result<Option<Playbook>> {
+    Ok(load(conn, workspace, Some(id), None)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The default playbook for a kind of deal.
-pub async fn default_for(conn: Conn<'_>, workspace: WorkspaceId, kind: DealKind) -> Result<Option<Playbook>> {
-    Ok(load(conn, workspace, None, Some(kind)).await?.into_iter().next())
+pub async fn default_for(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    kind: DealKind,
+) -> Result<Option<Playbook>> {
+    Ok(load(conn, workspace, None, Some(kind))
+        .await?
+        .into_iter()
+        .next())
 }
 
 async fn load(

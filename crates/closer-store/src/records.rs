@@ -21,7 +21,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { after: None, limit: 50 }
+        Self {
+            after: None,
+            limit: 50,
+        }
     }
 }
 
@@ -46,7 +49,10 @@ impl<T> Page<T> {
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_after: self.next_after }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_after: self.next_after,
+        }
     }
 }
 
@@ -77,7 +83,9 @@ pub(crate) fn scope_page(
     if let Some(after) = page.after {
         select.and_where(col("id").gt(after));
     }
-    select.order_by((table, Alias::new("id")), Order::Asc).limit(u64::from(page.limit) + 1);
+    select
+        .order_by((table, Alias::new("id")), Order::Asc)
+        .limit(u64::from(page.limit) + 1);
 }
 
 /// The stamps columns every mutable row carries, as decoded from a row.
@@ -87,7 +95,12 @@ pub(crate) fn meta(
     updated_at: OffsetDateTime,
     deleted_at: Option<OffsetDateTime>,
 ) -> RecordMeta {
-    RecordMeta { version, created_at, updated_at, deleted_at }
+    RecordMeta {
+        version,
+        created_at,
+        updated_at,
+        deleted_at,
+    }
 }
 
 /// Tables whose rows are soft-deleted and restored through the generic functions below.
@@ -136,7 +149,10 @@ pub async fn set_deleted(
 }
 
 /// Decodes a stored enum label, reporting a corrupt row instead of panicking.
-pub(crate) fn label<T>(parse: impl Fn(&str) -> std::result::Result<T, String>, text: &str) -> Result<T> {
+pub(crate) fn label<T>(
+    parse: impl Fn(&str) -> std::result::Result<T, String>,
+    text: &str,
+) -> Result<T> {
     parse(text).map_err(StoreError::Corrupt)
 }
 
@@ -181,7 +197,9 @@ pub fn search_needle(query: &str) -> Option<String> {
     if trimmed.is_empty() {
         return None;
     }
-    let phone_like = trimmed.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    let phone_like = trimmed
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
         && trimmed.chars().filter(char::is_ascii_digit).count() >= 3;
     Some(if phone_like {
         trimmed.chars().filter(char::is_ascii_digit).collect()

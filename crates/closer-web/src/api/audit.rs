@@ -31,9 +31,20 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = PageBody<AuditEntry>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn list_audit(ctx: Ctx, ApiQuery(query): ApiQuery<AuditQuery>) -> Result<Json<PageBody<AuditEntry>>, Problem> {
+pub async fn list_audit(
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Json<PageBody<AuditEntry>>, Problem> {
     let page = page_request(query.after, query.limit)?;
-    let filter = AuditFilter { entity_id: query.entity_id, entity_type: query.entity_type, actor_id: query.actor_id };
+    let filter = AuditFilter {
+        entity_id: query.entity_id,
+        entity_type: query.entity_type,
+        actor_id: query.actor_id,
+    };
     let mut conn = ctx.db.acquire().await?;
-    Ok(Json(audit::list(conn.conn(), ctx.workspace, &filter, page).await?.into()))
+    Ok(Json(
+        audit::list(conn.conn(), ctx.workspace, &filter, page)
+            .await?
+            .into(),
+    ))
 }

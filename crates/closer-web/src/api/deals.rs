@@ -11,7 +11,9 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{ApiId, ApiJson, ApiQuery, Created, OptionalIfMatch, PageBody, Tagged, page_request};
+use super::extract::{
+    ApiId, ApiJson, ApiQuery, Created, OptionalIfMatch, PageBody, Tagged, page_request,
+};
 use super::problem::{Problem, ProblemBody};
 use super::records::{DeletedView, record_handlers};
 use crate::app::{self, Ctx};
@@ -42,10 +44,16 @@ pub struct DealsQuery {
 #[utoipa::path(get, path = "/deals", tag = "deals", params(DealsQuery),
     responses((status = 200, body = PageBody<Deal>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Result<Json<PageBody<Deal>>, Problem> {
+pub async fn list_deals(
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<DealsQuery>,
+) -> Result<Json<PageBody<Deal>>, Problem> {
     let page = page_request(query.after, query.limit)?;
     if query.organisation_id.is_some() && query.person_id.is_some() {
-        return Err(Problem::field("person_id", "give organisation_id or person_id, not both"));
+        return Err(Problem::field(
+            "person_id",
+            "give organisation_id or person_id, not both",
+        ));
     }
     let filter = DealFilter {
         kind: query.kind,
@@ -58,7 +66,11 @@ pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Resu
         deleted: query.deleted.unwrap_or_default().into(),
     };
     let mut conn = ctx.db.acquire().await?;
-    Ok(Json(deals::list(conn.conn(), ctx.workspace, &filter, page).await?.into()))
+    Ok(Json(
+        deals::list(conn.conn(), ctx.workspace, &filter, page)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a deal: B2C with a person, B2B with an organisation. It starts in the first stage of
@@ -68,9 +80,15 @@ pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Resu
     responses((status = 201, body = Deal, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_deal(ctx: Ctx, ApiJson(draft): ApiJson<DealDraft>) -> Result<Created<Deal>, Problem> {
+pub async fn create_deal(
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<DealDraft>,
+) -> Result<Created<Deal>, Problem> {
     let deal = app::deals::create_deal(&ctx, &draft).await?;
-    Ok(Created { location: format!("/api/v1/deals/{}", deal.id), record: deal })
+    Ok(Created {
+        location: format!("/api/v1/deals/{}", deal.id),
+        record: deal,
+    })
 }
 
 record_handlers! {
@@ -98,7 +116,9 @@ pub async fn move_deal(
     OptionalIfMatch(version): OptionalIfMatch,
     ApiJson(request): ApiJson<DealMove>,
 ) -> Result<Tagged<Deal>, Problem> {
-    Ok(Tagged(app::deals::move_deal(&ctx, DealId(id), version, &request).await?))
+    Ok(Tagged(
+        app::deals::move_deal(&ctx, DealId(id), version, &request).await?,
+    ))
 }
 
 /// One stage move of a deal.
@@ -116,7 +136,14 @@ pub struct StageTransitionBody {
 
 impl From<StageTransition> for StageTransitionBody {
     fn from(t: StageTransition) -> Self {
-        Self { id: t.id, from_stage_id: t.from_stage_id, to_stage_id: t.to_stage_id, at: t.at, actor_id: t.actor_id, reason: t.reason }
+        Self {
+            id: t.id,
+            from_stage_id: t.from_stage_id,
+            to_stage_id: t.to_stage_id,
+            at: t.at,
+            actor_id: t.actor_id,
+            reason: t.reason,
+        }
     }
 }
 
@@ -125,7 +152,10 @@ impl From<StageTransition> for StageTransitionBody {
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Vec<StageTransitionBody>),
               (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn deal_stage_history(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<Vec<StageTransitionBody>>, Problem> {
+pub async fn deal_stage_history(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<StageTransitionBody>>, Problem> {
     let history = app::deals::stage_history(&ctx, DealId(id)).await?;
     Ok(Json(history.into_iter().map(Into::into).collect()))
 }

@@ -40,7 +40,11 @@ pub async fn list_employments(
         deleted: query.deleted.unwrap_or_default().into(),
     };
     let mut conn = ctx.db.acquire().await?;
-    Ok(axum::Json(employments::list(conn.conn(), ctx.workspace, &filter, page).await?.into()))
+    Ok(axum::Json(
+        employments::list(conn.conn(), ctx.workspace, &filter, page)
+            .await?
+            .into(),
+    ))
 }
 
 /// Records that a person works (or worked) at an organisation.
@@ -49,9 +53,15 @@ pub async fn list_employments(
     responses((status = 201, body = Employment, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_employment(ctx: Ctx, ApiJson(draft): ApiJson<EmploymentDraft>) -> Result<Created<Employment>, Problem> {
+pub async fn create_employment(
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<EmploymentDraft>,
+) -> Result<Created<Employment>, Problem> {
     let employment = app::parties::create_employment(&ctx, &draft).await?;
-    Ok(Created { location: format!("/api/v1/employments/{}", employment.id), record: employment })
+    Ok(Created {
+        location: format!("/api/v1/employments/{}", employment.id),
+        record: employment,
+    })
 }
 
 record_handlers! {

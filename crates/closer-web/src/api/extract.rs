@@ -1,22 +1,22 @@
 //! Request parsing and response shaping shared by every handler: JSON bodies with field-level
 //! errors, query strings, path ids, `If-Match`, ETags and pages.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use closer_store::records::PAGE_MAX;
 use closer_store::PageRequest;
-use serde::de::DeserializeOwned;
+use closer_store::records::PAGE_MAX;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::problem::Problem;
 use super::AppState;
+use super::problem::Problem;
 use crate::app::{Ctx, Resource};
 
 /// A JSON body. Malformed JSON is a 400; a body of the wrong shape is a 422 naming the field.
@@ -37,7 +37,8 @@ where
             .and_then(|v| v.split(';').next())
             .is_some_and(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
         if !is_json {
             return Err(Problem::new(
@@ -47,21 +48,28 @@ where
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|e: BytesRejection| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Payload too large", "the body is larger than 1 MiB")
-            } else {
-                Problem::bad_request(format!("could not read the body: {e}"))
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e: BytesRejection| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too-large",
+                        "Payload too large",
+                        "the body is larger than 1 MiB",
+                    )
+                } else {
+                    Problem::bad_request(format!("could not read the body: {e}"))
+                }
+            })?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
 /// Parses a JSON document into `T`, telling syntax errors (400) from shape errors (422).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("malformed JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Problem::bad_request(format!("malformed JSON: {e}")))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let message = e.inner().to_string();
         let path = e.path().to_string();
@@ -104,7 +112,9 @@ where
 
 fn query_problem(rejection: &QueryRejection) -> Problem {
     let text = rejection.body_text();
-    let message = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
+    let message = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(&text);
     match message.split_once(": ") {
         Some((field, reason)) if !field.contains(' ') => Problem::field(field, reason),
         _ => Problem::field(field_of(".", message).replace("body", "query"), message),
@@ -119,10 +129,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         match Path::<String>::from_request_parts(parts, state).await {
-            Ok(Path(raw)) => Uuid::parse_str(&raw)
-                .map(ApiId)
-                .map_err(|_| Problem::not_found(format!("'{raw}' is not a record id (ids are UUIDs)"))),
-            Err(e @ PathRejection::FailedToDeserializePathParams(_)) => Err(Problem::bad_request(e.body_text())),
+            Ok(Path(raw)) => Uuid::parse_str(&raw).map(ApiId).map_err(|_| {
+                Problem::not_found(format!("'{raw}' is not a record id (ids are UUIDs)"))
+            }),
+            Err(e @ PathRejection::FailedToDeserializePathParams(_)) => {
+                Err(Problem::bad_request(e.body_text()))
+            }
             Err(e) => Err(Problem::internal(e.body_text())),
         }
     }
@@ -138,7 +150,10 @@ fn parse_if_match(headers: &HeaderMap) -> Result<Option<Option<i64>>, Problem> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let text = value.to_str().map_err(|_| Problem::bad_request("If-Match is not valid text"))?.trim();
+    let text = value
+        .to_str()
+        .map_err(|_| Problem::bad_request("If-Match is not valid text"))?
+        .trim();
     if text == "*" {
         return Ok(Some(None));
     }
@@ -148,7 +163,9 @@ fn parse_if_match(headers: &HeaderMap) -> Result<Option<Option<i64>>, Problem> {
         .and_then(|t| t.strip_suffix('"'))
         .and_then(|t| t.parse::<i64>().ok())
         .ok_or_else(|| {
-            Problem::bad_request(format!("If-Match must be an ETag from a previous response, like \"3\"; got {text}"))
+            Problem::bad_request(format!(
+                "If-Match must be an ETag from a previous response, like \"3\"; got {text}"
+            ))
         })?;
     Ok(Some(Some(version)))
 }
@@ -186,7 +203,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         let app = AppState::from_ref(state);
-        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Ok(Ctx {
             db: app.db.clone(),
             workspace: app.installation.workspace,
@@ -198,7 +219,8 @@ where
 
 /// The ETag of a record version.
 pub fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+    HeaderValue::from_str(&format!("\"{version}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
 /// A record answered with its ETag.
@@ -240,7 +262,10 @@ pub struct PageBody<T: ToSchema> {
 
 impl<T: ToSchema> From<closer_store::Page<T>> for PageBody<T> {
     fn from(page: closer_store::Page<T>) -> Self {
-        PageBody { items: page.items, next_after: page.next_after }
+        PageBody {
+            items: page.items,
+            next_after: page.next_after,
+        }
     }
 }
 
@@ -248,7 +273,10 @@ impl<T: ToSchema> From<closer_store::Page<T>> for PageBody<T> {
 pub fn page_request(after: Option<Uuid>, limit: Option<u32>) -> Result<PageRequest, Problem> {
     let limit = limit.unwrap_or(50);
     if limit == 0 || limit > PAGE_MAX {
-        return Err(Problem::field("limit", format!("must be between 1 and {PAGE_MAX}")));
+        return Err(Problem::field(
+            "limit",
+            format!("must be between 1 and {PAGE_MAX}"),
+        ));
     }
     Ok(PageRequest { after, limit })
 }

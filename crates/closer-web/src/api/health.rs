@@ -24,10 +24,9 @@ pub async fn healthz() -> Json<Health> {
     responses((status = 200, body = Health),
               (status = 503, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, Problem> {
-    state
-        .db
-        .ping()
-        .await
-        .map_err(|e| Problem { cause: Some(e.to_string()), ..Problem::unavailable("the database does not answer") })?;
+    state.db.ping().await.map_err(|e| Problem {
+        cause: Some(e.to_string()),
+        ..Problem::unavailable("the database does not answer")
+    })?;
     Ok(Json(Health { status: "ready" }))
 }

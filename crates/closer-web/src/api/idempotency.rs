@@ -23,24 +23,41 @@ fn valid_key(key: &str) -> bool {
 }
 
 /// The middleware; requests other than POST, or without the header, pass straight through.
-pub async fn idempotent_posts(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn idempotent_posts(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
     let Some(raw_key) = request.headers().get("idempotency-key").cloned() else {
         return next.run(request).await;
     };
-    let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let fail = |problem: Problem| problem_response(&problem, request_id.clone());
     let key = match raw_key.to_str() {
         Ok(key) if valid_key(key) => key.to_owned(),
-        _ => return fail(Problem::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters")),
+        _ => {
+            return fail(Problem::bad_request(
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            ));
+        }
     };
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return fail(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Payload too large", "the body is larger than 1 MiB"));
+            return fail(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Payload too large",
+                "the body is larger than 1 MiB",
+            ));
         }
     };
     let mut hasher = Sha256::new();
@@ -54,7 +71,9 @@ pub async fn idempotent_posts(State(state): State<AppState>, request: Request, n
     let scope = format!("user:{}", state.installation.admin);
 
     let reservation = match state.db.acquire().await {
-        Ok(mut conn) => idempotency::reserve(conn.conn(), workspace, &scope, &key, &hash, now()).await,
+        Ok(mut conn) => {
+            idempotency::reserve(conn.conn(), workspace, &scope, &key, &hash, now()).await
+        }
         Err(e) => Err(e),
     };
     match reservation {
@@ -63,10 +82,14 @@ pub async fn idempotent_posts(State(state): State<AppState>, request: Request, n
             "Idempotency-Key",
             "this key was already used for a different request; use a new key for a new request",
         )),
-        Ok(Reservation::InFlight) => fail(Problem::conflict("a request with this Idempotency-Key is still being processed; retry shortly")),
+        Ok(Reservation::InFlight) => fail(Problem::conflict(
+            "a request with this Idempotency-Key is still being processed; retry shortly",
+        )),
         Ok(Reservation::Replay(stored)) => replay(stored),
         Ok(Reservation::Reserved) => {
-            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            let response = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
             finish(&state, &scope, &key, response).await
         }
     }
@@ -79,7 +102,9 @@ async fn finish(state: &AppState, scope: &str, key: &str, response: Response) ->
         return Problem::internal("could not buffer the response").into_response();
     };
     let outcome = match state.db.acquire().await {
-        Ok(mut conn) if parts.status.is_server_error() => idempotency::release(conn.conn(), workspace, scope, key).await,
+        Ok(mut conn) if parts.status.is_server_error() => {
+            idempotency::release(conn.conn(), workspace, scope, key).await
+        }
         Ok(mut conn) => {
             let headers: BTreeMap<&str, &str> = KEPT_HEADERS
                 .iter()
@@ -103,12 +128,15 @@ async fn finish(state: &AppState, scope: &str, key: &str, response: Response) ->
 fn replay(stored: StoredResponse) -> Response {
     let status = StatusCode::from_u16(stored.status_code).unwrap_or(StatusCode::OK);
     let mut response = (status, stored.body).into_response();
-    let headers: BTreeMap<String, String> = serde_json::from_str(&stored.headers).unwrap_or_default();
+    let headers: BTreeMap<String, String> =
+        serde_json::from_str(&stored.headers).unwrap_or_default();
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             response.headers_mut().insert(name, value);
         }
     }
-    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }

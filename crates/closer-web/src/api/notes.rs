@@ -31,7 +31,10 @@ pub struct NotesQuery {
 #[utoipa::path(get, path = "/notes", tag = "notes", params(NotesQuery),
     responses((status = 200, body = PageBody<Note>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn list_notes(ctx: Ctx, ApiQuery(query): ApiQuery<NotesQuery>) -> Result<axum::Json<PageBody<Note>>, Problem> {
+pub async fn list_notes(
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<NotesQuery>,
+) -> Result<axum::Json<PageBody<Note>>, Problem> {
     let page = page_request(query.after, query.limit)?;
     let filter = NoteFilter {
         subject_type: query.subject_type,
@@ -40,7 +43,11 @@ pub async fn list_notes(ctx: Ctx, ApiQuery(query): ApiQuery<NotesQuery>) -> Resu
         deleted: query.deleted.unwrap_or_default().into(),
     };
     let mut conn = ctx.db.acquire().await?;
-    Ok(axum::Json(notes::list(conn.conn(), ctx.workspace, &filter, page).await?.into()))
+    Ok(axum::Json(
+        notes::list(conn.conn(), ctx.workspace, &filter, page)
+            .await?
+            .into(),
+    ))
 }
 
 /// Writes a note on a deal, person or organisation.
@@ -49,9 +56,15 @@ pub async fn list_notes(ctx: Ctx, ApiQuery(query): ApiQuery<NotesQuery>) -> Resu
     responses((status = 201, body = Note, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_note(ctx: Ctx, ApiJson(draft): ApiJson<NoteDraft>) -> Result<Created<Note>, Problem> {
+pub async fn create_note(
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<NoteDraft>,
+) -> Result<Created<Note>, Problem> {
     let note = app::activity::create_note(&ctx, &draft).await?;
-    Ok(Created { location: format!("/api/v1/notes/{}", note.id), record: note })
+    Ok(Created {
+        location: format!("/api/v1/notes/{}", note.id),
+        record: note,
+    })
 }
 
 record_handlers! {

@@ -45,7 +45,11 @@ pub async fn list_organisations(
         deleted: query.deleted.unwrap_or_default().into(),
     };
     let mut conn = ctx.db.acquire().await?;
-    Ok(axum::Json(parties::list_organisations(conn.conn(), ctx.workspace, &filter, page).await?.into()))
+    Ok(axum::Json(
+        parties::list_organisations(conn.conn(), ctx.workspace, &filter, page)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates an organisation.
@@ -54,9 +58,15 @@ pub async fn list_organisations(
     responses((status = 201, body = Organisation, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_organisation(ctx: Ctx, ApiJson(draft): ApiJson<OrganisationDraft>) -> Result<Created<Organisation>, Problem> {
+pub async fn create_organisation(
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<OrganisationDraft>,
+) -> Result<Created<Organisation>, Problem> {
     let organisation = app::parties::create_organisation(&ctx, &draft).await?;
-    Ok(Created { location: format!("/api/v1/organisations/{}", organisation.id), record: organisation })
+    Ok(Created {
+        location: format!("/api/v1/organisations/{}", organisation.id),
+        record: organisation,
+    })
 }
 
 record_handlers! {

@@ -34,7 +34,10 @@ pub struct PeopleQuery {
 #[utoipa::path(get, path = "/people", tag = "people", params(PeopleQuery),
     responses((status = 200, body = PageBody<Person>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn list_people(ctx: Ctx, ApiQuery(query): ApiQuery<PeopleQuery>) -> Result<axum::Json<PageBody<Person>>, Problem> {
+pub async fn list_people(
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<PeopleQuery>,
+) -> Result<axum::Json<PageBody<Person>>, Problem> {
     let page = page_request(query.after, query.limit)?;
     let filter = PartyFilter {
         search: query.q.as_deref().and_then(search_needle),
@@ -53,9 +56,15 @@ pub async fn list_people(ctx: Ctx, ApiQuery(query): ApiQuery<PeopleQuery>) -> Re
     responses((status = 201, body = Person, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_person(ctx: Ctx, ApiJson(draft): ApiJson<PersonDraft>) -> Result<Created<Person>, Problem> {
+pub async fn create_person(
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<PersonDraft>,
+) -> Result<Created<Person>, Problem> {
     let person = app::parties::create_person(&ctx, &draft).await?;
-    Ok(Created { location: format!("/api/v1/people/{}", person.id), record: person })
+    Ok(Created {
+        location: format!("/api/v1/people/{}", person.id),
+        record: person,
+    })
 }
 
 record_handlers! {

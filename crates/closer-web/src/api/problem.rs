@@ -43,12 +43,29 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), errors: Vec::new(), cause: None }
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            cause: None,
+        }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            detail,
+        )
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -56,15 +73,27 @@ impl Problem {
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> Self {
-        let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
         Self {
             errors,
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input", detail)
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid input",
+                detail,
+            )
         }
     }
 
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::invalid(vec![FieldError { field: field.into(), message: message.into() }])
+        Self::invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     pub fn conflict(detail: impl Into<String>) -> Self {
@@ -84,7 +113,12 @@ impl Problem {
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            detail,
+        )
     }
 }
 
@@ -97,7 +131,9 @@ impl From<ValidationErrors> for Problem {
 impl From<AppError> for Problem {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::NotFound { entity, id } => Problem::not_found(format!("no {entity} with id {id}")),
+            AppError::NotFound { entity, id } => {
+                Problem::not_found(format!("no {entity} with id {id}"))
+            }
             AppError::Deleted { entity, id } => Problem::not_found(format!(
                 "{entity} {id} was deleted; POST to its /restore path to bring it back"
             )),
@@ -106,7 +142,9 @@ impl From<AppError> for Problem {
                 StatusCode::PRECONDITION_FAILED,
                 "stale-version",
                 "Precondition failed",
-                format!("If-Match names version {expected}, but the record is at version {current}; reload it and retry"),
+                format!(
+                    "If-Match names version {expected}, but the record is at version {current}; reload it and retry"
+                ),
             ),
             AppError::Conflict(detail) => Problem::conflict(detail),
             AppError::Store(e) if e.is_contention() => {
@@ -162,9 +200,10 @@ pub fn problem_response(problem: &Problem, request_id: Option<String>) -> Respon
     };
     let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = (problem.status, json).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     response
 }
 
@@ -185,7 +224,12 @@ pub async fn no_route() -> Problem {
 
 /// The answer for a method a route does not support.
 pub async fn wrong_method() -> Problem {
-    Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "this resource does not support this method")
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "this resource does not support this method",
+    )
 }
 
 impl From<closer_store::StoreError> for Problem {

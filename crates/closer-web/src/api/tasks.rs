@@ -34,7 +34,10 @@ pub struct TasksQuery {
 #[utoipa::path(get, path = "/tasks", tag = "tasks", params(TasksQuery),
     responses((status = 200, body = PageBody<Task>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn list_tasks(ctx: Ctx, ApiQuery(query): ApiQuery<TasksQuery>) -> Result<axum::Json<PageBody<Task>>, Problem> {
+pub async fn list_tasks(
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<TasksQuery>,
+) -> Result<axum::Json<PageBody<Task>>, Problem> {
     let page = page_request(query.after, query.limit)?;
     let filter = TaskFilter {
         assignee_id: query.assignee_id,
@@ -44,7 +47,11 @@ pub async fn list_tasks(ctx: Ctx, ApiQuery(query): ApiQuery<TasksQuery>) -> Resu
         deleted: query.deleted.unwrap_or_default().into(),
     };
     let mut conn = ctx.db.acquire().await?;
-    Ok(axum::Json(tasks::list(conn.conn(), ctx.workspace, &filter, page).await?.into()))
+    Ok(axum::Json(
+        tasks::list(conn.conn(), ctx.workspace, &filter, page)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a task.
@@ -53,9 +60,15 @@ pub async fn list_tasks(ctx: Ctx, ApiQuery(query): ApiQuery<TasksQuery>) -> Resu
     responses((status = 201, body = Task, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_task(ctx: Ctx, ApiJson(draft): ApiJson<TaskDraft>) -> Result<Created<Task>, Problem> {
+pub async fn create_task(
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<TaskDraft>,
+) -> Result<Created<Task>, Problem> {
     let task = app::activity::create_task(&ctx, &draft).await?;
-    Ok(Created { location: format!("/api/v1/tasks/{}", task.id), record: task })
+    Ok(Created {
+        location: format!("/api/v1/tasks/{}", task.id),
+        record: task,
+    })
 }
 
 record_handlers! {

@@ -10,37 +10,82 @@ use super::{AppResult, Ctx, begin_update, create, finish_update, new_id, now};
 pub async fn create_note(ctx: &Ctx, draft: &NoteDraft) -> AppResult<Note> {
     let mut refs = References::default();
     let mut conn = ctx.db.acquire().await?;
-    refs.subject(conn.conn(), ctx.workspace, Subject { kind: draft.subject_type, id: draft.subject_id }).await?;
+    refs.subject(
+        conn.conn(),
+        ctx.workspace,
+        Subject {
+            kind: draft.subject_type,
+            id: draft.subject_id,
+        },
+    )
+    .await?;
     let fields = refs.merge(draft.parse(ctx.actor))?;
-    create(ctx, Note { id: NoteId(new_id()), fields, meta: RecordMeta::created(now()) }).await
+    create(
+        ctx,
+        Note {
+            id: NoteId(new_id()),
+            fields,
+            meta: RecordMeta::created(now()),
+        },
+    )
+    .await
 }
 
-pub async fn patch_note(ctx: &Ctx, id: NoteId, version: Option<i64>, patch: &NotePatch) -> AppResult<Note> {
+pub async fn patch_note(
+    ctx: &Ctx,
+    id: NoteId,
+    version: Option<i64>,
+    patch: &NotePatch,
+) -> AppResult<Note> {
     let (tx, current) = begin_update::<Note>(ctx, id.as_uuid(), version).await?;
     let fields = patch.apply(&current.fields)?;
-    let next = Note { fields, ..current.clone() };
+    let next = Note {
+        fields,
+        ..current.clone()
+    };
     finish_update(ctx, tx, &current, next).await
 }
 
 pub async fn create_task(ctx: &Ctx, draft: &TaskDraft) -> AppResult<Task> {
     let mut refs = References::default();
     let mut conn = ctx.db.acquire().await?;
-    refs.user(conn.conn(), ctx.workspace, "assignee_id", draft.assignee_id).await?;
+    refs.user(conn.conn(), ctx.workspace, "assignee_id", draft.assignee_id)
+        .await?;
     if let (Some(kind), Some(id)) = (draft.subject_type, draft.subject_id) {
-        refs.subject(conn.conn(), ctx.workspace, Subject { kind, id }).await?;
+        refs.subject(conn.conn(), ctx.workspace, Subject { kind, id })
+            .await?;
     }
     let at = now();
     let fields = refs.merge(draft.parse(ctx.actor, at))?;
     let done = fields.done_at.is_some();
-    create(ctx, Task { id: TaskId(new_id()), fields, done, meta: RecordMeta::created(at) }).await
+    create(
+        ctx,
+        Task {
+            id: TaskId(new_id()),
+            fields,
+            done,
+            meta: RecordMeta::created(at),
+        },
+    )
+    .await
 }
 
-pub async fn patch_task(ctx: &Ctx, id: TaskId, version: Option<i64>, patch: &TaskPatch) -> AppResult<Task> {
+pub async fn patch_task(
+    ctx: &Ctx,
+    id: TaskId,
+    version: Option<i64>,
+    patch: &TaskPatch,
+) -> AppResult<Task> {
     let (mut tx, current) = begin_update::<Task>(ctx, id.as_uuid(), version).await?;
     let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "assignee_id", patch.assignee_id).await?;
+    refs.user(tx.conn(), ctx.workspace, "assignee_id", patch.assignee_id)
+        .await?;
     let fields = refs.merge(patch.apply(&current.fields, now()))?;
     let done = fields.done_at.is_some();
-    let next = Task { fields, done, ..current.clone() };
+    let next = Task {
+        fields,
+        done,
+        ..current.clone()
+    };
     finish_update(ctx, tx, &current, next).await
 }

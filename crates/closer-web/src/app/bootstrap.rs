@@ -60,7 +60,10 @@ async fn find(db: &Db) -> AppResult<Option<Installation>> {
         .into_iter()
         .find(|u| u.role == "admin")
         .ok_or_else(|| AppError::Conflict("the workspace has no admin user".into()))?;
-    Ok(Some(Installation { workspace: workspace.workspace_id(), admin: admin.user_id() }))
+    Ok(Some(Installation {
+        workspace: workspace.workspace_id(),
+        admin: admin.user_id(),
+    }))
 }
 
 /// Returns the installation, creating the workspace, its admin and the default playbooks on
@@ -70,7 +73,10 @@ pub async fn ensure_installation(db: &Db) -> AppResult<Installation> {
         return Ok(found);
     }
     let at = now();
-    let workspace = Workspace { id: DEFAULT_WORKSPACE, name: "Closer".into() };
+    let workspace = Workspace {
+        id: DEFAULT_WORKSPACE,
+        name: "Closer".into(),
+    };
     let admin = users::User {
         id: new_id(),
         email: "admin@closer.local".into(),
@@ -83,7 +89,9 @@ pub async fn ensure_installation(db: &Db) -> AppResult<Installation> {
         // Another server created it first; use theirs.
         Err(e) if e.is_unique_violation() => {
             drop(tx);
-            return find(db).await?.ok_or_else(|| AppError::Conflict("workspace creation raced".into()));
+            return find(db)
+                .await?
+                .ok_or_else(|| AppError::Conflict("workspace creation raced".into()));
         }
         Err(e) => return Err(e.into()),
     }
@@ -93,5 +101,8 @@ pub async fn ensure_installation(db: &Db) -> AppResult<Installation> {
         playbooks::insert(tx.conn(), workspace_id, &playbook_from(template), true, at).await?;
     }
     tx.commit().await?;
-    Ok(Installation { workspace: workspace_id, admin: admin.user_id() })
+    Ok(Installation {
+        workspace: workspace_id,
+        admin: admin.user_id(),
+    })
 }

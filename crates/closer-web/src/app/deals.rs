@@ -15,7 +15,8 @@ use super::{AppError, AppResult, Ctx, begin_update, finish_change, finish_update
 pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
     let mut tx = ctx.begin().await?;
     let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", draft.owner_id).await?;
+    refs.user(tx.conn(), ctx.workspace, "owner_id", draft.owner_id)
+        .await?;
     let playbook = match draft.playbook_id {
         Some(id) => playbooks::get(tx.conn(), ctx.workspace, id).await?,
         None => playbooks::default_for(tx.conn(), ctx.workspace, draft.kind).await?,
@@ -23,8 +24,13 @@ pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
     let counterparty = parties::live_kind(tx.conn(), ctx.workspace, draft.counterparty_id).await?;
     let Some(playbook) = playbook else {
         return Err(match draft.playbook_id {
-            Some(id) => refs.fail("playbook_id", format!("no such playbook: {id}")).into(),
-            None => AppError::Conflict(format!("the workspace has no default {} playbook", draft.kind)),
+            Some(id) => refs
+                .fail("playbook_id", format!("no such playbook: {id}"))
+                .into(),
+            None => AppError::Conflict(format!(
+                "the workspace has no default {} playbook",
+                draft.kind
+            )),
         });
     };
     let new = refs.merge(draft.parse(&playbook, counterparty, ctx.actor))?;
@@ -55,27 +61,48 @@ pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
         reason: None,
     };
     deals::insert_transition(tx.conn(), ctx.workspace, &transition).await?;
-    let entries = ctx.audit_change(at, "deal", deal.id.as_uuid(), AuditAction::Create, None, &deal);
+    let entries = ctx.audit_change(
+        at,
+        "deal",
+        deal.id.as_uuid(),
+        AuditAction::Create,
+        None,
+        &deal,
+    );
     audit::insert(tx.conn(), ctx.workspace, &entries).await?;
     tx.commit().await?;
     Ok(deal)
 }
 
-pub async fn patch_deal(ctx: &Ctx, id: DealId, version: Option<i64>, patch: &DealPatch) -> AppResult<Deal> {
+pub async fn patch_deal(
+    ctx: &Ctx,
+    id: DealId,
+    version: Option<i64>,
+    patch: &DealPatch,
+) -> AppResult<Deal> {
     let (mut tx, current) = begin_update::<Deal>(ctx, id.as_uuid(), version).await?;
     let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
+    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id)
+        .await?;
     let counterparty: Option<PartyKind> = match patch.counterparty_id {
         Some(party) => parties::live_kind(tx.conn(), ctx.workspace, party).await?,
         None => None,
     };
     let terms = refs.merge(patch.apply(&current, counterparty))?;
-    let next = Deal { terms, ..current.clone() };
+    let next = Deal {
+        terms,
+        ..current.clone()
+    };
     finish_update(ctx, tx, &current, next).await
 }
 
 /// Moves a deal to another stage of its playbook, logging the transition.
-pub async fn move_deal(ctx: &Ctx, id: DealId, version: Option<i64>, request: &DealMove) -> AppResult<Deal> {
+pub async fn move_deal(
+    ctx: &Ctx,
+    id: DealId,
+    version: Option<i64>,
+    request: &DealMove,
+) -> AppResult<Deal> {
     let (mut tx, current) = begin_update::<Deal>(ctx, id.as_uuid(), version).await?;
     let playbook = playbook_of(tx.conn(), ctx, current.progress.playbook_id).await?;
     let checked = request.check(&current, &playbook, now())?;
@@ -89,7 +116,10 @@ pub async fn move_deal(ctx: &Ctx, id: DealId, version: Option<i64>, request: &De
         reason: checked.reason.clone(),
     };
     deals::insert_transition(tx.conn(), ctx.workspace, &transition).await?;
-    let mut next = Deal { progress: checked.progress, ..current.clone() };
+    let mut next = Deal {
+        progress: checked.progress,
+        ..current.clone()
+    };
     next.terms.competitor = checked.competitor;
     finish_change(ctx, tx, &current, next, AuditAction::Move).await
 }

@@ -4,8 +4,8 @@
 pub mod activity;
 pub mod bootstrap;
 pub mod deals;
-pub mod parties;
 pub mod demo;
+pub mod parties;
 mod records;
 pub mod resources;
 
@@ -17,7 +17,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use records::{Resource, begin_update, create, finish_change, finish_update, get, remove, restore};
+pub use records::{
+    Resource, begin_update, create, finish_change, finish_update, get, remove, restore,
+};
 
 /// Who acts, where, and under which request id.
 #[derive(Debug, Clone)]
@@ -50,7 +52,8 @@ pub type AppResult<T> = Result<T, AppError>;
 /// The current time, cut to microseconds so that it survives a round trip through PostgreSQL.
 pub fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
 }
 
 /// A fresh time-ordered id.
@@ -91,7 +94,10 @@ impl Ctx {
     ) -> Vec<AuditEntry> {
         let new_json = serde_json::to_value(new).unwrap_or_default();
         match old {
-            None => vec![AuditEntry { new_value: Some(new_json), ..self.audit(at, entity, id, action) }],
+            None => vec![AuditEntry {
+                new_value: Some(new_json),
+                ..self.audit(at, entity, id, action)
+            }],
             Some(old) => {
                 let old_json = serde_json::to_value(old).unwrap_or_default();
                 changed_fields(&old_json, &new_json)

@@ -2,8 +2,8 @@
 
 use closer_domain::ids::{EmploymentId, PartyId};
 use closer_domain::party::{
-    Employment, EmploymentDraft, EmploymentPatch, Organisation, OrganisationDraft, OrganisationPatch, PartyKind,
-    Person, PersonDraft, PersonPatch,
+    Employment, EmploymentDraft, EmploymentPatch, Organisation, OrganisationDraft,
+    OrganisationPatch, PartyKind, Person, PersonDraft, PersonPatch,
 };
 use closer_domain::record::RecordMeta;
 use closer_store::{Conn, parties};
@@ -14,17 +14,35 @@ use super::{AppResult, Ctx, begin_update, create, finish_update, new_id, now};
 pub async fn create_person(ctx: &Ctx, draft: &PersonDraft) -> AppResult<Person> {
     let mut refs = References::default();
     let mut conn = ctx.db.acquire().await?;
-    refs.user(conn.conn(), ctx.workspace, "owner_id", draft.owner_id).await?;
+    refs.user(conn.conn(), ctx.workspace, "owner_id", draft.owner_id)
+        .await?;
     let fields = refs.merge(draft.parse(ctx.actor))?;
-    create(ctx, Person { id: PartyId(new_id()), fields, meta: RecordMeta::created(now()) }).await
+    create(
+        ctx,
+        Person {
+            id: PartyId(new_id()),
+            fields,
+            meta: RecordMeta::created(now()),
+        },
+    )
+    .await
 }
 
-pub async fn patch_person(ctx: &Ctx, id: PartyId, version: Option<i64>, patch: &PersonPatch) -> AppResult<Person> {
+pub async fn patch_person(
+    ctx: &Ctx,
+    id: PartyId,
+    version: Option<i64>,
+    patch: &PersonPatch,
+) -> AppResult<Person> {
     let (mut tx, current) = begin_update::<Person>(ctx, id.as_uuid(), version).await?;
     let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
+    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id)
+        .await?;
     let fields = refs.merge(patch.apply(&current.fields))?;
-    let next = Person { fields, ..current.clone() };
+    let next = Person {
+        fields,
+        ..current.clone()
+    };
     finish_update(ctx, tx, &current, next).await
 }
 
@@ -38,7 +56,14 @@ async fn check_parent(
     parent: Option<PartyId>,
 ) -> AppResult<()> {
     let Some(parent) = parent else { return Ok(()) };
-    refs.party(conn.reborrow(), ctx.workspace, "parent_id", parent, PartyKind::Organisation).await?;
+    refs.party(
+        conn.reborrow(),
+        ctx.workspace,
+        "parent_id",
+        parent,
+        PartyKind::Organisation,
+    )
+    .await?;
     let Some(this) = this else { return Ok(()) };
     let mut cursor = Some(parent);
     // A bounded walk up the chain; real group structures are a handful of levels deep.
@@ -48,7 +73,9 @@ async fn check_parent(
             refs.push_error("parent_id", "would make the organisation its own ancestor");
             break;
         }
-        cursor = parties::get_organisation(conn.reborrow(), ctx.workspace, id).await?.and_then(|o| o.fields.parent_id);
+        cursor = parties::get_organisation(conn.reborrow(), ctx.workspace, id)
+            .await?
+            .and_then(|o| o.fields.parent_id);
     }
     Ok(())
 }
@@ -56,10 +83,19 @@ async fn check_parent(
 pub async fn create_organisation(ctx: &Ctx, draft: &OrganisationDraft) -> AppResult<Organisation> {
     let mut refs = References::default();
     let mut conn = ctx.db.acquire().await?;
-    refs.user(conn.conn(), ctx.workspace, "owner_id", draft.owner_id).await?;
+    refs.user(conn.conn(), ctx.workspace, "owner_id", draft.owner_id)
+        .await?;
     check_parent(&mut refs, conn.conn(), ctx, None, draft.parent_id).await?;
     let fields = refs.merge(draft.parse(ctx.actor))?;
-    create(ctx, Organisation { id: PartyId(new_id()), fields, meta: RecordMeta::created(now()) }).await
+    create(
+        ctx,
+        Organisation {
+            id: PartyId(new_id()),
+            fields,
+            meta: RecordMeta::created(now()),
+        },
+    )
+    .await
 }
 
 pub async fn patch_organisation(
@@ -70,20 +106,53 @@ pub async fn patch_organisation(
 ) -> AppResult<Organisation> {
     let (mut tx, current) = begin_update::<Organisation>(ctx, id.as_uuid(), version).await?;
     let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
-    check_parent(&mut refs, tx.conn(), ctx, Some(id), patch.parent_id.flatten()).await?;
+    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id)
+        .await?;
+    check_parent(
+        &mut refs,
+        tx.conn(),
+        ctx,
+        Some(id),
+        patch.parent_id.flatten(),
+    )
+    .await?;
     let fields = refs.merge(patch.apply(&current.fields))?;
-    let next = Organisation { fields, ..current.clone() };
+    let next = Organisation {
+        fields,
+        ..current.clone()
+    };
     finish_update(ctx, tx, &current, next).await
 }
 
 pub async fn create_employment(ctx: &Ctx, draft: &EmploymentDraft) -> AppResult<Employment> {
     let mut refs = References::default();
     let mut conn = ctx.db.acquire().await?;
-    refs.party(conn.conn(), ctx.workspace, "person_id", draft.person_id, PartyKind::Person).await?;
-    refs.party(conn.conn(), ctx.workspace, "organisation_id", draft.organisation_id, PartyKind::Organisation).await?;
+    refs.party(
+        conn.conn(),
+        ctx.workspace,
+        "person_id",
+        draft.person_id,
+        PartyKind::Person,
+    )
+    .await?;
+    refs.party(
+        conn.conn(),
+        ctx.workspace,
+        "organisation_id",
+        draft.organisation_id,
+        PartyKind::Organisation,
+    )
+    .await?;
     let fields = refs.merge(draft.parse())?;
-    create(ctx, Employment { id: EmploymentId(new_id()), fields, meta: RecordMeta::created(now()) }).await
+    create(
+        ctx,
+        Employment {
+            id: EmploymentId(new_id()),
+            fields,
+            meta: RecordMeta::created(now()),
+        },
+    )
+    .await
 }
 
 pub async fn patch_employment(
@@ -94,6 +163,9 @@ pub async fn patch_employment(
 ) -> AppResult<Employment> {
     let (tx, current) = begin_update::<Employment>(ctx, id.as_uuid(), version).await?;
     let fields = patch.apply(&current.fields)?;
-    let next = Employment { fields, ..current.clone() };
+    let next = Employment {
+        fields,
+        ..current.clone()
+    };
     finish_update(ctx, tx, &current, next).await
 }

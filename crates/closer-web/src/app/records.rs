@@ -24,8 +24,16 @@ pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
     fn meta_mut(&mut self) -> &mut RecordMeta;
 
     /// Loads a record, deleted or not.
-    fn load(conn: Conn<'_>, workspace: WorkspaceId, id: Uuid) -> impl Future<Output = Result<Option<Self>, StoreError>> + Send;
-    fn insert(&self, conn: Conn<'_>, workspace: WorkspaceId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn load(
+        conn: Conn<'_>,
+        workspace: WorkspaceId,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Self>, StoreError>> + Send;
+    fn insert(
+        &self,
+        conn: Conn<'_>,
+        workspace: WorkspaceId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Writes the record if the stored one is still at `expected_version`.
     fn update(
         &self,
@@ -37,17 +45,24 @@ pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
 
 fn live<R: Resource>(record: Option<R>, id: Uuid) -> AppResult<R> {
     match record {
-        None => Err(AppError::NotFound { entity: R::ENTITY, id }),
-        Some(r) if r.meta().deleted_at.is_some() => Err(AppError::Deleted { entity: R::ENTITY, id }),
+        None => Err(AppError::NotFound {
+            entity: R::ENTITY,
+            id,
+        }),
+        Some(r) if r.meta().deleted_at.is_some() => Err(AppError::Deleted {
+            entity: R::ENTITY,
+            id,
+        }),
         Some(r) => Ok(r),
     }
 }
 
 fn check_version<R: Resource>(record: &R, expected: Option<i64>) -> AppResult<()> {
     match expected {
-        Some(expected) if expected != record.meta().version => {
-            Err(AppError::StaleVersion { expected, current: record.meta().version })
-        }
+        Some(expected) if expected != record.meta().version => Err(AppError::StaleVersion {
+            expected,
+            current: record.meta().version,
+        }),
         _ => Ok(()),
     }
 }
@@ -62,7 +77,14 @@ pub async fn get<R: Resource>(ctx: &Ctx, id: Uuid) -> AppResult<R> {
 pub async fn create<R: Resource>(ctx: &Ctx, record: R) -> AppResult<R> {
     let mut tx = ctx.begin().await?;
     record.insert(tx.conn(), ctx.workspace).await?;
-    let entries = ctx.audit_change(record.meta().created_at, R::ENTITY, record.id(), AuditAction::Create, None, &record);
+    let entries = ctx.audit_change(
+        record.meta().created_at,
+        R::ENTITY,
+        record.id(),
+        AuditAction::Create,
+        None,
+        &record,
+    );
     audit::insert(tx.conn(), ctx.workspace, &entries).await?;
     tx.commit().await?;
     Ok(record)
@@ -71,7 +93,11 @@ pub async fn create<R: Resource>(ctx: &Ctx, record: R) -> AppResult<R> {
 /// Opens an update: the transaction and the live record at `expected_version` (any version
 /// when `None`). Compute the new record (looking up what it refers to in the same transaction),
 /// then call [`finish_update`].
-pub async fn begin_update<R: Resource>(ctx: &Ctx, id: Uuid, expected_version: Option<i64>) -> AppResult<(Tx, R)> {
+pub async fn begin_update<R: Resource>(
+    ctx: &Ctx,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> AppResult<(Tx, R)> {
     let mut tx = ctx.begin().await?;
     let current = live(R::load(tx.conn(), ctx.workspace, id).await?, id)?;
     check_version(&current, expected_version)?;
@@ -84,11 +110,28 @@ pub async fn finish_update<R: Resource>(ctx: &Ctx, tx: Tx, current: &R, next: R)
 }
 
 /// Like [`finish_update`], recording the change as `action` in the audit trail.
-pub async fn finish_change<R: Resource>(ctx: &Ctx, mut tx: Tx, current: &R, mut next: R, action: AuditAction) -> AppResult<R> {
+pub async fn finish_change<R: Resource>(
+    ctx: &Ctx,
+    mut tx: Tx,
+    current: &R,
+    mut next: R,
+    action: AuditAction,
+) -> AppResult<R> {
     let at = now();
-    *next.meta_mut() = RecordMeta { version: current.meta().version + 1, updated_at: at, ..current.meta().clone() };
-    if !next.update(tx.conn(), ctx.workspace, current.meta().version).await? {
-        return Err(AppError::Conflict(format!("{} {} changed meanwhile; reload and retry", R::ENTITY, current.id())));
+    *next.meta_mut() = RecordMeta {
+        version: current.meta().version + 1,
+        updated_at: at,
+        ..current.meta().clone()
+    };
+    if !next
+        .update(tx.conn(), ctx.workspace, current.meta().version)
+        .await?
+    {
+        return Err(AppError::Conflict(format!(
+            "{} {} changed meanwhile; reload and retry",
+            R::ENTITY,
+            current.id()
+        )));
     }
     let entries = ctx.audit_change(at, R::ENTITY, current.id(), action, Some(current), &next);
     audit::insert(tx.conn(), ctx.workspace, &entries).await?;
@@ -96,26 +139,64 @@ pub async fn finish_change<R: Resource>(ctx: &Ctx, mut tx: Tx, current: &R, mut 
     Ok(next)
 }
 
-async fn set_deleted_state<R: Resource>(ctx: &Ctx, id: Uuid, expected_version: Option<i64>, delete: bool) -> AppResult<R> {
+async fn set_deleted_state<R: Resource>(
+    ctx: &Ctx,
+    id: Uuid,
+    expected_version: Option<i64>,
+    delete: bool,
+) -> AppResult<R> {
     let mut tx = ctx.begin().await?;
-    let current = R::load(tx.conn(), ctx.workspace, id).await?.ok_or(AppError::NotFound { entity: R::ENTITY, id })?;
+    let current = R::load(tx.conn(), ctx.workspace, id)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: R::ENTITY,
+            id,
+        })?;
     let is_deleted = current.meta().deleted_at.is_some();
     if delete && is_deleted {
-        return Err(AppError::Deleted { entity: R::ENTITY, id });
+        return Err(AppError::Deleted {
+            entity: R::ENTITY,
+            id,
+        });
     }
     if !delete && !is_deleted {
-        return Err(AppError::Conflict(format!("{} {id} is not deleted", R::ENTITY)));
+        return Err(AppError::Conflict(format!(
+            "{} {id} is not deleted",
+            R::ENTITY
+        )));
     }
     check_version(&current, expected_version)?;
     let at = now();
     let deleted_at = delete.then_some(at);
     let version = current.meta().version;
-    if !set_deleted(tx.conn(), R::TABLE, ctx.workspace, id, version, deleted_at, at).await? {
-        return Err(AppError::Conflict(format!("{} {id} changed meanwhile; reload and retry", R::ENTITY)));
+    if !set_deleted(
+        tx.conn(),
+        R::TABLE,
+        ctx.workspace,
+        id,
+        version,
+        deleted_at,
+        at,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(format!(
+            "{} {id} changed meanwhile; reload and retry",
+            R::ENTITY
+        )));
     }
     let mut next = current.clone();
-    *next.meta_mut() = RecordMeta { version: version + 1, updated_at: at, deleted_at, ..current.meta().clone() };
-    let action = if delete { AuditAction::Delete } else { AuditAction::Restore };
+    *next.meta_mut() = RecordMeta {
+        version: version + 1,
+        updated_at: at,
+        deleted_at,
+        ..current.meta().clone()
+    };
+    let action = if delete {
+        AuditAction::Delete
+    } else {
+        AuditAction::Restore
+    };
     let entries = ctx.audit_change(at, R::ENTITY, id, action, Some(&current), &next);
     audit::insert(tx.conn(), ctx.workspace, &entries).await?;
     tx.commit().await?;
@@ -123,11 +204,19 @@ async fn set_deleted_state<R: Resource>(ctx: &Ctx, id: Uuid, expected_version: O
 }
 
 /// Soft-deletes a live record; it stays restorable.
-pub async fn remove<R: Resource>(ctx: &Ctx, id: Uuid, expected_version: Option<i64>) -> AppResult<R> {
+pub async fn remove<R: Resource>(
+    ctx: &Ctx,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> AppResult<R> {
     set_deleted_state(ctx, id, expected_version, true).await
 }
 
 /// Brings a deleted record back.
-pub async fn restore<R: Resource>(ctx: &Ctx, id: Uuid, expected_version: Option<i64>) -> AppResult<R> {
+pub async fn restore<R: Resource>(
+    ctx: &Ctx,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> AppResult<R> {
     set_deleted_state(ctx, id, expected_version, false).await
 }

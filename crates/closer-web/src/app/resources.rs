@@ -30,22 +30,43 @@ macro_rules! resource {
                 &mut self.meta
             }
 
-            async fn load(conn: Conn<'_>, workspace: WorkspaceId, id: Uuid) -> Result<Option<Self>, StoreError> {
+            async fn load(
+                conn: Conn<'_>,
+                workspace: WorkspaceId,
+                id: Uuid,
+            ) -> Result<Option<Self>, StoreError> {
                 $load(conn, workspace, $id(id)).await
             }
 
-            async fn insert(&self, conn: Conn<'_>, workspace: WorkspaceId) -> Result<(), StoreError> {
+            async fn insert(
+                &self,
+                conn: Conn<'_>,
+                workspace: WorkspaceId,
+            ) -> Result<(), StoreError> {
                 $insert(conn, workspace, self).await
             }
 
-            async fn update(&self, conn: Conn<'_>, workspace: WorkspaceId, expected_version: i64) -> Result<bool, StoreError> {
+            async fn update(
+                &self,
+                conn: Conn<'_>,
+                workspace: WorkspaceId,
+                expected_version: i64,
+            ) -> Result<bool, StoreError> {
                 $update(conn, workspace, self, expected_version).await
             }
         }
     };
 }
 
-resource!(Person, "person", Parties, PartyId, parties::get_person, parties::insert_person, parties::update_person);
+resource!(
+    Person,
+    "person",
+    Parties,
+    PartyId,
+    parties::get_person,
+    parties::insert_person,
+    parties::update_person
+);
 resource!(
     Organisation,
     "organisation",
@@ -55,10 +76,42 @@ resource!(
     parties::insert_organisation,
     parties::update_organisation
 );
-resource!(Employment, "employment", Employments, EmploymentId, employments::get, employments::insert, employments::update);
-resource!(Deal, "deal", Deals, DealId, deals::get, deals::insert, deals::update);
-resource!(Note, "note", Notes, NoteId, notes::get, notes::insert, notes::update);
-resource!(Task, "task", Tasks, TaskId, tasks::get, tasks::insert, tasks::update);
+resource!(
+    Employment,
+    "employment",
+    Employments,
+    EmploymentId,
+    employments::get,
+    employments::insert,
+    employments::update
+);
+resource!(
+    Deal,
+    "deal",
+    Deals,
+    DealId,
+    deals::get,
+    deals::insert,
+    deals::update
+);
+resource!(
+    Note,
+    "note",
+    Notes,
+    NoteId,
+    notes::get,
+    notes::insert,
+    notes::update
+);
+resource!(
+    Task,
+    "task",
+    Tasks,
+    TaskId,
+    tasks::get,
+    tasks::insert,
+    tasks::update
+);
 
 /// Collects problems with what a draft refers to (owners, parties, subjects), to be reported
 /// together with the draft's own field errors.
@@ -73,11 +126,20 @@ impl References {
     }
 
     fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
     }
 
     /// The user must exist and be active.
-    pub async fn user(&mut self, mut conn: Conn<'_>, workspace: WorkspaceId, field: &str, id: Option<UserId>) -> AppResult<()> {
+    pub async fn user(
+        &mut self,
+        mut conn: Conn<'_>,
+        workspace: WorkspaceId,
+        field: &str,
+        id: Option<UserId>,
+    ) -> AppResult<()> {
         if let Some(id) = id
             && !users::exists(conn.reborrow(), workspace, id).await?
         {
@@ -97,25 +159,39 @@ impl References {
     ) -> AppResult<()> {
         match parties::live_kind(conn, workspace, id).await? {
             None => self.push(field, format!("no such {kind}: {id}")),
-            Some(found) if found != kind => self.push(field, format!("{id} is a {found}, not a {kind}")),
+            Some(found) if found != kind => {
+                self.push(field, format!("{id} is a {found}, not a {kind}"))
+            }
             Some(_) => {}
         }
         Ok(())
     }
 
     /// The subject of a note or task must exist and be live.
-    pub async fn subject(&mut self, conn: Conn<'_>, workspace: WorkspaceId, subject: Subject) -> AppResult<()> {
+    pub async fn subject(
+        &mut self,
+        conn: Conn<'_>,
+        workspace: WorkspaceId,
+        subject: Subject,
+    ) -> AppResult<()> {
         let exists = match subject.kind {
             SubjectType::Deal => deals::get(conn, workspace, DealId(subject.id))
                 .await?
                 .is_some_and(|d| d.meta.deleted_at.is_none()),
             SubjectType::Person | SubjectType::Organisation => {
-                let expected = if subject.kind == SubjectType::Person { PartyKind::Person } else { PartyKind::Organisation };
+                let expected = if subject.kind == SubjectType::Person {
+                    PartyKind::Person
+                } else {
+                    PartyKind::Organisation
+                };
                 parties::live_kind(conn, workspace, PartyId(subject.id)).await? == Some(expected)
             }
         };
         if !exists {
-            self.push("subject_id", format!("no such {}: {}", subject.kind, subject.id));
+            self.push(
+                "subject_id",
+                format!("no such {}: {}", subject.kind, subject.id),
+            );
         }
         Ok(())
     }

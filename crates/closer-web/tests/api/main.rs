@@ -1,4 +1,5 @@
 //! API scenarios, each run against a real server on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used)]
 
 mod activity;
 mod deals;

@@ -68,35 +68,62 @@ impl Answer {
     }
 
     pub fn id(&self) -> String {
-        self.body["id"].as_str().unwrap_or_else(|| panic!("no id in {}", self.body)).to_owned()
+        self.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", self.body))
+            .to_owned()
     }
 
     /// The fields named by a validation problem.
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
         self
     }
 
     /// Asserts a problem+json answer with `status` that names `field`.
     #[track_caller]
     pub fn expect_field_error(self, status: u16, field: &str) -> Self {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
-        assert!(self.error_fields().iter().any(|f| f == field), "expected an error on {field}; got {}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        assert!(
+            self.error_fields().iter().any(|f| f == field),
+            "expected an error on {field}; got {}",
+            self.body
+        );
         self
     }
 }
 
 fn postgres_admin_url() -> Option<String> {
-    std::env::var("CLOSER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("CLOSER_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 fn require_postgres() -> bool {
@@ -105,7 +132,9 @@ fn require_postgres() -> bool {
 
 /// The URL of another database on the same server as `url`.
 fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
     match query {
         Some(q) => format!("{prefix}/{database}?{q}"),
@@ -120,7 +149,10 @@ fn postgres_template(admin_url: &str) -> Result<String, String> {
         .get_or_init(|| {
             let admin_url = admin_url.to_owned();
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
                 runtime.block_on(build_template(&admin_url))
             })
             .join()
@@ -131,7 +163,9 @@ fn postgres_template(admin_url: &str) -> Result<String, String> {
 
 fn migrations_fingerprint() -> String {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../closer-store/migrations/postgres");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
     files.sort();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for file in files {
@@ -144,7 +178,9 @@ fn migrations_fingerprint() -> String {
 
 async fn build_template(admin_url: &str) -> Result<String, String> {
     let name = format!("closer_tpl_{}", migrations_fingerprint());
-    let mut admin = sqlx::PgConnection::connect(admin_url).await.map_err(|e| format!("cannot reach PostgreSQL: {e}"))?;
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .map_err(|e| format!("cannot reach PostgreSQL: {e}"))?;
     let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
         .bind(&name)
         .fetch_optional(&mut admin)
@@ -153,15 +189,28 @@ async fn build_template(admin_url: &str) -> Result<String, String> {
     if exists.is_some() {
         return Ok(name);
     }
-    let building = format!("closer_tplb_{}", uuid::Uuid::new_v4().simple());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}"))).execute(&mut admin).await.map_err(|e| e.to_string())?;
-    let db = Db::connect(&with_database(admin_url, &building), 1).await.map_err(|e| e.to_string())?;
+    let building = format!("closer_tplb_{}", uuid::Uuid::now_v7().simple());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
+        .execute(&mut admin)
+        .await
+        .map_err(|e| e.to_string())?;
+    let db = Db::connect(&with_database(admin_url, &building), 1)
+        .await
+        .map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
     db.close().await;
     // Another process may have finished first; then its template is used and ours dropped.
-    let renamed = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER DATABASE {building} RENAME TO {name}"))).execute(&mut admin).await;
+    let renamed = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {building} RENAME TO {name}"
+    )))
+    .execute(&mut admin)
+    .await;
     if renamed.is_err() {
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building}"))).execute(&mut admin).await;
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {building}"
+        )))
+        .execute(&mut admin)
+        .await;
     }
     Ok(name)
 }
@@ -178,7 +227,10 @@ impl TestApp {
     /// None (after printing why) when PostgreSQL is not configured and not required.
     pub async fn postgres() -> Option<TestApp> {
         let Some(admin_url) = postgres_admin_url() else {
-            assert!(!require_postgres(), "CLOSER_REQUIRE_POSTGRES=1 but CLOSER_TEST_POSTGRES_URL is not set");
+            assert!(
+                !require_postgres(),
+                "CLOSER_REQUIRE_POSTGRES=1 but CLOSER_TEST_POSTGRES_URL is not set"
+            );
             eprintln!("skipped on PostgreSQL: set CLOSER_TEST_POSTGRES_URL to run it");
             return None;
         };
@@ -190,11 +242,17 @@ impl TestApp {
                 return None;
             }
         };
-        let name = format!("closer_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
+        let name = format!("closer_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to PostgreSQL");
         let mut attempt = 0;
         loop {
-            let created = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}"))).execute(&mut admin).await;
+            let created = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "CREATE DATABASE {name} TEMPLATE {template}"
+            )))
+            .execute(&mut admin)
+            .await;
             match created {
                 Ok(_) => break,
                 // The template is briefly busy while another test copies it.
@@ -209,19 +267,33 @@ impl TestApp {
             }
         }
         let _ = admin.close().await;
-        let db = Db::connect(&with_database(&admin_url, &name), 4).await.expect("open the test database");
+        let db = Db::connect(&with_database(&admin_url, &name), 4)
+            .await
+            .expect("open the test database");
         Some(Self::start(db, Some(name), None).await)
     }
 
     async fn start(db: Db, postgres_database: Option<String>, dir: Option<TempDir>) -> TestApp {
         let installation = ensure_installation(&db).await.expect("bootstrap");
-        let app = router(AppState { db: db.clone(), installation });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let app = router(AppState {
+            db: db.clone(),
+            installation,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        TestApp { base, client: reqwest::Client::new(), db, server, postgres_database, _dir: dir }
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            db,
+            server,
+            postgres_database,
+            _dir: dir,
+        }
     }
 
     pub async fn cleanup(self) {
@@ -230,11 +302,21 @@ impl TestApp {
         if let (Some(name), Some(admin_url)) = (self.postgres_database, postgres_admin_url())
             && let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await
         {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await;
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
         }
     }
 
-    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(body) = body {
             request = request.json(body);
@@ -247,7 +329,11 @@ impl TestApp {
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body read");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -259,11 +345,13 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, etag: &str, body: &Value) -> Answer {
-        self.send(Method::PATCH, path, Some(body), &[("if-match", etag)]).await
+        self.send(Method::PATCH, path, Some(body), &[("if-match", etag)])
+            .await
     }
 
     pub async fn delete(&self, path: &str, etag: &str) -> Answer {
-        self.send(Method::DELETE, path, None, &[("if-match", etag)]).await
+        self.send(Method::DELETE, path, None, &[("if-match", etag)])
+            .await
     }
 
     /// Sends raw bytes with a content type.
@@ -279,7 +367,11 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.json().await.unwrap_or(Value::Null);
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Every item of a list, following `next_after` through all pages.
@@ -303,17 +395,27 @@ impl TestApp {
 
     /// Creates a person and returns the answer.
     pub async fn create_person(&self, name: &str) -> Answer {
-        self.post("/api/v1/people", &serde_json::json!({ "name": name })).await.expect(201)
+        self.post("/api/v1/people", &serde_json::json!({ "name": name }))
+            .await
+            .expect(201)
     }
 
     pub async fn create_organisation(&self, name: &str) -> Answer {
-        self.post("/api/v1/organisations", &serde_json::json!({ "name": name })).await.expect(201)
+        self.post(
+            "/api/v1/organisations",
+            &serde_json::json!({ "name": name }),
+        )
+        .await
+        .expect(201)
     }
 
     /// The playbook of a kind, as the API lists it.
     pub async fn playbook(&self, kind: &str) -> Value {
         let playbooks = self.get("/api/v1/playbooks").await.expect(200).body;
-        playbooks.as_array().and_then(|list| list.iter().find(|p| p["kind"] == kind).cloned()).expect("a playbook of that kind")
+        playbooks
+            .as_array()
+            .and_then(|list| list.iter().find(|p| p["kind"] == kind).cloned())
+            .expect("a playbook of that kind")
     }
 
     /// The id of the stage with `key` in the playbook of `kind`.

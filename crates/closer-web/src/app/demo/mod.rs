@@ -8,7 +8,8 @@ use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason}
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::money::{Currency, Money};
 use closer_domain::party::{
-    EmployeeBand, Employment, EmploymentFields, Organisation, OrganisationFields, Person, PersonFields, Seniority,
+    EmployeeBand, Employment, EmploymentFields, Organisation, OrganisationFields, Person,
+    PersonFields, Seniority,
 };
 use closer_domain::playbook::{DealKind, DealStatus, Playbook};
 use closer_domain::record::RecordMeta;
@@ -17,8 +18,14 @@ use closer_store::{Db, PageRequest, Tx, employments, notes, parties, playbooks, 
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use self::data::{
+    B2B_PRODUCTS, B2C_PRODUCTS, DEPARTMENTS, EN_FAMILY, EN_GIVEN, ORGANISATIONS, ZH_FAMILY,
+    ZH_GIVEN,
+};
 use super::bootstrap::Installation;
 use super::{AppError, AppResult, now};
+
+mod data;
 
 const SEED: u64 = 20_170_407;
 
@@ -39,118 +46,16 @@ impl std::fmt::Display for DemoSummary {
         write!(
             f,
             "{} users, {} organisations, {} people, {} employments, {} deals, {} notes, {} tasks",
-            self.users, self.organisations, self.people, self.employments, self.deals, self.notes, self.tasks
+            self.users,
+            self.organisations,
+            self.people,
+            self.employments,
+            self.deals,
+            self.notes,
+            self.tasks
         )
     }
 }
-
-const EN_GIVEN: &[&str] = &[
-    "Emma", "Liam", "Olivia", "Noah", "Ava", "Ethan", "Sophia", "Mason", "Isabella", "Lucas", "Mia", "Oliver",
-    "Charlotte", "Elijah", "Amelia", "James", "Harper", "Benjamin", "Evelyn", "Henry", "Grace", "Daniel",
-];
-const EN_FAMILY: &[&str] = &[
-    "Smith", "Johnson", "Brown", "Taylor", "Miller", "Wilson", "Moore", "Anderson", "Thomas", "Jackson", "White",
-    "Harris", "Martin", "Thompson", "Clark", "Lewis", "Walker", "Hall", "Young", "King",
-];
-/// (family name, pinyin)
-const ZH_FAMILY: &[(&str, &str)] = &[
-    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"), ("赵", "zhao"),
-    ("黄", "huang"), ("周", "zhou"), ("吴", "wu"), ("徐", "xu"), ("孙", "sun"), ("胡", "hu"), ("朱", "zhu"),
-    ("高", "gao"), ("林", "lin"), ("何", "he"), ("郭", "guo"), ("马", "ma"), ("罗", "luo"),
-];
-/// (given name, pinyin)
-const ZH_GIVEN: &[(&str, &str)] = &[
-    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("磊", "lei"), ("洋", "yang"),
-    ("艳", "yan"), ("勇", "yong"), ("杰", "jie"), ("婷", "ting"), ("强", "qiang"), ("晓明", "xiaoming"),
-    ("丽华", "lihua"), ("建国", "jianguo"), ("思远", "siyuan"), ("雨桐", "yutong"), ("浩然", "haoran"),
-    ("欣怡", "xinyi"), ("子涵", "zihan"),
-];
-
-struct OrgSeed {
-    name: &'static str,
-    legal_name: &'static str,
-    domain: &'static str,
-    industry: &'static str,
-    region: &'static str,
-    chinese: bool,
-}
-
-const fn org(
-    name: &'static str,
-    legal_name: &'static str,
-    domain: &'static str,
-    industry: &'static str,
-    region: &'static str,
-    chinese: bool,
-) -> OrgSeed {
-    OrgSeed { name, legal_name, domain, industry, region, chinese }
-}
-
-const ORGANISATIONS: &[OrgSeed] = &[
-    org("Northwind Logistics", "Northwind Logistics Ltd.", "northwind-logistics.com", "Logistics", "London", false),
-    org("Bluebird Health", "Bluebird Health Inc.", "bluebirdhealth.com", "Healthcare", "Boston", false),
-    org("Summit Retail Group", "Summit Retail Group LLC", "summitretail.com", "Retail", "Denver", false),
-    org("Harbor Analytics", "Harbor Analytics Inc.", "harboranalytics.io", "Software", "Seattle", false),
-    org("Maple & Pine Foods", "Maple and Pine Foods Ltd.", "mapleandpine.ca", "Food & beverage", "Toronto", false),
-    org("Ironclad Manufacturing", "Ironclad Manufacturing Co.", "ironclad-mfg.com", "Manufacturing", "Detroit", false),
-    org("Lumen Energy", "Lumen Energy plc", "lumen-energy.co.uk", "Energy", "Manchester", false),
-    org("Crescent Hotels", "Crescent Hotels Pte. Ltd.", "crescenthotels.sg", "Hospitality", "Singapore", false),
-    org("Atlas Legal Partners", "Atlas Legal Partners LLP", "atlaslegal.com", "Legal services", "New York", false),
-    org("Greenfield Schools", "Greenfield Schools Trust", "greenfieldschools.org", "Education", "Bristol", false),
-    org("Vertex Telecom", "Vertex Telecom Inc.", "vertextelecom.com", "Telecommunications", "Dallas", false),
-    org("Orchid Cosmetics", "Orchid Cosmetics Ltd.", "orchidcosmetics.com", "Consumer goods", "Sydney", false),
-    org("Keystone Construction", "Keystone Construction Inc.", "keystonebuild.com", "Construction", "Chicago", false),
-    org("Silverline Insurance", "Silverline Insurance Co.", "silverline-ins.com", "Insurance", "Hartford", false),
-    org("Riverbend Farms", "Riverbend Farms LLC", "riverbendfarms.com", "Agriculture", "Sacramento", false),
-    org("Nimbus Cloud Services", "Nimbus Cloud Services Ltd.", "nimbuscloud.io", "Software", "Dublin", false),
-    org("星辰科技", "上海星辰科技有限公司", "xingchen-tech.cn", "软件", "上海", true),
-    org("华瑞医疗", "北京华瑞医疗器械有限公司", "huarui-med.cn", "医疗", "北京", true),
-    org("锦程物流", "广州锦程物流有限公司", "jincheng-logistics.cn", "物流", "广州", true),
-    org("天越制造", "苏州天越精密制造有限公司", "tianyue-mfg.cn", "制造", "苏州", true),
-    org("绿源农业", "成都绿源农业发展有限公司", "lvyuan-agri.cn", "农业", "成都", true),
-    org("海纳教育", "杭州海纳教育科技有限公司", "haina-edu.cn", "教育", "杭州", true),
-    org("金盾保险", "深圳金盾保险经纪有限公司", "jindun-ins.cn", "保险", "深圳", true),
-    org("云帆数据", "南京云帆数据服务有限公司", "yunfan-data.cn", "软件", "南京", true),
-    org("东方酒店", "武汉东方酒店管理有限公司", "dongfang-hotels.cn", "酒店", "武汉", true),
-    org("鼎盛建设", "重庆鼎盛建设工程有限公司", "dingsheng-build.cn", "建筑", "重庆", true),
-    org("美妍化妆品", "厦门美妍化妆品有限公司", "meiyan-beauty.cn", "消费品", "厦门", true),
-    org("长风能源", "西安长风新能源有限公司", "changfeng-energy.cn", "能源", "西安", true),
-    org("恒通电信", "天津恒通电信设备有限公司", "hengtong-tel.cn", "电信", "天津", true),
-    org("佳味食品", "青岛佳味食品有限公司", "jiawei-food.cn", "食品饮料", "青岛", true),
-    org("博远律师事务所", "博远律师事务所", "boyuan-law.cn", "法律服务", "北京", true),
-    org("启明零售", "长沙启明零售连锁有限公司", "qiming-retail.cn", "零售", "长沙", true),
-];
-
-/// (English department, Chinese department, title prefix)
-const DEPARTMENTS: &[(&str, &str)] = &[
-    ("Executive", "总经办"),
-    ("Finance", "财务部"),
-    ("Procurement", "采购部"),
-    ("IT", "信息技术部"),
-    ("Operations", "运营部"),
-    ("Legal", "法务部"),
-    ("Marketing", "市场部"),
-    ("Sales", "销售部"),
-    ("Human Resources", "人力资源部"),
-];
-
-const B2C_PRODUCTS: &[(&str, &str, i64)] = &[
-    ("Home solar kit", "家用太阳能套装", 1_280_000),
-    ("Premium gym membership (1 year)", "高级健身会员（一年）", 398_000),
-    ("Smart water purifier", "智能净水器", 259_900),
-    ("Language course, 48 lessons", "语言课程 48 课时", 688_000),
-    ("Family dental plan", "家庭牙科计划", 159_900),
-    ("E-bike with service pack", "电动自行车及保养套餐", 499_900),
-];
-
-const B2B_PRODUCTS: &[(&str, &str, i64)] = &[
-    ("Fleet telematics rollout", "车队管理系统部署", 48_000_000),
-    ("ERP integration project", "ERP 集成项目", 86_000_000),
-    ("Annual cloud subscription", "年度云服务订阅", 36_000_000),
-    ("Warehouse automation pilot", "仓储自动化试点", 120_000_000),
-    ("Staff training programme", "员工培训计划", 15_000_000),
-    ("Security audit and hardening", "安全审计与加固", 22_000_000),
-];
 
 /// Makes deterministic, time-ordered ids.
 struct Ids {
@@ -163,7 +68,8 @@ impl Ids {
         // A fixed base instant (2026-01-01) keeps ids identical from one load to the next.
         self.millis += 1;
         let random: [u8; 10] = std::array::from_fn(|_| self.rng.u8(..));
-        uuid::Builder::from_unix_timestamp_millis(1_767_225_600_000 + self.millis, &random).into_uuid()
+        uuid::Builder::from_unix_timestamp_millis(1_767_225_600_000 + self.millis, &random)
+            .into_uuid()
     }
 }
 
@@ -203,17 +109,39 @@ impl Seeder {
         if chinese {
             let (family, family_py) = *self.pick(ZH_FAMILY);
             let (given, given_py) = *self.pick(ZH_GIVEN);
-            let mobile = format!("+86 1{}{:09}", self.rng.u8(3..=9), self.rng.u32(..1_000_000_000));
-            (format!("{family}{given}"), format!("{given_py}.{family_py}"), mobile)
+            let mobile = format!(
+                "+86 1{}{:09}",
+                self.rng.u8(3..=9),
+                self.rng.u32(..1_000_000_000)
+            );
+            (
+                format!("{family}{given}"),
+                format!("{given_py}.{family_py}"),
+                mobile,
+            )
         } else {
             let given = *self.pick(EN_GIVEN);
             let family = *self.pick(EN_FAMILY);
-            let mobile = format!("+1 {} 555 {:04}", self.rng.u16(201..=989), self.rng.u16(..10_000));
-            (format!("{given} {family}"), format!("{}.{}", given.to_lowercase(), family.to_lowercase()), mobile)
+            let mobile = format!(
+                "+1 {} 555 {:04}",
+                self.rng.u16(201..=989),
+                self.rng.u16(..10_000)
+            );
+            (
+                format!("{given} {family}"),
+                format!("{}.{}", given.to_lowercase(), family.to_lowercase()),
+                mobile,
+            )
         }
     }
 
-    async fn person(&mut self, tx: &mut Tx, owner: UserId, chinese: bool, domain: Option<&str>) -> AppResult<Person> {
+    async fn person(
+        &mut self,
+        tx: &mut Tx,
+        owner: UserId,
+        chinese: bool,
+        domain: Option<&str>,
+    ) -> AppResult<Person> {
         let (name, local, mobile) = self.person_identity(chinese);
         let domain = match domain {
             Some(domain) => domain.to_owned(),
@@ -227,7 +155,14 @@ impl Seeder {
                 name,
                 emails: vec![email(&format!("{local}{suffix}@{domain}"))?],
                 phones: vec![phone(&mobile)?],
-                timezone: Some(if chinese { "Asia/Shanghai" } else { "America/New_York" }.to_owned()),
+                timezone: Some(
+                    if chinese {
+                        "Asia/Shanghai"
+                    } else {
+                        "America/New_York"
+                    }
+                    .to_owned(),
+                ),
                 owner_id: owner,
             },
             meta: self.meta(20..120),
@@ -243,16 +178,36 @@ impl Seeder {
 pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoSummary>> {
     let workspace = installation.workspace;
     let mut tx = db.begin().await?;
-    let existing = deals::list(tx.conn(), workspace, &DealFilter::default(), PageRequest { after: None, limit: 1 }).await?;
+    let existing = deals::list(
+        tx.conn(),
+        workspace,
+        &DealFilter::default(),
+        PageRequest {
+            after: None,
+            limit: 1,
+        },
+    )
+    .await?;
     if !existing.items.is_empty() {
         return Ok(None);
     }
     let mut seeder = Seeder {
         rng: fastrand::Rng::with_seed(SEED),
-        ids: Ids { rng: fastrand::Rng::with_seed(SEED ^ 0x5eed), millis: 0 },
+        ids: Ids {
+            rng: fastrand::Rng::with_seed(SEED ^ 0x5eed),
+            millis: 0,
+        },
         now: now(),
         workspace,
-        summary: DemoSummary { users: 0, organisations: 0, people: 0, employments: 0, deals: 0, notes: 0, tasks: 0 },
+        summary: DemoSummary {
+            users: 0,
+            organisations: 0,
+            people: 0,
+            employments: 0,
+            deals: 0,
+            notes: 0,
+            tasks: 0,
+        },
     };
     let reps = seed_users(&mut seeder, &mut tx, installation.admin).await?;
     let organisations = seed_organisations(&mut seeder, &mut tx, &reps).await?;
@@ -266,16 +221,38 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
     let b2c = playbooks.iter().find(|p| p.kind == DealKind::B2c).cloned();
     let b2b = playbooks.iter().find(|p| p.kind == DealKind::B2b).cloned();
     let (Some(b2c), Some(b2b)) = (b2c, b2b) else {
-        return Err(AppError::Conflict("the workspace lacks a B2C or B2B playbook".into()));
+        return Err(AppError::Conflict(
+            "the workspace lacks a B2C or B2B playbook".into(),
+        ));
     };
     for i in 0..30 {
         let customer = &consumers[i % consumers.len()];
         let chinese = customer.fields.timezone.as_deref() == Some("Asia/Shanghai");
-        seed_deal(&mut seeder, &mut tx, &b2c, i, customer.id, customer.fields.owner_id, chinese, &reps).await?;
+        seed_deal(
+            &mut seeder,
+            &mut tx,
+            &b2c,
+            i,
+            customer.id,
+            customer.fields.owner_id,
+            chinese,
+            &reps,
+        )
+        .await?;
     }
     for i in 0..30 {
         let (organisation, chinese) = &organisations[i % organisations.len()];
-        seed_deal(&mut seeder, &mut tx, &b2b, i, organisation.id, organisation.fields.owner_id, *chinese, &reps).await?;
+        seed_deal(
+            &mut seeder,
+            &mut tx,
+            &b2b,
+            i,
+            organisation.id,
+            organisation.fields.owner_id,
+            *chinese,
+            &reps,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Some(seeder.summary))
@@ -290,7 +267,12 @@ async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId) -> AppResul
     ];
     let mut ids = vec![admin];
     for (address, name) in reps {
-        let user = users::User { id: seeder.ids.next(), email: address.into(), display_name: name.into(), role: "member".into() };
+        let user = users::User {
+            id: seeder.ids.next(),
+            email: address.into(),
+            display_name: name.into(),
+            role: "member".into(),
+        };
         users::insert(tx.conn(), seeder.workspace, &user, seeder.now).await?;
         ids.push(user.user_id());
         seeder.summary.users += 1;
@@ -298,19 +280,28 @@ async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId) -> AppResul
     Ok(ids)
 }
 
-async fn seed_organisations(seeder: &mut Seeder, tx: &mut Tx, reps: &[UserId]) -> AppResult<Vec<(Organisation, bool)>> {
+async fn seed_organisations(
+    seeder: &mut Seeder,
+    tx: &mut Tx,
+    reps: &[UserId],
+) -> AppResult<Vec<(Organisation, bool)>> {
     let bands = EmployeeBand::ALL;
     let mut organisations = Vec::with_capacity(ORGANISATIONS.len());
     for (index, seed) in ORGANISATIONS.iter().enumerate() {
         let owner = reps[1 + index % (reps.len() - 1)];
-        let switchboard =
-            if seed.chinese { format!("+86 21 {:08}", seeder.rng.u32(..100_000_000)) } else { format!("+1 212 555 {:04}", seeder.rng.u16(..10_000)) };
+        let switchboard = if seed.chinese {
+            format!("+86 21 {:08}", seeder.rng.u32(..100_000_000))
+        } else {
+            format!("+1 212 555 {:04}", seeder.rng.u16(..10_000))
+        };
         let organisation = Organisation {
             id: PartyId(seeder.ids.next()),
             fields: OrganisationFields {
                 name: seed.name.into(),
                 legal_name: Some(seed.legal_name.into()),
-                tax_id: seed.chinese.then(|| format!("91310000{:010}", seeder.rng.u64(..10_000_000_000))),
+                tax_id: seed
+                    .chinese
+                    .then(|| format!("91310000{:010}", seeder.rng.u64(..10_000_000_000))),
                 industry: Some(seed.industry.into()),
                 employee_band: Some(bands[1 + index % (bands.len() - 1)]),
                 region: Some(seed.region.into()),
@@ -327,25 +318,48 @@ async fn seed_organisations(seeder: &mut Seeder, tx: &mut Tx, reps: &[UserId]) -
         seeder.summary.organisations += 1;
         let staff = seeder.rng.usize(3..=8);
         for position in 0..staff {
-            let person = seeder.person(tx, owner, seed.chinese, Some(seed.domain)).await?;
+            let person = seeder
+                .person(tx, owner, seed.chinese, Some(seed.domain))
+                .await?;
             // The first is the leader who decides; the second a department head (often the key
             // person but not the decision-maker, D1); the rest spread over departments.
             let (department, seniority, title_en, title_zh) = match position {
-                0 => (DEPARTMENTS[0], Seniority::CLevel, "Chief Executive Officer", "总经理"),
-                1 => (DEPARTMENTS[3 + index % 2], Seniority::Director, "Head of department", "部门总监"),
+                0 => (
+                    DEPARTMENTS[0],
+                    Seniority::CLevel,
+                    "Chief Executive Officer",
+                    "总经理",
+                ),
+                1 => (
+                    DEPARTMENTS[3 + index % 2],
+                    Seniority::Director,
+                    "Head of department",
+                    "部门总监",
+                ),
                 _ => {
                     let department = DEPARTMENTS[1 + seeder.rng.usize(..DEPARTMENTS.len() - 1)];
                     if seeder.rng.bool() {
                         (department, Seniority::Manager, "Manager", "经理")
                     } else {
-                        (department, Seniority::IndividualContributor, "Specialist", "专员")
+                        (
+                            department,
+                            Seniority::IndividualContributor,
+                            "Specialist",
+                            "专员",
+                        )
                     }
                 }
             };
             let (department_name, title) = if seed.chinese {
-                (department.1.to_owned(), format!("{}{}", department.1.trim_end_matches('部'), title_zh))
+                (
+                    department.1.to_owned(),
+                    format!("{}{}", department.1.trim_end_matches('部'), title_zh),
+                )
             } else {
-                (department.0.to_owned(), format!("{title_en}, {}", department.0))
+                (
+                    department.0.to_owned(),
+                    format!("{title_en}, {}", department.0),
+                )
             };
             let employment = Employment {
                 id: EmploymentId(seeder.ids.next()),
@@ -355,7 +369,9 @@ async fn seed_organisations(seeder: &mut Seeder, tx: &mut Tx, reps: &[UserId]) -
                     title: Some(title),
                     department: Some(department_name),
                     seniority: Some(seniority),
-                    started_on: Some((seeder.now - Duration::days(seeder.rng.i64(200..3000))).date()),
+                    started_on: Some(
+                        (seeder.now - Duration::days(seeder.rng.i64(200..3000))).date(),
+                    ),
                     ended_on: None,
                 },
                 meta: person.meta.clone(),
@@ -380,14 +396,26 @@ async fn seed_deal(
     reps: &[UserId],
 ) -> AppResult<()> {
     let stage = &playbook.stages[index % playbook.stages.len()];
-    let open_stages: Vec<_> = playbook.stages.iter().filter(|s| s.status == DealStatus::Open).collect();
+    let open_stages: Vec<_> = playbook
+        .stages
+        .iter()
+        .filter(|s| s.status == DealStatus::Open)
+        .collect();
     let b2b = playbook.kind == DealKind::B2b;
     // The path the deal took: every open stage up to its current one (B2B never skips), or for a
     // closed deal, some of the way and then won or lost.
     let mut path: Vec<_> = match stage.status {
-        DealStatus::Open => open_stages.iter().take_while(|s| s.position <= stage.position).copied().collect(),
+        DealStatus::Open => open_stages
+            .iter()
+            .take_while(|s| s.position <= stage.position)
+            .copied()
+            .collect(),
         DealStatus::Won => open_stages.clone(),
-        DealStatus::Lost => open_stages.iter().take(1 + index % open_stages.len()).copied().collect(),
+        DealStatus::Lost => open_stages
+            .iter()
+            .take(1 + index % open_stages.len())
+            .copied()
+            .collect(),
     };
     if stage.status != DealStatus::Open {
         path.push(stage);
@@ -398,13 +426,35 @@ async fn seed_deal(
     let products = if b2b { B2B_PRODUCTS } else { B2C_PRODUCTS };
     let (title_en, title_zh, base) = *seeder.pick(products);
     let amount = base / 100 * seeder.rng.i64(80..=130);
-    let (title, currency_code) = if chinese { (title_zh, "CNY") } else { (title_en, "USD") };
-    let lost = stage.status == DealStatus::Lost;
-    let lost_reason = lost.then(|| [LostReason::Price, LostReason::Competitor, LostReason::NoDecision, LostReason::Timing][index % 4]);
-    let sources: &[LeadSource] = if b2b {
-        &[LeadSource::WarmIntro, LeadSource::Referral, LeadSource::Event, LeadSource::Outbound, LeadSource::Partner]
+    let (title, currency_code) = if chinese {
+        (title_zh, "CNY")
     } else {
-        &[LeadSource::Telemarketing, LeadSource::Inbound, LeadSource::StoreVisit, LeadSource::Referral]
+        (title_en, "USD")
+    };
+    let lost = stage.status == DealStatus::Lost;
+    let lost_reason = lost.then(|| {
+        [
+            LostReason::Price,
+            LostReason::Competitor,
+            LostReason::NoDecision,
+            LostReason::Timing,
+        ][index % 4]
+    });
+    let sources: &[LeadSource] = if b2b {
+        &[
+            LeadSource::WarmIntro,
+            LeadSource::Referral,
+            LeadSource::Event,
+            LeadSource::Outbound,
+            LeadSource::Partner,
+        ]
+    } else {
+        &[
+            LeadSource::Telemarketing,
+            LeadSource::Inbound,
+            LeadSource::StoreVisit,
+            LeadSource::Referral,
+        ]
     };
     let stage_entered = created + Duration::days(step_days * (path.len() as i64 - 1));
     let deal = Deal {
@@ -412,11 +462,23 @@ async fn seed_deal(
         terms: DealTerms {
             title: title.to_owned(),
             counterparty_id: counterparty,
-            amount: Money { amount_minor: amount, currency: currency(currency_code)? },
-            expected_close: Some((seeder.now + Duration::days(if b2b { 20 } else { 5 } - age_days / 2)).date()),
+            amount: Money {
+                amount_minor: amount,
+                currency: currency(currency_code)?,
+            },
+            expected_close: Some(
+                (seeder.now + Duration::days(if b2b { 20 } else { 5 } - age_days / 2)).date(),
+            ),
             lead_source: Some(sources[index % sources.len()]),
             owner_id: owner,
-            competitor: (lost_reason == Some(LostReason::Competitor)).then(|| if chinese { "竞争对手甲" } else { "Rival Corp" }.to_owned()),
+            competitor: (lost_reason == Some(LostReason::Competitor)).then(|| {
+                if chinese {
+                    "竞争对手甲"
+                } else {
+                    "Rival Corp"
+                }
+                .to_owned()
+            }),
         },
         progress: DealProgress {
             kind: playbook.kind,
@@ -428,7 +490,10 @@ async fn seed_deal(
             lost_reason,
             lost_note: None,
         },
-        meta: RecordMeta { updated_at: stage_entered, ..RecordMeta::created(created) },
+        meta: RecordMeta {
+            updated_at: stage_entered,
+            ..RecordMeta::created(created)
+        },
     };
     deals::insert(tx.conn(), seeder.workspace, &deal).await?;
     seeder.summary.deals += 1;
@@ -456,7 +521,14 @@ async fn seed_deal(
     };
     let note = Note {
         id: NoteId(seeder.ids.next()),
-        fields: NoteFields { subject: Subject { kind: SubjectType::Deal, id: deal.id.as_uuid() }, body: body.into(), author_id: owner },
+        fields: NoteFields {
+            subject: Subject {
+                kind: SubjectType::Deal,
+                id: deal.id.as_uuid(),
+            },
+            body: body.into(),
+            author_id: owner,
+        },
         meta: RecordMeta::created(stage_entered),
     };
     notes::insert(tx.conn(), seeder.workspace, &note).await?;
@@ -464,9 +536,23 @@ async fn seed_deal(
     if stage.status == DealStatus::Open {
         let due = (seeder.now + Duration::days(seeder.rng.i64(-2..5))).date();
         let (title, done_at) = if b2b {
-            (if chinese { "邀请决策人来公司参观" } else { "Invite the decision-maker to our office" }, None)
+            (
+                if chinese {
+                    "邀请决策人来公司参观"
+                } else {
+                    "Invite the decision-maker to our office"
+                },
+                None,
+            )
         } else {
-            (if chinese { "电话跟进报价" } else { "Call back about the offer" }, (index % 5 == 0).then_some(seeder.now))
+            (
+                if chinese {
+                    "电话跟进报价"
+                } else {
+                    "Call back about the offer"
+                },
+                index.is_multiple_of(5).then_some(seeder.now),
+            )
         };
         let task = Task {
             id: TaskId(seeder.ids.next()),
