@@ -225,9 +225,13 @@ impl PgDatabase {
 
     /// The database URL, with a password that trust authentication ignores.
     fn url_with_password(&self, password: &str) -> String {
-        let (prefix, _) = self.admin_url.rsplit_once('/').expect("a database path");
-        let prefix = prefix.replacen("://postgres@", &format!("://postgres:{password}@"), 1);
-        format!("{prefix}/{}", self.name)
+        let (scheme, rest) = self.admin_url.split_once("://").expect("a URL");
+        let (credentials, host) = rest
+            .rsplit_once('@')
+            .expect("a user in CLOSER_TEST_POSTGRES_URL");
+        let user = credentials.split(':').next().unwrap_or("postgres");
+        let (server, _) = host.rsplit_once('/').expect("a database path");
+        format!("{scheme}://{user}:{password}@{server}/{}", self.name)
     }
 
     async fn drop_database(self) {
