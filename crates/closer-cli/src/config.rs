@@ -42,10 +42,7 @@ impl Default for Settings {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
-            .field(
-                "database_url",
-                &closer_store::redact_url(&self.database_url),
-            )
+            .field("database_url", &closer_store::redact_url(&self.database_url))
             .field("data_dir", &self.data_dir)
             .field("listen", &self.listen)
             .field("max_connections", &self.max_connections)
@@ -69,11 +66,7 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         match config {
             Some(path) => {
-                anyhow::ensure!(
-                    path.exists(),
-                    "config file {} does not exist",
-                    path.display()
-                );
+                anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
                 figment = figment.merge(Toml::file_exact(path));
             }
             None => figment = figment.merge(Toml::file("closer.toml")),
@@ -99,16 +92,9 @@ impl Settings {
         if !self.database_url.trim().is_empty() {
             return Ok(self.database_url.trim().to_owned());
         }
-        std::fs::create_dir_all(&self.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                self.data_dir.display()
-            )
-        })?;
-        Ok(format!(
-            "sqlite://{}",
-            self.data_dir.join("closer.db").display()
-        ))
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
+        Ok(format!("sqlite://{}", self.data_dir.join("closer.db").display()))
     }
 }
 

@@ -64,9 +64,7 @@ async fn main() -> anyhow::Result<()> {
         },
     )?;
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&settings.log).context("invalid log filter")?,
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).context("invalid log filter")?)
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
@@ -92,12 +90,7 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.resolved_database_url()?;
     let db = Db::connect(&url, settings.max_connections)
         .await
-        .with_context(|| {
-            format!(
-                "cannot open the database {}",
-                closer_store::redact_url(&url)
-            )
-        })?;
+        .with_context(|| format!("cannot open the database {}", closer_store::redact_url(&url)))?;
     db.migrate().await.context("cannot apply migrations")?;
     println!("database: {}", closer_store::redact_url(&url));
     if let Some(sqlite) = db.sqlite_settings().await? {

@@ -78,9 +78,7 @@ impl Server {
     }
 
     async fn get(&self, path: &str) -> Value {
-        let response = reqwest::get(format!("{}{path}", self.base))
-            .await
-            .expect("request");
+        let response = reqwest::get(format!("{}{path}", self.base)).await.expect("request");
         assert_eq!(response.status(), 200, "GET {path}");
         response.json().await.expect("JSON")
     }
@@ -95,9 +93,7 @@ impl Server {
             } else {
                 format!("&after={after}")
             };
-            let page = self
-                .get(&format!("{path}{separator}limit=200{cursor}"))
-                .await;
+            let page = self.get(&format!("{path}{separator}limit=200{cursor}")).await;
             items.extend(page["items"].as_array().cloned().unwrap_or_default());
             match page["next_after"].as_str() {
                 Some(next) => after = next.to_owned(),
@@ -141,54 +137,31 @@ fn settings_come_from_defaults_file_env_and_flags_in_that_order() {
 
     let (output, text) = run(closer(dir.path()).arg("migrate"));
     assert!(output.status.success(), "{text}");
-    assert_eq!(
-        database_of(&text).as_deref(),
-        Some("sqlite://closer-data/closer.db")
-    );
+    assert_eq!(database_of(&text).as_deref(), Some("sqlite://closer-data/closer.db"));
     assert!(dir.path().join("closer-data/closer.db").exists());
     assert!(
-        text.contains("synchronous=FULL")
-            && text.contains("journal_mode=wal")
-            && text.contains("secure_delete=ON"),
+        text.contains("synchronous=FULL") && text.contains("journal_mode=wal") && text.contains("secure_delete=ON"),
         "{text}"
     );
 
-    std::fs::write(dir.path().join("closer.toml"), "data_dir = \"from-file\"\n")
-        .expect("write config");
+    std::fs::write(dir.path().join("closer.toml"), "data_dir = \"from-file\"\n").expect("write config");
     let (_, text) = run(closer(dir.path()).arg("migrate"));
-    assert_eq!(
-        database_of(&text).as_deref(),
-        Some("sqlite://from-file/closer.db")
-    );
-    let (_, text) = run(closer(dir.path())
-        .arg("migrate")
-        .env("CLOSER_DATA_DIR", "from-env"));
-    assert_eq!(
-        database_of(&text).as_deref(),
-        Some("sqlite://from-env/closer.db")
-    );
+    assert_eq!(database_of(&text).as_deref(), Some("sqlite://from-file/closer.db"));
+    let (_, text) = run(closer(dir.path()).arg("migrate").env("CLOSER_DATA_DIR", "from-env"));
+    assert_eq!(database_of(&text).as_deref(), Some("sqlite://from-env/closer.db"));
     let (_, text) = run(closer(dir.path())
         .args(["migrate", "--data-dir", "from-flag"])
         .env("CLOSER_DATA_DIR", "from-env"));
-    assert_eq!(
-        database_of(&text).as_deref(),
-        Some("sqlite://from-flag/closer.db")
-    );
+    assert_eq!(database_of(&text).as_deref(), Some("sqlite://from-flag/closer.db"));
 
     std::fs::write(dir.path().join("closer.toml"), "data_dri = \"typo\"\n").expect("write config");
     let (output, text) = run(closer(dir.path()).arg("migrate"));
     assert!(!output.status.success());
-    assert!(
-        text.contains("data_dri"),
-        "the error names the unknown setting: {text}"
-    );
+    assert!(text.contains("data_dri"), "the error names the unknown setting: {text}");
 }
 
 fn postgres_admin_url() -> Option<String> {
-    match std::env::var("CLOSER_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
+    match std::env::var("CLOSER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
         Some(url) => Some(url),
         None => {
             assert!(
@@ -226,9 +199,7 @@ impl PgDatabase {
     /// The database URL, with a password that trust authentication ignores.
     fn url_with_password(&self, password: &str) -> String {
         let (scheme, rest) = self.admin_url.split_once("://").expect("a URL");
-        let (credentials, host) = rest
-            .rsplit_once('@')
-            .expect("a user in CLOSER_TEST_POSTGRES_URL");
+        let (credentials, host) = rest.rsplit_once('@').expect("a user in CLOSER_TEST_POSTGRES_URL");
         let user = credentials.split(':').next().unwrap_or("postgres");
         let (server, _) = host.rsplit_once('/').expect("a database path");
         format!("{scheme}://{user}:{password}@{server}/{}", self.name)
@@ -252,33 +223,20 @@ async fn check_demo(server: &Server) -> Vec<Value> {
     let people = server.all("/api/v1/people").await;
     let employments = server.all("/api/v1/employments").await;
     let deals = server.all("/api/v1/deals").await;
-    assert!(
-        organisations.len() >= 30,
-        "{} organisations",
-        organisations.len()
-    );
+    assert!(organisations.len() >= 30, "{} organisations", organisations.len());
     assert!(people.len() >= 200, "{} people", people.len());
     assert_eq!(deals.len(), 60);
 
     let mut staff: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for employment in &employments {
         staff
-            .entry(
-                employment["organisation_id"]
-                    .as_str()
-                    .expect("organisation"),
-            )
+            .entry(employment["organisation_id"].as_str().expect("organisation"))
             .or_default()
             .insert(employment["department"].as_str().expect("department"));
     }
     let per_organisation: Vec<usize> = organisations
         .iter()
-        .map(|o| {
-            employments
-                .iter()
-                .filter(|e| e["organisation_id"] == o["id"])
-                .count()
-        })
+        .map(|o| employments.iter().filter(|e| e["organisation_id"] == o["id"]).count())
         .collect();
     assert!(
         per_organisation.iter().all(|n| (3..=8).contains(n)),
@@ -290,21 +248,9 @@ async fn check_demo(server: &Server) -> Vec<Value> {
     );
 
     let chinese = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    assert!(
-        people
-            .iter()
-            .any(|p| chinese(p["name"].as_str().unwrap_or("")))
-    );
-    assert!(
-        people
-            .iter()
-            .any(|p| !chinese(p["name"].as_str().unwrap_or("")))
-    );
-    assert!(
-        organisations
-            .iter()
-            .any(|o| chinese(o["name"].as_str().unwrap_or("")))
-    );
+    assert!(people.iter().any(|p| chinese(p["name"].as_str().unwrap_or(""))));
+    assert!(people.iter().any(|p| !chinese(p["name"].as_str().unwrap_or(""))));
+    assert!(organisations.iter().any(|o| chinese(o["name"].as_str().unwrap_or(""))));
 
     let playbooks = server.get("/api/v1/playbooks").await;
     for playbook in playbooks.as_array().expect("playbooks") {
@@ -318,10 +264,7 @@ async fn check_demo(server: &Server) -> Vec<Value> {
         }
     }
     for status in ["open", "won", "lost"] {
-        assert!(
-            deals.iter().any(|d| d["status"] == status),
-            "a {status} deal"
-        );
+        assert!(deals.iter().any(|d| d["status"] == status), "a {status} deal");
     }
     for kind in ["b2c", "b2b"] {
         assert_eq!(deals.iter().filter(|d| d["kind"] == kind).count(), 30);
@@ -360,12 +303,7 @@ async fn serve_demo_on_sqlite_is_complete_deterministic_and_loaded_once() {
         "{:?}",
         server.banner
     );
-    assert!(
-        server
-            .banner
-            .iter()
-            .any(|l| l.starts_with("demo data loaded"))
-    );
+    assert!(server.banner.iter().any(|l| l.starts_with("demo data loaded")));
     let deals = check_demo(&server).await;
     drop(server);
 
@@ -376,10 +314,7 @@ async fn serve_demo_on_sqlite_is_complete_deterministic_and_loaded_once() {
         command
     });
     assert!(
-        again
-            .banner
-            .iter()
-            .any(|l| l.starts_with("demo data skipped")),
+        again.banner.iter().any(|l| l.starts_with("demo data skipped")),
         "{:?}",
         again.banner
     );
@@ -395,10 +330,7 @@ async fn serve_demo_on_sqlite_is_complete_deterministic_and_loaded_once() {
         command.args(["serve", "--listen", "127.0.0.1:0"]);
         command
     });
-    assert_eq!(
-        fingerprint(&other.all("/api/v1/deals").await),
-        fingerprint(&deals)
-    );
+    assert_eq!(fingerprint(&other.all("/api/v1/deals").await), fingerprint(&deals));
 }
 
 #[tokio::test]

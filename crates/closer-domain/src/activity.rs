@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::ids::{NoteId, TaskId, UserId};
 use crate::record::RecordMeta;
 use crate::string_enum;
-use crate::text::{self, BODY_MAX, NAME_MAX};
+use crate::text::{self, BODY_MAX, BodyText, NAME_MAX, NameText};
 use crate::validation::{Validation, ValidationErrors, patch};
 
 string_enum!(
@@ -34,6 +34,7 @@ pub struct NoteDraft {
     #[schema(value_type = String, format = Uuid)]
     pub subject_id: uuid::Uuid,
     /// Plain text, up to 20,000 characters.
+    #[schema(value_type = BodyText)]
     pub body: String,
 }
 
@@ -43,6 +44,7 @@ pub struct NoteDraft {
 pub struct NotePatch {
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = BodyText)]
     pub body: Option<String>,
 }
 
@@ -102,6 +104,7 @@ pub struct Note {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskDraft {
+    #[schema(value_type = NameText)]
     pub title: String,
     pub due_on: Option<Date>,
     /// Defaults to the user making the request.
@@ -120,6 +123,7 @@ pub struct TaskDraft {
 pub struct TaskPatch {
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = NameText)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "patch::nullable")]
     pub due_on: Option<Option<Date>>,
@@ -155,11 +159,7 @@ impl TaskFields {
 
 impl TaskDraft {
     /// Checks the draft; `now` stamps `done_at` for a task created done.
-    pub fn parse(
-        &self,
-        default_assignee: UserId,
-        now: OffsetDateTime,
-    ) -> Result<TaskFields, ValidationErrors> {
+    pub fn parse(&self, default_assignee: UserId, now: OffsetDateTime) -> Result<TaskFields, ValidationErrors> {
         let mut check = Validation::new();
         let title = check.check("title", text::required(&self.title, NAME_MAX));
         if self.subject_type.is_some() != self.subject_id.is_some() {
@@ -184,11 +184,7 @@ impl TaskDraft {
 }
 
 impl TaskPatch {
-    pub fn apply(
-        &self,
-        current: &TaskFields,
-        now: OffsetDateTime,
-    ) -> Result<TaskFields, ValidationErrors> {
+    pub fn apply(&self, current: &TaskFields, now: OffsetDateTime) -> Result<TaskFields, ValidationErrors> {
         let mut check = Validation::new();
         let title = match &self.title {
             Some(title) => check.check("title", text::required(title, NAME_MAX)),

@@ -86,9 +86,7 @@ impl PhoneNumber {
                 '0'..='9' => digits.push(c),
                 ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
                 _ => {
-                    return Err(format!(
-                        "'{value}' contains '{c}', which is not part of a phone number"
-                    ));
+                    return Err(format!("'{value}' contains '{c}', which is not part of a phone number"));
                 }
             }
         }

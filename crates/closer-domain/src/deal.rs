@@ -11,7 +11,7 @@ use crate::party::PartyKind;
 use crate::playbook::{DealKind, DealStatus, Playbook, Stage};
 use crate::record::RecordMeta;
 use crate::string_enum;
-use crate::text::{self, LABEL_MAX, NAME_MAX};
+use crate::text::{self, LABEL_MAX, LabelText, NAME_MAX, NameText, OptionalBodyText};
 use crate::validation::{Validation, ValidationErrors, patch};
 
 string_enum!(
@@ -39,9 +39,9 @@ pub fn check_counterparty(kind: DealKind, counterparty: PartyKind) -> Result<(),
         (DealKind::B2c, PartyKind::Organisation) => {
             Err("a B2C deal sells to a person; this is an organisation (use kind b2b)".into())
         }
-        (DealKind::B2b, PartyKind::Person) => {
-            Err("a B2B deal sells to an organisation; this is a person (use kind b2c, or the person's organisation)".into())
-        }
+        (DealKind::B2b, PartyKind::Person) => Err(
+            "a B2B deal sells to an organisation; this is a person (use kind b2c, or the person's organisation)".into(),
+        ),
     }
 }
 
@@ -49,6 +49,7 @@ pub fn check_counterparty(kind: DealKind, counterparty: PartyKind) -> Result<(),
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DealDraft {
+    #[schema(value_type = NameText)]
     pub title: String,
     pub kind: DealKind,
     /// A person for B2C, an organisation for B2B.
@@ -59,12 +60,15 @@ pub struct DealDraft {
     pub stage_id: Option<StageId>,
     /// Amount in minor units of the currency (cents, fen).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub amount_minor: i64,
     /// ISO-4217 code.
+    #[schema(value_type = Currency)]
     pub currency: String,
     pub expected_close: Option<Date>,
     pub lead_source: Option<LeadSource>,
     pub owner_id: Option<UserId>,
+    #[schema(value_type = Option<LabelText>)]
     pub competitor: Option<String>,
 }
 
@@ -74,15 +78,18 @@ pub struct DealDraft {
 pub struct DealPatch {
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = NameText)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
     pub counterparty_id: Option<PartyId>,
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub amount_minor: Option<i64>,
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = Currency)]
     pub currency: Option<String>,
     #[serde(default, deserialize_with = "patch::nullable")]
     pub expected_close: Option<Option<Date>>,
@@ -92,6 +99,7 @@ pub struct DealPatch {
     #[schema(nullable = false)]
     pub owner_id: Option<UserId>,
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<LabelText>)]
     pub competitor: Option<Option<String>>,
 }
 
@@ -178,7 +186,8 @@ pub struct NewDeal {
 
 impl DealDraft {
     /// Checks the draft. `playbook` is the one the draft names, or the default for its kind;
-    /// `counterparty` is the kind of the named party, `None` when it does not exist.
+    /// `counterparty` is the kind of the named party (`None` when it does not exist, which the
+    /// caller reports).
     pub fn parse(
         &self,
         playbook: &Playbook,
@@ -197,11 +206,8 @@ impl DealDraft {
             competitor: self.competitor.as_deref(),
         }
         .parse(&mut check);
-        match counterparty {
-            None => check.push("counterparty_id", "no such person or organisation"),
-            Some(party) => {
-                check.check("counterparty_id", check_counterparty(self.kind, party));
-            }
+        if let Some(party) = counterparty {
+            check.check("counterparty_id", check_counterparty(self.kind, party));
         }
         if playbook.kind != self.kind {
             check.push(
@@ -224,10 +230,7 @@ impl DealDraft {
                     None
                 }
                 None => {
-                    check.push(
-                        "stage_id",
-                        format!("not a stage of playbook '{}'", playbook.name),
-                    );
+                    check.push("stage_id", format!("not a stage of playbook '{}'", playbook.name));
                     None
                 }
             },
@@ -245,26 +248,13 @@ impl DealDraft {
 
 impl DealPatch {
     /// The terms after this patch; `counterparty` is the kind of the new counterparty when the
-    /// patch changes it (`None` when it does not exist).
-    pub fn apply(
-        &self,
-        deal: &Deal,
-        counterparty: Option<PartyKind>,
-    ) -> Result<DealTerms, ValidationErrors> {
+    /// patch changes it (`None` when it does not exist, which the caller reports).
+    pub fn apply(&self, deal: &Deal, counterparty: Option<PartyKind>) -> Result<DealTerms, ValidationErrors> {
         let current = &deal.terms;
         let mut check = Validation::new();
-        if self
-            .counterparty_id
-            .is_some_and(|id| id != current.counterparty_id)
-        {
-            match counterparty {
-                None => check.push("counterparty_id", "no such person or organisation"),
-                Some(party) => {
-                    check.check(
-                        "counterparty_id",
-                        check_counterparty(deal.progress.kind, party),
-                    );
-                }
+        if self.counterparty_id.is_some_and(|id| id != current.counterparty_id) {
+            if let Some(party) = counterparty {
+                check.check("counterparty_id", check_counterparty(deal.progress.kind, party));
             }
         }
         let currency = current.amount.currency.to_string();
@@ -292,12 +282,15 @@ impl DealPatch {
 pub struct DealMove {
     pub stage_id: StageId,
     /// Why: required to move back or to reopen a closed deal.
+    #[schema(value_type = Option<OptionalBodyText>)]
     pub reason: Option<String>,
     /// Required when the target stage is a lost stage.
     pub lost_reason: Option<LostReason>,
     /// Details of the loss; required when `lost_reason` is `other`.
+    #[schema(value_type = Option<OptionalBodyText>)]
     pub lost_note: Option<String>,
     /// Who won instead; required when `lost_reason` is `competitor` (unless already on the deal).
+    #[schema(value_type = Option<LabelText>)]
     pub competitor: Option<String>,
 }
 
@@ -320,30 +313,18 @@ impl DealMove {
     ) -> Result<CheckedMove, ValidationErrors> {
         let mut check = Validation::new();
         let reason = check
-            .check(
-                "reason",
-                text::optional(self.reason.as_deref(), text::BODY_MAX),
-            )
+            .check("reason", text::optional(self.reason.as_deref(), text::BODY_MAX))
             .flatten();
         let lost_note = check
-            .check(
-                "lost_note",
-                text::optional(self.lost_note.as_deref(), text::BODY_MAX),
-            )
+            .check("lost_note", text::optional(self.lost_note.as_deref(), text::BODY_MAX))
             .flatten();
         let competitor = check
-            .check(
-                "competitor",
-                text::optional(self.competitor.as_deref(), LABEL_MAX),
-            )
+            .check("competitor", text::optional(self.competitor.as_deref(), LABEL_MAX))
             .flatten()
             .or_else(|| deal.terms.competitor.clone());
         let from = playbook.stage(deal.progress.stage_id);
         let Some(to) = playbook.stage(self.stage_id) else {
-            check.push(
-                "stage_id",
-                format!("not a stage of playbook '{}'", playbook.name),
-            );
+            check.push("stage_id", format!("not a stage of playbook '{}'", playbook.name));
             return check.finish(|| None);
         };
         if let Some(from) = from
@@ -367,10 +348,7 @@ impl DealMove {
             if self.lost_reason.is_some() {
                 check.push(
                     "lost_reason",
-                    format!(
-                        "only allowed when moving to a lost stage, not '{}'",
-                        to.name
-                    ),
+                    format!("only allowed when moving to a lost stage, not '{}'", to.name),
                 );
             }
             None
@@ -409,10 +387,6 @@ fn progress_after(
         stage_entered_at: now,
         closed_at: closed.then_some(now),
         lost_reason,
-        lost_note: if lost_reason.is_some() {
-            lost_note
-        } else {
-            None
-        },
+        lost_note: if lost_reason.is_some() { lost_note } else { None },
     }
 }

@@ -33,10 +33,21 @@ const CURRENCIES: &[(&str, u8)] = &[
 ];
 
 /// An ISO-4217 currency code, upper case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "CNY", pattern = "^[A-Z]{3}$")]
 pub struct Currency([u8; 3]);
+
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(CURRENCIES.iter().map(|(code, _)| *code)))
+            .description(Some("ISO-4217 currency code (lower case is accepted too)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Currency {}
 
 impl Currency {
     pub fn parse(code: &str) -> Result<Self, String> {
@@ -48,9 +59,7 @@ impl Currency {
                 let bytes = known.as_bytes();
                 Currency([bytes[0], bytes[1], bytes[2]])
             })
-            .ok_or_else(|| {
-                format!("'{code}' is not an ISO-4217 currency code (e.g. USD, EUR, CNY)")
-            })
+            .ok_or_else(|| format!("'{code}' is not an ISO-4217 currency code (e.g. USD, EUR, CNY)"))
     }
 
     pub fn code(&self) -> &str {
@@ -113,10 +122,7 @@ mod tests {
 
     #[test]
     fn currencies() {
-        assert_eq!(
-            Currency::parse("cny").map(|c| c.to_string()),
-            Ok("CNY".into())
-        );
+        assert_eq!(Currency::parse("cny").map(|c| c.to_string()), Ok("CNY".into()));
         assert_eq!(Currency::parse("JPY").map(|c| c.minor_digits()), Ok(0));
         assert!(Currency::parse("XYZ").is_err());
         assert!(Currency::parse("US").is_err());

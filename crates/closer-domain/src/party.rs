@@ -11,7 +11,9 @@ use crate::contact::{EmailAddress, PhoneNumber};
 use crate::ids::{EmploymentId, PartyId, UserId};
 use crate::record::RecordMeta;
 use crate::string_enum;
-use crate::text::{self, LABEL_MAX, NAME_MAX};
+use crate::text::{
+    self, CodeText, LABEL_MAX, LabelText, NAME_MAX, NameText, OptionalNameText, TimezoneText, WebsiteText,
+};
 use crate::validation::{Validation, ValidationErrors, patch};
 
 /// At most this many e-mail addresses or phone numbers per party.
@@ -45,12 +47,9 @@ fn parse_timezone(value: Option<&str>) -> Result<Option<String>, String> {
     };
     let well_formed = zone == "UTC"
         || (zone.contains('/')
-            && zone.split('/').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-            }));
+            && zone
+                .split('/')
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))));
     if well_formed {
         Ok(Some(zone))
     } else {
@@ -81,12 +80,8 @@ fn contact_points(
     emails: &[String],
     phones: &[String],
 ) -> (Option<Vec<EmailAddress>>, Option<Vec<PhoneNumber>>) {
-    let emails = check.check_each("emails", emails, CONTACT_POINTS_MAX, |e| {
-        EmailAddress::parse(e)
-    });
-    let phones = check.check_each("phones", phones, CONTACT_POINTS_MAX, |p| {
-        PhoneNumber::parse(p)
-    });
+    let emails = check.check_each("emails", emails, CONTACT_POINTS_MAX, |e| EmailAddress::parse(e));
+    let phones = check.check_each("phones", phones, CONTACT_POINTS_MAX, |p| PhoneNumber::parse(p));
     (emails, phones)
 }
 
@@ -98,13 +93,17 @@ fn contact_points(
 #[serde(deny_unknown_fields)]
 pub struct PersonDraft {
     /// Full name as the person writes it ("Ann Lee", "王小明").
+    #[schema(value_type = NameText)]
     pub name: String,
     #[serde(default)]
+    #[schema(value_type = Vec<EmailAddress>)]
     pub emails: Vec<String>,
     /// Phone numbers in international format (stored as E.164).
     #[serde(default)]
+    #[schema(value_type = Vec<PhoneNumber>)]
     pub phones: Vec<String>,
     /// IANA time zone, e.g. `Asia/Shanghai`.
+    #[schema(value_type = Option<TimezoneText>)]
     pub timezone: Option<String>,
     /// The user who owns the person; defaults to the user making the request.
     pub owner_id: Option<UserId>,
@@ -116,14 +115,18 @@ pub struct PersonDraft {
 pub struct PersonPatch {
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = NameText)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = Vec<EmailAddress>)]
     pub emails: Option<Vec<String>>,
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = Vec<PhoneNumber>)]
     pub phones: Option<Vec<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<TimezoneText>)]
     pub timezone: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
@@ -164,18 +167,9 @@ impl PersonPatch {
     pub fn apply(&self, current: &PersonFields) -> Result<PersonFields, ValidationErrors> {
         let draft = PersonDraft {
             name: self.name.clone().unwrap_or_else(|| current.name.clone()),
-            emails: self
-                .emails
-                .clone()
-                .unwrap_or_else(|| strings(&current.emails)),
-            phones: self
-                .phones
-                .clone()
-                .unwrap_or_else(|| strings(&current.phones)),
-            timezone: self
-                .timezone
-                .clone()
-                .unwrap_or_else(|| current.timezone.clone()),
+            emails: self.emails.clone().unwrap_or_else(|| strings(&current.emails)),
+            phones: self.phones.clone().unwrap_or_else(|| strings(&current.phones)),
+            timezone: self.timezone.clone().unwrap_or_else(|| current.timezone.clone()),
             owner_id: Some(self.owner_id.unwrap_or(current.owner_id)),
         };
         draft.parse(current.owner_id)
@@ -200,18 +194,26 @@ pub struct Person {
 #[serde(deny_unknown_fields)]
 pub struct OrganisationDraft {
     /// The name people use ("Acme", "星辰科技").
+    #[schema(value_type = NameText)]
     pub name: String,
     /// Registered legal name, for contracts and invoices.
+    #[schema(value_type = Option<OptionalNameText>)]
     pub legal_name: Option<String>,
     /// Tax or company registration number (e.g. unified social credit code).
+    #[schema(value_type = Option<CodeText>)]
     pub tax_id: Option<String>,
+    #[schema(value_type = Option<LabelText>)]
     pub industry: Option<String>,
     pub employee_band: Option<EmployeeBand>,
+    #[schema(value_type = Option<LabelText>)]
     pub region: Option<String>,
+    #[schema(value_type = Option<WebsiteText>)]
     pub website: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<EmailAddress>)]
     pub emails: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<PhoneNumber>)]
     pub phones: Vec<String>,
     /// The parent organisation, for groups and subsidiaries.
     pub parent_id: Option<PartyId>,
@@ -227,24 +229,32 @@ pub struct OrganisationDraft {
 pub struct OrganisationPatch {
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = NameText)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<OptionalNameText>)]
     pub legal_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<CodeText>)]
     pub tax_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<LabelText>)]
     pub industry: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
     pub employee_band: Option<Option<EmployeeBand>>,
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<LabelText>)]
     pub region: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<WebsiteText>)]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = Vec<EmailAddress>)]
     pub emails: Option<Vec<String>>,
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
+    #[schema(value_type = Vec<PhoneNumber>)]
     pub phones: Option<Vec<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
     pub parent_id: Option<Option<PartyId>>,
@@ -277,15 +287,9 @@ impl OrganisationDraft {
     pub fn parse(&self, default_owner: UserId) -> Result<OrganisationFields, ValidationErrors> {
         let mut check = Validation::new();
         let name = check.check("name", text::required(&self.name, NAME_MAX));
-        let legal_name = check.check(
-            "legal_name",
-            text::optional(self.legal_name.as_deref(), NAME_MAX),
-        );
+        let legal_name = check.check("legal_name", text::optional(self.legal_name.as_deref(), NAME_MAX));
         let tax_id = check.check("tax_id", text::optional(self.tax_id.as_deref(), 64));
-        let industry = check.check(
-            "industry",
-            text::optional(self.industry.as_deref(), LABEL_MAX),
-        );
+        let industry = check.check("industry", text::optional(self.industry.as_deref(), LABEL_MAX));
         let region = check.check("region", text::optional(self.region.as_deref(), LABEL_MAX));
         let website = check.check("website", parse_website(self.website.as_deref()));
         let (emails, phones) = contact_points(&mut check, &self.emails, &self.phones);
@@ -309,13 +313,9 @@ impl OrganisationDraft {
 }
 
 impl OrganisationPatch {
-    pub fn apply(
-        &self,
-        current: &OrganisationFields,
-    ) -> Result<OrganisationFields, ValidationErrors> {
-        let keep = |change: &Option<Option<String>>, now: &Option<String>| {
-            change.clone().unwrap_or_else(|| now.clone())
-        };
+    pub fn apply(&self, current: &OrganisationFields) -> Result<OrganisationFields, ValidationErrors> {
+        let keep =
+            |change: &Option<Option<String>>, now: &Option<String>| change.clone().unwrap_or_else(|| now.clone());
         let draft = OrganisationDraft {
             name: self.name.clone().unwrap_or_else(|| current.name.clone()),
             legal_name: keep(&self.legal_name, &current.legal_name),
@@ -324,14 +324,8 @@ impl OrganisationPatch {
             employee_band: self.employee_band.unwrap_or(current.employee_band),
             region: keep(&self.region, &current.region),
             website: keep(&self.website, &current.website),
-            emails: self
-                .emails
-                .clone()
-                .unwrap_or_else(|| strings(&current.emails)),
-            phones: self
-                .phones
-                .clone()
-                .unwrap_or_else(|| strings(&current.phones)),
+            emails: self.emails.clone().unwrap_or_else(|| strings(&current.emails)),
+            phones: self.phones.clone().unwrap_or_else(|| strings(&current.phones)),
             parent_id: self.parent_id.unwrap_or(current.parent_id),
             requires_po: self.requires_po.unwrap_or(current.requires_po),
             owner_id: Some(self.owner_id.unwrap_or(current.owner_id)),
@@ -359,8 +353,10 @@ pub struct Organisation {
 pub struct EmploymentDraft {
     pub person_id: PartyId,
     pub organisation_id: PartyId,
+    #[schema(value_type = Option<LabelText>)]
     pub title: Option<String>,
     /// Department inside the organisation; departments engaged count for D1 coverage.
+    #[schema(value_type = Option<LabelText>)]
     pub department: Option<String>,
     pub seniority: Option<Seniority>,
     pub started_on: Option<Date>,
@@ -374,8 +370,10 @@ pub struct EmploymentDraft {
 #[serde(deny_unknown_fields)]
 pub struct EmploymentPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<LabelText>)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<LabelText>)]
     pub department: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
     pub seniority: Option<Option<Seniority>>,
@@ -401,20 +399,14 @@ impl EmploymentDraft {
     pub fn parse(&self) -> Result<EmploymentFields, ValidationErrors> {
         let mut check = Validation::new();
         let title = check.check("title", text::optional(self.title.as_deref(), LABEL_MAX));
-        let department = check.check(
-            "department",
-            text::optional(self.department.as_deref(), LABEL_MAX),
-        );
+        let department = check.check("department", text::optional(self.department.as_deref(), LABEL_MAX));
         if self.person_id == self.organisation_id {
             check.push("organisation_id", "must differ from person_id");
         }
         if let (Some(start), Some(end)) = (self.started_on, self.ended_on)
             && end < start
         {
-            check.push(
-                "ended_on",
-                format!("must not be before started_on ({start})"),
-            );
+            check.push("ended_on", format!("must not be before started_on ({start})"));
         }
         check.finish(|| {
             Some(EmploymentFields {
@@ -436,10 +428,7 @@ impl EmploymentPatch {
             person_id: current.person_id,
             organisation_id: current.organisation_id,
             title: self.title.clone().unwrap_or_else(|| current.title.clone()),
-            department: self
-                .department
-                .clone()
-                .unwrap_or_else(|| current.department.clone()),
+            department: self.department.clone().unwrap_or_else(|| current.department.clone()),
             seniority: self.seniority.unwrap_or(current.seniority),
             started_on: self.started_on.unwrap_or(current.started_on),
             ended_on: self.ended_on.unwrap_or(current.ended_on),

@@ -101,12 +101,7 @@ impl Playbook {
 
     /// Checks a move from one stage to another against the playbook's shape. `has_reason` tells
     /// whether the mover gave a reason (needed to go back or to reopen).
-    pub fn check_move(
-        &self,
-        from: &Stage,
-        to: &Stage,
-        has_reason: bool,
-    ) -> Result<(), MoveRefusal> {
+    pub fn check_move(&self, from: &Stage, to: &Stage, has_reason: bool) -> Result<(), MoveRefusal> {
         if self.stage(to.id).is_none() {
             return Err(MoveRefusal::ForeignStage);
         }
@@ -134,11 +129,9 @@ impl Playbook {
             };
         }
         match self.next_open_or_won(from) {
-            Some(next) if next.id != to.id && !self.allow_skip => {
-                Err(MoveRefusal::SkipNotAllowed {
-                    next: next.name.clone(),
-                })
-            }
+            Some(next) if next.id != to.id && !self.allow_skip => Err(MoveRefusal::SkipNotAllowed {
+                next: next.name.clone(),
+            }),
             _ => Ok(()),
         }
     }
@@ -190,11 +183,7 @@ const fn open(
 }
 
 const fn closed(key: &'static str, name: &'static str, status: DealStatus) -> StageTemplate {
-    let probability = if matches!(status, DealStatus::Won) {
-        100
-    } else {
-        0
-    };
+    let probability = if matches!(status, DealStatus::Won) { 100 } else { 0 };
     StageTemplate {
         key,
         name,
@@ -359,11 +348,7 @@ mod tests {
 
     #[test]
     fn default_targets_fit_the_cycle_budget() {
-        let b2c: i32 = B2C_DEFAULT
-            .stages
-            .iter()
-            .filter_map(|s| s.target_days)
-            .sum();
+        let b2c: i32 = B2C_DEFAULT.stages.iter().filter_map(|s| s.target_days).sum();
         assert!(b2c <= B2C_DEFAULT.cycle_budget_max_days);
         // The B2B clock stops at signature, so the payment stage is outside the budget.
         let b2b: i32 = B2B_DEFAULT
@@ -372,9 +357,7 @@ mod tests {
             .filter(|s| s.key != "b2b_payment")
             .filter_map(|s| s.target_days)
             .sum();
-        assert!(
-            (B2B_DEFAULT.cycle_budget_min_days..=B2B_DEFAULT.cycle_budget_max_days).contains(&b2b)
-        );
+        assert!((B2B_DEFAULT.cycle_budget_min_days..=B2B_DEFAULT.cycle_budget_max_days).contains(&b2b));
     }
 
     #[test]

@@ -66,10 +66,8 @@ struct AuditRow {
 }
 
 fn json(text: Option<String>) -> Result<Option<serde_json::Value>> {
-    text.map(|t| {
-        serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit value: {e}")))
-    })
-    .transpose()
+    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit value: {e}"))))
+        .transpose()
 }
 
 /// Filters of the audit list.

@@ -7,13 +7,8 @@ use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{
-    AssertSqlSafe, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool,
-    Transaction,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -130,21 +125,11 @@ impl Db {
             return Ok(None);
         };
         let mut conn = pool.acquire().await?;
-        let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&mut *conn)
-            .await?;
-        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&mut *conn)
-            .await?;
-        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&mut *conn)
-            .await?;
-        let busy_timeout_ms: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-            .fetch_one(&mut *conn)
-            .await?;
-        let secure_delete: i64 = sqlx::query_scalar("PRAGMA secure_delete")
-            .fetch_one(&mut *conn)
-            .await?;
+        let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await?;
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await?;
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await?;
+        let busy_timeout_ms: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await?;
+        let secure_delete: i64 = sqlx::query_scalar("PRAGMA secure_delete").fetch_one(&mut *conn).await?;
         Ok(Some(SqliteSettings {
             journal_mode,
             synchronous,
@@ -176,11 +161,7 @@ impl Db {
         let mut conn = self.acquire().await?;
         let _: i64 = match conn.conn() {
             Conn::Sqlite(c) => sqlx::query_scalar("SELECT 1").fetch_one(&mut *c).await?,
-            Conn::Postgres(c) => {
-                sqlx::query_scalar("SELECT 1::BIGINT")
-                    .fetch_one(&mut *c)
-                    .await?
-            }
+            Conn::Postgres(c) => sqlx::query_scalar("SELECT 1::BIGINT").fetch_one(&mut *c).await?,
         };
         Ok(())
     }
@@ -252,14 +233,8 @@ pub enum Conn<'c> {
 }
 
 /// A row type that decodes from both backends.
-pub trait AnyRow:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
-}
-impl<T> AnyRow for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
-}
+pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 
 impl Conn<'_> {
     /// A shorter-lived copy of this borrow, to run several statements on one connection.
@@ -301,23 +276,16 @@ impl Conn<'_> {
         Ok(match self {
             Conn::Sqlite(c) => {
                 let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
-                sqlx::query_as_with(AssertSqlSafe(sql), values)
-                    .fetch_all(c)
-                    .await?
+                sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await?
             }
             Conn::Postgres(c) => {
                 let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
-                sqlx::query_as_with(AssertSqlSafe(sql), values)
-                    .fetch_all(c)
-                    .await?
+                sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await?
             }
         })
     }
 
-    pub async fn fetch_optional<T: AnyRow, S: SqlxBinder>(
-        self,
-        statement: &S,
-    ) -> Result<Option<T>> {
+    pub async fn fetch_optional<T: AnyRow, S: SqlxBinder>(self, statement: &S) -> Result<Option<T>> {
         Ok(match self {
             Conn::Sqlite(c) => {
                 let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
@@ -345,10 +313,7 @@ mod tests {
             redact_url("postgres://closer:s3cret@db:5432/closer"),
             "postgres://closer:***@db:5432/closer"
         );
-        assert_eq!(
-            redact_url("postgres://closer@db/closer"),
-            "postgres://closer@db/closer"
-        );
+        assert_eq!(redact_url("postgres://closer@db/closer"), "postgres://closer@db/closer");
         assert_eq!(
             redact_url("sqlite://./closer-data/closer.db"),
             "sqlite://./closer-data/closer.db"

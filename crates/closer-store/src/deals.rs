@@ -89,12 +89,7 @@ impl DealRow {
                 lost_reason: optional_label(LostReason::parse, self.lost_reason.as_deref())?,
                 lost_note: self.lost_note,
             },
-            meta: records::meta(
-                self.version,
-                self.created_at,
-                self.updated_at,
-                self.deleted_at,
-            ),
+            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
         })
     }
 }
@@ -161,12 +156,7 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> Resu
 }
 
 /// Writes a changed deal if it is still at `expected_version`; false when it is not.
-pub async fn update(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    deal: &Deal,
-    expected_version: i64,
-) -> Result<bool> {
+pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal, expected_version: i64) -> Result<bool> {
     let statement = Query::update()
         .table(Deals::Table)
         .values(values(deal))
@@ -224,9 +214,7 @@ pub async fn list(
             .column(Parties::Id)
             .from(Parties::Table)
             .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
-            .and_where(
-                Expr::col(Parties::SearchText).like(LikeExpr::new(pattern.clone()).escape('\\')),
-            )
+            .and_where(Expr::col(Parties::SearchText).like(LikeExpr::new(pattern.clone()).escape('\\')))
             .to_owned();
         statement.and_where(
             Expr::expr(Func::lower(col(Deals::Title)))
@@ -234,18 +222,9 @@ pub async fn list(
                 .or(col(Deals::CounterpartyId).in_subquery(matching_parties)),
         );
     }
-    records::scope_page(
-        &mut statement,
-        Deals::Table,
-        workspace,
-        filter.deleted,
-        page,
-    );
+    records::scope_page(&mut statement, Deals::Table, workspace, filter.deleted, page);
     let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
-    let deals = rows
-        .into_iter()
-        .map(DealRow::into_deal)
-        .collect::<Result<Vec<_>>>()?;
+    let deals = rows.into_iter().map(DealRow::into_deal).collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(deals, page, |d| d.id.as_uuid()))
 }
 
@@ -272,11 +251,7 @@ struct TransitionRow {
     reason: Option<String>,
 }
 
-pub async fn insert_transition(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    transition: &StageTransition,
-) -> Result<()> {
+pub async fn insert_transition(conn: Conn<'_>, workspace: WorkspaceId, transition: &StageTransition) -> Result<()> {
     let statement = Query::insert()
         .into_table(StageTransitions::Table)
         .columns([
@@ -305,11 +280,7 @@ pub async fn insert_transition(
 }
 
 /// A deal's stage history, oldest first.
-pub async fn transitions(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    deal: DealId,
-) -> Result<Vec<StageTransition>> {
+pub async fn transitions(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<StageTransition>> {
     let statement = Query::select()
         .columns([
             StageTransitions::Id,

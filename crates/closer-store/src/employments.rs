@@ -40,12 +40,7 @@ impl EmploymentRow {
                 started_on: self.started_on,
                 ended_on: self.ended_on,
             },
-            meta: records::meta(
-                self.version,
-                self.created_at,
-                self.updated_at,
-                self.deleted_at,
-            ),
+            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
         })
     }
 }
@@ -76,10 +71,7 @@ fn values(employment: &Employment) -> Vec<(Employments, Expr)> {
     vec![
         (Employments::Title, f.title.clone().into()),
         (Employments::Department, f.department.clone().into()),
-        (
-            Employments::Seniority,
-            f.seniority.map(|s| s.as_str()).into(),
-        ),
+        (Employments::Seniority, f.seniority.map(|s| s.as_str()).into()),
         (Employments::StartedOn, f.started_on.into()),
         (Employments::EndedOn, f.ended_on.into()),
         (Employments::Version, employment.meta.version.into()),
@@ -88,11 +80,7 @@ fn values(employment: &Employment) -> Vec<(Employments, Expr)> {
 }
 
 /// An employment by id, deleted or not.
-pub async fn get(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    id: EmploymentId,
-) -> Result<Option<Employment>> {
+pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: EmploymentId) -> Result<Option<Employment>> {
     let statement = select(workspace)
         .and_where(Expr::col(Employments::Id).eq(id.as_uuid()))
         .to_owned();
@@ -106,10 +94,7 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, employment: &Employm
     let mut all = vec![
         (Employments::WorkspaceId, workspace.as_uuid().into()),
         (Employments::Id, employment.id.as_uuid().into()),
-        (
-            Employments::PersonId,
-            employment.fields.person_id.as_uuid().into(),
-        ),
+        (Employments::PersonId, employment.fields.person_id.as_uuid().into()),
         (
             Employments::OrganisationId,
             employment.fields.organisation_id.as_uuid().into(),
@@ -166,13 +151,7 @@ pub async fn list(
     if let Some(organisation) = filter.organisation_id {
         statement.and_where(Expr::col(Employments::OrganisationId).eq(organisation.as_uuid()));
     }
-    records::scope_page(
-        &mut statement,
-        Employments::Table,
-        workspace,
-        filter.deleted,
-        page,
-    );
+    records::scope_page(&mut statement, Employments::Table, workspace, filter.deleted, page);
     let rows: Vec<EmploymentRow> = conn.fetch_all(&statement).await?;
     let items = rows
         .into_iter()

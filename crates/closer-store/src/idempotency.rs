@@ -61,9 +61,7 @@ pub async fn reserve(
     now: OffsetDateTime,
 ) -> Result<Reservation> {
     // An expired key is forgotten before it is claimed again.
-    let mut expired = Query::delete()
-        .from_table(IdempotencyKeys::Table)
-        .to_owned();
+    let mut expired = Query::delete().from_table(IdempotencyKeys::Table).to_owned();
     for condition in key_matches(workspace, scope, key) {
         expired.and_where(condition);
     }
@@ -151,9 +149,7 @@ pub async fn complete(
 
 /// Forgets a reserved key whose request failed on our side, so a retry can run again.
 pub async fn release(conn: Conn<'_>, workspace: WorkspaceId, scope: &str, key: &str) -> Result<()> {
-    let mut statement = Query::delete()
-        .from_table(IdempotencyKeys::Table)
-        .to_owned();
+    let mut statement = Query::delete().from_table(IdempotencyKeys::Table).to_owned();
     for condition in key_matches(workspace, scope, key) {
         statement.and_where(condition);
     }

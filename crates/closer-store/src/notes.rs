@@ -36,12 +36,7 @@ impl NoteRow {
                 body: self.body,
                 author_id: UserId(self.author_id),
             },
-            meta: records::meta(
-                self.version,
-                self.created_at,
-                self.updated_at,
-                self.deleted_at,
-            ),
+            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
         })
     }
 }
@@ -107,12 +102,7 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, note: &Note) -> Resu
 }
 
 /// Writes a changed note if it is still at `expected_version`; false when it is not.
-pub async fn update(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    note: &Note,
-    expected_version: i64,
-) -> Result<bool> {
+pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, note: &Note, expected_version: i64) -> Result<bool> {
     let statement = Query::update()
         .table(Notes::Table)
         .value(Notes::Body, note.fields.body.clone())
@@ -150,17 +140,8 @@ pub async fn list(
     if let Some(author) = filter.author_id {
         statement.and_where(Expr::col(Notes::AuthorId).eq(author.as_uuid()));
     }
-    records::scope_page(
-        &mut statement,
-        Notes::Table,
-        workspace,
-        filter.deleted,
-        page,
-    );
+    records::scope_page(&mut statement, Notes::Table, workspace, filter.deleted, page);
     let rows: Vec<NoteRow> = conn.fetch_all(&statement).await?;
-    let items = rows
-        .into_iter()
-        .map(NoteRow::into_note)
-        .collect::<Result<Vec<_>>>()?;
+    let items = rows.into_iter().map(NoteRow::into_note).collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page, |n| n.id.as_uuid()))
 }

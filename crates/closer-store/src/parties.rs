@@ -2,9 +2,7 @@
 
 use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::ids::{PartyId, UserId, WorkspaceId};
-use closer_domain::party::{
-    EmployeeBand, Organisation, OrganisationFields, PartyKind, Person, PersonFields,
-};
+use closer_domain::party::{EmployeeBand, Organisation, OrganisationFields, PartyKind, Person, PersonFields};
 use sea_query::{Expr, ExprTrait, LikeExpr, Query, SelectStatement};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -67,12 +65,7 @@ fn encode_list<T: serde::Serialize>(items: &[T]) -> String {
 
 impl PartyRow {
     fn meta(&self) -> closer_domain::record::RecordMeta {
-        records::meta(
-            self.version,
-            self.created_at,
-            self.updated_at,
-            self.deleted_at,
-        )
+        records::meta(self.version, self.created_at, self.updated_at, self.deleted_at)
     }
 
     fn into_person(self) -> Result<Person> {
@@ -120,12 +113,7 @@ fn select_kind(workspace: WorkspaceId, kind: PartyKind) -> SelectStatement {
         .to_owned()
 }
 
-async fn get_row(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    kind: PartyKind,
-    id: PartyId,
-) -> Result<Option<PartyRow>> {
+async fn get_row(conn: Conn<'_>, workspace: WorkspaceId, kind: PartyKind, id: PartyId) -> Result<Option<PartyRow>> {
     let statement = select_kind(workspace, kind)
         .and_where(Expr::col((Parties::Table, Parties::Id)).eq(id.as_uuid()))
         .to_owned();
@@ -133,11 +121,7 @@ async fn get_row(
 }
 
 /// A person by id, deleted or not.
-pub async fn get_person(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    id: PartyId,
-) -> Result<Option<Person>> {
+pub async fn get_person(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<Person>> {
     get_row(conn, workspace, PartyKind::Person, id)
         .await?
         .map(PartyRow::into_person)
@@ -145,11 +129,7 @@ pub async fn get_person(
 }
 
 /// An organisation by id, deleted or not.
-pub async fn get_organisation(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    id: PartyId,
-) -> Result<Option<Organisation>> {
+pub async fn get_organisation(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<Organisation>> {
     get_row(conn, workspace, PartyKind::Organisation, id)
         .await?
         .map(PartyRow::into_organisation)
@@ -162,11 +142,7 @@ struct KindRow {
 }
 
 /// The kind of a live (not deleted) party, or None when there is no such party.
-pub async fn live_kind(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    id: PartyId,
-) -> Result<Option<PartyKind>> {
+pub async fn live_kind(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<PartyKind>> {
     let statement = Query::select()
         .column(Parties::Kind)
         .from(Parties::Table)
@@ -182,10 +158,7 @@ fn person_values(person: &Person) -> Vec<(Parties, Expr)> {
     let f = &person.fields;
     let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();
     let phones: Vec<&str> = f.phones.iter().map(PhoneNumber::as_str).collect();
-    let digits: Vec<String> = phones
-        .iter()
-        .map(|p| p.trim_start_matches('+').to_owned())
-        .collect();
+    let digits: Vec<String> = phones.iter().map(|p| p.trim_start_matches('+').to_owned()).collect();
     let search = records::search_text(
         std::iter::once(f.name.as_str())
             .chain(emails.iter().copied())
@@ -205,10 +178,7 @@ fn organisation_values(organisation: &Organisation) -> Vec<(Parties, Expr)> {
     let f = &organisation.fields;
     let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();
     let phones: Vec<&str> = f.phones.iter().map(PhoneNumber::as_str).collect();
-    let digits: Vec<String> = phones
-        .iter()
-        .map(|p| p.trim_start_matches('+').to_owned())
-        .collect();
+    let digits: Vec<String> = phones.iter().map(|p| p.trim_start_matches('+').to_owned()).collect();
     let search = records::search_text(
         [
             Some(f.name.as_str()),
@@ -226,10 +196,7 @@ fn organisation_values(organisation: &Organisation) -> Vec<(Parties, Expr)> {
         (Parties::LegalName, f.legal_name.clone().into()),
         (Parties::TaxId, f.tax_id.clone().into()),
         (Parties::Industry, f.industry.clone().into()),
-        (
-            Parties::EmployeeBand,
-            f.employee_band.map(|b| b.as_str()).into(),
-        ),
+        (Parties::EmployeeBand, f.employee_band.map(|b| b.as_str()).into()),
         (Parties::Region, f.region.clone().into()),
         (Parties::Website, f.website.clone().into()),
         (Parties::Emails, encode_list(&emails).into()),
@@ -319,11 +286,7 @@ pub async fn update_person(
     .await
 }
 
-pub async fn insert_organisation(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    organisation: &Organisation,
-) -> Result<()> {
+pub async fn insert_organisation(conn: Conn<'_>, workspace: WorkspaceId, organisation: &Organisation) -> Result<()> {
     insert(
         conn,
         workspace,
@@ -363,17 +326,11 @@ pub struct PartyFilter {
     pub deleted: Deleted,
 }
 
-fn filtered(
-    workspace: WorkspaceId,
-    kind: PartyKind,
-    filter: &PartyFilter,
-    page: PageRequest,
-) -> SelectStatement {
+fn filtered(workspace: WorkspaceId, kind: PartyKind, filter: &PartyFilter, page: PageRequest) -> SelectStatement {
     let mut select = select_kind(workspace, kind);
     if let Some(needle) = &filter.search {
         select.and_where(
-            Expr::col((Parties::Table, Parties::SearchText))
-                .like(LikeExpr::new(like_contains(needle)).escape('\\')),
+            Expr::col((Parties::Table, Parties::SearchText)).like(LikeExpr::new(like_contains(needle)).escape('\\')),
         );
     }
     if let Some(owner) = filter.owner_id {
@@ -392,9 +349,7 @@ fn filtered(
                 select.and_where(Expr::col((Parties::Table, Parties::Id)).in_subquery(employed));
             }
             PartyKind::Organisation => {
-                select.and_where(
-                    Expr::col((Parties::Table, Parties::ParentId)).eq(organisation.as_uuid()),
-                );
+                select.and_where(Expr::col((Parties::Table, Parties::ParentId)).eq(organisation.as_uuid()));
             }
         }
     }

@@ -141,27 +141,13 @@ pub async fn list(mut conn: Conn<'_>, workspace: WorkspaceId) -> Result<Vec<Play
 }
 
 /// One live playbook with its stages.
-pub async fn get(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    id: PlaybookId,
-) -> Result<Option<Playbook>> {
-    Ok(load(conn, workspace, Some(id), None)
-        .await?
-        .into_iter()
-        .next())
+pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: PlaybookId) -> Result<Option<Playbook>> {
+    Ok(load(conn, workspace, Some(id), None).await?.into_iter().next())
 }
 
 /// The default playbook for a kind of deal.
-pub async fn default_for(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    kind: DealKind,
-) -> Result<Option<Playbook>> {
-    Ok(load(conn, workspace, None, Some(kind))
-        .await?
-        .into_iter()
-        .next())
+pub async fn default_for(conn: Conn<'_>, workspace: WorkspaceId, kind: DealKind) -> Result<Option<Playbook>> {
+    Ok(load(conn, workspace, None, Some(kind)).await?.into_iter().next())
 }
 
 async fn load(

@@ -21,10 +21,7 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self {
-            after: None,
-            limit: 50,
-        }
+        Self { after: None, limit: 50 }
     }
 }
 
@@ -149,10 +146,7 @@ pub async fn set_deleted(
 }
 
 /// Decodes a stored enum label, reporting a corrupt row instead of panicking.
-pub(crate) fn label<T>(
-    parse: impl Fn(&str) -> std::result::Result<T, String>,
-    text: &str,
-) -> Result<T> {
+pub(crate) fn label<T>(parse: impl Fn(&str) -> std::result::Result<T, String>, text: &str) -> Result<T> {
     parse(text).map_err(StoreError::Corrupt)
 }
 
@@ -197,9 +191,7 @@ pub fn search_needle(query: &str) -> Option<String> {
     if trimmed.is_empty() {
         return None;
     }
-    let phone_like = trimmed
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    let phone_like = trimmed.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
         && trimmed.chars().filter(char::is_ascii_digit).count() >= 3;
     Some(if phone_like {
         trimmed.chars().filter(char::is_ascii_digit).collect()

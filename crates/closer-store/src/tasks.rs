@@ -39,12 +39,7 @@ impl TaskRow {
                 subject_id: self.subject_id,
                 done_at: self.done_at,
             },
-            meta: records::meta(
-                self.version,
-                self.created_at,
-                self.updated_at,
-                self.deleted_at,
-            ),
+            meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
         })
     }
 }
@@ -75,10 +70,7 @@ fn values(task: &Task) -> Vec<(Tasks, Expr)> {
         (Tasks::Title, f.title.clone().into()),
         (Tasks::DueOn, f.due_on.into()),
         (Tasks::AssigneeId, f.assignee_id.as_uuid().into()),
-        (
-            Tasks::SubjectType,
-            f.subject_type.map(|s| s.as_str()).into(),
-        ),
+        (Tasks::SubjectType, f.subject_type.map(|s| s.as_str()).into()),
         (Tasks::SubjectId, f.subject_id.into()),
         (Tasks::DoneAt, f.done_at.into()),
         (Tasks::Version, task.meta.version.into()),
@@ -116,12 +108,7 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, task: &Task) -> Resu
 }
 
 /// Writes a changed task if it is still at `expected_version`; false when it is not.
-pub async fn update(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    task: &Task,
-    expected_version: i64,
-) -> Result<bool> {
+pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, task: &Task, expected_version: i64) -> Result<bool> {
     let statement = Query::update()
         .table(Tasks::Table)
         .values(values(task))
@@ -170,17 +157,8 @@ pub async fn list(
             .and_where(Expr::col(Tasks::DueOn).lte(date))
             .and_where(Expr::col(Tasks::DoneAt).is_null());
     }
-    records::scope_page(
-        &mut statement,
-        Tasks::Table,
-        workspace,
-        filter.deleted,
-        page,
-    );
+    records::scope_page(&mut statement, Tasks::Table, workspace, filter.deleted, page);
     let rows: Vec<TaskRow> = conn.fetch_all(&statement).await?;
-    let items = rows
-        .into_iter()
-        .map(TaskRow::into_task)
-        .collect::<Result<Vec<_>>>()?;
+    let items = rows.into_iter().map(TaskRow::into_task).collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page, |t| t.id.as_uuid()))
 }

@@ -25,12 +25,7 @@ impl User {
     }
 }
 
-pub async fn insert(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    user: &User,
-    now: OffsetDateTime,
-) -> Result<()> {
+pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: OffsetDateTime) -> Result<()> {
     let statement = Query::insert()
         .into_table(Users::Table)
         .columns([

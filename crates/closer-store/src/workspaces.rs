@@ -37,11 +37,7 @@ pub async fn insert(conn: Conn<'_>, workspace: &Workspace, now: OffsetDateTime) 
     let statement = Query::insert()
         .into_table(Workspaces::Table)
         .columns([Workspaces::Id, Workspaces::Name, Workspaces::CreatedAt])
-        .values_panic([
-            workspace.id.into(),
-            workspace.name.clone().into(),
-            now.into(),
-        ])
+        .values_panic([workspace.id.into(), workspace.name.clone().into(), now.into()])
         .to_owned();
     conn.execute(&statement).await?;
     Ok(())

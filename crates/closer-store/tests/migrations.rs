@@ -8,9 +8,7 @@ use closer_store::Db;
 use sqlx::{Connection, Row};
 
 fn migration_names(backend: &str) -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(backend);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .filter_map(Result::ok)
@@ -35,12 +33,9 @@ type Schema = BTreeMap<String, Vec<String>>;
 
 async fn sqlite_schema() -> Schema {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = Db::connect(
-        &format!("sqlite://{}", dir.path().join("schema.db").display()),
-        1,
-    )
-    .await
-    .expect("open");
+    let db = Db::connect(&format!("sqlite://{}", dir.path().join("schema.db").display()), 1)
+        .await
+        .expect("open");
     db.migrate().await.expect("migrate SQLite");
     let Db::Sqlite(pool) = &db else {
         unreachable!("an SQLite URL opens SQLite")
@@ -95,12 +90,10 @@ async fn postgres_schema(admin_url: &str) -> Schema {
         schema.entry(row.get("t")).or_default().push(row.get("c"));
     }
     db.close().await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    .expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
     schema
 }
 
@@ -108,10 +101,7 @@ async fn postgres_schema(admin_url: &str) -> Schema {
 async fn both_backends_migrate_to_the_same_tables_and_columns() {
     let sqlite = sqlite_schema().await;
     assert!(sqlite.contains_key("deals") && sqlite.contains_key("parties"));
-    let Some(admin_url) = std::env::var("CLOSER_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(admin_url) = std::env::var("CLOSER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
         assert!(
             std::env::var("CLOSER_REQUIRE_POSTGRES").map_or(true, |v| v != "1"),
             "CLOSER_REQUIRE_POSTGRES=1 but CLOSER_TEST_POSTGRES_URL is not set"

@@ -24,6 +24,7 @@ pub struct AuditQuery {
     pub actor_id: Option<UserId>,
     pub after: Option<Uuid>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -43,8 +44,6 @@ pub async fn list_audit(
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(Json(
-        audit::list(conn.conn(), ctx.workspace, &filter, page)
-            .await?
-            .into(),
+        audit::list(conn.conn(), ctx.workspace, &filter, page).await?.into(),
     ))
 }

@@ -11,9 +11,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{
-    ApiId, ApiJson, ApiQuery, Created, OptionalIfMatch, PageBody, Tagged, page_request,
-};
+use super::extract::{ApiId, ApiJson, ApiQuery, Created, OptionalIfMatch, PageBody, Tagged, page_request};
 use super::problem::{Problem, ProblemBody};
 use super::records::{DeletedView, record_handlers};
 use crate::app::{self, Ctx};
@@ -34,9 +32,11 @@ pub struct DealsQuery {
     pub person_id: Option<PartyId>,
     /// Text in the title or in the counterparty's name, e-mail addresses or phone numbers.
     pub q: Option<String>,
+    #[param(inline)]
     pub deleted: Option<DeletedView>,
     pub after: Option<Uuid>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -44,10 +44,7 @@ pub struct DealsQuery {
 #[utoipa::path(get, path = "/deals", tag = "deals", params(DealsQuery),
     responses((status = 200, body = PageBody<Deal>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn list_deals(
-    ctx: Ctx,
-    ApiQuery(query): ApiQuery<DealsQuery>,
-) -> Result<Json<PageBody<Deal>>, Problem> {
+pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Result<Json<PageBody<Deal>>, Problem> {
     let page = page_request(query.after, query.limit)?;
     if query.organisation_id.is_some() && query.person_id.is_some() {
         return Err(Problem::field(
@@ -67,9 +64,7 @@ pub async fn list_deals(
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(Json(
-        deals::list(conn.conn(), ctx.workspace, &filter, page)
-            .await?
-            .into(),
+        deals::list(conn.conn(), ctx.workspace, &filter, page).await?.into(),
     ))
 }
 
@@ -80,10 +75,7 @@ pub async fn list_deals(
     responses((status = 201, body = Deal, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_deal(
-    ctx: Ctx,
-    ApiJson(draft): ApiJson<DealDraft>,
-) -> Result<Created<Deal>, Problem> {
+pub async fn create_deal(ctx: Ctx, ApiJson(draft): ApiJson<DealDraft>) -> Result<Created<Deal>, Problem> {
     let deal = app::deals::create_deal(&ctx, &draft).await?;
     Ok(Created {
         location: format!("/api/v1/deals/{}", deal.id),
@@ -117,7 +109,7 @@ pub async fn move_deal(
     ApiJson(request): ApiJson<DealMove>,
 ) -> Result<Tagged<Deal>, Problem> {
     Ok(Tagged(
-        app::deals::move_deal(&ctx, DealId(id), version, &request).await?,
+        app::deals::move_deal(&ctx, DealId(id), &version, &request).await?,
     ))
 }
 
@@ -152,10 +144,7 @@ impl From<StageTransition> for StageTransitionBody {
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Vec<StageTransitionBody>),
               (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn deal_stage_history(
-    ctx: Ctx,
-    ApiId(id): ApiId,
-) -> Result<Json<Vec<StageTransitionBody>>, Problem> {
+pub async fn deal_stage_history(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<Vec<StageTransitionBody>>, Problem> {
     let history = app::deals::stage_history(&ctx, DealId(id)).await?;
     Ok(Json(history.into_iter().map(Into::into).collect()))
 }

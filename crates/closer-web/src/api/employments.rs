@@ -19,9 +19,11 @@ use crate::app::{self, Ctx};
 pub struct EmploymentsQuery {
     pub person_id: Option<PartyId>,
     pub organisation_id: Option<PartyId>,
+    #[param(inline)]
     pub deleted: Option<DeletedView>,
     pub after: Option<Uuid>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::problem::Problem;
-use crate::app::{Ctx, Resource};
+use crate::app::{Ctx, Expected, Resource};
 
 /// A JSON body. Malformed JSON is a 400; a body of the wrong shape is a 422 naming the field.
 pub struct ApiJson<T>(pub T);
@@ -37,8 +37,7 @@ where
             .and_then(|v| v.split(';').next())
             .is_some_and(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
         if !is_json {
             return Err(Problem::new(
@@ -48,28 +47,26 @@ where
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e: BytesRejection| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Problem::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "too-large",
-                        "Payload too large",
-                        "the body is larger than 1 MiB",
-                    )
-                } else {
-                    Problem::bad_request(format!("could not read the body: {e}"))
-                }
-            })?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    "Payload too large",
+                    "the body is larger than 1 MiB",
+                )
+            } else {
+                Problem::bad_request(format!("could not read the body: {e}"))
+            }
+        })?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
 /// Parses a JSON document into `T`, telling syntax errors (400) from shape errors (422).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| Problem::bad_request(format!("malformed JSON: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("malformed JSON: {e}")))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let message = e.inner().to_string();
         let path = e.path().to_string();
@@ -129,60 +126,57 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         match Path::<String>::from_request_parts(parts, state).await {
-            Ok(Path(raw)) => Uuid::parse_str(&raw).map(ApiId).map_err(|_| {
-                Problem::not_found(format!("'{raw}' is not a record id (ids are UUIDs)"))
-            }),
-            Err(e @ PathRejection::FailedToDeserializePathParams(_)) => {
-                Err(Problem::bad_request(e.body_text()))
-            }
+            Ok(Path(raw)) => Uuid::parse_str(&raw)
+                .map(ApiId)
+                .map_err(|_| Problem::not_found(format!("'{raw}' is not a record id (ids are UUIDs)"))),
+            Err(e @ PathRejection::FailedToDeserializePathParams(_)) => Err(Problem::bad_request(e.body_text())),
             Err(e) => Err(Problem::internal(e.body_text())),
         }
     }
 }
 
-/// The version named by a required `If-Match` header (`"3"`, or `*` for any version).
-pub struct IfMatch(pub Option<i64>);
+/// The versions named by a required `If-Match` header: `*`, or a list of ETags such as `"3"`.
+/// Tags that are not ours match nothing, so a garbled header fails the precondition (412).
+pub struct IfMatch(pub Expected);
 
-/// The version named by an optional `If-Match` header.
-pub struct OptionalIfMatch(pub Option<i64>);
+/// The versions named by an optional `If-Match` header (any version when absent).
+pub struct OptionalIfMatch(pub Expected);
 
-fn parse_if_match(headers: &HeaderMap) -> Result<Option<Option<i64>>, Problem> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value
-        .to_str()
-        .map_err(|_| Problem::bad_request("If-Match is not valid text"))?
-        .trim();
-    if text == "*" {
-        return Ok(Some(None));
+fn parse_if_match(headers: &HeaderMap) -> Option<Expected> {
+    let values: Vec<&str> = headers
+        .get_all(header::IF_MATCH)
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""))
+        .collect();
+    if values.is_empty() {
+        return None;
     }
-    let tag = text.strip_prefix("W/").unwrap_or(text);
-    let version = tag
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .and_then(|t| t.parse::<i64>().ok())
-        .ok_or_else(|| {
-            Problem::bad_request(format!(
-                "If-Match must be an ETag from a previous response, like \"3\"; got {text}"
-            ))
-        })?;
-    Ok(Some(Some(version)))
+    let tags: Vec<&str> = values.iter().flat_map(|v| v.split(',')).map(str::trim).collect();
+    if tags.contains(&"*") {
+        return Some(Expected::Any);
+    }
+    let versions = tags
+        .iter()
+        .filter_map(|tag| {
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag.strip_prefix('"')?.strip_suffix('"')?.parse::<i64>().ok()
+        })
+        .collect();
+    Some(Expected::OneOf(versions))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
-        match parse_if_match(&parts.headers)? {
-            Some(version) => Ok(IfMatch(version)),
-            None => Err(Problem::new(
+        parse_if_match(&parts.headers).map(IfMatch).ok_or_else(|| {
+            Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
                 "precondition-required",
                 "Precondition required",
                 "send If-Match with the ETag of the version you read, so no one else's change is overwritten",
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -190,7 +184,7 @@ impl<S: Send + Sync> FromRequestParts<S> for OptionalIfMatch {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
-        Ok(OptionalIfMatch(parse_if_match(&parts.headers)?.flatten()))
+        Ok(OptionalIfMatch(parse_if_match(&parts.headers).unwrap_or(Expected::Any)))
     }
 }
 
@@ -219,8 +213,7 @@ where
 
 /// The ETag of a record version.
 pub fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\""))
-        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
 /// A record answered with its ETag.
@@ -273,10 +266,7 @@ impl<T: ToSchema> From<closer_store::Page<T>> for PageBody<T> {
 pub fn page_request(after: Option<Uuid>, limit: Option<u32>) -> Result<PageRequest, Problem> {
     let limit = limit.unwrap_or(50);
     if limit == 0 || limit > PAGE_MAX {
-        return Err(Problem::field(
-            "limit",
-            format!("must be between 1 and {PAGE_MAX}"),
-        ));
+        return Err(Problem::field("limit", format!("must be between 1 and {PAGE_MAX}")));
     }
     Ok(PageRequest { after, limit })
 }

@@ -23,11 +23,7 @@ fn valid_key(key: &str) -> bool {
 }
 
 /// The middleware; requests other than POST, or without the header, pass straight through.
-pub async fn idempotent_posts(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn idempotent_posts(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
@@ -71,9 +67,7 @@ pub async fn idempotent_posts(
     let scope = format!("user:{}", state.installation.admin);
 
     let reservation = match state.db.acquire().await {
-        Ok(mut conn) => {
-            idempotency::reserve(conn.conn(), workspace, &scope, &key, &hash, now()).await
-        }
+        Ok(mut conn) => idempotency::reserve(conn.conn(), workspace, &scope, &key, &hash, now()).await,
         Err(e) => Err(e),
     };
     match reservation {
@@ -87,9 +81,7 @@ pub async fn idempotent_posts(
         )),
         Ok(Reservation::Replay(stored)) => replay(stored),
         Ok(Reservation::Reserved) => {
-            let response = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
+            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             finish(&state, &scope, &key, response).await
         }
     }
@@ -128,8 +120,7 @@ async fn finish(state: &AppState, scope: &str, key: &str, response: Response) ->
 fn replay(stored: StoredResponse) -> Response {
     let status = StatusCode::from_u16(stored.status_code).unwrap_or(StatusCode::OK);
     let mut response = (status, stored.body).into_response();
-    let headers: BTreeMap<String, String> =
-        serde_json::from_str(&stored.headers).unwrap_or_default();
+    let headers: BTreeMap<String, String> = serde_json::from_str(&stored.headers).unwrap_or_default();
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             response.headers_mut().insert(name, value);

@@ -69,11 +69,7 @@ const BODY_LIMIT: usize = 1024 * 1024;
 fn api_v1() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(people::list_people, people::create_person))
-        .routes(routes!(
-            people::get_person,
-            people::patch_person,
-            people::delete_person
-        ))
+        .routes(routes!(people::get_person, people::patch_person, people::delete_person))
         .routes(routes!(people::restore_person))
         .routes(routes!(
             organisations::list_organisations,
@@ -85,10 +81,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
             organisations::delete_organisation
         ))
         .routes(routes!(organisations::restore_organisation))
-        .routes(routes!(
-            employments::list_employments,
-            employments::create_employment
-        ))
+        .routes(routes!(employments::list_employments, employments::create_employment))
         .routes(routes!(
             employments::get_employment,
             employments::patch_employment,
@@ -96,27 +89,15 @@ fn api_v1() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(employments::restore_employment))
         .routes(routes!(deals::list_deals, deals::create_deal))
-        .routes(routes!(
-            deals::get_deal,
-            deals::patch_deal,
-            deals::delete_deal
-        ))
+        .routes(routes!(deals::get_deal, deals::patch_deal, deals::delete_deal))
         .routes(routes!(deals::restore_deal))
         .routes(routes!(deals::move_deal))
         .routes(routes!(deals::deal_stage_history))
         .routes(routes!(notes::list_notes, notes::create_note))
-        .routes(routes!(
-            notes::get_note,
-            notes::patch_note,
-            notes::delete_note
-        ))
+        .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))
         .routes(routes!(notes::restore_note))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
-        .routes(routes!(
-            tasks::get_task,
-            tasks::patch_task,
-            tasks::delete_task
-        ))
+        .routes(routes!(tasks::get_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::restore_task))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))

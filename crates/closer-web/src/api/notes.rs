@@ -21,9 +21,11 @@ pub struct NotesQuery {
     /// The deal, person or organisation the notes are about.
     pub subject_id: Option<Uuid>,
     pub author_id: Option<UserId>,
+    #[param(inline)]
     pub deleted: Option<DeletedView>,
     pub after: Option<Uuid>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -44,9 +46,7 @@ pub async fn list_notes(
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(axum::Json(
-        notes::list(conn.conn(), ctx.workspace, &filter, page)
-            .await?
-            .into(),
+        notes::list(conn.conn(), ctx.workspace, &filter, page).await?.into(),
     ))
 }
 
@@ -56,10 +56,7 @@ pub async fn list_notes(
     responses((status = 201, body = Note, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_note(
-    ctx: Ctx,
-    ApiJson(draft): ApiJson<NoteDraft>,
-) -> Result<Created<Note>, Problem> {
+pub async fn create_note(ctx: Ctx, ApiJson(draft): ApiJson<NoteDraft>) -> Result<Created<Note>, Problem> {
     let note = app::activity::create_note(&ctx, &draft).await?;
     Ok(Created {
         location: format!("/api/v1/notes/{}", note.id),

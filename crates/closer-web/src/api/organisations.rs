@@ -23,9 +23,11 @@ pub struct OrganisationsQuery {
     pub owner_id: Option<UserId>,
     /// Subsidiaries of this organisation.
     pub parent_id: Option<PartyId>,
+    #[param(inline)]
     pub deleted: Option<DeletedView>,
     pub after: Option<Uuid>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -23,10 +23,12 @@ pub struct PeopleQuery {
     pub owner_id: Option<UserId>,
     /// People employed (now or before) by this organisation.
     pub organisation_id: Option<PartyId>,
+    #[param(inline)]
     pub deleted: Option<DeletedView>,
     /// The `next_after` of the previous page.
     pub after: Option<Uuid>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -56,10 +58,7 @@ pub async fn list_people(
     responses((status = 201, body = Person, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_person(
-    ctx: Ctx,
-    ApiJson(draft): ApiJson<PersonDraft>,
-) -> Result<Created<Person>, Problem> {
+pub async fn create_person(ctx: Ctx, ApiJson(draft): ApiJson<PersonDraft>) -> Result<Created<Person>, Problem> {
     let person = app::parties::create_person(&ctx, &draft).await?;
     Ok(Created {
         location: format!("/api/v1/people/{}", person.id),

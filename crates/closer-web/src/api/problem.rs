@@ -43,12 +43,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(
-        status: StatusCode,
-        kind: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
+    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
         Self {
             status,
             kind,
@@ -60,12 +55,7 @@ impl Problem {
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "Bad request",
-            detail,
-        )
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -80,12 +70,7 @@ impl Problem {
             .join("; ");
         Self {
             errors,
-            ..Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation",
-                "Invalid input",
-                detail,
-            )
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input", detail)
         }
     }
 
@@ -131,25 +116,25 @@ impl From<ValidationErrors> for Problem {
 impl From<AppError> for Problem {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::NotFound { entity, id } => {
-                Problem::not_found(format!("no {entity} with id {id}"))
-            }
+            AppError::NotFound { entity, id } => Problem::not_found(format!("no {entity} with id {id}")),
             AppError::Deleted { entity, id } => Problem::not_found(format!(
                 "{entity} {id} was deleted; POST to its /restore path to bring it back"
             )),
             AppError::Invalid(errors) => errors.into(),
+            AppError::MissingReference(errors) => Problem {
+                status: StatusCode::NOT_FOUND,
+                kind: "missing-reference",
+                title: "Referenced record not found",
+                ..Problem::invalid(errors.0)
+            },
             AppError::StaleVersion { expected, current } => Problem::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale-version",
                 "Precondition failed",
-                format!(
-                    "If-Match names version {expected}, but the record is at version {current}; reload it and retry"
-                ),
+                format!("If-Match names {expected}, but the record is at version {current}; reload it and retry"),
             ),
             AppError::Conflict(detail) => Problem::conflict(detail),
-            AppError::Store(e) if e.is_contention() => {
-                Problem::unavailable("the database is busy; retry in a moment")
-            }
+            AppError::Store(e) if e.is_contention() => Problem::unavailable("the database is busy; retry in a moment"),
             AppError::Store(e) => Problem::internal(e),
         }
     }

@@ -26,7 +26,7 @@ macro_rules! record_handlers {
         #[doc = concat!("Changes a ", $tag, " record. Fields left out stay as they are; `null` clears an optional field. Needs `If-Match`.")]
         #[utoipa::path(patch, path = $path, tag = $tag,
             params(("id" = String, Path, format = Uuid),
-                   ("If-Match" = String, Header, description = "The ETag of the version being changed")),
+                   ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed. Required: without it the answer is 428; when it names another version, 412")),
             request_body = $patch,
             responses(
                 (status = 200, body = $record, headers(("ETag" = String))),
@@ -42,13 +42,13 @@ macro_rules! record_handlers {
             $crate::api::extract::IfMatch(version): $crate::api::extract::IfMatch,
             $crate::api::extract::ApiJson(patch): $crate::api::extract::ApiJson<$patch>,
         ) -> Result<$crate::api::extract::Tagged<$record>, $crate::api::problem::Problem> {
-            Ok($crate::api::extract::Tagged($patch_fn(&ctx, $id(id), version, &patch).await?))
+            Ok($crate::api::extract::Tagged($patch_fn(&ctx, $id(id), &version, &patch).await?))
         }
 
         #[doc = concat!("Deletes a ", $tag, " record (restorable). Needs `If-Match`.")]
         #[utoipa::path(delete, path = $path, tag = $tag,
             params(("id" = String, Path, format = Uuid),
-                   ("If-Match" = String, Header, description = "The ETag of the version being deleted")),
+                   ("If-Match" = Option<String>, Header, description = "The ETag of the version being deleted. Required: without it the answer is 428; when it names another version, 412")),
             responses(
                 (status = 200, body = $record, description = "The deleted record, with `deleted_at` set"),
                 (status = 404, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
@@ -60,7 +60,7 @@ macro_rules! record_handlers {
             $crate::api::extract::ApiId(id): $crate::api::extract::ApiId,
             $crate::api::extract::IfMatch(version): $crate::api::extract::IfMatch,
         ) -> Result<$crate::api::extract::Tagged<$record>, $crate::api::problem::Problem> {
-            Ok($crate::api::extract::Tagged($crate::app::remove::<$record>(&ctx, id, version).await?))
+            Ok($crate::api::extract::Tagged($crate::app::remove::<$record>(&ctx, id, &version).await?))
         }
 
         #[doc = concat!("Restores a deleted ", $tag, " record.")]
@@ -78,7 +78,7 @@ macro_rules! record_handlers {
             $crate::api::extract::ApiId(id): $crate::api::extract::ApiId,
             $crate::api::extract::OptionalIfMatch(version): $crate::api::extract::OptionalIfMatch,
         ) -> Result<$crate::api::extract::Tagged<$record>, $crate::api::problem::Problem> {
-            Ok($crate::api::extract::Tagged($crate::app::restore::<$record>(&ctx, id, version).await?))
+            Ok($crate::api::extract::Tagged($crate::app::restore::<$record>(&ctx, id, &version).await?))
         }
     };
 }

@@ -24,9 +24,11 @@ pub struct TasksQuery {
     pub done: Option<bool>,
     /// Open tasks due on or before this date (YYYY-MM-DD).
     pub due_by: Option<Date>,
+    #[param(inline)]
     pub deleted: Option<DeletedView>,
     pub after: Option<Uuid>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -48,9 +50,7 @@ pub async fn list_tasks(
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(axum::Json(
-        tasks::list(conn.conn(), ctx.workspace, &filter, page)
-            .await?
-            .into(),
+        tasks::list(conn.conn(), ctx.workspace, &filter, page).await?.into(),
     ))
 }
 
@@ -60,10 +60,7 @@ pub async fn list_tasks(
     responses((status = 201, body = Task, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
-pub async fn create_task(
-    ctx: Ctx,
-    ApiJson(draft): ApiJson<TaskDraft>,
-) -> Result<Created<Task>, Problem> {
+pub async fn create_task(ctx: Ctx, ApiJson(draft): ApiJson<TaskDraft>) -> Result<Created<Task>, Problem> {
     let task = app::activity::create_task(&ctx, &draft).await?;
     Ok(Created {
         location: format!("/api/v1/tasks/{}", task.id),

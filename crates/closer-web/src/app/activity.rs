@@ -5,10 +5,10 @@ use closer_domain::ids::{NoteId, TaskId};
 use closer_domain::record::RecordMeta;
 
 use super::resources::References;
-use super::{AppResult, Ctx, begin_update, create, finish_update, new_id, now};
+use super::{AppResult, Ctx, Expected, begin_update, create, finish_update, new_id, now};
 
 pub async fn create_note(ctx: &Ctx, draft: &NoteDraft) -> AppResult<Note> {
-    let mut refs = References::default();
+    let mut refs = References::new();
     let mut conn = ctx.db.acquire().await?;
     refs.subject(
         conn.conn(),
@@ -31,12 +31,7 @@ pub async fn create_note(ctx: &Ctx, draft: &NoteDraft) -> AppResult<Note> {
     .await
 }
 
-pub async fn patch_note(
-    ctx: &Ctx,
-    id: NoteId,
-    version: Option<i64>,
-    patch: &NotePatch,
-) -> AppResult<Note> {
+pub async fn patch_note(ctx: &Ctx, id: NoteId, version: &Expected, patch: &NotePatch) -> AppResult<Note> {
     let (tx, current) = begin_update::<Note>(ctx, id.as_uuid(), version).await?;
     let fields = patch.apply(&current.fields)?;
     let next = Note {
@@ -47,13 +42,12 @@ pub async fn patch_note(
 }
 
 pub async fn create_task(ctx: &Ctx, draft: &TaskDraft) -> AppResult<Task> {
-    let mut refs = References::default();
+    let mut refs = References::new();
     let mut conn = ctx.db.acquire().await?;
     refs.user(conn.conn(), ctx.workspace, "assignee_id", draft.assignee_id)
         .await?;
     if let (Some(kind), Some(id)) = (draft.subject_type, draft.subject_id) {
-        refs.subject(conn.conn(), ctx.workspace, Subject { kind, id })
-            .await?;
+        refs.subject(conn.conn(), ctx.workspace, Subject { kind, id }).await?;
     }
     let at = now();
     let fields = refs.merge(draft.parse(ctx.actor, at))?;
@@ -70,14 +64,9 @@ pub async fn create_task(ctx: &Ctx, draft: &TaskDraft) -> AppResult<Task> {
     .await
 }
 
-pub async fn patch_task(
-    ctx: &Ctx,
-    id: TaskId,
-    version: Option<i64>,
-    patch: &TaskPatch,
-) -> AppResult<Task> {
+pub async fn patch_task(ctx: &Ctx, id: TaskId, version: &Expected, patch: &TaskPatch) -> AppResult<Task> {
     let (mut tx, current) = begin_update::<Task>(ctx, id.as_uuid(), version).await?;
-    let mut refs = References::default();
+    let mut refs = References::new();
     refs.user(tx.conn(), ctx.workspace, "assignee_id", patch.assignee_id)
         .await?;
     let fields = refs.merge(patch.apply(&current.fields, now()))?;

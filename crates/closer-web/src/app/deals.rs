@@ -10,27 +10,27 @@ use closer_store::deals::{self, StageTransition};
 use closer_store::{Conn, audit, parties, playbooks};
 
 use super::resources::References;
-use super::{AppError, AppResult, Ctx, begin_update, finish_change, finish_update, new_id, now};
+use super::{AppError, AppResult, Ctx, Expected, begin_update, finish_change, finish_update, new_id, now};
 
 pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
     let mut tx = ctx.begin().await?;
-    let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", draft.owner_id)
-        .await?;
+    let mut refs = References::new();
+    refs.user(tx.conn(), ctx.workspace, "owner_id", draft.owner_id).await?;
     let playbook = match draft.playbook_id {
         Some(id) => playbooks::get(tx.conn(), ctx.workspace, id).await?,
         None => playbooks::default_for(tx.conn(), ctx.workspace, draft.kind).await?,
     };
     let counterparty = parties::live_kind(tx.conn(), ctx.workspace, draft.counterparty_id).await?;
+    if counterparty.is_none() {
+        refs.missing(
+            "counterparty_id",
+            format!("no such person or organisation: {}", draft.counterparty_id),
+        );
+    }
     let Some(playbook) = playbook else {
         return Err(match draft.playbook_id {
-            Some(id) => refs
-                .fail("playbook_id", format!("no such playbook: {id}"))
-                .into(),
-            None => AppError::Conflict(format!(
-                "the workspace has no default {} playbook",
-                draft.kind
-            )),
+            Some(id) => refs.fail_missing("playbook_id", format!("no such playbook: {id}")),
+            None => AppError::Conflict(format!("the workspace has no default {} playbook", draft.kind)),
         });
     };
     let new = refs.merge(draft.parse(&playbook, counterparty, ctx.actor))?;
@@ -61,31 +61,24 @@ pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
         reason: None,
     };
     deals::insert_transition(tx.conn(), ctx.workspace, &transition).await?;
-    let entries = ctx.audit_change(
-        at,
-        "deal",
-        deal.id.as_uuid(),
-        AuditAction::Create,
-        None,
-        &deal,
-    );
+    let entries = ctx.audit_change(at, "deal", deal.id.as_uuid(), AuditAction::Create, None, &deal);
     audit::insert(tx.conn(), ctx.workspace, &entries).await?;
     tx.commit().await?;
     Ok(deal)
 }
 
-pub async fn patch_deal(
-    ctx: &Ctx,
-    id: DealId,
-    version: Option<i64>,
-    patch: &DealPatch,
-) -> AppResult<Deal> {
+pub async fn patch_deal(ctx: &Ctx, id: DealId, version: &Expected, patch: &DealPatch) -> AppResult<Deal> {
     let (mut tx, current) = begin_update::<Deal>(ctx, id.as_uuid(), version).await?;
-    let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id)
-        .await?;
+    let mut refs = References::new();
+    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
     let counterparty: Option<PartyKind> = match patch.counterparty_id {
-        Some(party) => parties::live_kind(tx.conn(), ctx.workspace, party).await?,
+        Some(party) => {
+            let kind = parties::live_kind(tx.conn(), ctx.workspace, party).await?;
+            if kind.is_none() {
+                refs.missing("counterparty_id", format!("no such person or organisation: {party}"));
+            }
+            kind
+        }
         None => None,
     };
     let terms = refs.merge(patch.apply(&current, counterparty))?;
@@ -97,12 +90,7 @@ pub async fn patch_deal(
 }
 
 /// Moves a deal to another stage of its playbook, logging the transition.
-pub async fn move_deal(
-    ctx: &Ctx,
-    id: DealId,
-    version: Option<i64>,
-    request: &DealMove,
-) -> AppResult<Deal> {
+pub async fn move_deal(ctx: &Ctx, id: DealId, version: &Expected, request: &DealMove) -> AppResult<Deal> {
     let (mut tx, current) = begin_update::<Deal>(ctx, id.as_uuid(), version).await?;
     let playbook = playbook_of(tx.conn(), ctx, current.progress.playbook_id).await?;
     let checked = request.check(&current, &playbook, now())?;

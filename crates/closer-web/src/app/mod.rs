@@ -17,9 +17,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use records::{
-    Resource, begin_update, create, finish_change, finish_update, get, remove, restore,
-};
+pub use records::{Resource, begin_update, create, finish_change, finish_update, get, remove, restore};
 
 /// Who acts, where, and under which request id.
 #[derive(Debug, Clone)]
@@ -28,6 +26,35 @@ pub struct Ctx {
     pub workspace: WorkspaceId,
     pub actor: UserId,
     pub request_id: Option<String>,
+}
+
+/// The versions a change may apply to, from `If-Match`: any, or one of those listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    Any,
+    OneOf(Vec<i64>),
+}
+
+impl Expected {
+    pub fn admits(&self, version: i64) -> bool {
+        match self {
+            Expected::Any => true,
+            Expected::OneOf(versions) => versions.contains(&version),
+        }
+    }
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Any => f.write_str("any version"),
+            Expected::OneOf(versions) if versions.is_empty() => f.write_str("no version"),
+            Expected::OneOf(versions) => {
+                let listed: Vec<String> = versions.iter().map(i64::to_string).collect();
+                write!(f, "version {}", listed.join(" or "))
+            }
+        }
+    }
 }
 
 /// Why a use case did not happen.
@@ -39,8 +66,11 @@ pub enum AppError {
     Deleted { entity: &'static str, id: Uuid },
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
+    /// The input refers to records that do not exist.
+    #[error("{0}")]
+    MissingReference(ValidationErrors),
     #[error("the record is at version {current}, not {expected}")]
-    StaleVersion { expected: i64, current: i64 },
+    StaleVersion { expected: Expected, current: i64 },
     #[error("{0}")]
     Conflict(String),
     #[error(transparent)]
@@ -52,8 +82,7 @@ pub type AppResult<T> = Result<T, AppError>;
 /// The current time, cut to microseconds so that it survives a round trip through PostgreSQL.
 pub fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(now)
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
 }
 
 /// A fresh time-ordered id.

@@ -2,17 +2,17 @@
 
 use closer_domain::ids::{EmploymentId, PartyId};
 use closer_domain::party::{
-    Employment, EmploymentDraft, EmploymentPatch, Organisation, OrganisationDraft,
-    OrganisationPatch, PartyKind, Person, PersonDraft, PersonPatch,
+    Employment, EmploymentDraft, EmploymentPatch, Organisation, OrganisationDraft, OrganisationPatch, PartyKind,
+    Person, PersonDraft, PersonPatch,
 };
 use closer_domain::record::RecordMeta;
 use closer_store::{Conn, parties};
 
 use super::resources::References;
-use super::{AppResult, Ctx, begin_update, create, finish_update, new_id, now};
+use super::{AppResult, Ctx, Expected, begin_update, create, finish_update, new_id, now};
 
 pub async fn create_person(ctx: &Ctx, draft: &PersonDraft) -> AppResult<Person> {
-    let mut refs = References::default();
+    let mut refs = References::new();
     let mut conn = ctx.db.acquire().await?;
     refs.user(conn.conn(), ctx.workspace, "owner_id", draft.owner_id)
         .await?;
@@ -28,16 +28,10 @@ pub async fn create_person(ctx: &Ctx, draft: &PersonDraft) -> AppResult<Person> 
     .await
 }
 
-pub async fn patch_person(
-    ctx: &Ctx,
-    id: PartyId,
-    version: Option<i64>,
-    patch: &PersonPatch,
-) -> AppResult<Person> {
+pub async fn patch_person(ctx: &Ctx, id: PartyId, version: &Expected, patch: &PersonPatch) -> AppResult<Person> {
     let (mut tx, current) = begin_update::<Person>(ctx, id.as_uuid(), version).await?;
-    let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id)
-        .await?;
+    let mut refs = References::new();
+    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
     let fields = refs.merge(patch.apply(&current.fields))?;
     let next = Person {
         fields,
@@ -81,7 +75,7 @@ async fn check_parent(
 }
 
 pub async fn create_organisation(ctx: &Ctx, draft: &OrganisationDraft) -> AppResult<Organisation> {
-    let mut refs = References::default();
+    let mut refs = References::new();
     let mut conn = ctx.db.acquire().await?;
     refs.user(conn.conn(), ctx.workspace, "owner_id", draft.owner_id)
         .await?;
@@ -101,21 +95,13 @@ pub async fn create_organisation(ctx: &Ctx, draft: &OrganisationDraft) -> AppRes
 pub async fn patch_organisation(
     ctx: &Ctx,
     id: PartyId,
-    version: Option<i64>,
+    version: &Expected,
     patch: &OrganisationPatch,
 ) -> AppResult<Organisation> {
     let (mut tx, current) = begin_update::<Organisation>(ctx, id.as_uuid(), version).await?;
-    let mut refs = References::default();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id)
-        .await?;
-    check_parent(
-        &mut refs,
-        tx.conn(),
-        ctx,
-        Some(id),
-        patch.parent_id.flatten(),
-    )
-    .await?;
+    let mut refs = References::new();
+    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
+    check_parent(&mut refs, tx.conn(), ctx, Some(id), patch.parent_id.flatten()).await?;
     let fields = refs.merge(patch.apply(&current.fields))?;
     let next = Organisation {
         fields,
@@ -125,7 +111,7 @@ pub async fn patch_organisation(
 }
 
 pub async fn create_employment(ctx: &Ctx, draft: &EmploymentDraft) -> AppResult<Employment> {
-    let mut refs = References::default();
+    let mut refs = References::new();
     let mut conn = ctx.db.acquire().await?;
     refs.party(
         conn.conn(),
@@ -158,7 +144,7 @@ pub async fn create_employment(ctx: &Ctx, draft: &EmploymentDraft) -> AppResult<
 pub async fn patch_employment(
     ctx: &Ctx,
     id: EmploymentId,
-    version: Option<i64>,
+    version: &Expected,
     patch: &EmploymentPatch,
 ) -> AppResult<Employment> {
     let (tx, current) = begin_update::<Employment>(ctx, id.as_uuid(), version).await?;

@@ -11,7 +11,7 @@ use closer_store::{Conn, StoreError, Tx, audit};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{AppError, AppResult, Ctx, now};
+use super::{AppError, AppResult, Ctx, Expected, now};
 
 /// A stored record with stamps, a table and store functions.
 pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
@@ -29,11 +29,7 @@ pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
         workspace: WorkspaceId,
         id: Uuid,
     ) -> impl Future<Output = Result<Option<Self>, StoreError>> + Send;
-    fn insert(
-        &self,
-        conn: Conn<'_>,
-        workspace: WorkspaceId,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert(&self, conn: Conn<'_>, workspace: WorkspaceId) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Writes the record if the stored one is still at `expected_version`.
     fn update(
         &self,
@@ -45,25 +41,20 @@ pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
 
 fn live<R: Resource>(record: Option<R>, id: Uuid) -> AppResult<R> {
     match record {
-        None => Err(AppError::NotFound {
-            entity: R::ENTITY,
-            id,
-        }),
-        Some(r) if r.meta().deleted_at.is_some() => Err(AppError::Deleted {
-            entity: R::ENTITY,
-            id,
-        }),
+        None => Err(AppError::NotFound { entity: R::ENTITY, id }),
+        Some(r) if r.meta().deleted_at.is_some() => Err(AppError::Deleted { entity: R::ENTITY, id }),
         Some(r) => Ok(r),
     }
 }
 
-fn check_version<R: Resource>(record: &R, expected: Option<i64>) -> AppResult<()> {
-    match expected {
-        Some(expected) if expected != record.meta().version => Err(AppError::StaleVersion {
-            expected,
+fn check_version<R: Resource>(record: &R, expected: &Expected) -> AppResult<()> {
+    if expected.admits(record.meta().version) {
+        Ok(())
+    } else {
+        Err(AppError::StaleVersion {
+            expected: expected.clone(),
             current: record.meta().version,
-        }),
-        _ => Ok(()),
+        })
     }
 }
 
@@ -90,17 +81,12 @@ pub async fn create<R: Resource>(ctx: &Ctx, record: R) -> AppResult<R> {
     Ok(record)
 }
 
-/// Opens an update: the transaction and the live record at `expected_version` (any version
-/// when `None`). Compute the new record (looking up what it refers to in the same transaction),
+/// Opens an update: the transaction and the live record, if `If-Match` admits its version. Compute the new record (looking up what it refers to in the same transaction),
 /// then call [`finish_update`].
-pub async fn begin_update<R: Resource>(
-    ctx: &Ctx,
-    id: Uuid,
-    expected_version: Option<i64>,
-) -> AppResult<(Tx, R)> {
+pub async fn begin_update<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected) -> AppResult<(Tx, R)> {
     let mut tx = ctx.begin().await?;
     let current = live(R::load(tx.conn(), ctx.workspace, id).await?, id)?;
-    check_version(&current, expected_version)?;
+    check_version(&current, expected)?;
     Ok((tx, current))
 }
 
@@ -123,10 +109,7 @@ pub async fn finish_change<R: Resource>(
         updated_at: at,
         ..current.meta().clone()
     };
-    if !next
-        .update(tx.conn(), ctx.workspace, current.meta().version)
-        .await?
-    {
+    if !next.update(tx.conn(), ctx.workspace, current.meta().version).await? {
         return Err(AppError::Conflict(format!(
             "{} {} changed meanwhile; reload and retry",
             R::ENTITY,
@@ -139,47 +122,23 @@ pub async fn finish_change<R: Resource>(
     Ok(next)
 }
 
-async fn set_deleted_state<R: Resource>(
-    ctx: &Ctx,
-    id: Uuid,
-    expected_version: Option<i64>,
-    delete: bool,
-) -> AppResult<R> {
+async fn set_deleted_state<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected, delete: bool) -> AppResult<R> {
     let mut tx = ctx.begin().await?;
     let current = R::load(tx.conn(), ctx.workspace, id)
         .await?
-        .ok_or(AppError::NotFound {
-            entity: R::ENTITY,
-            id,
-        })?;
+        .ok_or(AppError::NotFound { entity: R::ENTITY, id })?;
     let is_deleted = current.meta().deleted_at.is_some();
     if delete && is_deleted {
-        return Err(AppError::Deleted {
-            entity: R::ENTITY,
-            id,
-        });
+        return Err(AppError::Deleted { entity: R::ENTITY, id });
     }
     if !delete && !is_deleted {
-        return Err(AppError::Conflict(format!(
-            "{} {id} is not deleted",
-            R::ENTITY
-        )));
+        return Err(AppError::Conflict(format!("{} {id} is not deleted", R::ENTITY)));
     }
-    check_version(&current, expected_version)?;
+    check_version(&current, expected)?;
     let at = now();
     let deleted_at = delete.then_some(at);
     let version = current.meta().version;
-    if !set_deleted(
-        tx.conn(),
-        R::TABLE,
-        ctx.workspace,
-        id,
-        version,
-        deleted_at,
-        at,
-    )
-    .await?
-    {
+    if !set_deleted(tx.conn(), R::TABLE, ctx.workspace, id, version, deleted_at, at).await? {
         return Err(AppError::Conflict(format!(
             "{} {id} changed meanwhile; reload and retry",
             R::ENTITY
@@ -204,19 +163,11 @@ async fn set_deleted_state<R: Resource>(
 }
 
 /// Soft-deletes a live record; it stays restorable.
-pub async fn remove<R: Resource>(
-    ctx: &Ctx,
-    id: Uuid,
-    expected_version: Option<i64>,
-) -> AppResult<R> {
-    set_deleted_state(ctx, id, expected_version, true).await
+pub async fn remove<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected) -> AppResult<R> {
+    set_deleted_state(ctx, id, expected, true).await
 }
 
 /// Brings a deleted record back.
-pub async fn restore<R: Resource>(
-    ctx: &Ctx,
-    id: Uuid,
-    expected_version: Option<i64>,
-) -> AppResult<R> {
-    set_deleted_state(ctx, id, expected_version, false).await
+pub async fn restore<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected) -> AppResult<R> {
+    set_deleted_state(ctx, id, expected, false).await
 }

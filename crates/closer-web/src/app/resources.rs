@@ -10,7 +10,7 @@ use closer_store::records::RecordTable;
 use closer_store::{Conn, StoreError, deals, employments, notes, parties, tasks, users};
 use uuid::Uuid;
 
-use super::{AppResult, Resource};
+use super::{AppError, AppResult, Resource};
 
 macro_rules! resource {
     ($ty:ty, $entity:literal, $table:ident, $id:ident, $load:path, $insert:path, $update:path) => {
@@ -30,19 +30,11 @@ macro_rules! resource {
                 &mut self.meta
             }
 
-            async fn load(
-                conn: Conn<'_>,
-                workspace: WorkspaceId,
-                id: Uuid,
-            ) -> Result<Option<Self>, StoreError> {
+            async fn load(conn: Conn<'_>, workspace: WorkspaceId, id: Uuid) -> Result<Option<Self>, StoreError> {
                 $load(conn, workspace, $id(id)).await
             }
 
-            async fn insert(
-                &self,
-                conn: Conn<'_>,
-                workspace: WorkspaceId,
-            ) -> Result<(), StoreError> {
+            async fn insert(&self, conn: Conn<'_>, workspace: WorkspaceId) -> Result<(), StoreError> {
                 $insert(conn, workspace, self).await
             }
 
@@ -85,47 +77,38 @@ resource!(
     employments::insert,
     employments::update
 );
-resource!(
-    Deal,
-    "deal",
-    Deals,
-    DealId,
-    deals::get,
-    deals::insert,
-    deals::update
-);
-resource!(
-    Note,
-    "note",
-    Notes,
-    NoteId,
-    notes::get,
-    notes::insert,
-    notes::update
-);
-resource!(
-    Task,
-    "task",
-    Tasks,
-    TaskId,
-    tasks::get,
-    tasks::insert,
-    tasks::update
-);
+resource!(Deal, "deal", Deals, DealId, deals::get, deals::insert, deals::update);
+resource!(Note, "note", Notes, NoteId, notes::get, notes::insert, notes::update);
+resource!(Task, "task", Tasks, TaskId, tasks::get, tasks::insert, tasks::update);
 
 /// Collects problems with what a draft refers to (owners, parties, subjects), to be reported
 /// together with the draft's own field errors.
 #[derive(Default)]
 pub struct References {
     errors: Vec<FieldError>,
+    /// True while every problem found is a reference to a record that does not exist.
+    only_missing: bool,
 }
 
 impl References {
-    pub fn push_error(&mut self, field: &str, message: impl Into<String>) {
-        self.push(field, message);
+    pub fn new() -> Self {
+        Self {
+            errors: Vec::new(),
+            only_missing: true,
+        }
     }
 
-    fn push(&mut self, field: &str, message: impl Into<String>) {
+    /// A reference of the wrong kind, or otherwise unusable.
+    pub fn push_error(&mut self, field: &str, message: impl Into<String>) {
+        self.only_missing = false;
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// A reference to a record that does not exist (or is deleted).
+    pub fn missing(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError {
             field: field.to_owned(),
             message: message.into(),
@@ -143,7 +126,7 @@ impl References {
         if let Some(id) = id
             && !users::exists(conn.reborrow(), workspace, id).await?
         {
-            self.push(field, format!("no such user: {id}"));
+            self.missing(field, format!("no such user: {id}"));
         }
         Ok(())
     }
@@ -158,22 +141,15 @@ impl References {
         kind: PartyKind,
     ) -> AppResult<()> {
         match parties::live_kind(conn, workspace, id).await? {
-            None => self.push(field, format!("no such {kind}: {id}")),
-            Some(found) if found != kind => {
-                self.push(field, format!("{id} is a {found}, not a {kind}"))
-            }
+            None => self.missing(field, format!("no such {kind}: {id}")),
+            Some(found) if found != kind => self.push_error(field, format!("{id} is a {found}, not a {kind}")),
             Some(_) => {}
         }
         Ok(())
     }
 
     /// The subject of a note or task must exist and be live.
-    pub async fn subject(
-        &mut self,
-        conn: Conn<'_>,
-        workspace: WorkspaceId,
-        subject: Subject,
-    ) -> AppResult<()> {
+    pub async fn subject(&mut self, conn: Conn<'_>, workspace: WorkspaceId, subject: Subject) -> AppResult<()> {
         let exists = match subject.kind {
             SubjectType::Deal => deals::get(conn, workspace, DealId(subject.id))
                 .await?
@@ -188,29 +164,35 @@ impl References {
             }
         };
         if !exists {
-            self.push(
-                "subject_id",
-                format!("no such {}: {}", subject.kind, subject.id),
-            );
+            self.missing("subject_id", format!("no such {}: {}", subject.kind, subject.id));
         }
         Ok(())
     }
 
-    /// Ends the checks with one more error that stops the draft from being parsed at all.
-    pub fn fail(mut self, field: &str, message: impl Into<String>) -> ValidationErrors {
-        self.push(field, message);
-        ValidationErrors(self.errors)
+    /// Ends the checks with a missing record that stops the draft from being parsed at all.
+    pub fn fail_missing(mut self, field: &str, message: impl Into<String>) -> AppError {
+        self.missing(field, message);
+        self.into_error()
     }
 
-    /// The parsed value when neither the references nor the draft had a problem; else every
-    /// problem at once.
-    pub fn merge<T>(self, parsed: Result<T, ValidationErrors>) -> Result<T, ValidationErrors> {
+    fn into_error(self) -> AppError {
+        if self.only_missing {
+            AppError::MissingReference(ValidationErrors(self.errors))
+        } else {
+            AppError::Invalid(ValidationErrors(self.errors))
+        }
+    }
+
+    /// The parsed value when neither the references nor the draft had a problem. Otherwise every
+    /// problem at once: as missing references (404) when that is all there is, else as invalid
+    /// input (422).
+    pub fn merge<T>(self, parsed: Result<T, ValidationErrors>) -> AppResult<T> {
         match parsed {
             Ok(value) if self.errors.is_empty() => Ok(value),
-            Ok(_) => Err(ValidationErrors(self.errors)),
+            Ok(_) => Err(self.into_error()),
             Err(ValidationErrors(mut errors)) => {
                 errors.extend(self.errors);
-                Err(ValidationErrors(errors))
+                Err(AppError::Invalid(ValidationErrors(errors)))
             }
         }
     }

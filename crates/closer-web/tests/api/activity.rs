@@ -19,7 +19,7 @@ on_both_backends! {
         assert_eq!(note.body["body"], "Prefers weekend visits.\n周末方便。");
         app.post("/api/v1/notes", &json!({ "subject_type": "person", "subject_id": deal, "body": "x" }))
             .await
-            .expect_field_error(422, "subject_id");
+            .expect_field_error(404, "subject_id");
         app.post("/api/v1/notes", &json!({ "subject_type": "deal", "subject_id": deal, "body": "" }))
             .await
             .expect_field_error(422, "body");

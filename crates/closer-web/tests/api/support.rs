@@ -89,28 +89,15 @@ impl Answer {
 
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "unexpected status; body: {}",
-            self.body
-        );
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
         self
     }
 
     /// Asserts a problem+json answer with `status` that names `field`.
     #[track_caller]
     pub fn expect_field_error(self, status: u16, field: &str) -> Self {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "unexpected status; body: {}",
-            self.body
-        );
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json")
-        );
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
         assert!(
             self.error_fields().iter().any(|f| f == field),
             "expected an error on {field}; got {}",
@@ -121,9 +108,7 @@ impl Answer {
 }
 
 fn postgres_admin_url() -> Option<String> {
-    std::env::var("CLOSER_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
+    std::env::var("CLOSER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
 }
 
 fn require_postgres() -> bool {
@@ -132,9 +117,7 @@ fn require_postgres() -> bool {
 
 /// The URL of another database on the same server as `url`.
 fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
     match query {
         Some(q) => format!("{prefix}/{database}?{q}"),
@@ -206,11 +189,9 @@ async fn build_template(admin_url: &str) -> Result<String, String> {
     .execute(&mut admin)
     .await;
     if renamed.is_err() {
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {building}"
-        )))
-        .execute(&mut admin)
-        .await;
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building}")))
+            .execute(&mut admin)
+            .await;
     }
     Ok(name)
 }
@@ -279,9 +260,7 @@ impl TestApp {
             db: db.clone(),
             installation,
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -310,13 +289,7 @@ impl TestApp {
         }
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-        headers: &[(&str, &str)],
-    ) -> Answer {
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(body) = body {
             request = request.json(body);
@@ -329,11 +302,7 @@ impl TestApp {
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body read");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        Answer { status, headers, body }
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -345,13 +314,11 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, etag: &str, body: &Value) -> Answer {
-        self.send(Method::PATCH, path, Some(body), &[("if-match", etag)])
-            .await
+        self.send(Method::PATCH, path, Some(body), &[("if-match", etag)]).await
     }
 
     pub async fn delete(&self, path: &str, etag: &str) -> Answer {
-        self.send(Method::DELETE, path, None, &[("if-match", etag)])
-            .await
+        self.send(Method::DELETE, path, None, &[("if-match", etag)]).await
     }
 
     /// Sends raw bytes with a content type.
@@ -367,11 +334,7 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.json().await.unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        Answer { status, headers, body }
     }
 
     /// Every item of a list, following `next_after` through all pages.
@@ -401,12 +364,9 @@ impl TestApp {
     }
 
     pub async fn create_organisation(&self, name: &str) -> Answer {
-        self.post(
-            "/api/v1/organisations",
-            &serde_json::json!({ "name": name }),
-        )
-        .await
-        .expect(201)
+        self.post("/api/v1/organisations", &serde_json::json!({ "name": name }))
+            .await
+            .expect(201)
     }
 
     /// The playbook of a kind, as the API lists it.

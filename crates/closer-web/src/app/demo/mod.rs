@@ -8,8 +8,7 @@ use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason}
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::money::{Currency, Money};
 use closer_domain::party::{
-    EmployeeBand, Employment, EmploymentFields, Organisation, OrganisationFields, Person,
-    PersonFields, Seniority,
+    EmployeeBand, Employment, EmploymentFields, Organisation, OrganisationFields, Person, PersonFields, Seniority,
 };
 use closer_domain::playbook::{DealKind, DealStatus, Playbook};
 use closer_domain::record::RecordMeta;
@@ -18,10 +17,7 @@ use closer_store::{Db, PageRequest, Tx, employments, notes, parties, playbooks, 
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use self::data::{
-    B2B_PRODUCTS, B2C_PRODUCTS, DEPARTMENTS, EN_FAMILY, EN_GIVEN, ORGANISATIONS, ZH_FAMILY,
-    ZH_GIVEN,
-};
+use self::data::{B2B_PRODUCTS, B2C_PRODUCTS, DEPARTMENTS, EN_FAMILY, EN_GIVEN, ORGANISATIONS, ZH_FAMILY, ZH_GIVEN};
 use super::bootstrap::Installation;
 use super::{AppError, AppResult, now};
 
@@ -46,13 +42,7 @@ impl std::fmt::Display for DemoSummary {
         write!(
             f,
             "{} users, {} organisations, {} people, {} employments, {} deals, {} notes, {} tasks",
-            self.users,
-            self.organisations,
-            self.people,
-            self.employments,
-            self.deals,
-            self.notes,
-            self.tasks
+            self.users, self.organisations, self.people, self.employments, self.deals, self.notes, self.tasks
         )
     }
 }
@@ -68,8 +58,7 @@ impl Ids {
         // A fixed base instant (2026-01-01) keeps ids identical from one load to the next.
         self.millis += 1;
         let random: [u8; 10] = std::array::from_fn(|_| self.rng.u8(..));
-        uuid::Builder::from_unix_timestamp_millis(1_767_225_600_000 + self.millis, &random)
-            .into_uuid()
+        uuid::Builder::from_unix_timestamp_millis(1_767_225_600_000 + self.millis, &random).into_uuid()
     }
 }
 
@@ -109,24 +98,12 @@ impl Seeder {
         if chinese {
             let (family, family_py) = *self.pick(ZH_FAMILY);
             let (given, given_py) = *self.pick(ZH_GIVEN);
-            let mobile = format!(
-                "+86 1{}{:09}",
-                self.rng.u8(3..=9),
-                self.rng.u32(..1_000_000_000)
-            );
-            (
-                format!("{family}{given}"),
-                format!("{given_py}.{family_py}"),
-                mobile,
-            )
+            let mobile = format!("+86 1{}{:09}", self.rng.u8(3..=9), self.rng.u32(..1_000_000_000));
+            (format!("{family}{given}"), format!("{given_py}.{family_py}"), mobile)
         } else {
             let given = *self.pick(EN_GIVEN);
             let family = *self.pick(EN_FAMILY);
-            let mobile = format!(
-                "+1 {} 555 {:04}",
-                self.rng.u16(201..=989),
-                self.rng.u16(..10_000)
-            );
+            let mobile = format!("+1 {} 555 {:04}", self.rng.u16(201..=989), self.rng.u16(..10_000));
             (
                 format!("{given} {family}"),
                 format!("{}.{}", given.to_lowercase(), family.to_lowercase()),
@@ -135,13 +112,7 @@ impl Seeder {
         }
     }
 
-    async fn person(
-        &mut self,
-        tx: &mut Tx,
-        owner: UserId,
-        chinese: bool,
-        domain: Option<&str>,
-    ) -> AppResult<Person> {
+    async fn person(&mut self, tx: &mut Tx, owner: UserId, chinese: bool, domain: Option<&str>) -> AppResult<Person> {
         let (name, local, mobile) = self.person_identity(chinese);
         let domain = match domain {
             Some(domain) => domain.to_owned(),
@@ -155,14 +126,7 @@ impl Seeder {
                 name,
                 emails: vec![email(&format!("{local}{suffix}@{domain}"))?],
                 phones: vec![phone(&mobile)?],
-                timezone: Some(
-                    if chinese {
-                        "Asia/Shanghai"
-                    } else {
-                        "America/New_York"
-                    }
-                    .to_owned(),
-                ),
+                timezone: Some(if chinese { "Asia/Shanghai" } else { "America/New_York" }.to_owned()),
                 owner_id: owner,
             },
             meta: self.meta(20..120),
@@ -182,10 +146,7 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
         tx.conn(),
         workspace,
         &DealFilter::default(),
-        PageRequest {
-            after: None,
-            limit: 1,
-        },
+        PageRequest { after: None, limit: 1 },
     )
     .await?;
     if !existing.items.is_empty() {
@@ -221,9 +182,7 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
     let b2c = playbooks.iter().find(|p| p.kind == DealKind::B2c).cloned();
     let b2b = playbooks.iter().find(|p| p.kind == DealKind::B2b).cloned();
     let (Some(b2c), Some(b2b)) = (b2c, b2b) else {
-        return Err(AppError::Conflict(
-            "the workspace lacks a B2C or B2B playbook".into(),
-        ));
+        return Err(AppError::Conflict("the workspace lacks a B2C or B2B playbook".into()));
     };
     for i in 0..30 {
         let customer = &consumers[i % consumers.len()];
@@ -280,11 +239,7 @@ async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId) -> AppResul
     Ok(ids)
 }
 
-async fn seed_organisations(
-    seeder: &mut Seeder,
-    tx: &mut Tx,
-    reps: &[UserId],
-) -> AppResult<Vec<(Organisation, bool)>> {
+async fn seed_organisations(seeder: &mut Seeder, tx: &mut Tx, reps: &[UserId]) -> AppResult<Vec<(Organisation, bool)>> {
     let bands = EmployeeBand::ALL;
     let mut organisations = Vec::with_capacity(ORGANISATIONS.len());
     for (index, seed) in ORGANISATIONS.iter().enumerate() {
@@ -318,18 +273,11 @@ async fn seed_organisations(
         seeder.summary.organisations += 1;
         let staff = seeder.rng.usize(3..=8);
         for position in 0..staff {
-            let person = seeder
-                .person(tx, owner, seed.chinese, Some(seed.domain))
-                .await?;
+            let person = seeder.person(tx, owner, seed.chinese, Some(seed.domain)).await?;
             // The first is the leader who decides; the second a department head (often the key
             // person but not the decision-maker, D1); the rest spread over departments.
             let (department, seniority, title_en, title_zh) = match position {
-                0 => (
-                    DEPARTMENTS[0],
-                    Seniority::CLevel,
-                    "Chief Executive Officer",
-                    "总经理",
-                ),
+                0 => (DEPARTMENTS[0], Seniority::CLevel, "Chief Executive Officer", "总经理"),
                 1 => (
                     DEPARTMENTS[3 + index % 2],
                     Seniority::Director,
@@ -341,12 +289,7 @@ async fn seed_organisations(
                     if seeder.rng.bool() {
                         (department, Seniority::Manager, "Manager", "经理")
                     } else {
-                        (
-                            department,
-                            Seniority::IndividualContributor,
-                            "Specialist",
-                            "专员",
-                        )
+                        (department, Seniority::IndividualContributor, "Specialist", "专员")
                     }
                 }
             };
@@ -356,10 +299,7 @@ async fn seed_organisations(
                     format!("{}{}", department.1.trim_end_matches('部'), title_zh),
                 )
             } else {
-                (
-                    department.0.to_owned(),
-                    format!("{title_en}, {}", department.0),
-                )
+                (department.0.to_owned(), format!("{title_en}, {}", department.0))
             };
             let employment = Employment {
                 id: EmploymentId(seeder.ids.next()),
@@ -369,9 +309,7 @@ async fn seed_organisations(
                     title: Some(title),
                     department: Some(department_name),
                     seniority: Some(seniority),
-                    started_on: Some(
-                        (seeder.now - Duration::days(seeder.rng.i64(200..3000))).date(),
-                    ),
+                    started_on: Some((seeder.now - Duration::days(seeder.rng.i64(200..3000))).date()),
                     ended_on: None,
                 },
                 meta: person.meta.clone(),
@@ -426,11 +364,7 @@ async fn seed_deal(
     let products = if b2b { B2B_PRODUCTS } else { B2C_PRODUCTS };
     let (title_en, title_zh, base) = *seeder.pick(products);
     let amount = base / 100 * seeder.rng.i64(80..=130);
-    let (title, currency_code) = if chinese {
-        (title_zh, "CNY")
-    } else {
-        (title_en, "USD")
-    };
+    let (title, currency_code) = if chinese { (title_zh, "CNY") } else { (title_en, "USD") };
     let lost = stage.status == DealStatus::Lost;
     let lost_reason = lost.then(|| {
         [
@@ -466,19 +400,11 @@ async fn seed_deal(
                 amount_minor: amount,
                 currency: currency(currency_code)?,
             },
-            expected_close: Some(
-                (seeder.now + Duration::days(if b2b { 20 } else { 5 } - age_days / 2)).date(),
-            ),
+            expected_close: Some((seeder.now + Duration::days(if b2b { 20 } else { 5 } - age_days / 2)).date()),
             lead_source: Some(sources[index % sources.len()]),
             owner_id: owner,
-            competitor: (lost_reason == Some(LostReason::Competitor)).then(|| {
-                if chinese {
-                    "竞争对手甲"
-                } else {
-                    "Rival Corp"
-                }
-                .to_owned()
-            }),
+            competitor: (lost_reason == Some(LostReason::Competitor))
+                .then(|| if chinese { "竞争对手甲" } else { "Rival Corp" }.to_owned()),
         },
         progress: DealProgress {
             kind: playbook.kind,
