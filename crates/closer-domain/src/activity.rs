@@ -17,7 +17,6 @@ string_enum!(
 
 /// The record a note or task is attached to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Subject {
     #[serde(rename = "subject_type")]
     pub kind: SubjectType,

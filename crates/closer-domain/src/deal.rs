@@ -252,10 +252,10 @@ impl DealPatch {
     pub fn apply(&self, deal: &Deal, counterparty: Option<PartyKind>) -> Result<DealTerms, ValidationErrors> {
         let current = &deal.terms;
         let mut check = Validation::new();
-        if self.counterparty_id.is_some_and(|id| id != current.counterparty_id) {
-            if let Some(party) = counterparty {
-                check.check("counterparty_id", check_counterparty(deal.progress.kind, party));
-            }
+        if let Some(party) = counterparty
+            && self.counterparty_id.is_some_and(|id| id != current.counterparty_id)
+        {
+            check.check("counterparty_id", check_counterparty(deal.progress.kind, party));
         }
         let currency = current.amount.currency.to_string();
         let terms = RawTerms {

@@ -175,8 +175,8 @@ pub struct DealFilter {
     pub stage_id: Option<StageId>,
     pub playbook_id: Option<PlaybookId>,
     pub owner_id: Option<UserId>,
-    /// Deals whose counterparty is this party (a person or an organisation).
-    pub counterparty_id: Option<PartyId>,
+    /// Deals whose counterparty is each of these parties (so two different ones match nothing).
+    pub counterparties: Vec<PartyId>,
     /// Text in the deal title or in the counterparty's name, e-mails or phones.
     pub search: Option<String>,
     pub deleted: Deleted,
@@ -205,7 +205,7 @@ pub async fn list(
     if let Some(owner) = filter.owner_id {
         statement.and_where(col(Deals::OwnerId).eq(owner.as_uuid()));
     }
-    if let Some(party) = filter.counterparty_id {
+    for party in &filter.counterparties {
         statement.and_where(col(Deals::CounterpartyId).eq(party.as_uuid()));
     }
     if let Some(needle) = &filter.search {

@@ -58,7 +58,7 @@ pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Resu
         stage_id: query.stage_id,
         playbook_id: query.playbook_id,
         owner_id: query.owner_id,
-        counterparty_id: query.organisation_id.or(query.person_id),
+        counterparties: query.organisation_id.into_iter().chain(query.person_id).collect(),
         search: query.q.as_deref().and_then(search_needle),
         deleted: query.deleted.unwrap_or_default().into(),
     };
@@ -74,6 +74,9 @@ pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Resu
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     responses((status = 201, body = Deal, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "A referenced record does not exist"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "The same Idempotency-Key is still being processed"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn create_deal(ctx: Ctx, ApiJson(draft): ApiJson<DealDraft>) -> Result<Created<Deal>, Problem> {
     let deal = app::deals::create_deal(&ctx, &draft).await?;
@@ -100,7 +103,9 @@ record_handlers! {
            ("If-Match" = Option<String>, Header, description = "The ETag of the version being moved")),
     responses((status = 200, body = Deal, headers(("ETag" = String))),
               (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json"),
               (status = 412, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn move_deal(
     ctx: Ctx,

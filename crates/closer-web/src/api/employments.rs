@@ -54,6 +54,9 @@ pub async fn list_employments(
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     responses((status = 201, body = Employment, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "A referenced record does not exist"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "The same Idempotency-Key is still being processed"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn create_employment(
     ctx: Ctx,

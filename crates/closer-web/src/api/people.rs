@@ -57,6 +57,9 @@ pub async fn list_people(
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     responses((status = 201, body = Person, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "A referenced record does not exist"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "The same Idempotency-Key is still being processed"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn create_person(ctx: Ctx, ApiJson(draft): ApiJson<PersonDraft>) -> Result<Created<Person>, Problem> {
     let person = app::parties::create_person(&ctx, &draft).await?;

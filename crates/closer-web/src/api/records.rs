@@ -26,13 +26,14 @@ macro_rules! record_handlers {
         #[doc = concat!("Changes a ", $tag, " record. Fields left out stay as they are; `null` clears an optional field. Needs `If-Match`.")]
         #[utoipa::path(patch, path = $path, tag = $tag,
             params(("id" = String, Path, format = Uuid),
-                   ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed. Required: without it the answer is 428; when it names another version, 412")),
+                   ("If-Match" = String, Header, description = "The ETag of the version being changed (428 without it, 412 when it names another version)")),
             request_body = $patch,
             responses(
                 (status = 200, body = $record, headers(("ETag" = String))),
                 (status = 400, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
                 (status = 404, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
                 (status = 412, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
+                (status = 415, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
                 (status = 422, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
                 (status = 428, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
             ))]
@@ -48,7 +49,7 @@ macro_rules! record_handlers {
         #[doc = concat!("Deletes a ", $tag, " record (restorable). Needs `If-Match`.")]
         #[utoipa::path(delete, path = $path, tag = $tag,
             params(("id" = String, Path, format = Uuid),
-                   ("If-Match" = Option<String>, Header, description = "The ETag of the version being deleted. Required: without it the answer is 428; when it names another version, 412")),
+                   ("If-Match" = String, Header, description = "The ETag of the version being deleted (428 without it, 412 when it names another version)")),
             responses(
                 (status = 200, body = $record, description = "The deleted record, with `deleted_at` set"),
                 (status = 404, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),

@@ -59,6 +59,9 @@ pub async fn list_tasks(
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     responses((status = 201, body = Task, headers(("ETag" = String), ("Location" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "A referenced record does not exist"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "The same Idempotency-Key is still being processed"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn create_task(ctx: Ctx, ApiJson(draft): ApiJson<TaskDraft>) -> Result<Created<Task>, Problem> {
     let task = app::activity::create_task(&ctx, &draft).await?;

@@ -102,7 +102,7 @@ on_both_backends! {
         app.patch(&path, &etag, &json!({ "name": null })).await.expect_field_error(422, "name");
         app.patch(&path, &etag, &json!({ "emails": ["bad"] })).await.expect_field_error(422, "emails[0]");
         app.patch(&path, &etag, &json!({ "id": "x" })).await.expect_field_error(422, "id");
-        app.send(reqwest::Method::PATCH, &path, Some(&json!({ "name": "B" })), &[("if-match", "garbage")]).await.expect(400);
+        app.send(reqwest::Method::PATCH, &path, Some(&json!({ "name": "B" })), &[("if-match", "garbage")]).await.expect(412);
 
         // Nothing above left a trace: one person, still at version 1.
         let people = app.all("/api/v1/people").await;
