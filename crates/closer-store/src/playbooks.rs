@@ -114,6 +114,8 @@ pub async fn insert(
             Stages::TargetDays,
             Stages::RotDays,
             Stages::Guidance,
+            Stages::CreatedAt,
+            Stages::UpdatedAt,
         ])
         .to_owned();
     for stage in &playbook.stages {
@@ -129,6 +131,8 @@ pub async fn insert(
             stage.target_days.map(i64::from).into(),
             stage.rot_days.map(i64::from).into(),
             stage.guidance.clone().into(),
+            now.into(),
+            now.into(),
         ]);
     }
     conn.execute(&stages).await?;
@@ -203,6 +207,7 @@ async fn load(
         .from(Stages::Table)
         .and_where(Expr::col(Stages::WorkspaceId).eq(workspace.as_uuid()))
         .and_where(Expr::col(Stages::PlaybookId).is_in(ids))
+        .and_where(Expr::col(Stages::DeletedAt).is_null())
         .order_by(Stages::Position, Order::Asc)
         .to_owned();
     let stage_rows: Vec<StageRow> = conn.fetch_all(&stages).await?;

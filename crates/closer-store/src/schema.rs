@@ -9,7 +9,10 @@ pub enum Workspaces {
     Table,
     Id,
     Name,
+    Version,
     CreatedAt,
+    UpdatedAt,
+    DeletedAt,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -104,6 +107,10 @@ pub enum Stages {
     TargetDays,
     RotDays,
     Guidance,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -36,8 +36,18 @@ pub async fn first(conn: Conn<'_>) -> Result<Option<Workspace>> {
 pub async fn insert(conn: Conn<'_>, workspace: &Workspace, now: OffsetDateTime) -> Result<()> {
     let statement = Query::insert()
         .into_table(Workspaces::Table)
-        .columns([Workspaces::Id, Workspaces::Name, Workspaces::CreatedAt])
-        .values_panic([workspace.id.into(), workspace.name.clone().into(), now.into()])
+        .columns([
+            Workspaces::Id,
+            Workspaces::Name,
+            Workspaces::CreatedAt,
+            Workspaces::UpdatedAt,
+        ])
+        .values_panic([
+            workspace.id.into(),
+            workspace.name.clone().into(),
+            now.into(),
+            now.into(),
+        ])
         .to_owned();
     conn.execute(&statement).await?;
     Ok(())

@@ -5,7 +5,10 @@
 CREATE TABLE workspaces (
     id UUID NOT NULL PRIMARY KEY,
     name TEXT NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL
+    version BIGINT NOT NULL DEFAULT 1,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    deleted_at TIMESTAMPTZ
 );
 
 CREATE TABLE users (
@@ -104,6 +107,10 @@ CREATE TABLE stages (
     target_days BIGINT,
     rot_days BIGINT,
     guidance TEXT NOT NULL DEFAULT '',
+    version BIGINT NOT NULL DEFAULT 1,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    deleted_at TIMESTAMPTZ,
     PRIMARY KEY (workspace_id, id),
     UNIQUE (workspace_id, playbook_id, position),
     FOREIGN KEY (workspace_id, playbook_id) REFERENCES playbooks (workspace_id, id)

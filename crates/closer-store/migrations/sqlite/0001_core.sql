@@ -5,7 +5,10 @@
 CREATE TABLE workspaces (
     id BLOB NOT NULL PRIMARY KEY,
     name TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
 );
 
 CREATE TABLE users (
@@ -104,6 +107,10 @@ CREATE TABLE stages (
     target_days INTEGER,
     rot_days INTEGER,
     guidance TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
     PRIMARY KEY (workspace_id, id),
     UNIQUE (workspace_id, playbook_id, position),
     FOREIGN KEY (workspace_id, playbook_id) REFERENCES playbooks (workspace_id, id)

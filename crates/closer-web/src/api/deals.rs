@@ -46,12 +46,6 @@ pub struct DealsQuery {
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Result<Json<PageBody<Deal>>, Problem> {
     let page = page_request(query.after, query.limit)?;
-    if query.organisation_id.is_some() && query.person_id.is_some() {
-        return Err(Problem::field(
-            "person_id",
-            "give organisation_id or person_id, not both",
-        ));
-    }
     let filter = DealFilter {
         kind: query.kind,
         status: query.status,
@@ -102,6 +96,7 @@ record_handlers! {
     params(("id" = String, Path, format = Uuid),
            ("If-Match" = Option<String>, Header, description = "The ETag of the version being moved")),
     responses((status = 200, body = Deal, headers(("ETag" = String))),
+              (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 404, body = ProblemBody, content_type = "application/problem+json"),
               (status = 409, body = ProblemBody, content_type = "application/problem+json"),
               (status = 412, body = ProblemBody, content_type = "application/problem+json"),
