@@ -63,10 +63,21 @@ pub struct SqliteSettings {
 }
 
 /// A pool of connections to one of the two backends.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+/// Shows only the backend: the pools' own Debug output includes connection options, passwords
+/// among them.
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Db::Sqlite(_) => f.write_str("Db::Sqlite"),
+            Db::Postgres(_) => f.write_str("Db::Postgres"),
+        }
+    }
 }
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

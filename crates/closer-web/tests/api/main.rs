@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod activity;
+mod bad_input;
 mod deals;
 mod openapi;
 mod parties;
