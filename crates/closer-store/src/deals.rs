@@ -113,8 +113,6 @@ fn values(deal: &Deal) -> Vec<(Deals, Expr)> {
         (Deals::ClosedAt, p.closed_at.into()),
         (Deals::LostReason, p.lost_reason.map(|r| r.as_str()).into()),
         (Deals::LostNote, p.lost_note.clone().into()),
-        (Deals::Version, deal.meta.version.into()),
-        (Deals::UpdatedAt, deal.meta.updated_at.into()),
     ]
 }
 
@@ -138,33 +136,29 @@ pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: DealId) -> Result<O
 }
 
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> Result<()> {
-    let mut all = vec![
-        (Deals::WorkspaceId, workspace.as_uuid().into()),
-        (Deals::Id, deal.id.as_uuid().into()),
-        (Deals::CreatedAt, deal.meta.created_at.into()),
-    ];
-    all.extend(values(deal));
-    let (columns, exprs): (Vec<_>, Vec<_>) = all.into_iter().unzip();
-    let statement = Query::insert()
-        .into_table(Deals::Table)
-        .columns(columns)
-        .values(exprs)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .to_owned();
-    conn.execute(&statement).await?;
-    Ok(())
+    records::insert_record(
+        conn,
+        Deals::Table,
+        workspace,
+        deal.id.as_uuid(),
+        &deal.meta,
+        values(deal),
+    )
+    .await
 }
 
 /// Writes a changed deal if it is still at `expected_version`; false when it is not.
 pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal, expected_version: i64) -> Result<bool> {
-    let statement = Query::update()
-        .table(Deals::Table)
-        .values(values(deal))
-        .and_where(Expr::col(Deals::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Deals::Id).eq(deal.id.as_uuid()))
-        .and_where(Expr::col(Deals::Version).eq(expected_version))
-        .to_owned();
-    Ok(conn.execute(&statement).await? == 1)
+    records::update_record(
+        conn,
+        Deals::Table,
+        workspace,
+        deal.id.as_uuid(),
+        &deal.meta,
+        expected_version,
+        values(deal),
+    )
+    .await
 }
 
 /// Filters of the deal list.

@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::{Conn, Result, StoreError};
+use crate::db::{Conn, Result};
 use crate::records::{self, Deleted, Page, PageRequest, optional_label};
 use crate::schema::Employments;
 
@@ -74,8 +74,6 @@ fn values(employment: &Employment) -> Vec<(Employments, Expr)> {
         (Employments::Seniority, f.seniority.map(|s| s.as_str()).into()),
         (Employments::StartedOn, f.started_on.into()),
         (Employments::EndedOn, f.ended_on.into()),
-        (Employments::Version, employment.meta.version.into()),
-        (Employments::UpdatedAt, employment.meta.updated_at.into()),
     ]
 }
 
@@ -91,26 +89,23 @@ pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: EmploymentId) -> Re
 }
 
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, employment: &Employment) -> Result<()> {
-    let mut all = vec![
-        (Employments::WorkspaceId, workspace.as_uuid().into()),
-        (Employments::Id, employment.id.as_uuid().into()),
+    let mut row = vec![
         (Employments::PersonId, employment.fields.person_id.as_uuid().into()),
         (
             Employments::OrganisationId,
             employment.fields.organisation_id.as_uuid().into(),
         ),
-        (Employments::CreatedAt, employment.meta.created_at.into()),
     ];
-    all.extend(values(employment));
-    let (columns, exprs): (Vec<_>, Vec<_>) = all.into_iter().unzip();
-    let statement = Query::insert()
-        .into_table(Employments::Table)
-        .columns(columns)
-        .values(exprs)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .to_owned();
-    conn.execute(&statement).await?;
-    Ok(())
+    row.extend(values(employment));
+    records::insert_record(
+        conn,
+        Employments::Table,
+        workspace,
+        employment.id.as_uuid(),
+        &employment.meta,
+        row,
+    )
+    .await
 }
 
 /// Writes a changed employment if it is still at `expected_version`; false when it is not.
@@ -120,14 +115,17 @@ pub async fn update(
     employment: &Employment,
     expected_version: i64,
 ) -> Result<bool> {
-    let statement = Query::update()
-        .table(Employments::Table)
-        .values(values(employment))
-        .and_where(Expr::col(Employments::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Employments::Id).eq(employment.id.as_uuid()))
-        .and_where(Expr::col(Employments::Version).eq(expected_version))
-        .to_owned();
-    Ok(conn.execute(&statement).await? == 1)
+    let (id, meta) = (employment.id.as_uuid(), &employment.meta);
+    records::update_record(
+        conn,
+        Employments::Table,
+        workspace,
+        id,
+        meta,
+        expected_version,
+        values(employment),
+    )
+    .await
 }
 
 /// Filters of the employment list.

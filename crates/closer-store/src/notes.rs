@@ -72,47 +72,28 @@ pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: NoteId) -> Result<O
 
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, note: &Note) -> Result<()> {
     let f = &note.fields;
-    let statement = Query::insert()
-        .into_table(Notes::Table)
-        .columns([
-            Notes::WorkspaceId,
-            Notes::Id,
-            Notes::SubjectType,
-            Notes::SubjectId,
-            Notes::Body,
-            Notes::AuthorId,
-            Notes::Version,
-            Notes::CreatedAt,
-            Notes::UpdatedAt,
-        ])
-        .values_panic([
-            workspace.as_uuid().into(),
-            note.id.as_uuid().into(),
-            f.subject.kind.as_str().into(),
-            f.subject.id.into(),
-            f.body.clone().into(),
-            f.author_id.as_uuid().into(),
-            note.meta.version.into(),
-            note.meta.created_at.into(),
-            note.meta.updated_at.into(),
-        ])
-        .to_owned();
-    conn.execute(&statement).await?;
-    Ok(())
+    let row = vec![
+        (Notes::SubjectType, f.subject.kind.as_str().into()),
+        (Notes::SubjectId, f.subject.id.into()),
+        (Notes::Body, f.body.clone().into()),
+        (Notes::AuthorId, f.author_id.as_uuid().into()),
+    ];
+    records::insert_record(conn, Notes::Table, workspace, note.id.as_uuid(), &note.meta, row).await
 }
 
 /// Writes a changed note if it is still at `expected_version`; false when it is not.
 pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, note: &Note, expected_version: i64) -> Result<bool> {
-    let statement = Query::update()
-        .table(Notes::Table)
-        .value(Notes::Body, note.fields.body.clone())
-        .value(Notes::Version, note.meta.version)
-        .value(Notes::UpdatedAt, note.meta.updated_at)
-        .and_where(Expr::col(Notes::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Notes::Id).eq(note.id.as_uuid()))
-        .and_where(Expr::col(Notes::Version).eq(expected_version))
-        .to_owned();
-    Ok(conn.execute(&statement).await? == 1)
+    let row = vec![(Notes::Body, Expr::from(note.fields.body.clone()))];
+    records::update_record(
+        conn,
+        Notes::Table,
+        workspace,
+        note.id.as_uuid(),
+        &note.meta,
+        expected_version,
+        row,
+    )
+    .await
 }
 
 /// Filters of the note list.

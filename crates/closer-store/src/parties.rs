@@ -214,26 +214,10 @@ async fn insert(
     id: PartyId,
     kind: PartyKind,
     meta: &closer_domain::record::RecordMeta,
-    values: Vec<(Parties, Expr)>,
+    mut values: Vec<(Parties, Expr)>,
 ) -> Result<()> {
-    let mut all = vec![
-        (Parties::WorkspaceId, workspace.as_uuid().into()),
-        (Parties::Id, id.as_uuid().into()),
-        (Parties::Kind, kind.as_str().into()),
-        (Parties::Version, meta.version.into()),
-        (Parties::CreatedAt, meta.created_at.into()),
-        (Parties::UpdatedAt, meta.updated_at.into()),
-    ];
-    all.extend(values);
-    let (columns, exprs): (Vec<_>, Vec<_>) = all.into_iter().unzip();
-    let statement = Query::insert()
-        .into_table(Parties::Table)
-        .columns(columns)
-        .values(exprs)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .to_owned();
-    conn.execute(&statement).await?;
-    Ok(())
+    values.push((Parties::Kind, kind.as_str().into()));
+    records::insert_record(conn, Parties::Table, workspace, id.as_uuid(), meta, values).await
 }
 
 async fn update(
@@ -244,16 +228,16 @@ async fn update(
     expected_version: i64,
     values: Vec<(Parties, Expr)>,
 ) -> Result<bool> {
-    let statement = Query::update()
-        .table(Parties::Table)
-        .values(values)
-        .value(Parties::Version, meta.version)
-        .value(Parties::UpdatedAt, meta.updated_at)
-        .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Parties::Id).eq(id.as_uuid()))
-        .and_where(Expr::col(Parties::Version).eq(expected_version))
-        .to_owned();
-    Ok(conn.execute(&statement).await? == 1)
+    records::update_record(
+        conn,
+        Parties::Table,
+        workspace,
+        id.as_uuid(),
+        meta,
+        expected_version,
+        values,
+    )
+    .await
 }
 
 pub async fn insert_person(conn: Conn<'_>, workspace: WorkspaceId, person: &Person) -> Result<()> {

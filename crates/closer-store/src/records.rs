@@ -3,7 +3,7 @@
 
 use closer_domain::ids::WorkspaceId;
 use closer_domain::record::RecordMeta;
-use sea_query::{Alias, Expr, ExprTrait, IntoIden, Order, Query, SelectStatement};
+use sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, Order, Query, SelectStatement};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -98,6 +98,61 @@ pub(crate) fn meta(
         updated_at,
         deleted_at,
     }
+}
+
+fn column(name: &str) -> DynIden {
+    Alias::new(name).into_iden()
+}
+
+/// Inserts a record row: its workspace, id and stamps, and the record's own `values`.
+pub(crate) async fn insert_record<C: IntoIden>(
+    conn: Conn<'_>,
+    table: impl IntoIden,
+    workspace: WorkspaceId,
+    id: Uuid,
+    meta: &RecordMeta,
+    values: Vec<(C, Expr)>,
+) -> Result<()> {
+    let mut row: Vec<(DynIden, Expr)> = vec![
+        (column("workspace_id"), workspace.as_uuid().into()),
+        (column("id"), id.into()),
+        (column("version"), meta.version.into()),
+        (column("created_at"), meta.created_at.into()),
+        (column("updated_at"), meta.updated_at.into()),
+    ];
+    row.extend(values.into_iter().map(|(name, value)| (name.into_iden(), value)));
+    let (columns, exprs): (Vec<_>, Vec<_>) = row.into_iter().unzip();
+    let statement = Query::insert()
+        .into_table(table)
+        .columns(columns)
+        .values(exprs)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+/// Writes a record's `values` and new stamps if the row is still at `expected_version`.
+/// Returns false when it is not (someone else changed it first).
+pub(crate) async fn update_record<C: IntoIden>(
+    conn: Conn<'_>,
+    table: impl IntoIden,
+    workspace: WorkspaceId,
+    id: Uuid,
+    meta: &RecordMeta,
+    expected_version: i64,
+    values: Vec<(C, Expr)>,
+) -> Result<bool> {
+    let statement = Query::update()
+        .table(table)
+        .values(values)
+        .value(column("version"), meta.version)
+        .value(column("updated_at"), meta.updated_at)
+        .and_where(Expr::col(column("workspace_id")).eq(workspace.as_uuid()))
+        .and_where(Expr::col(column("id")).eq(id))
+        .and_where(Expr::col(column("version")).eq(expected_version))
+        .to_owned();
+    Ok(conn.execute(&statement).await? == 1)
 }
 
 /// Tables whose rows are soft-deleted and restored through the generic functions below.

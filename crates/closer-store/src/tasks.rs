@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::{Conn, Result, StoreError};
+use crate::db::{Conn, Result};
 use crate::records::{self, Deleted, Page, PageRequest, optional_label};
 use crate::schema::Tasks;
 
@@ -73,8 +73,6 @@ fn values(task: &Task) -> Vec<(Tasks, Expr)> {
         (Tasks::SubjectType, f.subject_type.map(|s| s.as_str()).into()),
         (Tasks::SubjectId, f.subject_id.into()),
         (Tasks::DoneAt, f.done_at.into()),
-        (Tasks::Version, task.meta.version.into()),
-        (Tasks::UpdatedAt, task.meta.updated_at.into()),
     ]
 }
 
@@ -90,33 +88,29 @@ pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: TaskId) -> Result<O
 }
 
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, task: &Task) -> Result<()> {
-    let mut all = vec![
-        (Tasks::WorkspaceId, workspace.as_uuid().into()),
-        (Tasks::Id, task.id.as_uuid().into()),
-        (Tasks::CreatedAt, task.meta.created_at.into()),
-    ];
-    all.extend(values(task));
-    let (columns, exprs): (Vec<_>, Vec<_>) = all.into_iter().unzip();
-    let statement = Query::insert()
-        .into_table(Tasks::Table)
-        .columns(columns)
-        .values(exprs)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .to_owned();
-    conn.execute(&statement).await?;
-    Ok(())
+    records::insert_record(
+        conn,
+        Tasks::Table,
+        workspace,
+        task.id.as_uuid(),
+        &task.meta,
+        values(task),
+    )
+    .await
 }
 
 /// Writes a changed task if it is still at `expected_version`; false when it is not.
 pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, task: &Task, expected_version: i64) -> Result<bool> {
-    let statement = Query::update()
-        .table(Tasks::Table)
-        .values(values(task))
-        .and_where(Expr::col(Tasks::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Tasks::Id).eq(task.id.as_uuid()))
-        .and_where(Expr::col(Tasks::Version).eq(expected_version))
-        .to_owned();
-    Ok(conn.execute(&statement).await? == 1)
+    records::update_record(
+        conn,
+        Tasks::Table,
+        workspace,
+        task.id.as_uuid(),
+        &task.meta,
+        expected_version,
+        values(task),
+    )
+    .await
 }
 
 /// Filters of the task list.
