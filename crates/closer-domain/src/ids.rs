@@ -54,4 +54,7 @@ typed_id!(
     NoteId,
     TaskId,
     AuditId,
+    TeamId,
+    /// An API token (its id, not its secret).
+    TokenId,
 );

@@ -4,6 +4,7 @@
 //! passes the time in). Inputs arrive as drafts of raw values and leave as validated types built by
 //! `parse`; once built, a value is trusted everywhere else.
 
+pub mod access;
 pub mod activity;
 pub mod audit;
 pub mod contact;
