@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
-use crate::ids::{DealId, PartyId, PlaybookId, StageId, UserId};
+use crate::ids::{DealId, PartyId, PlaybookId, StageId};
 use crate::money::{Currency, Money};
 use crate::party::PartyKind;
 use crate::playbook::{DealKind, DealStatus, Playbook, Stage};
-use crate::record::RecordMeta;
+use crate::record::{Ownership, RecordMeta};
 use crate::string_enum;
 use crate::text::{self, LABEL_MAX, LabelText, NAME_MAX, NameText, OptionalBodyText};
 use crate::validation::{Validation, ValidationErrors, patch};
@@ -67,7 +67,6 @@ pub struct DealDraft {
     pub currency: String,
     pub expected_close: Option<Date>,
     pub lead_source: Option<LeadSource>,
-    pub owner_id: Option<UserId>,
     #[schema(value_type = Option<LabelText>)]
     pub competitor: Option<String>,
 }
@@ -95,9 +94,6 @@ pub struct DealPatch {
     pub expected_close: Option<Option<Date>>,
     #[serde(default, deserialize_with = "patch::nullable")]
     pub lead_source: Option<Option<LeadSource>>,
-    #[serde(default, deserialize_with = "patch::required")]
-    #[schema(nullable = false)]
-    pub owner_id: Option<UserId>,
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<LabelText>)]
     pub competitor: Option<Option<String>>,
@@ -111,7 +107,6 @@ pub struct DealTerms {
     pub amount: Money,
     pub expected_close: Option<Date>,
     pub lead_source: Option<LeadSource>,
-    pub owner_id: UserId,
     pub competitor: Option<String>,
 }
 
@@ -138,6 +133,8 @@ pub struct Deal {
     #[serde(flatten)]
     pub terms: DealTerms,
     #[serde(flatten)]
+    pub ownership: Ownership,
+    #[serde(flatten)]
     pub progress: DealProgress,
     #[serde(flatten)]
     pub meta: RecordMeta,
@@ -150,7 +147,6 @@ struct RawTerms<'a> {
     currency: &'a str,
     expected_close: Option<Date>,
     lead_source: Option<LeadSource>,
-    owner_id: UserId,
     competitor: Option<&'a str>,
 }
 
@@ -169,7 +165,6 @@ impl RawTerms<'_> {
             },
             expected_close: self.expected_close,
             lead_source: self.lead_source,
-            owner_id: self.owner_id,
             competitor: competitor?,
         })
     }
@@ -188,12 +183,7 @@ impl DealDraft {
     /// Checks the draft. `playbook` is the one the draft names, or the default for its kind;
     /// `counterparty` is the kind of the named party (`None` when it does not exist, which the
     /// caller reports).
-    pub fn parse(
-        &self,
-        playbook: &Playbook,
-        counterparty: Option<PartyKind>,
-        default_owner: UserId,
-    ) -> Result<NewDeal, ValidationErrors> {
+    pub fn parse(&self, playbook: &Playbook, counterparty: Option<PartyKind>) -> Result<NewDeal, ValidationErrors> {
         let mut check = Validation::new();
         let terms = RawTerms {
             title: &self.title,
@@ -202,7 +192,6 @@ impl DealDraft {
             currency: &self.currency,
             expected_close: self.expected_close,
             lead_source: self.lead_source,
-            owner_id: self.owner_id.unwrap_or(default_owner),
             competitor: self.competitor.as_deref(),
         }
         .parse(&mut check);
@@ -265,7 +254,6 @@ impl DealPatch {
             currency: self.currency.as_deref().unwrap_or(&currency),
             expected_close: self.expected_close.unwrap_or(current.expected_close),
             lead_source: self.lead_source.unwrap_or(current.lead_source),
-            owner_id: self.owner_id.unwrap_or(current.owner_id),
             competitor: match &self.competitor {
                 Some(change) => change.as_deref(),
                 None => current.competitor.as_deref(),

@@ -8,8 +8,9 @@ use time::Date;
 use utoipa::ToSchema;
 
 use crate::contact::{EmailAddress, PhoneNumber};
-use crate::ids::{EmploymentId, PartyId, UserId};
-use crate::record::RecordMeta;
+use crate::access::RecordType;
+use crate::ids::{EmploymentId, PartyId};
+use crate::record::{Ownership, RecordMeta};
 use crate::string_enum;
 use crate::text::{
     self, CodeText, LABEL_MAX, LabelText, NAME_MAX, NameText, OptionalNameText, TimezoneText, WebsiteText,
@@ -105,8 +106,6 @@ pub struct PersonDraft {
     /// IANA time zone, e.g. `Asia/Shanghai`.
     #[schema(value_type = Option<TimezoneText>)]
     pub timezone: Option<String>,
-    /// The user who owns the person; defaults to the user making the request.
-    pub owner_id: Option<UserId>,
 }
 
 /// Changes to a person: absent fields stay as they are, `null` clears an optional one.
@@ -128,9 +127,6 @@ pub struct PersonPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<TimezoneText>)]
     pub timezone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch::required")]
-    #[schema(nullable = false)]
-    pub owner_id: Option<UserId>,
 }
 
 /// A person's checked fields.
@@ -140,12 +136,11 @@ pub struct PersonFields {
     pub emails: Vec<EmailAddress>,
     pub phones: Vec<PhoneNumber>,
     pub timezone: Option<String>,
-    pub owner_id: UserId,
 }
 
 impl PersonDraft {
-    /// Checks every field; `default_owner` is used when the draft names no owner.
-    pub fn parse(&self, default_owner: UserId) -> Result<PersonFields, ValidationErrors> {
+    /// Checks every field.
+    pub fn parse(&self) -> Result<PersonFields, ValidationErrors> {
         let mut check = Validation::new();
         let name = check.check("name", text::required(&self.name, NAME_MAX));
         let (emails, phones) = contact_points(&mut check, &self.emails, &self.phones);
@@ -156,7 +151,6 @@ impl PersonDraft {
                 emails: emails?,
                 phones: phones?,
                 timezone: timezone?,
-                owner_id: self.owner_id.unwrap_or(default_owner),
             })
         })
     }
@@ -170,9 +164,8 @@ impl PersonPatch {
             emails: self.emails.clone().unwrap_or_else(|| strings(&current.emails)),
             phones: self.phones.clone().unwrap_or_else(|| strings(&current.phones)),
             timezone: self.timezone.clone().unwrap_or_else(|| current.timezone.clone()),
-            owner_id: Some(self.owner_id.unwrap_or(current.owner_id)),
         };
-        draft.parse(current.owner_id)
+        draft.parse()
     }
 }
 
@@ -182,6 +175,11 @@ pub struct Person {
     pub id: PartyId,
     #[serde(flatten)]
     pub fields: PersonFields,
+    /// `contact` while the person has an employment (a B2B contact), else `consumer` (a B2C
+    /// customer); each has its own access default.
+    pub record_type: RecordType,
+    #[serde(flatten)]
+    pub ownership: Ownership,
     #[serde(flatten)]
     pub meta: RecordMeta,
 }
@@ -220,7 +218,6 @@ pub struct OrganisationDraft {
     /// The customer requires a purchase order number on invoices (D3).
     #[serde(default)]
     pub requires_po: bool,
-    pub owner_id: Option<UserId>,
 }
 
 /// Changes to an organisation: absent fields stay, `null` clears an optional one.
@@ -261,9 +258,6 @@ pub struct OrganisationPatch {
     #[serde(default, deserialize_with = "patch::required")]
     #[schema(nullable = false)]
     pub requires_po: Option<bool>,
-    #[serde(default, deserialize_with = "patch::required")]
-    #[schema(nullable = false)]
-    pub owner_id: Option<UserId>,
 }
 
 /// An organisation's checked fields.
@@ -280,11 +274,10 @@ pub struct OrganisationFields {
     pub phones: Vec<PhoneNumber>,
     pub parent_id: Option<PartyId>,
     pub requires_po: bool,
-    pub owner_id: UserId,
 }
 
 impl OrganisationDraft {
-    pub fn parse(&self, default_owner: UserId) -> Result<OrganisationFields, ValidationErrors> {
+    pub fn parse(&self) -> Result<OrganisationFields, ValidationErrors> {
         let mut check = Validation::new();
         let name = check.check("name", text::required(&self.name, NAME_MAX));
         let legal_name = check.check("legal_name", text::optional(self.legal_name.as_deref(), NAME_MAX));
@@ -306,7 +299,6 @@ impl OrganisationDraft {
                 phones: phones?,
                 parent_id: self.parent_id,
                 requires_po: self.requires_po,
-                owner_id: self.owner_id.unwrap_or(default_owner),
             })
         })
     }
@@ -328,9 +320,8 @@ impl OrganisationPatch {
             phones: self.phones.clone().unwrap_or_else(|| strings(&current.phones)),
             parent_id: self.parent_id.unwrap_or(current.parent_id),
             requires_po: self.requires_po.unwrap_or(current.requires_po),
-            owner_id: Some(self.owner_id.unwrap_or(current.owner_id)),
         };
-        draft.parse(current.owner_id)
+        draft.parse()
     }
 }
 
@@ -340,6 +331,8 @@ pub struct Organisation {
     pub id: PartyId,
     #[serde(flatten)]
     pub fields: OrganisationFields,
+    #[serde(flatten)]
+    pub ownership: Ownership,
     #[serde(flatten)]
     pub meta: RecordMeta,
 }
@@ -463,10 +456,6 @@ mod tests {
     use super::*;
     use uuid::Uuid;
 
-    fn owner() -> UserId {
-        UserId(Uuid::nil())
-    }
-
     #[test]
     fn person_draft_names_every_bad_field() {
         let draft = PersonDraft {
@@ -474,9 +463,8 @@ mod tests {
             emails: vec!["ok@example.com".into(), "nope".into()],
             phones: vec!["12345".into()],
             timezone: Some("Mars Time".into()),
-            owner_id: None,
         };
-        let errors = draft.parse(owner()).expect_err("invalid draft");
+        let errors = draft.parse().expect_err("invalid draft");
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "emails[1]", "phones[0]", "timezone"]);
     }
@@ -489,7 +477,7 @@ mod tests {
             timezone: Some("Asia/Shanghai".into()),
             ..Default::default()
         }
-        .parse(owner())
+        .parse()
         .expect("valid");
         let cleared = PersonPatch {
             timezone: Some(None),

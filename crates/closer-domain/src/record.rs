@@ -4,6 +4,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+use crate::ids::{TeamId, UserId};
+
 /// Version and lifecycle stamps. `version` starts at 1 and grows by one on every change; the API
 /// sends it as the ETag and expects it back in `If-Match`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -28,4 +30,13 @@ impl RecordMeta {
             deleted_at: None,
         }
     }
+}
+
+/// Who owns a record and which team it belongs to. Set on create and changed only by the assign
+/// action, never by an ordinary write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Ownership {
+    pub owner_id: UserId,
+    /// The team whose members and managers share the record (per the access defaults).
+    pub team_id: Option<TeamId>,
 }

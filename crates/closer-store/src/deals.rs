@@ -1,7 +1,8 @@
 //! Deals and their stage-transition log.
 
 use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason};
-use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, UserId, WorkspaceId};
+use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, TeamId, UserId, WorkspaceId};
+use closer_domain::record::Ownership;
 use closer_domain::money::{Currency, Money};
 use closer_domain::playbook::{DealKind, DealStatus};
 use sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
@@ -10,6 +11,7 @@ use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::access::{self, Visibility};
 use crate::db::{Conn, Result, StoreError};
 use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
 use crate::schema::{Deals, Parties, StageTransitions};
@@ -33,13 +35,14 @@ struct DealRow {
     closed_at: Option<OffsetDateTime>,
     lost_reason: Option<String>,
     lost_note: Option<String>,
+    team_id: Option<Uuid>,
     version: i64,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     deleted_at: Option<OffsetDateTime>,
 }
 
-const COLUMNS: [Deals; 21] = [
+const COLUMNS: [Deals; 22] = [
     Deals::Id,
     Deals::Title,
     Deals::Kind,
@@ -57,6 +60,7 @@ const COLUMNS: [Deals; 21] = [
     Deals::ClosedAt,
     Deals::LostReason,
     Deals::LostNote,
+    Deals::TeamId,
     Deals::Version,
     Deals::CreatedAt,
     Deals::UpdatedAt,
@@ -76,9 +80,9 @@ impl DealRow {
                 },
                 expected_close: self.expected_close,
                 lead_source: optional_label(LeadSource::parse, self.lead_source.as_deref())?,
-                owner_id: UserId(self.owner_id),
                 competitor: self.competitor,
             },
+            ownership: Ownership { owner_id: UserId(self.owner_id), team_id: self.team_id.map(TeamId) },
             progress: DealProgress {
                 kind: label(DealKind::parse, &self.kind)?,
                 playbook_id: PlaybookId(self.playbook_id),
@@ -107,7 +111,8 @@ fn values(deal: &Deal) -> Vec<(Deals, Expr)> {
         (Deals::Currency, t.amount.currency.code().to_owned().into()),
         (Deals::ExpectedClose, t.expected_close.into()),
         (Deals::LeadSource, t.lead_source.map(|s| s.as_str()).into()),
-        (Deals::OwnerId, t.owner_id.as_uuid().into()),
+        (Deals::OwnerId, deal.ownership.owner_id.as_uuid().into()),
+        (Deals::TeamId, deal.ownership.team_id.map(|t| t.as_uuid()).into()),
         (Deals::Competitor, t.competitor.clone().into()),
         (Deals::StageEnteredAt, p.stage_entered_at.into()),
         (Deals::ClosedAt, p.closed_at.into()),
@@ -176,13 +181,16 @@ pub struct DealFilter {
     pub deleted: Deleted,
 }
 
+/// The deals `visibility` admits that match `filter`, one page.
 pub async fn list(
     conn: Conn<'_>,
     workspace: WorkspaceId,
+    visibility: &Visibility,
     filter: &DealFilter,
     page: PageRequest,
 ) -> Result<Page<Deal>> {
     let mut statement = select(workspace);
+    statement.cond_where(access::deals(visibility));
     let col = |c: Deals| Expr::col((Deals::Table, c));
     if let Some(kind) = filter.kind {
         statement.and_where(col(Deals::Kind).eq(kind.as_str()));
@@ -204,11 +212,9 @@ pub async fn list(
     }
     if let Some(needle) = &filter.search {
         let pattern = like_contains(needle);
-        let matching_parties = Query::select()
-            .column(Parties::Id)
-            .from(Parties::Table)
-            .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
-            .and_where(Expr::col(Parties::SearchText).like(LikeExpr::new(pattern.clone()).escape('\\')))
+        // Only parties the principal may see, so a search never reveals a hidden name.
+        let matching_parties = access::visible_party_ids(workspace, visibility)
+            .and_where(Expr::col((Parties::Table, Parties::SearchText)).like(LikeExpr::new(pattern.clone()).escape('\\')))
             .to_owned();
         statement.and_where(
             Expr::expr(Func::lower(col(Deals::Title)))

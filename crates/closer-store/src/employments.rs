@@ -7,6 +7,7 @@ use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::access::{self, Visibility};
 use crate::db::{Conn, Result};
 use crate::records::{self, Deleted, Page, PageRequest, optional_label};
 use crate::schema::Employments;
@@ -136,13 +137,20 @@ pub struct EmploymentFilter {
     pub deleted: Deleted,
 }
 
+/// The employments of people `visibility` admits that match `filter`, one page.
 pub async fn list(
     conn: Conn<'_>,
     workspace: WorkspaceId,
+    visibility: &Visibility,
     filter: &EmploymentFilter,
     page: PageRequest,
 ) -> Result<Page<Employment>> {
     let mut statement = select(workspace);
+    if !visibility.admin {
+        statement.and_where(
+            Expr::col(Employments::PersonId).in_subquery(access::visible_people_ids(workspace, visibility)),
+        );
+    }
     if let Some(person) = filter.person_id {
         statement.and_where(Expr::col(Employments::PersonId).eq(person.as_uuid()));
     }

@@ -3,6 +3,8 @@
 //! Statements are built once with sea-query and rendered for the backend at hand; this crate is
 //! the only place that writes SQL. Every tenant-owned table leads with `workspace_id`.
 
+pub mod access;
+pub mod access_defaults;
 pub mod audit;
 mod db;
 pub mod deals;
@@ -13,7 +15,11 @@ pub mod parties;
 pub mod playbooks;
 pub mod records;
 mod schema;
+pub mod sessions;
 pub mod tasks;
+pub mod teams;
+pub mod throttle;
+pub mod tokens;
 pub mod users;
 pub mod workspaces;
 

@@ -7,6 +7,7 @@ use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::access::{self, Visibility};
 use crate::db::{Conn, Result};
 use crate::records::{self, Deleted, Page, PageRequest, label};
 use crate::schema::Notes;
@@ -105,13 +106,18 @@ pub struct NoteFilter {
     pub deleted: Deleted,
 }
 
+/// The notes on records `visibility` admits that match `filter`, one page.
 pub async fn list(
     conn: Conn<'_>,
     workspace: WorkspaceId,
+    visibility: &Visibility,
     filter: &NoteFilter,
     page: PageRequest,
 ) -> Result<Page<Note>> {
     let mut statement = select(workspace);
+    if !visibility.admin {
+        statement.cond_where(access::visible_subjects(workspace, visibility, Notes::SubjectType, Notes::SubjectId));
+    }
     if let Some(kind) = filter.subject_type {
         statement.and_where(Expr::col(Notes::SubjectType).eq(kind.as_str()));
     }

@@ -1,13 +1,16 @@
 //! People and organisations, stored together in `parties` and told apart by `kind`.
 
 use closer_domain::contact::{EmailAddress, PhoneNumber};
-use closer_domain::ids::{PartyId, UserId, WorkspaceId};
+use closer_domain::access::RecordType;
+use closer_domain::ids::{PartyId, TeamId, UserId, WorkspaceId};
+use closer_domain::record::Ownership;
 use closer_domain::party::{EmployeeBand, Organisation, OrganisationFields, PartyKind, Person, PersonFields};
-use sea_query::{Expr, ExprTrait, LikeExpr, Query, SelectStatement};
+use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SelectStatement};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::access::{self, Visibility};
 use crate::db::{Conn, Result, StoreError};
 use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
 use crate::schema::{Employments, Parties};
@@ -28,13 +31,15 @@ struct PartyRow {
     parent_id: Option<Uuid>,
     requires_po: bool,
     owner_id: Uuid,
+    team_id: Option<Uuid>,
+    employed: bool,
     version: i64,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     deleted_at: Option<OffsetDateTime>,
 }
 
-const COLUMNS: [Parties; 18] = [
+const COLUMNS: [Parties; 19] = [
     Parties::Id,
     Parties::Name,
     Parties::LegalName,
@@ -49,6 +54,7 @@ const COLUMNS: [Parties; 18] = [
     Parties::ParentId,
     Parties::RequiresPo,
     Parties::OwnerId,
+    Parties::TeamId,
     Parties::Version,
     Parties::CreatedAt,
     Parties::UpdatedAt,
@@ -68,16 +74,21 @@ impl PartyRow {
         records::meta(self.version, self.created_at, self.updated_at, self.deleted_at)
     }
 
+    fn ownership(&self) -> Ownership {
+        Ownership { owner_id: UserId(self.owner_id), team_id: self.team_id.map(TeamId) }
+    }
+
     fn into_person(self) -> Result<Person> {
         Ok(Person {
             id: PartyId(self.id),
             meta: self.meta(),
+            ownership: self.ownership(),
+            record_type: if self.employed { RecordType::Contact } else { RecordType::Consumer },
             fields: PersonFields {
                 emails: decode_list::<EmailAddress>(&self.emails)?,
                 phones: decode_list::<PhoneNumber>(&self.phones)?,
                 name: self.name,
                 timezone: self.timezone,
-                owner_id: UserId(self.owner_id),
             },
         })
     }
@@ -86,6 +97,7 @@ impl PartyRow {
         Ok(Organisation {
             id: PartyId(self.id),
             meta: self.meta(),
+            ownership: self.ownership(),
             fields: OrganisationFields {
                 emails: decode_list::<EmailAddress>(&self.emails)?,
                 phones: decode_list::<PhoneNumber>(&self.phones)?,
@@ -98,7 +110,6 @@ impl PartyRow {
                 website: self.website,
                 parent_id: self.parent_id.map(PartyId),
                 requires_po: self.requires_po,
-                owner_id: UserId(self.owner_id),
             },
         })
     }
@@ -107,6 +118,7 @@ impl PartyRow {
 fn select_kind(workspace: WorkspaceId, kind: PartyKind) -> SelectStatement {
     Query::select()
         .columns(COLUMNS.map(|c| (Parties::Table, c)))
+        .expr_as(access::employed(workspace), Alias::new("employed"))
         .from(Parties::Table)
         .and_where(Expr::col((Parties::Table, Parties::WorkspaceId)).eq(workspace.as_uuid()))
         .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(kind.as_str()))
@@ -169,9 +181,14 @@ fn person_values(person: &Person) -> Vec<(Parties, Expr)> {
         (Parties::Timezone, f.timezone.clone().into()),
         (Parties::Emails, encode_list(&emails).into()),
         (Parties::Phones, encode_list(&phones).into()),
-        (Parties::OwnerId, f.owner_id.as_uuid().into()),
         (Parties::SearchText, search.into()),
     ]
+}
+
+fn with_ownership(mut values: Vec<(Parties, Expr)>, ownership: &Ownership) -> Vec<(Parties, Expr)> {
+    values.push((Parties::OwnerId, ownership.owner_id.as_uuid().into()));
+    values.push((Parties::TeamId, ownership.team_id.map(|t| t.as_uuid()).into()));
+    values
 }
 
 fn organisation_values(organisation: &Organisation) -> Vec<(Parties, Expr)> {
@@ -203,7 +220,6 @@ fn organisation_values(organisation: &Organisation) -> Vec<(Parties, Expr)> {
         (Parties::Phones, encode_list(&phones).into()),
         (Parties::ParentId, f.parent_id.map(|p| p.as_uuid()).into()),
         (Parties::RequiresPo, f.requires_po.into()),
-        (Parties::OwnerId, f.owner_id.as_uuid().into()),
         (Parties::SearchText, search.into()),
     ]
 }
@@ -277,7 +293,7 @@ pub async fn insert_organisation(conn: Conn<'_>, workspace: WorkspaceId, organis
         organisation.id,
         PartyKind::Organisation,
         &organisation.meta,
-        organisation_values(organisation),
+        with_ownership(organisation_values(organisation), &organisation.ownership),
     )
     .await
 }
@@ -294,7 +310,7 @@ pub async fn update_organisation(
         organisation.id,
         &organisation.meta,
         expected_version,
-        organisation_values(organisation),
+        with_ownership(organisation_values(organisation), &organisation.ownership),
     )
     .await
 }
@@ -310,8 +326,18 @@ pub struct PartyFilter {
     pub deleted: Deleted,
 }
 
-fn filtered(workspace: WorkspaceId, kind: PartyKind, filter: &PartyFilter, page: PageRequest) -> SelectStatement {
+fn filtered(
+    workspace: WorkspaceId,
+    kind: PartyKind,
+    visibility: &Visibility,
+    filter: &PartyFilter,
+    page: PageRequest,
+) -> SelectStatement {
     let mut select = select_kind(workspace, kind);
+    select.cond_where(match kind {
+        PartyKind::Person => access::people(workspace, visibility),
+        PartyKind::Organisation => access::organisations(visibility),
+    });
     if let Some(needle) = &filter.search {
         select.and_where(
             Expr::col((Parties::Table, Parties::SearchText)).like(LikeExpr::new(like_contains(needle)).escape('\\')),
@@ -341,14 +367,16 @@ fn filtered(workspace: WorkspaceId, kind: PartyKind, filter: &PartyFilter, page:
     select
 }
 
+/// The people `visibility` admits that match `filter`, one page.
 pub async fn list_people(
     conn: Conn<'_>,
     workspace: WorkspaceId,
+    visibility: &Visibility,
     filter: &PartyFilter,
     page: PageRequest,
 ) -> Result<Page<Person>> {
     let rows: Vec<PartyRow> = conn
-        .fetch_all(&filtered(workspace, PartyKind::Person, filter, page))
+        .fetch_all(&filtered(workspace, PartyKind::Person, visibility, filter, page))
         .await?;
     let people = rows
         .into_iter()
@@ -357,14 +385,16 @@ pub async fn list_people(
     Ok(Page::from_rows(people, page, |p| p.id.as_uuid()))
 }
 
+/// The organisations `visibility` admits that match `filter`, one page.
 pub async fn list_organisations(
     conn: Conn<'_>,
     workspace: WorkspaceId,
+    visibility: &Visibility,
     filter: &PartyFilter,
     page: PageRequest,
 ) -> Result<Page<Organisation>> {
     let rows: Vec<PartyRow> = conn
-        .fetch_all(&filtered(workspace, PartyKind::Organisation, filter, page))
+        .fetch_all(&filtered(workspace, PartyKind::Organisation, visibility, filter, page))
         .await?;
     let organisations = rows
         .into_iter()

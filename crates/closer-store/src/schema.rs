@@ -23,6 +23,8 @@ pub enum Users {
     Email,
     DisplayName,
     Role,
+    PasswordHash,
+    DisabledAt,
     Version,
     CreatedAt,
     UpdatedAt,
@@ -48,6 +50,7 @@ pub enum Parties {
     ParentId,
     RequiresPo,
     OwnerId,
+    TeamId,
     SearchText,
     Version,
     CreatedAt,
@@ -134,6 +137,7 @@ pub enum Deals {
     ClosedAt,
     LostReason,
     LostNote,
+    TeamId,
     Version,
     CreatedAt,
     UpdatedAt,
@@ -212,4 +216,74 @@ pub enum IdempotencyKeys {
     ResponseHeaders,
     ResponseBody,
     CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Teams {
+    Table,
+    WorkspaceId,
+    Id,
+    Name,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum TeamMembers {
+    Table,
+    WorkspaceId,
+    TeamId,
+    UserId,
+    IsManager,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    TokenHash,
+    WorkspaceId,
+    UserId,
+    CsrfToken,
+    CreatedAt,
+    LastSeenAt,
+    ExpiresAt,
+    ClientAddress,
+    UserAgent,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApiTokens {
+    Table,
+    WorkspaceId,
+    Id,
+    UserId,
+    Name,
+    TokenHash,
+    Scope,
+    CreatedAt,
+    LastUsedAt,
+    ExpiresAt,
+    RevokedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginThrottle {
+    Table,
+    Key,
+    WindowStartedAt,
+    Failures,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AccessDefaults {
+    Table,
+    WorkspaceId,
+    RecordType,
+    Level,
+    Version,
+    CreatedAt,
+    UpdatedAt,
 }

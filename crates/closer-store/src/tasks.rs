@@ -2,11 +2,12 @@
 
 use closer_domain::activity::{SubjectType, Task, TaskFields};
 use closer_domain::ids::{TaskId, UserId, WorkspaceId};
-use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, Query, SelectStatement};
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::access::{self, Visibility};
 use crate::db::{Conn, Result};
 use crate::records::{self, Deleted, Page, PageRequest, optional_label};
 use crate::schema::Tasks;
@@ -124,13 +125,23 @@ pub struct TaskFilter {
     pub deleted: Deleted,
 }
 
+/// The tasks `visibility` admits (assigned to the principal, or about a record it may see) that
+/// match `filter`, one page.
 pub async fn list(
     conn: Conn<'_>,
     workspace: WorkspaceId,
+    visibility: &Visibility,
     filter: &TaskFilter,
     page: PageRequest,
 ) -> Result<Page<Task>> {
     let mut statement = select(workspace);
+    if !visibility.admin {
+        statement.cond_where(
+            Cond::any()
+                .add(Expr::col(Tasks::AssigneeId).eq(visibility.user.as_uuid()))
+                .add(access::visible_subjects(workspace, visibility, Tasks::SubjectType, Tasks::SubjectId)),
+        );
+    }
     if let Some(assignee) = filter.assignee_id {
         statement.and_where(Expr::col(Tasks::AssigneeId).eq(assignee.as_uuid()));
     }

@@ -1,8 +1,8 @@
-//! Users of Closer: the people on our side who own records and do the work.
-//! (Passwords, roles in full, teams and sessions arrive with the access layer.)
+//! Users of Closer: the people on our side who sign in, own records and do the work.
+//! A user is never a CRM contact: no contact edit reaches this table.
 
 use closer_domain::ids::{UserId, WorkspaceId};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -10,13 +10,15 @@ use uuid::Uuid;
 use crate::db::{Conn, Result};
 use crate::schema::Users;
 
-/// A user as stored.
+/// A user as stored, without the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct User {
     pub id: Uuid,
+    /// Lower case; the sign-in name.
     pub email: String,
     pub display_name: String,
     pub role: String,
+    pub disabled_at: Option<OffsetDateTime>,
 }
 
 impl User {
@@ -25,7 +27,22 @@ impl User {
     }
 }
 
-pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: OffsetDateTime) -> Result<()> {
+fn select(workspace: WorkspaceId) -> SelectStatement {
+    Query::select()
+        .columns([Users::Id, Users::Email, Users::DisplayName, Users::Role, Users::DisabledAt])
+        .from(Users::Table)
+        .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Users::DeletedAt).is_null())
+        .to_owned()
+}
+
+pub async fn insert(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    user: &User,
+    password_hash: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<()> {
     let statement = Query::insert()
         .into_table(Users::Table)
         .columns([
@@ -34,6 +51,8 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: Of
             Users::Email,
             Users::DisplayName,
             Users::Role,
+            Users::PasswordHash,
+            Users::DisabledAt,
             Users::CreatedAt,
             Users::UpdatedAt,
         ])
@@ -43,6 +62,8 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: Of
             user.email.clone().into(),
             user.display_name.clone().into(),
             user.role.clone().into(),
+            password_hash.map(str::to_owned).into(),
+            user.disabled_at.into(),
             now.into(),
             now.into(),
         ])
@@ -51,26 +72,65 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: Of
     Ok(())
 }
 
-/// The workspace's live users, oldest first.
-pub async fn list(conn: Conn<'_>, workspace: WorkspaceId) -> Result<Vec<User>> {
-    let statement = Query::select()
-        .columns([Users::Id, Users::Email, Users::DisplayName, Users::Role])
-        .from(Users::Table)
+/// Writes a user's name, e-mail, role and disabled state.
+pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: OffsetDateTime) -> Result<bool> {
+    let statement = Query::update()
+        .table(Users::Table)
+        .value(Users::Email, user.email.clone())
+        .value(Users::DisplayName, user.display_name.clone())
+        .value(Users::Role, user.role.clone())
+        .value(Users::DisabledAt, user.disabled_at)
+        .value(Users::UpdatedAt, now)
+        .value(Users::Version, Expr::col(Users::Version).add(1))
         .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Users::DeletedAt).is_null())
-        .order_by(Users::Id, Order::Asc)
+        .and_where(Expr::col(Users::Id).eq(user.id))
         .to_owned();
-    conn.fetch_all(&statement).await
+    Ok(conn.execute(&statement).await? == 1)
 }
 
-/// True when the user exists and is live.
-pub async fn exists(conn: Conn<'_>, workspace: WorkspaceId, id: UserId) -> Result<bool> {
+pub async fn set_password(conn: Conn<'_>, workspace: WorkspaceId, id: UserId, hash: &str, now: OffsetDateTime) -> Result<bool> {
+    let statement = Query::update()
+        .table(Users::Table)
+        .value(Users::PasswordHash, hash)
+        .value(Users::UpdatedAt, now)
+        .value(Users::Version, Expr::col(Users::Version).add(1))
+        .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Users::Id).eq(id.as_uuid()))
+        .to_owned();
+    Ok(conn.execute(&statement).await? == 1)
+}
+
+/// Every user of the workspace (disabled ones too), oldest first.
+pub async fn list(conn: Conn<'_>, workspace: WorkspaceId) -> Result<Vec<User>> {
+    conn.fetch_all(&select(workspace).order_by(Users::Id, Order::Asc).to_owned()).await
+}
+
+pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: UserId) -> Result<Option<User>> {
+    conn.fetch_optional(&select(workspace).and_where(Expr::col(Users::Id).eq(id.as_uuid())).to_owned()).await
+}
+
+pub async fn by_email(conn: Conn<'_>, workspace: WorkspaceId, email: &str) -> Result<Option<User>> {
+    let statement = select(workspace).and_where(Expr::col(Users::Email).eq(email.to_lowercase())).to_owned();
+    conn.fetch_optional(&statement).await
+}
+
+#[derive(FromRow)]
+struct HashRow {
+    password_hash: Option<String>,
+}
+
+/// The stored password hash of a user (None when the user has no password yet).
+pub async fn password_hash(conn: Conn<'_>, workspace: WorkspaceId, id: UserId) -> Result<Option<String>> {
     let statement = Query::select()
-        .columns([Users::Id, Users::Email, Users::DisplayName, Users::Role])
+        .column(Users::PasswordHash)
         .from(Users::Table)
         .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))
         .and_where(Expr::col(Users::Id).eq(id.as_uuid()))
-        .and_where(Expr::col(Users::DeletedAt).is_null())
         .to_owned();
-    Ok(conn.fetch_optional::<User, _>(&statement).await?.is_some())
+    Ok(conn.fetch_optional::<HashRow, _>(&statement).await?.and_then(|r| r.password_hash))
+}
+
+/// True when the user exists and is active (not disabled).
+pub async fn exists(conn: Conn<'_>, workspace: WorkspaceId, id: UserId) -> Result<bool> {
+    Ok(get(conn, workspace, id).await?.is_some_and(|u| u.disabled_at.is_none()))
 }
