@@ -7,8 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use closer_domain::access::Role;
+use closer_domain::user::{UserDraft, UserPatch};
 use closer_store::Db;
-use closer_web::app::bootstrap::{self, Installation};
+use closer_web::app::admin;
+use closer_web::app::bootstrap::{self, AdminSetup, Installation};
 use closer_web::app::demo;
 use closer_web::{AppState, router};
 use config::{Overrides, Settings};
@@ -33,11 +36,22 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Manage users from the command line (acts as the first administrator).
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// Start the server: web UI and JSON API; applies migrations first.
     Serve {
         /// Address to listen on (env CLOSER_LISTEN; default 127.0.0.1:8080).
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
+        /// E-mail of the administrator made on first start (default admin@closer.local).
+        #[arg(long, env = "CLOSER_ADMIN_EMAIL")]
+        admin_email: Option<String>,
+        /// Password of the administrator made on first start; generated and printed once if absent.
+        #[arg(long, env = "CLOSER_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
         /// Load the demo workspace first, if the database has no deals yet.
         #[arg(long)]
         demo: bool,
@@ -46,6 +60,34 @@ enum Command {
     Migrate,
     /// Load the demo workspace (organisations, people, B2C and B2B deals, notes, tasks).
     Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user; without --password one is generated and printed once.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, manager, member or viewer.
+        #[arg(long, default_value = "member")]
+        role: String,
+        #[arg(long, env = "CLOSER_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Disable a user: every session and token of theirs stops working at once.
+    Disable { email: String },
+    /// Enable a disabled user again.
+    Enable { email: String },
+    /// Set a new password (generated and printed once without --password); ends their sessions.
+    ResetPassword {
+        email: String,
+        #[arg(long, env = "CLOSER_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List every user with role, teams and state.
+    List,
 }
 
 #[tokio::main]
@@ -68,7 +110,25 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve { demo, .. } => serve(&settings, demo).await,
+        Command::Serve {
+            demo,
+            admin_email,
+            admin_password,
+            ..
+        } => {
+            let setup = AdminSetup {
+                email: admin_email.unwrap_or_default(),
+                password: admin_password,
+            };
+            serve(&settings, &setup, demo).await
+        }
+        Command::User { action } => {
+            let db = open(&settings).await?;
+            let started = start(&db, &AdminSetup::default()).await?;
+            let result = user_command(&db, &started.installation, action).await;
+            db.close().await;
+            result
+        }
         Command::Migrate => {
             let db = open(&settings).await?;
             println!("migrations applied");
@@ -77,8 +137,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo => {
             let db = open(&settings).await?;
-            let installation = bootstrap::ensure_installation(&db).await?;
-            load_demo(&db, installation).await?;
+            let started = start(&db, &AdminSetup::default()).await?;
+            load_demo(&db, started.installation).await?;
             db.close().await;
             Ok(())
         }
@@ -111,17 +171,126 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Opens the installation, creating it on first start and printing the new admin's password once.
+async fn start(db: &Db, setup: &AdminSetup) -> anyhow::Result<bootstrap::Started> {
+    let started = bootstrap::ensure_installation(db, setup)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(email) = &started.created_admin {
+        match &started.generated_password {
+            Some(password) => println!(
+                "administrator created: {email} with password {password} (shown once; change it after signing in)"
+            ),
+            None => println!("administrator created: {email} with the password you gave"),
+        }
+    }
+    Ok(started)
+}
+
 async fn load_demo(db: &Db, installation: Installation) -> anyhow::Result<()> {
     match demo::load(db, installation).await? {
-        Some(summary) => println!("demo data loaded: {summary}"),
+        Some(summary) => {
+            println!("demo data loaded: {summary}");
+            println!(
+                "demo users wang.fang@, chen.jie@, emily.carter@, james.wilson@closer.local sign in with password {} (shown once)",
+                summary.password
+            );
+        }
         None => println!("demo data skipped: the workspace already has deals"),
     }
     Ok(())
 }
 
-async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Result<()> {
+async fn user_command(db: &Db, installation: &Installation, action: UserCommand) -> anyhow::Result<()> {
+    let ctx = closer_web::app::admin_ctx(db, installation)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let find = |email: String| {
+        let ctx = ctx.clone();
+        async move {
+            let wanted = email.trim().to_lowercase();
+            admin::list_users(&ctx)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .into_iter()
+                .find(|u| u.email == wanted)
+                .ok_or_else(|| anyhow::anyhow!("no user with the e-mail {email}"))
+        }
+    };
+    match action {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            password,
+        } => {
+            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let draft = UserDraft {
+                email,
+                display_name: name,
+                role,
+                password,
+            };
+            let (user, generated) = admin::create_user(&ctx, &draft)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("user added: {} ({}, {})", user.email, user.display_name, user.role);
+            if let Some(password) = generated {
+                println!("password: {password} (shown once)");
+            }
+        }
+        UserCommand::Disable { email } => {
+            let user = find(email).await?;
+            let patch = UserPatch {
+                disabled: Some(true),
+                ..UserPatch::default()
+            };
+            admin::patch_user(&ctx, user.id, &patch)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("user disabled: {} (sessions and tokens ended)", user.email);
+        }
+        UserCommand::Enable { email } => {
+            let user = find(email).await?;
+            let patch = UserPatch {
+                disabled: Some(false),
+                ..UserPatch::default()
+            };
+            admin::patch_user(&ctx, user.id, &patch)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("user enabled: {}", user.email);
+        }
+        UserCommand::ResetPassword { email, password } => {
+            let user = find(email).await?;
+            let generated = admin::reset_password(&ctx, user.id, password.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("password reset: {} (sessions ended)", user.email);
+            if let Some(password) = generated {
+                println!("password: {password} (shown once)");
+            }
+        }
+        UserCommand::List => {
+            for user in admin::list_users(&ctx).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                let state = if user.disabled { "disabled" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{}\tteams={}",
+                    user.email,
+                    user.display_name,
+                    user.role,
+                    state,
+                    user.teams.len()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(settings: &Settings, setup: &AdminSetup, with_demo: bool) -> anyhow::Result<()> {
     let db = open(settings).await?;
-    let installation = bootstrap::ensure_installation(&db).await?;
+    let installation = start(&db, setup).await?.installation;
     if with_demo {
         load_demo(&db, installation).await?;
     }

@@ -172,15 +172,11 @@ pub fn can(principal: &Principal, action: Action, record: &Owned, defaults: &Acc
     let owner_or_manager = record.owner == principal.user || principal.manages(record.team);
     match action {
         Action::Read => {
-            owner_or_manager
-                || level.everyone_reads()
-                || (level.team_reads() && principal.member_of(record.team))
+            owner_or_manager || level.everyone_reads() || (level.team_reads() && principal.member_of(record.team))
         }
         Action::Create => true,
         Action::Edit | Action::Delete | Action::Restore => {
-            owner_or_manager
-                || level.everyone_writes()
-                || (level.team_writes() && principal.member_of(record.team))
+            owner_or_manager || level.everyone_writes() || (level.team_writes() && principal.member_of(record.team))
         }
         Action::Assign => principal.role == Role::Manager && principal.manages(record.team),
     }
@@ -218,7 +214,10 @@ pub fn read_scope(principal: &Principal, record_type: RecordType, defaults: &Acc
     }
     teams.sort();
     teams.dedup();
-    ReadScope::OwnedOrTeams { owner: principal.user, teams }
+    ReadScope::OwnedOrTeams {
+        owner: principal.user,
+        teams,
+    }
 }
 
 #[cfg(test)]
@@ -292,13 +291,37 @@ mod tests {
     #[test]
     fn consumers_are_private_by_default() {
         let defaults = AccessDefaults::default();
-        let rep_a = Principal { user: user(1), role: Role::Member, teams: vec![team(1)], managed: vec![], scope: TokenScope::ReadWrite };
-        let rep_b = Principal { user: user(2), ..rep_a.clone() };
-        let manager = Principal { user: user(3), role: Role::Manager, managed: vec![team(1)], ..rep_a.clone() };
-        let consumer = Owned { record_type: RecordType::Consumer, owner: user(1), team: Some(team(1)) };
-        let deal = Owned { record_type: RecordType::Deal, ..consumer };
+        let rep_a = Principal {
+            user: user(1),
+            role: Role::Member,
+            teams: vec![team(1)],
+            managed: vec![],
+            scope: TokenScope::ReadWrite,
+        };
+        let rep_b = Principal {
+            user: user(2),
+            ..rep_a.clone()
+        };
+        let manager = Principal {
+            user: user(3),
+            role: Role::Manager,
+            managed: vec![team(1)],
+            ..rep_a.clone()
+        };
+        let consumer = Owned {
+            record_type: RecordType::Consumer,
+            owner: user(1),
+            team: Some(team(1)),
+        };
+        let deal = Owned {
+            record_type: RecordType::Deal,
+            ..consumer
+        };
         assert!(can(&rep_a, Action::Read, &consumer, &defaults));
-        assert!(!can(&rep_b, Action::Read, &consumer, &defaults), "a teammate does not see a B2C customer");
+        assert!(
+            !can(&rep_b, Action::Read, &consumer, &defaults),
+            "a teammate does not see a B2C customer"
+        );
         assert!(can(&manager, Action::Edit, &consumer, &defaults));
         assert!(can(&rep_b, Action::Read, &deal, &defaults), "team members read deals");
         assert!(!can(&rep_b, Action::Edit, &deal, &defaults), "but do not edit them");

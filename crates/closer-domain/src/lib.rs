@@ -15,6 +15,7 @@ pub mod party;
 pub mod playbook;
 pub mod record;
 pub mod text;
+pub mod user;
 pub mod validation;
 
 pub use validation::{FieldError, Validation, ValidationErrors};

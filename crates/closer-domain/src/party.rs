@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
 
-use crate::contact::{EmailAddress, PhoneNumber};
 use crate::access::RecordType;
+use crate::contact::{EmailAddress, PhoneNumber};
 use crate::ids::{EmploymentId, PartyId};
 use crate::record::{Ownership, RecordMeta};
 use crate::string_enum;

@@ -66,9 +66,7 @@ pub(crate) fn employed(workspace: WorkspaceId) -> Expr {
             .expr(Expr::val(1))
             .from(Employments::Table)
             .and_where(Expr::col((Employments::Table, Employments::WorkspaceId)).eq(workspace.as_uuid()))
-            .and_where(
-                Expr::col((Employments::Table, Employments::PersonId)).equals((Parties::Table, Parties::Id)),
-            )
+            .and_where(Expr::col((Employments::Table, Employments::PersonId)).equals((Parties::Table, Parties::Id)))
             .and_where(Expr::col((Employments::Table, Employments::DeletedAt)).is_null())
             .to_owned(),
     )
@@ -79,8 +77,16 @@ pub(crate) fn people(workspace: WorkspaceId, visibility: &Visibility) -> Cond {
     match (&visibility.contact, &visibility.consumer) {
         (ReadScope::All, ReadScope::All) => Cond::all(),
         (contact, consumer) => Cond::any()
-            .add(Cond::all().add(employed(workspace)).add(owned_by(Parties::Table, contact)))
-            .add(Cond::all().add(employed(workspace).not()).add(owned_by(Parties::Table, consumer))),
+            .add(
+                Cond::all()
+                    .add(employed(workspace))
+                    .add(owned_by(Parties::Table, contact)),
+            )
+            .add(
+                Cond::all()
+                    .add(employed(workspace).not())
+                    .add(owned_by(Parties::Table, consumer)),
+            ),
     }
 }
 

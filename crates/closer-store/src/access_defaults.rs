@@ -26,16 +26,30 @@ pub async fn load(conn: Conn<'_>, workspace: WorkspaceId) -> Result<AccessDefaul
     let rows: Vec<Row> = conn.fetch_all(&statement).await?;
     let mut defaults = AccessDefaults::default();
     for row in rows {
-        defaults.set(label(RecordType::parse, &row.record_type)?, label(AccessLevel::parse, &row.level)?);
+        defaults.set(
+            label(RecordType::parse, &row.record_type)?,
+            label(AccessLevel::parse, &row.level)?,
+        );
     }
     Ok(defaults)
 }
 
-pub async fn save(mut conn: Conn<'_>, workspace: WorkspaceId, defaults: &AccessDefaults, now: OffsetDateTime) -> Result<()> {
+pub async fn save(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    defaults: &AccessDefaults,
+    now: OffsetDateTime,
+) -> Result<()> {
     for record_type in RecordType::ALL {
         let statement = Query::insert()
             .into_table(Table::Table)
-            .columns([Table::WorkspaceId, Table::RecordType, Table::Level, Table::CreatedAt, Table::UpdatedAt])
+            .columns([
+                Table::WorkspaceId,
+                Table::RecordType,
+                Table::Level,
+                Table::CreatedAt,
+                Table::UpdatedAt,
+            ])
             .values_panic([
                 workspace.as_uuid().into(),
                 record_type.as_str().into(),

@@ -2,9 +2,9 @@
 
 use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason};
 use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, TeamId, UserId, WorkspaceId};
-use closer_domain::record::Ownership;
 use closer_domain::money::{Currency, Money};
 use closer_domain::playbook::{DealKind, DealStatus};
+use closer_domain::record::Ownership;
 use sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -82,7 +82,10 @@ impl DealRow {
                 lead_source: optional_label(LeadSource::parse, self.lead_source.as_deref())?,
                 competitor: self.competitor,
             },
-            ownership: Ownership { owner_id: UserId(self.owner_id), team_id: self.team_id.map(TeamId) },
+            ownership: Ownership {
+                owner_id: UserId(self.owner_id),
+                team_id: self.team_id.map(TeamId),
+            },
             progress: DealProgress {
                 kind: label(DealKind::parse, &self.kind)?,
                 playbook_id: PlaybookId(self.playbook_id),
@@ -214,7 +217,9 @@ pub async fn list(
         let pattern = like_contains(needle);
         // Only parties the principal may see, so a search never reveals a hidden name.
         let matching_parties = access::visible_party_ids(workspace, visibility)
-            .and_where(Expr::col((Parties::Table, Parties::SearchText)).like(LikeExpr::new(pattern.clone()).escape('\\')))
+            .and_where(
+                Expr::col((Parties::Table, Parties::SearchText)).like(LikeExpr::new(pattern.clone()).escape('\\')),
+            )
             .to_owned();
         statement.and_where(
             Expr::expr(Func::lower(col(Deals::Title)))

@@ -147,9 +147,8 @@ pub async fn list(
 ) -> Result<Page<Employment>> {
     let mut statement = select(workspace);
     if !visibility.admin {
-        statement.and_where(
-            Expr::col(Employments::PersonId).in_subquery(access::visible_people_ids(workspace, visibility)),
-        );
+        statement
+            .and_where(Expr::col(Employments::PersonId).in_subquery(access::visible_people_ids(workspace, visibility)));
     }
     if let Some(person) = filter.person_id {
         statement.and_where(Expr::col(Employments::PersonId).eq(person.as_uuid()));

@@ -116,7 +116,12 @@ pub async fn list(
 ) -> Result<Page<Note>> {
     let mut statement = select(workspace);
     if !visibility.admin {
-        statement.cond_where(access::visible_subjects(workspace, visibility, Notes::SubjectType, Notes::SubjectId));
+        statement.cond_where(access::visible_subjects(
+            workspace,
+            visibility,
+            Notes::SubjectType,
+            Notes::SubjectId,
+        ));
     }
     if let Some(kind) = filter.subject_type {
         statement.and_where(Expr::col(Notes::SubjectType).eq(kind.as_str()));

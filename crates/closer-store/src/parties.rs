@@ -1,10 +1,10 @@
 //! People and organisations, stored together in `parties` and told apart by `kind`.
 
-use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::access::RecordType;
+use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::ids::{PartyId, TeamId, UserId, WorkspaceId};
-use closer_domain::record::Ownership;
 use closer_domain::party::{EmployeeBand, Organisation, OrganisationFields, PartyKind, Person, PersonFields};
+use closer_domain::record::Ownership;
 use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SelectStatement};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -75,7 +75,10 @@ impl PartyRow {
     }
 
     fn ownership(&self) -> Ownership {
-        Ownership { owner_id: UserId(self.owner_id), team_id: self.team_id.map(TeamId) }
+        Ownership {
+            owner_id: UserId(self.owner_id),
+            team_id: self.team_id.map(TeamId),
+        }
     }
 
     fn into_person(self) -> Result<Person> {
@@ -83,7 +86,11 @@ impl PartyRow {
             id: PartyId(self.id),
             meta: self.meta(),
             ownership: self.ownership(),
-            record_type: if self.employed { RecordType::Contact } else { RecordType::Consumer },
+            record_type: if self.employed {
+                RecordType::Contact
+            } else {
+                RecordType::Consumer
+            },
             fields: PersonFields {
                 emails: decode_list::<EmailAddress>(&self.emails)?,
                 phones: decode_list::<PhoneNumber>(&self.phones)?,
@@ -263,7 +270,7 @@ pub async fn insert_person(conn: Conn<'_>, workspace: WorkspaceId, person: &Pers
         person.id,
         PartyKind::Person,
         &person.meta,
-        person_values(person),
+        with_ownership(person_values(person), &person.ownership),
     )
     .await
 }
@@ -281,7 +288,7 @@ pub async fn update_person(
         person.id,
         &person.meta,
         expected_version,
-        person_values(person),
+        with_ownership(person_values(person), &person.ownership),
     )
     .await
 }

@@ -85,7 +85,10 @@ pub async fn touch(conn: Conn<'_>, token_hash: &str, now: OffsetDateTime) -> Res
 }
 
 pub async fn delete(conn: Conn<'_>, token_hash: &str) -> Result<()> {
-    let statement = Query::delete().from_table(Sessions::Table).and_where(Expr::col(Sessions::TokenHash).eq(token_hash)).to_owned();
+    let statement = Query::delete()
+        .from_table(Sessions::Table)
+        .and_where(Expr::col(Sessions::TokenHash).eq(token_hash))
+        .to_owned();
     conn.execute(&statement).await?;
     Ok(())
 }
@@ -102,6 +105,9 @@ pub async fn delete_for_user(conn: Conn<'_>, workspace: WorkspaceId, user: UserI
 
 /// Forgets sessions that expired before `now`.
 pub async fn delete_expired(conn: Conn<'_>, now: OffsetDateTime) -> Result<u64> {
-    let statement = Query::delete().from_table(Sessions::Table).and_where(Expr::col(Sessions::ExpiresAt).lt(now)).to_owned();
+    let statement = Query::delete()
+        .from_table(Sessions::Table)
+        .and_where(Expr::col(Sessions::ExpiresAt).lt(now))
+        .to_owned();
     conn.execute(&statement).await
 }

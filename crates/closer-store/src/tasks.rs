@@ -139,7 +139,12 @@ pub async fn list(
         statement.cond_where(
             Cond::any()
                 .add(Expr::col(Tasks::AssigneeId).eq(visibility.user.as_uuid()))
-                .add(access::visible_subjects(workspace, visibility, Tasks::SubjectType, Tasks::SubjectId)),
+                .add(access::visible_subjects(
+                    workspace,
+                    visibility,
+                    Tasks::SubjectType,
+                    Tasks::SubjectId,
+                )),
         );
     }
     if let Some(assignee) = filter.assignee_id {

@@ -25,14 +25,32 @@ pub struct Membership {
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, team: &Team, now: OffsetDateTime) -> Result<()> {
     let statement = Query::insert()
         .into_table(Teams::Table)
-        .columns([Teams::WorkspaceId, Teams::Id, Teams::Name, Teams::CreatedAt, Teams::UpdatedAt])
-        .values_panic([workspace.as_uuid().into(), team.id.into(), team.name.clone().into(), now.into(), now.into()])
+        .columns([
+            Teams::WorkspaceId,
+            Teams::Id,
+            Teams::Name,
+            Teams::CreatedAt,
+            Teams::UpdatedAt,
+        ])
+        .values_panic([
+            workspace.as_uuid().into(),
+            team.id.into(),
+            team.name.clone().into(),
+            now.into(),
+            now.into(),
+        ])
         .to_owned();
     conn.execute(&statement).await?;
     Ok(())
 }
 
-pub async fn rename(conn: Conn<'_>, workspace: WorkspaceId, id: TeamId, name: &str, now: OffsetDateTime) -> Result<bool> {
+pub async fn rename(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: TeamId,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
     let statement = Query::update()
         .table(Teams::Table)
         .value(Teams::Name, name)
@@ -86,7 +104,13 @@ pub async fn set_member(
             TeamMembers::IsManager,
             TeamMembers::CreatedAt,
         ])
-        .values_panic([workspace.as_uuid().into(), team.as_uuid().into(), user.as_uuid().into(), is_manager.into(), now.into()])
+        .values_panic([
+            workspace.as_uuid().into(),
+            team.as_uuid().into(),
+            user.as_uuid().into(),
+            is_manager.into(),
+            now.into(),
+        ])
         .on_conflict(
             OnConflict::columns([TeamMembers::WorkspaceId, TeamMembers::TeamId, TeamMembers::UserId])
                 .update_column(TeamMembers::IsManager)

@@ -24,7 +24,10 @@ pub async fn failures(conn: Conn<'_>, key: &str, now: OffsetDateTime, window: Du
     let counter: Option<Counter> = conn.fetch_optional(&statement).await?;
     Ok(match counter {
         Some(counter) if counter.window_started_at + window > now => counter,
-        _ => Counter { window_started_at: now, failures: 0 },
+        _ => Counter {
+            window_started_at: now,
+            failures: 0,
+        },
     })
 }
 
@@ -33,8 +36,16 @@ pub async fn record_failure(mut conn: Conn<'_>, key: &str, now: OffsetDateTime, 
     let current = failures(conn.reborrow(), key, now, window).await?;
     let statement = Query::insert()
         .into_table(LoginThrottle::Table)
-        .columns([LoginThrottle::Key, LoginThrottle::WindowStartedAt, LoginThrottle::Failures])
-        .values_panic([key.into(), current.window_started_at.into(), (current.failures + 1).into()])
+        .columns([
+            LoginThrottle::Key,
+            LoginThrottle::WindowStartedAt,
+            LoginThrottle::Failures,
+        ])
+        .values_panic([
+            key.into(),
+            current.window_started_at.into(),
+            (current.failures + 1).into(),
+        ])
         .on_conflict(
             OnConflict::column(LoginThrottle::Key)
                 .update_columns([LoginThrottle::WindowStartedAt, LoginThrottle::Failures])
@@ -47,7 +58,10 @@ pub async fn record_failure(mut conn: Conn<'_>, key: &str, now: OffsetDateTime, 
 
 /// Forgets the failures of `key` (after a successful sign-in).
 pub async fn reset(conn: Conn<'_>, key: &str) -> Result<()> {
-    let statement = Query::delete().from_table(LoginThrottle::Table).and_where(Expr::col(LoginThrottle::Key).eq(key)).to_owned();
+    let statement = Query::delete()
+        .from_table(LoginThrottle::Table)
+        .and_where(Expr::col(LoginThrottle::Key).eq(key))
+        .to_owned();
     conn.execute(&statement).await?;
     Ok(())
 }

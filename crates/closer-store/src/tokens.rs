@@ -64,8 +64,11 @@ pub async fn insert(conn: Conn<'_>, token: &ApiToken, token_hash: &str) -> Resul
 
 /// The token with this secret hash, revoked or not.
 pub async fn find(conn: Conn<'_>, token_hash: &str) -> Result<Option<ApiToken>> {
-    let statement =
-        Query::select().columns(COLUMNS).from(ApiTokens::Table).and_where(Expr::col(ApiTokens::TokenHash).eq(token_hash)).to_owned();
+    let statement = Query::select()
+        .columns(COLUMNS)
+        .from(ApiTokens::Table)
+        .and_where(Expr::col(ApiTokens::TokenHash).eq(token_hash))
+        .to_owned();
     conn.fetch_optional(&statement).await
 }
 
@@ -82,14 +85,23 @@ pub async fn list_for_user(conn: Conn<'_>, workspace: WorkspaceId, user: UserId)
 }
 
 pub async fn touch(conn: Conn<'_>, id: Uuid, now: OffsetDateTime) -> Result<()> {
-    let statement =
-        Query::update().table(ApiTokens::Table).value(ApiTokens::LastUsedAt, now).and_where(Expr::col(ApiTokens::Id).eq(id)).to_owned();
+    let statement = Query::update()
+        .table(ApiTokens::Table)
+        .value(ApiTokens::LastUsedAt, now)
+        .and_where(Expr::col(ApiTokens::Id).eq(id))
+        .to_owned();
     conn.execute(&statement).await?;
     Ok(())
 }
 
 /// Revokes one of a user's tokens; false when the user has no such live token.
-pub async fn revoke(conn: Conn<'_>, workspace: WorkspaceId, user: UserId, id: TokenId, now: OffsetDateTime) -> Result<bool> {
+pub async fn revoke(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+    id: TokenId,
+    now: OffsetDateTime,
+) -> Result<bool> {
     let statement = Query::update()
         .table(ApiTokens::Table)
         .value(ApiTokens::RevokedAt, now)

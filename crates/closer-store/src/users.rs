@@ -29,7 +29,13 @@ impl User {
 
 fn select(workspace: WorkspaceId) -> SelectStatement {
     Query::select()
-        .columns([Users::Id, Users::Email, Users::DisplayName, Users::Role, Users::DisabledAt])
+        .columns([
+            Users::Id,
+            Users::Email,
+            Users::DisplayName,
+            Users::Role,
+            Users::DisabledAt,
+        ])
         .from(Users::Table)
         .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))
         .and_where(Expr::col(Users::DeletedAt).is_null())
@@ -88,7 +94,13 @@ pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: Of
     Ok(conn.execute(&statement).await? == 1)
 }
 
-pub async fn set_password(conn: Conn<'_>, workspace: WorkspaceId, id: UserId, hash: &str, now: OffsetDateTime) -> Result<bool> {
+pub async fn set_password(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    id: UserId,
+    hash: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
     let statement = Query::update()
         .table(Users::Table)
         .value(Users::PasswordHash, hash)
@@ -102,15 +114,23 @@ pub async fn set_password(conn: Conn<'_>, workspace: WorkspaceId, id: UserId, ha
 
 /// Every user of the workspace (disabled ones too), oldest first.
 pub async fn list(conn: Conn<'_>, workspace: WorkspaceId) -> Result<Vec<User>> {
-    conn.fetch_all(&select(workspace).order_by(Users::Id, Order::Asc).to_owned()).await
+    conn.fetch_all(&select(workspace).order_by(Users::Id, Order::Asc).to_owned())
+        .await
 }
 
 pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: UserId) -> Result<Option<User>> {
-    conn.fetch_optional(&select(workspace).and_where(Expr::col(Users::Id).eq(id.as_uuid())).to_owned()).await
+    conn.fetch_optional(
+        &select(workspace)
+            .and_where(Expr::col(Users::Id).eq(id.as_uuid()))
+            .to_owned(),
+    )
+    .await
 }
 
 pub async fn by_email(conn: Conn<'_>, workspace: WorkspaceId, email: &str) -> Result<Option<User>> {
-    let statement = select(workspace).and_where(Expr::col(Users::Email).eq(email.to_lowercase())).to_owned();
+    let statement = select(workspace)
+        .and_where(Expr::col(Users::Email).eq(email.to_lowercase()))
+        .to_owned();
     conn.fetch_optional(&statement).await
 }
 
@@ -127,7 +147,10 @@ pub async fn password_hash(conn: Conn<'_>, workspace: WorkspaceId, id: UserId) -
         .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))
         .and_where(Expr::col(Users::Id).eq(id.as_uuid()))
         .to_owned();
-    Ok(conn.fetch_optional::<HashRow, _>(&statement).await?.and_then(|r| r.password_hash))
+    Ok(conn
+        .fetch_optional::<HashRow, _>(&statement)
+        .await?
+        .and_then(|r| r.password_hash))
 }
 
 /// True when the user exists and is active (not disabled).

@@ -3,14 +3,14 @@
 use axum::Json;
 use closer_domain::audit::AuditEntry;
 use closer_domain::ids::UserId;
-use closer_store::audit::{self, AuditFilter};
+use closer_store::audit::AuditFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::extract::{ApiQuery, PageBody, page_request};
 use super::problem::{Problem, ProblemBody};
-use crate::app::Ctx;
+use crate::app::{self, Ctx};
 
 /// Filters and paging of the audit trail.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -28,7 +28,8 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-/// Lists audit entries in the order they were written.
+/// Lists audit entries in the order they were written. Admins may list everything; others name
+/// a record they may see (`entity_id`).
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = PageBody<AuditEntry>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
@@ -42,8 +43,5 @@ pub async fn list_audit(
         entity_type: query.entity_type,
         actor_id: query.actor_id,
     };
-    let mut conn = ctx.db.acquire().await?;
-    Ok(Json(
-        audit::list(conn.conn(), ctx.workspace, &filter, page).await?.into(),
-    ))
+    Ok(Json(app::history::list(&ctx, &filter, page).await?.into()))
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::extract::{ApiId, ApiJson, ApiQuery, Created, OptionalIfMatch, PageBody, Tagged, page_request};
 use super::problem::{Problem, ProblemBody};
-use super::records::{DeletedView, record_handlers};
+use super::records::{DeletedView, assign_handler, record_handlers};
 use crate::app::{self, Ctx};
 
 /// Filters and paging of the deal list.
@@ -58,7 +58,9 @@ pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Resu
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(Json(
-        deals::list(conn.conn(), ctx.workspace, &filter, page).await?.into(),
+        deals::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
+            .await?
+            .into(),
     ))
 }
 
@@ -147,4 +149,11 @@ impl From<StageTransition> for StageTransitionBody {
 pub async fn deal_stage_history(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<Vec<StageTransitionBody>>, Problem> {
     let history = app::deals::stage_history(&ctx, DealId(id)).await?;
     Ok(Json(history.into_iter().map(Into::into).collect()))
+}
+
+assign_handler! {
+    tag: "deals",
+    path: "/deals/{id}/assign",
+    record: Deal,
+    handler: assign_deal,
 }

@@ -43,7 +43,7 @@ pub async fn list_employments(
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(axum::Json(
-        employments::list(conn.conn(), ctx.workspace, &filter, page)
+        employments::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
             .await?
             .into(),
     ))

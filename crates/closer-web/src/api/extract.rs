@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use closer_store::PageRequest;
 use closer_store::records::PAGE_MAX;
@@ -17,6 +17,9 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::problem::Problem;
+use closer_store::access_defaults;
+
+use crate::app::auth::{self, Authenticated};
 use crate::app::{Ctx, Expected, Resource};
 
 /// A JSON body. Malformed JSON is a 400; a body of the wrong shape is a 422 naming the field.
@@ -205,7 +208,72 @@ impl<S: Send + Sync> FromRequestParts<S> for OptionalIfMatch {
     }
 }
 
-impl<S> FromRequestParts<S> for Ctx
+/// The cookie that carries a session over TLS or on localhost (where browsers accept `Secure`).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-closer_session";
+/// The cookie that carries a session over plain HTTP to another host.
+pub const PLAIN_SESSION_COOKIE: &str = "closer_session";
+/// The header a cookie-authenticated, state-changing request must carry its CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The value of a cookie in the request, if sent.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
+
+/// The authenticated caller of a request: its use-case context and how it signed in.
+pub struct Caller {
+    pub ctx: Ctx,
+    pub auth: Authenticated,
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Finds who is calling: an API token (`Authorization: Bearer`) or a session cookie. Cookie
+/// sessions must also prove, on state-changing requests, that the page sending them is ours.
+async fn authenticate(state: &AppState, parts: &Parts) -> Result<Authenticated, Problem> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(|| Problem::unauthenticated("use Authorization: Bearer with an API token"))?;
+        return auth::authenticate_token(&state.db, token).await?.ok_or_else(|| {
+            Problem::unauthenticated("the API token is unknown, revoked, expired, or its user is disabled")
+        });
+    }
+    let secret = cookie(&parts.headers, SECURE_SESSION_COOKIE)
+        .or_else(|| cookie(&parts.headers, PLAIN_SESSION_COOKIE))
+        .ok_or_else(|| Problem::unauthenticated("sign in (POST /api/v1/session) or send an API token"))?;
+    let authenticated = auth::authenticate_session(&state.db, secret)
+        .await?
+        .ok_or_else(|| Problem::unauthenticated("the session has ended; sign in again"))?;
+    if !is_safe(&parts.method) {
+        let cross_site = parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let expected = authenticated.csrf_token.as_deref().unwrap_or("");
+        if cross_site || expected.is_empty() || !auth::same_secret(sent, expected) {
+            return Err(Problem::forbidden(format!(
+                "a signed-in request that changes data must carry the session's CSRF token in {CSRF_HEADER}"
+            )));
+        }
+    }
+    Ok(authenticated)
+}
+
+impl<S> FromRequestParts<S> for Caller
 where
     S: Send + Sync,
     AppState: FromRef<S>,
@@ -214,17 +282,35 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         let app = AppState::from_ref(state);
+        let auth = authenticate(&app, parts).await?;
+        let mut conn = app.db.acquire().await?;
+        let defaults = access_defaults::load(conn.conn(), auth.workspace).await?;
+        drop(conn);
         let request_id = parts
             .headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        Ok(Ctx {
+        let ctx = Ctx {
             db: app.db.clone(),
-            workspace: app.installation.workspace,
-            actor: app.installation.admin,
+            workspace: auth.workspace,
+            principal: auth.principal.clone(),
+            defaults,
             request_id,
-        })
+        };
+        Ok(Caller { ctx, auth })
+    }
+}
+
+impl<S> FromRequestParts<S> for Ctx
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Ok(Caller::from_request_parts(parts, state).await?.ctx)
     }
 }
 
@@ -286,4 +372,20 @@ pub fn page_request(after: Option<Uuid>, limit: Option<u32>) -> Result<PageReque
         return Err(Problem::field("limit", format!("must be between 1 and {PAGE_MAX}")));
     }
     Ok(PageRequest { after, limit })
+}
+
+/// The client's IP address, when the server was started with connection info.
+pub struct ClientAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        let info = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddress(
+            info.map(|axum::extract::ConnectInfo(address)| address.ip().to_string()),
+        ))
+    }
 }

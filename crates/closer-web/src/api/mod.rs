@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI document at `/api/openapi.json` and Swagger UI at
 //! `/api/docs`, plus the health probes.
 
+mod admin;
 mod audit;
 mod deals;
 mod employments;
@@ -13,6 +14,7 @@ mod people;
 mod playbooks;
 pub mod problem;
 mod records;
+mod session;
 mod tasks;
 
 use std::time::Duration;
@@ -58,6 +60,10 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "notes", description = "Notes on deals, people and organisations"),
         (name = "tasks", description = "To-dos with due dates"),
         (name = "audit", description = "The audit trail"),
+        (name = "session", description = "Signing in and out"),
+        (name = "users", description = "Users, roles and the org-wide access defaults"),
+        (name = "teams", description = "Teams and their managers"),
+        (name = "tokens", description = "Your API tokens"),
         (name = "operations", description = "Health probes"),
     )
 )]
@@ -65,12 +71,33 @@ struct ApiDoc;
 
 const BODY_LIMIT: usize = 1024 * 1024;
 
+/// No inline script anywhere; styles may be inline (Swagger UI sets them from its own script).
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+                   object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Adds HSTS when the request reached us over TLS (as the proxy in front reports).
+async fn strict_transport_security(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let over_tls = request.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let mut response = next.run(request).await;
+    if over_tls {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}
+
 /// The API routes and their OpenAPI description.
 fn api_v1() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(people::list_people, people::create_person))
         .routes(routes!(people::get_person, people::patch_person, people::delete_person))
         .routes(routes!(people::restore_person))
+        .routes(routes!(people::assign_person))
         .routes(routes!(
             organisations::list_organisations,
             organisations::create_organisation
@@ -81,6 +108,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
             organisations::delete_organisation
         ))
         .routes(routes!(organisations::restore_organisation))
+        .routes(routes!(organisations::assign_organisation))
         .routes(routes!(employments::list_employments, employments::create_employment))
         .routes(routes!(
             employments::get_employment,
@@ -91,6 +119,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(deals::list_deals, deals::create_deal))
         .routes(routes!(deals::get_deal, deals::patch_deal, deals::delete_deal))
         .routes(routes!(deals::restore_deal))
+        .routes(routes!(deals::assign_deal))
         .routes(routes!(deals::move_deal))
         .routes(routes!(deals::deal_stage_history))
         .routes(routes!(notes::list_notes, notes::create_note))
@@ -102,6 +131,17 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(session::login, session::current_session, session::logout))
+        .routes(routes!(session::change_password))
+        .routes(routes!(admin::list_users, admin::create_user))
+        .routes(routes!(admin::get_user, admin::patch_user))
+        .routes(routes!(admin::reset_password))
+        .routes(routes!(admin::list_teams, admin::create_team))
+        .routes(routes!(admin::get_team, admin::rename_team))
+        .routes(routes!(admin::set_member, admin::remove_member))
+        .routes(routes!(admin::list_tokens, admin::create_token))
+        .routes(routes!(admin::revoke_token))
+        .routes(routes!(admin::get_access_defaults, admin::set_access_defaults))
 }
 
 /// The OpenAPI document of the whole API.
@@ -134,6 +174,9 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(middleware::from_fn(strict_transport_security))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

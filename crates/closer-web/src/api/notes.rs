@@ -46,7 +46,9 @@ pub async fn list_notes(
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(axum::Json(
-        notes::list(conn.conn(), ctx.workspace, &filter, page).await?.into(),
+        notes::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
+            .await?
+            .into(),
     ))
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery, Created, PageBody, page_request};
 use super::problem::{Problem, ProblemBody};
-use super::records::{DeletedView, record_handlers};
+use super::records::{DeletedView, assign_handler, record_handlers};
 use crate::app::{self, Ctx};
 
 /// Filters and paging of the organisation list.
@@ -48,7 +48,7 @@ pub async fn list_organisations(
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(axum::Json(
-        parties::list_organisations(conn.conn(), ctx.workspace, &filter, page)
+        parties::list_organisations(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
             .await?
             .into(),
     ))
@@ -82,4 +82,11 @@ record_handlers! {
     id: PartyId,
     patch: OrganisationPatch => app::parties::patch_organisation,
     handlers: (get_organisation, patch_organisation, delete_organisation, restore_organisation),
+}
+
+assign_handler! {
+    tag: "organisations",
+    path: "/organisations/{id}/assign",
+    record: Organisation,
+    handler: assign_organisation,
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery, Created, PageBody, page_request};
 use super::problem::{Problem, ProblemBody};
-use super::records::{DeletedView, record_handlers};
+use super::records::{DeletedView, assign_handler, record_handlers};
 use crate::app::{self, Ctx};
 
 /// Filters and paging of the people list.
@@ -48,7 +48,7 @@ pub async fn list_people(
         deleted: query.deleted.unwrap_or_default().into(),
     };
     let mut conn = ctx.db.acquire().await?;
-    let people = parties::list_people(conn.conn(), ctx.workspace, &filter, page).await?;
+    let people = parties::list_people(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page).await?;
     Ok(axum::Json(people.into()))
 }
 
@@ -77,4 +77,11 @@ record_handlers! {
     id: PartyId,
     patch: PersonPatch => app::parties::patch_person,
     handlers: (get_person, patch_person, delete_person, restore_person),
+}
+
+assign_handler! {
+    tag: "people",
+    path: "/people/{id}/assign",
+    record: Person,
+    handler: assign_person,
 }

@@ -5,7 +5,7 @@
 //! cause. Clients never see causes, SQL or paths.
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use closer_domain::{FieldError, ValidationErrors};
@@ -40,6 +40,8 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Logged for 5xx answers, never sent.
     pub cause: Option<String>,
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
+    pub headers: Vec<(HeaderName, String)>,
 }
 
 impl Problem {
@@ -51,6 +53,7 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             cause: None,
+            headers: Vec::new(),
         }
     }
 
@@ -97,6 +100,30 @@ impl Problem {
         }
     }
 
+    /// No credentials, or credentials that no longer work.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self {
+            headers: vec![(header::WWW_AUTHENTICATE, "Bearer realm=\"closer\"".into())],
+            ..Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign-in required", detail)
+        }
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+    }
+
+    pub fn too_many(retry_after_seconds: i64, detail: impl Into<String>) -> Self {
+        Self {
+            headers: vec![(header::RETRY_AFTER, retry_after_seconds.to_string())],
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+                detail,
+            )
+        }
+    }
+
     pub fn unavailable(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -134,6 +161,7 @@ impl From<AppError> for Problem {
                 format!("If-Match names {expected}, but the record is at version {current}; reload it and retry"),
             ),
             AppError::Conflict(detail) => Problem::conflict(detail),
+            AppError::Forbidden(detail) => Problem::forbidden(detail),
             AppError::Store(e) if e.is_contention() => Problem::unavailable("the database is busy; retry in a moment"),
             AppError::Store(e) => Problem::internal(e),
         }
@@ -189,6 +217,11 @@ pub fn problem_response(problem: &Problem, request_id: Option<String>) -> Respon
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
+    for (name, value) in &problem.headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response.headers_mut().insert(name.clone(), value);
+        }
+    }
     response
 }
 

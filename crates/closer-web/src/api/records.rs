@@ -86,6 +86,36 @@ macro_rules! record_handlers {
 
 pub(crate) use record_handlers;
 
+/// Declares the assign handler (new owner and team) of an owned resource.
+macro_rules! assign_handler {
+    (tag: $tag:literal, path: $path:literal, record: $record:ty, handler: $name:ident $(,)?) => {
+        #[doc = concat!("Gives a ", $tag, " record a new owner and team. Needs the assign right: a manager of the record's team, or an admin.")]
+        #[utoipa::path(post, path = $path, tag = $tag,
+            params(("id" = String, Path, format = Uuid),
+                   ("If-Match" = Option<String>, Header, description = "The ETag of the version being reassigned")),
+            request_body = $crate::app::admin::AssignRequest,
+            responses(
+                (status = 200, body = $record, headers(("ETag" = String))),
+                (status = 400, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
+                (status = 403, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
+                (status = 404, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
+                (status = 412, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
+                (status = 415, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
+                (status = 422, body = $crate::api::problem::ProblemBody, content_type = "application/problem+json"),
+            ))]
+        pub async fn $name(
+            ctx: $crate::app::Ctx,
+            $crate::api::extract::ApiId(id): $crate::api::extract::ApiId,
+            $crate::api::extract::OptionalIfMatch(version): $crate::api::extract::OptionalIfMatch,
+            $crate::api::extract::ApiJson(request): $crate::api::extract::ApiJson<$crate::app::admin::AssignRequest>,
+        ) -> Result<$crate::api::extract::Tagged<$record>, $crate::api::problem::Problem> {
+            Ok($crate::api::extract::Tagged($crate::app::admin::assign::<$record>(&ctx, id, &version, &request).await?))
+        }
+    };
+}
+
+pub(crate) use assign_handler;
+
 /// Which records a list shows: live ones (default) or the deleted ones (the recycle bin).
 #[derive(Debug, Clone, Copy, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

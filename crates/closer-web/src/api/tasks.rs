@@ -50,7 +50,9 @@ pub async fn list_tasks(
     };
     let mut conn = ctx.db.acquire().await?;
     Ok(axum::Json(
-        tasks::list(conn.conn(), ctx.workspace, &filter, page).await?.into(),
+        tasks::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
+            .await?
+            .into(),
     ))
 }
 

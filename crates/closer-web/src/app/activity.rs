@@ -11,31 +11,27 @@ pub async fn create_note(ctx: &Ctx, draft: &NoteDraft) -> AppResult<Note> {
     let mut refs = References::new();
     let mut conn = ctx.db.acquire().await?;
     refs.subject(
+        ctx,
         conn.conn(),
-        ctx.workspace,
         Subject {
             kind: draft.subject_type,
             id: draft.subject_id,
         },
     )
     .await?;
-    let fields = refs.merge(draft.parse(ctx.actor))?;
-    create(
-        ctx,
-        Note {
-            id: NoteId(new_id()),
-            fields,
-            meta: RecordMeta::created(now()),
-        },
-    )
-    .await
+    drop(conn);
+    let note = Note {
+        id: NoteId(new_id()),
+        fields: refs.merge(draft.parse(ctx.actor()))?,
+        meta: RecordMeta::created(now()),
+    };
+    create(ctx, note).await
 }
 
 pub async fn patch_note(ctx: &Ctx, id: NoteId, version: &Expected, patch: &NotePatch) -> AppResult<Note> {
     let (tx, current) = begin_update::<Note>(ctx, id.as_uuid(), version).await?;
-    let fields = patch.apply(&current.fields)?;
     let next = Note {
-        fields,
+        fields: patch.apply(&current.fields)?,
         ..current.clone()
     };
     finish_update(ctx, tx, &current, next).await
@@ -47,10 +43,11 @@ pub async fn create_task(ctx: &Ctx, draft: &TaskDraft) -> AppResult<Task> {
     refs.user(conn.conn(), ctx.workspace, "assignee_id", draft.assignee_id)
         .await?;
     if let (Some(kind), Some(id)) = (draft.subject_type, draft.subject_id) {
-        refs.subject(conn.conn(), ctx.workspace, Subject { kind, id }).await?;
+        refs.subject(ctx, conn.conn(), Subject { kind, id }).await?;
     }
+    drop(conn);
     let at = now();
-    let fields = refs.merge(draft.parse(ctx.actor, at))?;
+    let fields = refs.merge(draft.parse(ctx.actor(), at))?;
     let done = fields.done_at.is_some();
     create(
         ctx,

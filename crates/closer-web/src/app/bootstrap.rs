@@ -6,7 +6,10 @@ use closer_store::workspaces::{self, Workspace};
 use closer_store::{Db, playbooks, users};
 use uuid::Uuid;
 
-use super::{AppError, AppResult, new_id, now};
+use closer_domain::ValidationErrors;
+use closer_domain::user::parse_login_email;
+
+use super::{AppError, AppResult, auth, new_id, now};
 
 /// The id of the workspace a fresh installation creates. Fixed, so that two servers starting
 /// at once on one database agree on it instead of creating two.
@@ -66,12 +69,59 @@ async fn find(db: &Db) -> AppResult<Option<Installation>> {
     }))
 }
 
-/// Returns the installation, creating the workspace, its admin and the default playbooks on
-/// first start.
-pub async fn ensure_installation(db: &Db) -> AppResult<Installation> {
-    if let Some(found) = find(db).await? {
-        return Ok(found);
+/// Who the first administrator is.
+#[derive(Clone, Default)]
+pub struct AdminSetup {
+    /// Sign-in e-mail; `admin@closer.local` when empty.
+    pub email: String,
+    /// The password; generated (and returned once) when `None`.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for AdminSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSetup")
+            .field("email", &self.email)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
     }
+}
+
+/// The installation, and on first start the administrator and their generated password (to show
+/// once).
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub installation: Installation,
+    /// Set on first start only.
+    pub created_admin: Option<String>,
+    pub generated_password: Option<String>,
+}
+
+/// Returns the installation, creating the workspace, its administrator and the default playbooks
+/// on first start.
+pub async fn ensure_installation(db: &Db, setup: &AdminSetup) -> AppResult<Started> {
+    if let Some(installation) = find(db).await? {
+        return Ok(Started {
+            installation,
+            created_admin: None,
+            generated_password: None,
+        });
+    }
+    let email = if setup.email.trim().is_empty() {
+        "admin@closer.local"
+    } else {
+        setup.email.as_str()
+    };
+    let email = parse_login_email(email).map_err(|m| ValidationErrors::single("admin_email", m))?;
+    let (password, generated) = match &setup.password {
+        Some(password) => (password.clone(), None),
+        None => {
+            let password = auth::random_secret()?[..20].to_owned();
+            (password.clone(), Some(password))
+        }
+    };
+    auth::check_password(&password, &[&email]).map_err(|m| ValidationErrors::single("admin_password", m))?;
+    let hash = auth::hash_password(&password).await?;
     let at = now();
     let workspace = Workspace {
         id: DEFAULT_WORKSPACE,
@@ -79,9 +129,10 @@ pub async fn ensure_installation(db: &Db) -> AppResult<Installation> {
     };
     let admin = users::User {
         id: new_id(),
-        email: "admin@closer.local".into(),
+        email: email.clone(),
         display_name: "Administrator".into(),
         role: "admin".into(),
+        disabled_at: None,
     };
     let mut tx = db.begin().await?;
     match workspaces::insert(tx.conn(), &workspace, at).await {
@@ -89,20 +140,29 @@ pub async fn ensure_installation(db: &Db) -> AppResult<Installation> {
         // Another server created it first; use theirs.
         Err(e) if e.is_unique_violation() => {
             drop(tx);
-            return find(db)
+            let installation = find(db)
                 .await?
-                .ok_or_else(|| AppError::Conflict("workspace creation raced".into()));
+                .ok_or_else(|| AppError::Conflict("workspace creation raced".into()))?;
+            return Ok(Started {
+                installation,
+                created_admin: None,
+                generated_password: None,
+            });
         }
         Err(e) => return Err(e.into()),
     }
     let workspace_id = workspace.workspace_id();
-    users::insert(tx.conn(), workspace_id, &admin, at).await?;
+    users::insert(tx.conn(), workspace_id, &admin, Some(&hash), at).await?;
     for template in &DEFAULT_PLAYBOOKS {
         playbooks::insert(tx.conn(), workspace_id, &playbook_from(template), true, at).await?;
     }
     tx.commit().await?;
-    Ok(Installation {
-        workspace: workspace_id,
-        admin: admin.user_id(),
+    Ok(Started {
+        installation: Installation {
+            workspace: workspace_id,
+            admin: admin.user_id(),
+        },
+        created_admin: Some(email),
+        generated_password: generated,
     })
 }

@@ -1,43 +1,40 @@
 //! Use cases for deals: create in a playbook, edit terms, move between stages.
 
+use closer_domain::access::Action;
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::{Deal, DealDraft, DealMove, DealPatch, DealProgress};
 use closer_domain::ids::{DealId, PlaybookId};
-use closer_domain::party::PartyKind;
 use closer_domain::playbook::{DealStatus, Playbook};
 use closer_domain::record::RecordMeta;
 use closer_store::deals::{self, StageTransition};
-use closer_store::{Conn, audit, parties, playbooks};
+use closer_store::{Conn, audit, playbooks};
 
+use super::records::{Decision, decide};
 use super::resources::References;
-use super::{AppError, AppResult, Ctx, Expected, begin_update, finish_change, finish_update, new_id, now};
+use super::{AppError, AppResult, Ctx, Expected, Resource, begin_update, finish_change, finish_update, new_id, now};
 
 pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
     let mut tx = ctx.begin().await?;
     let mut refs = References::new();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", draft.owner_id).await?;
     let playbook = match draft.playbook_id {
         Some(id) => playbooks::get(tx.conn(), ctx.workspace, id).await?,
         None => playbooks::default_for(tx.conn(), ctx.workspace, draft.kind).await?,
     };
-    let counterparty = parties::live_kind(tx.conn(), ctx.workspace, draft.counterparty_id).await?;
-    if counterparty.is_none() {
-        refs.missing(
-            "counterparty_id",
-            format!("no such person or organisation: {}", draft.counterparty_id),
-        );
-    }
+    let counterparty = refs
+        .visible_party(ctx, tx.conn(), "counterparty_id", draft.counterparty_id)
+        .await?;
     let Some(playbook) = playbook else {
         return Err(match draft.playbook_id {
             Some(id) => refs.fail_missing("playbook_id", format!("no such playbook: {id}")),
             None => AppError::Conflict(format!("the workspace has no default {} playbook", draft.kind)),
         });
     };
-    let new = refs.merge(draft.parse(&playbook, counterparty, ctx.actor))?;
+    let new = refs.merge(draft.parse(&playbook, counterparty))?;
     let at = now();
     let deal = Deal {
         id: DealId(new_id()),
         terms: new.terms,
+        ownership: ctx.new_ownership(),
         progress: DealProgress {
             kind: new.kind,
             playbook_id: new.playbook_id,
@@ -50,6 +47,9 @@ pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
         },
         meta: RecordMeta::created(at),
     };
+    if decide(ctx, tx.conn(), deal.guard(), Action::Create).await? != Decision::Allowed {
+        return Err(AppError::Forbidden("you may not create deals".into()));
+    }
     deals::insert(tx.conn(), ctx.workspace, &deal).await?;
     let transition = StageTransition {
         id: new_id(),
@@ -57,7 +57,7 @@ pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
         from_stage_id: None,
         to_stage_id: deal.progress.stage_id,
         at,
-        actor_id: Some(ctx.actor),
+        actor_id: Some(ctx.actor()),
         reason: None,
     };
     deals::insert_transition(tx.conn(), ctx.workspace, &transition).await?;
@@ -70,15 +70,8 @@ pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
 pub async fn patch_deal(ctx: &Ctx, id: DealId, version: &Expected, patch: &DealPatch) -> AppResult<Deal> {
     let (mut tx, current) = begin_update::<Deal>(ctx, id.as_uuid(), version).await?;
     let mut refs = References::new();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
-    let counterparty: Option<PartyKind> = match patch.counterparty_id {
-        Some(party) => {
-            let kind = parties::live_kind(tx.conn(), ctx.workspace, party).await?;
-            if kind.is_none() {
-                refs.missing("counterparty_id", format!("no such person or organisation: {party}"));
-            }
-            kind
-        }
+    let counterparty = match patch.counterparty_id {
+        Some(party) => refs.visible_party(ctx, tx.conn(), "counterparty_id", party).await?,
         None => None,
     };
     let terms = refs.merge(patch.apply(&current, counterparty))?;
@@ -100,7 +93,7 @@ pub async fn move_deal(ctx: &Ctx, id: DealId, version: &Expected, request: &Deal
         from_stage_id: Some(checked.from),
         to_stage_id: checked.progress.stage_id,
         at: checked.progress.stage_entered_at,
-        actor_id: Some(ctx.actor),
+        actor_id: Some(ctx.actor()),
         reason: checked.reason.clone(),
     };
     deals::insert_transition(tx.conn(), ctx.workspace, &transition).await?;

@@ -2,29 +2,38 @@
 //! one transaction. The HTTP and CLI edges call these and nothing below them.
 
 pub mod activity;
+pub mod admin;
+pub mod auth;
 pub mod bootstrap;
 pub mod deals;
 pub mod demo;
+pub mod history;
 pub mod parties;
 mod records;
 pub mod resources;
 
 use closer_domain::ValidationErrors;
+use closer_domain::access::{AccessDefaults, Principal};
 use closer_domain::audit::{AuditAction, AuditEntry, changed_fields};
 use closer_domain::ids::{AuditId, UserId, WorkspaceId};
+use closer_domain::record::Ownership;
+use closer_store::access::Visibility;
 use closer_store::{Db, StoreError, Tx};
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use records::{Resource, begin_update, create, finish_change, finish_update, get, remove, restore};
+pub use records::{
+    Guard, Resource, begin_change, begin_update, create, finish_change, finish_update, get, remove, restore,
+};
 
-/// Who acts, where, and under which request id.
+/// Who acts, where, under which access defaults and request id.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub db: Db,
     pub workspace: WorkspaceId,
-    pub actor: UserId,
+    pub principal: Principal,
+    pub defaults: AccessDefaults,
     pub request_id: Option<String>,
 }
 
@@ -73,11 +82,32 @@ pub enum AppError {
     StaleVersion { expected: Expected, current: i64 },
     #[error("{0}")]
     Conflict(String),
+    /// The principal may see the record but not do this to it.
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// A context acting as the installation's first administrator, for the command line.
+pub async fn admin_ctx(db: &Db, installation: &bootstrap::Installation) -> AppResult<Ctx> {
+    let mut conn = db.acquire().await?;
+    let admin = closer_store::users::get(conn.conn(), installation.workspace, installation.admin)
+        .await?
+        .ok_or_else(|| AppError::Conflict("the installation's administrator is missing".into()))?;
+    let defaults = closer_store::access_defaults::load(conn.conn(), installation.workspace).await?;
+    drop(conn);
+    let principal = auth::principal_for(db, installation.workspace, &admin).await?;
+    Ok(Ctx {
+        db: db.clone(),
+        workspace: installation.workspace,
+        principal,
+        defaults,
+        request_id: None,
+    })
+}
 
 /// The current time, cut to microseconds so that it survives a round trip through PostgreSQL.
 pub fn now() -> OffsetDateTime {
@@ -91,6 +121,24 @@ pub fn new_id() -> Uuid {
 }
 
 impl Ctx {
+    /// The user the change is made by (and audited as).
+    pub fn actor(&self) -> UserId {
+        self.principal.user
+    }
+
+    /// What the principal may see, for list queries.
+    pub fn visibility(&self) -> Visibility {
+        Visibility::of(&self.principal, &self.defaults)
+    }
+
+    /// The ownership of a record the principal creates: theirs, in their first team.
+    pub fn new_ownership(&self) -> Ownership {
+        Ownership {
+            owner_id: self.principal.user,
+            team_id: self.principal.teams.first().copied(),
+        }
+    }
+
     pub async fn begin(&self) -> AppResult<Tx> {
         Ok(self.db.begin().await?)
     }
@@ -99,7 +147,7 @@ impl Ctx {
         AuditEntry {
             id: AuditId(new_id()),
             at,
-            actor_id: Some(self.actor),
+            actor_id: Some(self.principal.user),
             request_id: self.request_id.clone(),
             entity_type: entity.to_owned(),
             entity_id: id,

@@ -1,5 +1,6 @@
 //! Use cases for people, organisations and employments.
 
+use closer_domain::access::RecordType;
 use closer_domain::ids::{EmploymentId, PartyId};
 use closer_domain::party::{
     Employment, EmploymentDraft, EmploymentPatch, Organisation, OrganisationDraft, OrganisationPatch, PartyKind,
@@ -12,35 +13,26 @@ use super::resources::References;
 use super::{AppResult, Ctx, Expected, begin_update, create, finish_update, new_id, now};
 
 pub async fn create_person(ctx: &Ctx, draft: &PersonDraft) -> AppResult<Person> {
-    let mut refs = References::new();
-    let mut conn = ctx.db.acquire().await?;
-    refs.user(conn.conn(), ctx.workspace, "owner_id", draft.owner_id)
-        .await?;
-    let fields = refs.merge(draft.parse(ctx.actor))?;
-    create(
-        ctx,
-        Person {
-            id: PartyId(new_id()),
-            fields,
-            meta: RecordMeta::created(now()),
-        },
-    )
-    .await
+    let person = Person {
+        id: PartyId(new_id()),
+        fields: draft.parse()?,
+        record_type: RecordType::Consumer,
+        ownership: ctx.new_ownership(),
+        meta: RecordMeta::created(now()),
+    };
+    create(ctx, person).await
 }
 
 pub async fn patch_person(ctx: &Ctx, id: PartyId, version: &Expected, patch: &PersonPatch) -> AppResult<Person> {
-    let (mut tx, current) = begin_update::<Person>(ctx, id.as_uuid(), version).await?;
-    let mut refs = References::new();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
-    let fields = refs.merge(patch.apply(&current.fields))?;
+    let (tx, current) = begin_update::<Person>(ctx, id.as_uuid(), version).await?;
     let next = Person {
-        fields,
+        fields: patch.apply(&current.fields)?,
         ..current.clone()
     };
     finish_update(ctx, tx, &current, next).await
 }
 
-/// Checks an organisation's parent: an existing organisation that is not the organisation itself
+/// Checks an organisation's parent: a visible organisation that is not the organisation itself
 /// nor one of its descendants.
 async fn check_parent(
     refs: &mut References,
@@ -50,14 +42,8 @@ async fn check_parent(
     parent: Option<PartyId>,
 ) -> AppResult<()> {
     let Some(parent) = parent else { return Ok(()) };
-    refs.party(
-        conn.reborrow(),
-        ctx.workspace,
-        "parent_id",
-        parent,
-        PartyKind::Organisation,
-    )
-    .await?;
+    refs.party(ctx, conn.reborrow(), "parent_id", parent, PartyKind::Organisation)
+        .await?;
     let Some(this) = this else { return Ok(()) };
     let mut cursor = Some(parent);
     // A bounded walk up the chain; real group structures are a handful of levels deep.
@@ -77,19 +63,15 @@ async fn check_parent(
 pub async fn create_organisation(ctx: &Ctx, draft: &OrganisationDraft) -> AppResult<Organisation> {
     let mut refs = References::new();
     let mut conn = ctx.db.acquire().await?;
-    refs.user(conn.conn(), ctx.workspace, "owner_id", draft.owner_id)
-        .await?;
     check_parent(&mut refs, conn.conn(), ctx, None, draft.parent_id).await?;
-    let fields = refs.merge(draft.parse(ctx.actor))?;
-    create(
-        ctx,
-        Organisation {
-            id: PartyId(new_id()),
-            fields,
-            meta: RecordMeta::created(now()),
-        },
-    )
-    .await
+    drop(conn);
+    let organisation = Organisation {
+        id: PartyId(new_id()),
+        fields: refs.merge(draft.parse())?,
+        ownership: ctx.new_ownership(),
+        meta: RecordMeta::created(now()),
+    };
+    create(ctx, organisation).await
 }
 
 pub async fn patch_organisation(
@@ -100,11 +82,9 @@ pub async fn patch_organisation(
 ) -> AppResult<Organisation> {
     let (mut tx, current) = begin_update::<Organisation>(ctx, id.as_uuid(), version).await?;
     let mut refs = References::new();
-    refs.user(tx.conn(), ctx.workspace, "owner_id", patch.owner_id).await?;
     check_parent(&mut refs, tx.conn(), ctx, Some(id), patch.parent_id.flatten()).await?;
-    let fields = refs.merge(patch.apply(&current.fields))?;
     let next = Organisation {
-        fields,
+        fields: refs.merge(patch.apply(&current.fields))?,
         ..current.clone()
     };
     finish_update(ctx, tx, &current, next).await
@@ -113,32 +93,23 @@ pub async fn patch_organisation(
 pub async fn create_employment(ctx: &Ctx, draft: &EmploymentDraft) -> AppResult<Employment> {
     let mut refs = References::new();
     let mut conn = ctx.db.acquire().await?;
+    refs.party(ctx, conn.conn(), "person_id", draft.person_id, PartyKind::Person)
+        .await?;
     refs.party(
+        ctx,
         conn.conn(),
-        ctx.workspace,
-        "person_id",
-        draft.person_id,
-        PartyKind::Person,
-    )
-    .await?;
-    refs.party(
-        conn.conn(),
-        ctx.workspace,
         "organisation_id",
         draft.organisation_id,
         PartyKind::Organisation,
     )
     .await?;
-    let fields = refs.merge(draft.parse())?;
-    create(
-        ctx,
-        Employment {
-            id: EmploymentId(new_id()),
-            fields,
-            meta: RecordMeta::created(now()),
-        },
-    )
-    .await
+    drop(conn);
+    let employment = Employment {
+        id: EmploymentId(new_id()),
+        fields: refs.merge(draft.parse())?,
+        meta: RecordMeta::created(now()),
+    };
+    create(ctx, employment).await
 }
 
 pub async fn patch_employment(
@@ -148,9 +119,8 @@ pub async fn patch_employment(
     patch: &EmploymentPatch,
 ) -> AppResult<Employment> {
     let (tx, current) = begin_update::<Employment>(ctx, id.as_uuid(), version).await?;
-    let fields = patch.apply(&current.fields)?;
     let next = Employment {
-        fields,
+        fields: patch.apply(&current.fields)?,
         ..current.clone()
     };
     finish_update(ctx, tx, &current, next).await

@@ -1,19 +1,37 @@
 //! The life cycle every record shares: create, read, update under a version check, soft delete
-//! and restore, each with its audit rows in the same transaction.
+//! and restore; each checks the access policy before touching anything and writes its audit rows
+//! in the same transaction as the change.
+//!
+//! A record the principal may not read answers exactly like a record that does not exist (404);
+//! one it may read but not change answers 403.
 
 use std::future::Future;
 
+use closer_domain::access::{Action, Owned, can};
+use closer_domain::activity::{Subject, SubjectType};
 use closer_domain::audit::AuditAction;
-use closer_domain::ids::WorkspaceId;
+use closer_domain::ids::{DealId, PartyId, UserId, WorkspaceId};
 use closer_domain::record::RecordMeta;
 use closer_store::records::{RecordTable, set_deleted};
-use closer_store::{Conn, StoreError, Tx, audit};
+use closer_store::{Conn, StoreError, Tx, audit, deals, parties};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{AppError, AppResult, Ctx, Expected, now};
 
-/// A stored record with stamps, a table and store functions.
+/// Whose rules decide access to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// An owned record (person, organisation, deal): the policy decides from owner and team.
+    Owned(Owned),
+    /// A record that lives under another (note, task, employment): readable with its parent;
+    /// changed by its author, or by whoever may edit the parent.
+    Child { parent: Subject, author: Option<UserId> },
+    /// A task about nothing in particular: its assignee's alone.
+    Personal(UserId),
+}
+
+/// A stored record with stamps, a table, an access guard and store functions.
 pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
     /// The name used in messages and the audit trail ("person", "deal").
     const ENTITY: &'static str;
@@ -22,6 +40,7 @@ pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
     fn id(&self) -> Uuid;
     fn meta(&self) -> &RecordMeta;
     fn meta_mut(&mut self) -> &mut RecordMeta;
+    fn guard(&self) -> Guard;
 
     /// Loads a record, deleted or not.
     fn load(
@@ -39,12 +58,100 @@ pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
-fn live<R: Resource>(record: Option<R>, id: Uuid) -> AppResult<R> {
-    match record {
-        None => Err(AppError::NotFound { entity: R::ENTITY, id }),
-        Some(r) if r.meta().deleted_at.is_some() => Err(AppError::Deleted { entity: R::ENTITY, id }),
-        Some(r) => Ok(r),
+/// The access facts of a deal, person or organisation.
+pub async fn owned(conn: Conn<'_>, workspace: WorkspaceId, subject: Subject) -> AppResult<Option<Owned>> {
+    Ok(match subject.kind {
+        SubjectType::Deal => deals::get(conn, workspace, DealId(subject.id)).await?.map(|d| Owned {
+            record_type: closer_domain::access::RecordType::Deal,
+            owner: d.ownership.owner_id,
+            team: d.ownership.team_id,
+        }),
+        SubjectType::Person => parties::get_person(conn, workspace, PartyId(subject.id))
+            .await?
+            .map(|p| Owned {
+                record_type: p.record_type,
+                owner: p.ownership.owner_id,
+                team: p.ownership.team_id,
+            }),
+        SubjectType::Organisation => parties::get_organisation(conn, workspace, PartyId(subject.id))
+            .await?
+            .map(|o| Owned {
+                record_type: closer_domain::access::RecordType::Organisation,
+                owner: o.ownership.owner_id,
+                team: o.ownership.team_id,
+            }),
+    })
+}
+
+/// The outcome of an access check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    /// The principal may not even see the record.
+    Hidden,
+    /// The principal sees the record but may not do this.
+    Denied,
+}
+
+/// Decides whether the principal may do `action` to a record with `guard`.
+pub async fn decide(ctx: &Ctx, conn: Conn<'_>, guard: Guard, action: Action) -> AppResult<Decision> {
+    let p = &ctx.principal;
+    let (read, act) = match guard {
+        Guard::Owned(record) => (
+            can(p, Action::Read, &record, &ctx.defaults),
+            can(p, action, &record, &ctx.defaults),
+        ),
+        Guard::Child { parent, author } => match owned(conn, ctx.workspace, parent).await? {
+            None => (false, false),
+            Some(parent) => {
+                let read = can(p, Action::Read, &parent, &ctx.defaults);
+                let act = match action {
+                    Action::Read => read,
+                    Action::Create => read && p.writes(),
+                    _ => {
+                        p.writes() && ((read && author == Some(p.user)) || can(p, Action::Edit, &parent, &ctx.defaults))
+                    }
+                };
+                (read, act)
+            }
+        },
+        Guard::Personal(assignee) => {
+            let read = p.is_admin() || assignee == p.user;
+            (read, read && (action == Action::Read || p.writes()))
+        }
+    };
+    Ok(match (read, act) {
+        (_, true) => Decision::Allowed,
+        (false, false) => Decision::Hidden,
+        (true, false) => Decision::Denied,
+    })
+}
+
+fn refused<R: Resource>(decision: Decision, action: Action, id: Uuid) -> AppResult<()> {
+    match decision {
+        Decision::Allowed => Ok(()),
+        Decision::Hidden => Err(AppError::NotFound { entity: R::ENTITY, id }),
+        Decision::Denied => Err(AppError::Forbidden(format!("you may not {action} this {}", R::ENTITY))),
     }
+}
+
+/// Loads a record the principal may do `action` to; deleted records count as missing unless
+/// `deleted_ok`.
+async fn load_for<R: Resource>(
+    ctx: &Ctx,
+    mut conn: Conn<'_>,
+    id: Uuid,
+    action: Action,
+    deleted_ok: bool,
+) -> AppResult<R> {
+    let record = R::load(conn.reborrow(), ctx.workspace, id)
+        .await?
+        .ok_or(AppError::NotFound { entity: R::ENTITY, id })?;
+    refused::<R>(decide(ctx, conn, record.guard(), action).await?, action, id)?;
+    if record.meta().deleted_at.is_some() && !deleted_ok {
+        return Err(AppError::Deleted { entity: R::ENTITY, id });
+    }
+    Ok(record)
 }
 
 fn check_version<R: Resource>(record: &R, expected: &Expected) -> AppResult<()> {
@@ -58,15 +165,20 @@ fn check_version<R: Resource>(record: &R, expected: &Expected) -> AppResult<()> 
     }
 }
 
-/// A live record.
+/// A live record the principal may read.
 pub async fn get<R: Resource>(ctx: &Ctx, id: Uuid) -> AppResult<R> {
     let mut conn = ctx.db.acquire().await?;
-    live(R::load(conn.conn(), ctx.workspace, id).await?, id)
+    load_for(ctx, conn.conn(), id, Action::Read, false).await
 }
 
-/// Stores a new record with its audit row.
+/// Stores a new record with its audit row, if the principal may create it.
 pub async fn create<R: Resource>(ctx: &Ctx, record: R) -> AppResult<R> {
     let mut tx = ctx.begin().await?;
+    refused::<R>(
+        decide(ctx, tx.conn(), record.guard(), Action::Create).await?,
+        Action::Create,
+        record.id(),
+    )?;
     record.insert(tx.conn(), ctx.workspace).await?;
     let entries = ctx.audit_change(
         record.meta().created_at,
@@ -81,13 +193,19 @@ pub async fn create<R: Resource>(ctx: &Ctx, record: R) -> AppResult<R> {
     Ok(record)
 }
 
-/// Opens an update: the transaction and the live record, if `If-Match` admits its version. Compute the new record (looking up what it refers to in the same transaction),
-/// then call [`finish_update`].
-pub async fn begin_update<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected) -> AppResult<(Tx, R)> {
+/// Opens a change of kind `action`: the transaction and the live record, if the principal may
+/// make it and `If-Match` admits the record's version. Compute the new record (looking up what it
+/// refers to in the same transaction), then call [`finish_update`] or [`finish_change`].
+pub async fn begin_change<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected, action: Action) -> AppResult<(Tx, R)> {
     let mut tx = ctx.begin().await?;
-    let current = live(R::load(tx.conn(), ctx.workspace, id).await?, id)?;
+    let current: R = load_for(ctx, tx.conn(), id, action, false).await?;
     check_version(&current, expected)?;
     Ok((tx, current))
+}
+
+/// [`begin_change`] for an edit.
+pub async fn begin_update<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected) -> AppResult<(Tx, R)> {
+    begin_change(ctx, id, expected, Action::Edit).await
 }
 
 /// Writes `next` over `current` with a bumped version, audits the changed fields and commits.
@@ -124,9 +242,8 @@ pub async fn finish_change<R: Resource>(
 
 async fn set_deleted_state<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected, delete: bool) -> AppResult<R> {
     let mut tx = ctx.begin().await?;
-    let current = R::load(tx.conn(), ctx.workspace, id)
-        .await?
-        .ok_or(AppError::NotFound { entity: R::ENTITY, id })?;
+    let action = if delete { Action::Delete } else { Action::Restore };
+    let current: R = load_for(ctx, tx.conn(), id, action, true).await?;
     let is_deleted = current.meta().deleted_at.is_some();
     if delete && is_deleted {
         return Err(AppError::Deleted { entity: R::ENTITY, id });
@@ -151,12 +268,12 @@ async fn set_deleted_state<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected
         deleted_at,
         ..current.meta().clone()
     };
-    let action = if delete {
+    let audit_action = if delete {
         AuditAction::Delete
     } else {
         AuditAction::Restore
     };
-    let entries = ctx.audit_change(at, R::ENTITY, id, action, Some(&current), &next);
+    let entries = ctx.audit_change(at, R::ENTITY, id, audit_action, Some(&current), &next);
     audit::insert(tx.conn(), ctx.workspace, &entries).await?;
     tx.commit().await?;
     Ok(next)

@@ -1,19 +1,21 @@
 //! The records of the core model as [`Resource`]s, and the checks of what they refer to.
 
+use closer_domain::access::{Action, Owned, RecordType};
 use closer_domain::activity::{Note, Subject, SubjectType, Task};
 use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::party::{Employment, Organisation, PartyKind, Person};
-use closer_domain::record::RecordMeta;
+use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::{Conn, StoreError, deals, employments, notes, parties, tasks, users};
 use uuid::Uuid;
 
-use super::{AppError, AppResult, Resource};
+use super::records::{Decision, decide};
+use super::{AppError, AppResult, Ctx, Guard, Resource};
 
 macro_rules! resource {
-    ($ty:ty, $entity:literal, $table:ident, $id:ident, $load:path, $insert:path, $update:path) => {
+    ($ty:ty, $entity:literal, $table:ident, $id:ident, $load:path, $insert:path, $update:path, |$r:ident| $guard:expr) => {
         impl Resource for $ty {
             const ENTITY: &'static str = $entity;
             const TABLE: RecordTable = RecordTable::$table;
@@ -28,6 +30,11 @@ macro_rules! resource {
 
             fn meta_mut(&mut self) -> &mut RecordMeta {
                 &mut self.meta
+            }
+
+            fn guard(&self) -> Guard {
+                let $r = self;
+                $guard
             }
 
             async fn load(conn: Conn<'_>, workspace: WorkspaceId, id: Uuid) -> Result<Option<Self>, StoreError> {
@@ -50,6 +57,14 @@ macro_rules! resource {
     };
 }
 
+fn owned(record_type: RecordType, ownership: &Ownership) -> Guard {
+    Guard::Owned(Owned {
+        record_type,
+        owner: ownership.owner_id,
+        team: ownership.team_id,
+    })
+}
+
 resource!(
     Person,
     "person",
@@ -57,7 +72,8 @@ resource!(
     PartyId,
     parties::get_person,
     parties::insert_person,
-    parties::update_person
+    parties::update_person,
+    |p| owned(p.record_type, &p.ownership)
 );
 resource!(
     Organisation,
@@ -66,7 +82,8 @@ resource!(
     PartyId,
     parties::get_organisation,
     parties::insert_organisation,
-    parties::update_organisation
+    parties::update_organisation,
+    |o| owned(RecordType::Organisation, &o.ownership)
 );
 resource!(
     Employment,
@@ -75,14 +92,80 @@ resource!(
     EmploymentId,
     employments::get,
     employments::insert,
-    employments::update
+    employments::update,
+    |e| Guard::Child {
+        parent: Subject {
+            kind: SubjectType::Person,
+            id: e.fields.person_id.as_uuid()
+        },
+        author: None
+    }
 );
-resource!(Deal, "deal", Deals, DealId, deals::get, deals::insert, deals::update);
-resource!(Note, "note", Notes, NoteId, notes::get, notes::insert, notes::update);
-resource!(Task, "task", Tasks, TaskId, tasks::get, tasks::insert, tasks::update);
+resource!(
+    Deal,
+    "deal",
+    Deals,
+    DealId,
+    deals::get,
+    deals::insert,
+    deals::update,
+    |d| owned(RecordType::Deal, &d.ownership)
+);
+resource!(
+    Note,
+    "note",
+    Notes,
+    NoteId,
+    notes::get,
+    notes::insert,
+    notes::update,
+    |n| Guard::Child {
+        parent: n.fields.subject,
+        author: Some(n.fields.author_id)
+    }
+);
+resource!(
+    Task,
+    "task",
+    Tasks,
+    TaskId,
+    tasks::get,
+    tasks::insert,
+    tasks::update,
+    |t| match t.fields.subject() {
+        Some(subject) => Guard::Child {
+            parent: subject,
+            author: Some(t.fields.assignee_id)
+        },
+        None => Guard::Personal(t.fields.assignee_id),
+    }
+);
+
+/// Records whose owner and team change only through the assign action.
+pub trait Assignable: Resource {
+    fn ownership(&self) -> Ownership;
+    fn set_ownership(&mut self, ownership: Ownership);
+}
+
+macro_rules! assignable {
+    ($($ty:ty),*) => {$(
+        impl Assignable for $ty {
+            fn ownership(&self) -> Ownership {
+                self.ownership
+            }
+
+            fn set_ownership(&mut self, ownership: Ownership) {
+                self.ownership = ownership;
+            }
+        }
+    )*};
+}
+
+assignable!(Person, Organisation, Deal);
 
 /// Collects problems with what a draft refers to (owners, parties, subjects), to be reported
-/// together with the draft's own field errors.
+/// together with the draft's own field errors. A record the principal may not see counts as
+/// missing, so references never reveal hidden records.
 #[derive(Default)]
 pub struct References {
     errors: Vec<FieldError>,
@@ -107,7 +190,7 @@ impl References {
         });
     }
 
-    /// A reference to a record that does not exist (or is deleted).
+    /// A reference to a record that does not exist (or is deleted, or hidden).
     pub fn missing(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError {
             field: field.to_owned(),
@@ -131,27 +214,59 @@ impl References {
         Ok(())
     }
 
-    /// The party must exist, be live and be of `kind`.
+    /// The kind of a live party the principal may see (None after reporting it missing).
+    pub async fn visible_party(
+        &mut self,
+        ctx: &Ctx,
+        mut conn: Conn<'_>,
+        field: &str,
+        id: PartyId,
+    ) -> AppResult<Option<PartyKind>> {
+        let kind = parties::live_kind(conn.reborrow(), ctx.workspace, id).await?;
+        let visible = match kind {
+            None => false,
+            Some(kind) => {
+                let subject_type = match kind {
+                    PartyKind::Person => SubjectType::Person,
+                    PartyKind::Organisation => SubjectType::Organisation,
+                };
+                let guard = Guard::Child {
+                    parent: Subject {
+                        kind: subject_type,
+                        id: id.as_uuid(),
+                    },
+                    author: None,
+                };
+                decide(ctx, conn, guard, Action::Read).await? != Decision::Hidden
+            }
+        };
+        if !visible {
+            self.missing(field, format!("no such person or organisation: {id}"));
+            return Ok(None);
+        }
+        Ok(kind)
+    }
+
+    /// The party must exist, be visible and be of `kind`.
     pub async fn party(
         &mut self,
+        ctx: &Ctx,
         conn: Conn<'_>,
-        workspace: WorkspaceId,
         field: &str,
         id: PartyId,
         kind: PartyKind,
     ) -> AppResult<()> {
-        match parties::live_kind(conn, workspace, id).await? {
-            None => self.missing(field, format!("no such {kind}: {id}")),
+        match self.visible_party(ctx, conn, field, id).await? {
             Some(found) if found != kind => self.push_error(field, format!("{id} is a {found}, not a {kind}")),
-            Some(_) => {}
+            _ => {}
         }
         Ok(())
     }
 
-    /// The subject of a note or task must exist and be live.
-    pub async fn subject(&mut self, conn: Conn<'_>, workspace: WorkspaceId, subject: Subject) -> AppResult<()> {
-        let exists = match subject.kind {
-            SubjectType::Deal => deals::get(conn, workspace, DealId(subject.id))
+    /// The subject of a note or task must exist, be live and be visible.
+    pub async fn subject(&mut self, ctx: &Ctx, mut conn: Conn<'_>, subject: Subject) -> AppResult<()> {
+        let live = match subject.kind {
+            SubjectType::Deal => deals::get(conn.reborrow(), ctx.workspace, DealId(subject.id))
                 .await?
                 .is_some_and(|d| d.meta.deleted_at.is_none()),
             SubjectType::Person | SubjectType::Organisation => {
@@ -160,10 +275,14 @@ impl References {
                 } else {
                     PartyKind::Organisation
                 };
-                parties::live_kind(conn, workspace, PartyId(subject.id)).await? == Some(expected)
+                parties::live_kind(conn.reborrow(), ctx.workspace, PartyId(subject.id)).await? == Some(expected)
             }
         };
-        if !exists {
+        let guard = Guard::Child {
+            parent: subject,
+            author: None,
+        };
+        if !live || decide(ctx, conn, guard, Action::Read).await? == Decision::Hidden {
             self.missing("subject_id", format!("no such {}: {}", subject.kind, subject.id));
         }
         Ok(())

@@ -88,10 +88,10 @@ on_both_backends! {
         for (body, field) in cases {
             app.post("/api/v1/people", &body).await.expect_field_error(422, field);
         }
-        // A reference to a user that does not exist is a 404 naming the field.
+        // The owner is protected: it is set on create and changed only by the assign action.
         app.post("/api/v1/people", &json!({ "name": "Ann", "owner_id": "00000000-0000-7000-8000-00000000dead" }))
             .await
-            .expect_field_error(404, "owner_id");
+            .expect_field_error(422, "owner_id");
         let malformed = app.post_raw("/api/v1/people", "application/json", "{\"name\": \"Ann\"").await.expect(400);
         assert!(malformed.body["detail"].as_str().unwrap().contains("malformed JSON"));
         app.post_raw("/api/v1/people", "text/plain", "{\"name\": \"Ann\"}").await.expect(415);

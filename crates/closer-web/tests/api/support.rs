@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use closer_store::Db;
-use closer_web::app::bootstrap::ensure_installation;
+use closer_web::app::bootstrap::{AdminSetup, ensure_installation};
 use closer_web::{AppState, router};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -40,11 +40,27 @@ macro_rules! on_both_backends {
 }
 pub(crate) use on_both_backends;
 
-/// A running Closer and a client for it.
+/// The first administrator's sign-in, in every test database.
+pub const ADMIN_EMAIL: &str = "admin@test.example";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// How a request proves who sends it.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    Nobody,
+    Bearer(String),
+    /// A session cookie (`name=value`) and its CSRF token.
+    Session { cookie: String, csrf: String },
+}
+
+/// A running Closer and a client for it; requests go as the administrator unless sent through
+/// [`TestApp::as_`].
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: Db,
+    pub admin: Auth,
+    pub admin_id: String,
     server: tokio::task::JoinHandle<()>,
     postgres_database: Option<String>,
     _dir: Option<TempDir>,
@@ -255,24 +271,70 @@ impl TestApp {
     }
 
     async fn start(db: Db, postgres_database: Option<String>, dir: Option<TempDir>) -> TestApp {
-        let installation = ensure_installation(&db).await.expect("bootstrap");
-        let app = router(AppState {
-            db: db.clone(),
-            installation,
-        });
+        // Server errors (with their causes) show in a failing test's output.
+        let _ = tracing_subscriber::fmt().with_env_filter("error").with_test_writer().try_init();
+        let setup = AdminSetup { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
+        let installation = ensure_installation(&db, &setup).await.expect("bootstrap").installation;
+        let (_, secret) = closer_web::app::auth::create_token(
+            &db,
+            installation.workspace,
+            installation.admin,
+            "tests",
+            closer_domain::access::TokenScope::ReadWrite,
+            None,
+        )
+        .await
+        .expect("admin token");
+        let app = router(AppState { db: db.clone(), installation });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
         });
         TestApp {
             base,
             client: reqwest::Client::new(),
             db,
+            admin: Auth::Bearer(secret),
+            admin_id: installation.admin.to_string(),
             server,
             postgres_database,
             _dir: dir,
         }
+    }
+
+    /// Requests sent with other credentials.
+    pub fn as_<'a>(&'a self, auth: &'a Auth) -> Actor<'a> {
+        Actor { app: self, auth }
+    }
+
+    fn admin_actor(&self) -> Actor<'_> {
+        Actor { app: self, auth: &self.admin }
+    }
+
+    /// Adds a user through the API and returns their id and a read-write token.
+    pub async fn user(&self, email: &str, role: &str) -> (String, Auth) {
+        let body = serde_json::json!({ "email": email, "display_name": email, "role": role, "password": ADMIN_PASSWORD });
+        let id = self.post("/api/v1/users", &body).await.expect(201).id();
+        let auth = self.token_for(email, ADMIN_PASSWORD, "read_write").await;
+        (id, auth)
+    }
+
+    /// Signs in and returns the session cookie and CSRF token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Auth {
+        let body = serde_json::json!({ "email": email, "password": password });
+        let answer = self.as_(&Auth::Nobody).post("/api/v1/session", &body).await.expect(201);
+        let cookie = answer.header("set-cookie").and_then(|c| c.split(';').next()).expect("a session cookie").to_owned();
+        let csrf = answer.body["csrf_token"].as_str().expect("a CSRF token").to_owned();
+        Auth::Session { cookie, csrf }
+    }
+
+    /// Signs in as the user and makes an API token with `scope`.
+    pub async fn token_for(&self, email: &str, password: &str, scope: &str) -> Auth {
+        let session = self.sign_in(email, password).await;
+        let body = serde_json::json!({ "name": "test", "scope": scope });
+        let created = self.as_(&session).post("/api/v1/tokens", &body).await.expect(201);
+        Auth::Bearer(created.body["token_secret"].as_str().expect("a token secret").to_owned())
     }
 
     pub async fn cleanup(self) {
@@ -290,70 +352,31 @@ impl TestApp {
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.expect("body read");
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, headers, body }
+        self.admin_actor().send(method, path, body, headers).await
     }
 
     pub async fn get(&self, path: &str) -> Answer {
-        self.send(Method::GET, path, None, &[]).await
+        self.admin_actor().get(path).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Answer {
-        self.send(Method::POST, path, Some(body), &[]).await
+        self.admin_actor().post(path, body).await
     }
 
     pub async fn patch(&self, path: &str, etag: &str, body: &Value) -> Answer {
-        self.send(Method::PATCH, path, Some(body), &[("if-match", etag)]).await
+        self.admin_actor().patch(path, etag, body).await
     }
 
     pub async fn delete(&self, path: &str, etag: &str) -> Answer {
-        self.send(Method::DELETE, path, None, &[("if-match", etag)]).await
+        self.admin_actor().delete(path, etag).await
     }
 
-    /// Sends raw bytes with a content type.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: &'static str) -> Answer {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.json().await.unwrap_or(Value::Null);
-        Answer { status, headers, body }
+        self.admin_actor().post_raw(path, content_type, body).await
     }
 
-    /// Every item of a list, following `next_after` through all pages.
     pub async fn all(&self, path: &str) -> Vec<Value> {
-        let separator = if path.contains('?') { '&' } else { '?' };
-        let mut items = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let url = match &after {
-                Some(cursor) => format!("{path}{separator}limit=200&after={cursor}"),
-                None => format!("{path}{separator}limit=200"),
-            };
-            let page = self.get(&url).await.expect(200);
-            items.extend(page.body["items"].as_array().cloned().unwrap_or_default());
-            match page.body["next_after"].as_str() {
-                Some(cursor) => after = Some(cursor.to_owned()),
-                None => return items,
-            }
-        }
+        self.admin_actor().all(path).await
     }
 
     /// Creates a person and returns the answer.
@@ -388,4 +411,87 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no stage {key}"))
             .to_owned()
     }
+}
+
+/// Requests as one principal.
+pub struct Actor<'a> {
+    app: &'a TestApp,
+    auth: &'a Auth,
+}
+
+impl Actor<'_> {
+    fn authorise(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.auth {
+            Auth::Nobody => request,
+            Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::Session { cookie, csrf } => request.header("cookie", cookie).header("x-csrf-token", csrf),
+        }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.authorise(self.app.client.request(method, format!("{}{path}", self.app.base)));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body read");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send(Method::POST, path, Some(body), &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, etag: &str, body: &Value) -> Answer {
+        self.send(Method::PATCH, path, Some(body), &[("if-match", etag)]).await
+    }
+
+    pub async fn delete(&self, path: &str, etag: &str) -> Answer {
+        self.send(Method::DELETE, path, None, &[("if-match", etag)]).await
+    }
+
+    /// Sends raw bytes with a content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &'static str) -> Answer {
+        let response = self
+            .authorise(self.app.client.post(format!("{}{path}", self.app.base)))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        Answer { status, headers, body }
+    }
+
+    /// Every item of a list, following `next_after` through all pages.
+    pub async fn all(&self, path: &str) -> Vec<Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let url = match &after {
+                Some(cursor) => format!("{path}{separator}limit=200&after={cursor}"),
+                None => format!("{path}{separator}limit=200"),
+            };
+            let page = self.get(&url).await.expect(200);
+            items.extend(page.body["items"].as_array().cloned().unwrap_or_default());
+            match page.body["next_after"].as_str() {
+                Some(cursor) => after = Some(cursor.to_owned()),
+                None => return items,
+            }
+        }
+    }
+
 }

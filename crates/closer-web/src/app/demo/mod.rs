@@ -2,24 +2,29 @@
 //! at every stage, notes and tasks, in English and Chinese. The same seed always gives the same
 //! records and ids; dates are placed relative to the day of loading so the pipeline looks current.
 
+use closer_domain::access::RecordType;
 use closer_domain::activity::{Note, NoteFields, Subject, SubjectType, Task, TaskFields};
 use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason};
+use closer_domain::ids::TeamId;
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::money::{Currency, Money};
 use closer_domain::party::{
     EmployeeBand, Employment, EmploymentFields, Organisation, OrganisationFields, Person, PersonFields, Seniority,
 };
 use closer_domain::playbook::{DealKind, DealStatus, Playbook};
+use closer_domain::record::Ownership;
 use closer_domain::record::RecordMeta;
+use closer_store::access::Visibility;
 use closer_store::deals::{self, DealFilter, StageTransition};
+use closer_store::teams::{self, Team};
 use closer_store::{Db, PageRequest, Tx, employments, notes, parties, playbooks, tasks, users};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use self::data::{B2B_PRODUCTS, B2C_PRODUCTS, DEPARTMENTS, EN_FAMILY, EN_GIVEN, ORGANISATIONS, ZH_FAMILY, ZH_GIVEN};
 use super::bootstrap::Installation;
-use super::{AppError, AppResult, now};
+use super::{AppError, AppResult, auth, now};
 
 mod data;
 
@@ -28,6 +33,8 @@ const SEED: u64 = 20_170_407;
 /// What the demo loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoSummary {
+    /// The password every demo user signs in with (generated per load).
+    pub password: String,
     pub users: usize,
     pub organisations: usize,
     pub people: usize,
@@ -112,8 +119,19 @@ impl Seeder {
         }
     }
 
-    async fn person(&mut self, tx: &mut Tx, owner: UserId, chinese: bool, domain: Option<&str>) -> AppResult<Person> {
+    async fn person(
+        &mut self,
+        tx: &mut Tx,
+        owner: Ownership,
+        chinese: bool,
+        domain: Option<&str>,
+    ) -> AppResult<Person> {
         let (name, local, mobile) = self.person_identity(chinese);
+        let record_type = if domain.is_some() {
+            RecordType::Contact
+        } else {
+            RecordType::Consumer
+        };
         let domain = match domain {
             Some(domain) => domain.to_owned(),
             None if chinese => (*self.pick(&["qq.com", "163.com", "126.com"])).to_owned(),
@@ -127,8 +145,9 @@ impl Seeder {
                 emails: vec![email(&format!("{local}{suffix}@{domain}"))?],
                 phones: vec![phone(&mobile)?],
                 timezone: Some(if chinese { "Asia/Shanghai" } else { "America/New_York" }.to_owned()),
-                owner_id: owner,
             },
+            record_type,
+            ownership: owner,
             meta: self.meta(20..120),
         };
         parties::insert_person(tx.conn(), self.workspace, &person).await?;
@@ -141,10 +160,14 @@ impl Seeder {
 /// the workspace already has deals.
 pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoSummary>> {
     let workspace = installation.workspace;
+    // One password for every demo user, new on each load and shown once.
+    let password = auth::random_secret()?[..16].to_owned();
+    let password_hash = auth::hash_password(&password).await?;
     let mut tx = db.begin().await?;
     let existing = deals::list(
         tx.conn(),
         workspace,
+        &Visibility::everything(),
         &DealFilter::default(),
         PageRequest { after: None, limit: 1 },
     )
@@ -161,6 +184,7 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
         now: now(),
         workspace,
         summary: DemoSummary {
+            password: String::new(),
             users: 0,
             organisations: 0,
             people: 0,
@@ -170,7 +194,7 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
             tasks: 0,
         },
     };
-    let reps = seed_users(&mut seeder, &mut tx, installation.admin).await?;
+    let reps = seed_users(&mut seeder, &mut tx, installation.admin, &password_hash).await?;
     let organisations = seed_organisations(&mut seeder, &mut tx, &reps).await?;
     let consumers_needed = 210usize.saturating_sub(seeder.summary.people).max(40);
     let mut consumers = Vec::with_capacity(consumers_needed);
@@ -193,7 +217,7 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
             &b2c,
             i,
             customer.id,
-            customer.fields.owner_id,
+            customer.ownership,
             chinese,
             &reps,
         )
@@ -207,39 +231,80 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
             &b2b,
             i,
             organisation.id,
-            organisation.fields.owner_id,
+            organisation.ownership,
             *chinese,
             &reps,
         )
         .await?;
     }
     tx.commit().await?;
+    seeder.summary.password = password;
     Ok(Some(seeder.summary))
 }
 
-async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId) -> AppResult<Vec<UserId>> {
-    let reps = [
-        ("wang.fang@closer.local", "王芳 Wang Fang"),
-        ("chen.jie@closer.local", "陈杰 Chen Jie"),
-        ("emily.carter@closer.local", "Emily Carter"),
-        ("james.wilson@closer.local", "James Wilson"),
+/// Two sales teams, each with a manager and a rep; the admin owns a share of the records too.
+/// Returns who owns what, admin first.
+async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId, password_hash: &str) -> AppResult<Vec<Ownership>> {
+    let teams_and_reps = [
+        (
+            "华东销售 East",
+            [
+                ("wang.fang@closer.local", "王芳 Wang Fang", true),
+                ("chen.jie@closer.local", "陈杰 Chen Jie", false),
+            ],
+        ),
+        (
+            "West Coast Sales",
+            [
+                ("emily.carter@closer.local", "Emily Carter", true),
+                ("james.wilson@closer.local", "James Wilson", false),
+            ],
+        ),
     ];
-    let mut ids = vec![admin];
-    for (address, name) in reps {
-        let user = users::User {
+    let mut owners = vec![Ownership {
+        owner_id: admin,
+        team_id: None,
+    }];
+    for (team_name, reps) in teams_and_reps {
+        let team = Team {
             id: seeder.ids.next(),
-            email: address.into(),
-            display_name: name.into(),
-            role: "member".into(),
+            name: team_name.into(),
         };
-        users::insert(tx.conn(), seeder.workspace, &user, seeder.now).await?;
-        ids.push(user.user_id());
-        seeder.summary.users += 1;
+        teams::insert(tx.conn(), seeder.workspace, &team, seeder.now).await?;
+        for (address, name, manages) in reps {
+            let role = if manages { "manager" } else { "member" };
+            let user = users::User {
+                id: seeder.ids.next(),
+                email: address.into(),
+                display_name: name.into(),
+                role: role.into(),
+                disabled_at: None,
+            };
+            users::insert(tx.conn(), seeder.workspace, &user, Some(password_hash), seeder.now).await?;
+            teams::set_member(
+                tx.conn(),
+                seeder.workspace,
+                TeamId(team.id),
+                user.user_id(),
+                manages,
+                seeder.now,
+            )
+            .await?;
+            owners.push(Ownership {
+                owner_id: user.user_id(),
+                team_id: Some(TeamId(team.id)),
+            });
+            seeder.summary.users += 1;
+        }
     }
-    Ok(ids)
+    Ok(owners)
 }
 
-async fn seed_organisations(seeder: &mut Seeder, tx: &mut Tx, reps: &[UserId]) -> AppResult<Vec<(Organisation, bool)>> {
+async fn seed_organisations(
+    seeder: &mut Seeder,
+    tx: &mut Tx,
+    reps: &[Ownership],
+) -> AppResult<Vec<(Organisation, bool)>> {
     let bands = EmployeeBand::ALL;
     let mut organisations = Vec::with_capacity(ORGANISATIONS.len());
     for (index, seed) in ORGANISATIONS.iter().enumerate() {
@@ -265,8 +330,8 @@ async fn seed_organisations(seeder: &mut Seeder, tx: &mut Tx, reps: &[UserId]) -
                 phones: vec![phone(&switchboard)?],
                 parent_id: None,
                 requires_po: index % 3 == 0,
-                owner_id: owner,
             },
+            ownership: owner,
             meta: seeder.meta(60..200),
         };
         parties::insert_organisation(tx.conn(), seeder.workspace, &organisation).await?;
@@ -329,10 +394,11 @@ async fn seed_deal(
     playbook: &Playbook,
     index: usize,
     counterparty: PartyId,
-    owner: UserId,
+    ownership: Ownership,
     chinese: bool,
-    reps: &[UserId],
+    reps: &[Ownership],
 ) -> AppResult<()> {
+    let owner = ownership.owner_id;
     let stage = &playbook.stages[index % playbook.stages.len()];
     let open_stages: Vec<_> = playbook
         .stages
@@ -402,10 +468,10 @@ async fn seed_deal(
             },
             expected_close: Some((seeder.now + Duration::days(if b2b { 20 } else { 5 } - age_days / 2)).date()),
             lead_source: Some(sources[index % sources.len()]),
-            owner_id: owner,
             competitor: (lost_reason == Some(LostReason::Competitor))
                 .then(|| if chinese { "竞争对手甲" } else { "Rival Corp" }.to_owned()),
         },
+        ownership,
         progress: DealProgress {
             kind: playbook.kind,
             playbook_id: playbook.id,
@@ -486,7 +552,7 @@ async fn seed_deal(
             fields: TaskFields {
                 title: title.into(),
                 due_on: Some(due),
-                assignee_id: reps[index % reps.len()],
+                assignee_id: reps[index % reps.len()].owner_id,
                 subject_type: Some(SubjectType::Deal),
                 subject_id: Some(deal.id.as_uuid()),
                 done_at,
