@@ -40,6 +40,17 @@ struct Server {
     child: Child,
     base: String,
     banner: Vec<String>,
+    /// The session cookie requests carry once signed in.
+    cookie: Option<String>,
+}
+
+/// The administrator's password printed on first start.
+fn admin_password(output: &str) -> Option<String> {
+    output.lines().find_map(|line| {
+        line.strip_prefix("administrator created: admin@closer.local with password ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+    })
 }
 
 impl Server {
@@ -55,6 +66,7 @@ impl Server {
             child,
             base: String::new(),
             banner: Vec::new(),
+            cookie: None,
         };
         let stdout = stdout.expect("stdout");
         let (lines, received) = mpsc::channel();
@@ -77,8 +89,29 @@ impl Server {
         }
     }
 
+    /// Signs in and keeps the session cookie for the following requests.
+    async fn sign_in(&mut self, email: &str, password: &str) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("sign-in request");
+        assert_eq!(response.status(), 201, "sign-in as {email}");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("a session cookie");
+        self.cookie = cookie.split(';').next().map(str::to_owned);
+    }
+
     async fn get(&self, path: &str) -> Value {
-        let response = reqwest::get(format!("{}{path}", self.base)).await.expect("request");
+        let mut request = reqwest::Client::new().get(format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.expect("request");
         assert_eq!(response.status(), 200, "GET {path}");
         response.json().await.expect("JSON")
     }
@@ -290,11 +323,18 @@ fn fingerprint(deals: &[Value]) -> Vec<(String, String, i64)> {
 #[tokio::test]
 async fn serve_demo_on_sqlite_is_complete_deterministic_and_loaded_once() {
     let first = tempfile::tempdir().expect("temp dir");
-    let server = Server::start({
+    let mut server = Server::start({
         let mut command = closer(first.path());
         command.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
         command
     });
+    let banner = server.banner.join("\n");
+    let password = admin_password(&banner).expect("the first start prints the admin password");
+    let anonymous = reqwest::get(format!("{}/api/v1/deals", server.base))
+        .await
+        .expect("request");
+    assert_eq!(anonymous.status(), 401, "the API needs a sign-in");
+    server.sign_in("admin@closer.local", &password).await;
     assert!(
         server
             .banner
@@ -308,7 +348,7 @@ async fn serve_demo_on_sqlite_is_complete_deterministic_and_loaded_once() {
     drop(server);
 
     // A restart with --demo keeps the data and does not load it twice.
-    let again = Server::start({
+    let mut again = Server::start({
         let mut command = closer(first.path());
         command.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
         command
@@ -318,6 +358,11 @@ async fn serve_demo_on_sqlite_is_complete_deterministic_and_loaded_once() {
         "{:?}",
         again.banner
     );
+    assert!(
+        admin_password(&again.banner.join("\n")).is_none(),
+        "the password is shown only once"
+    );
+    again.sign_in("admin@closer.local", &password).await;
     assert_eq!(again.all("/api/v1/deals").await.len(), 60);
     drop(again);
 
@@ -325,12 +370,24 @@ async fn serve_demo_on_sqlite_is_complete_deterministic_and_loaded_once() {
     let second = tempfile::tempdir().expect("temp dir");
     let (output, text) = run(closer(second.path()).arg("demo"));
     assert!(output.status.success(), "{text}");
-    let other = Server::start({
+    let second_password = admin_password(&text).expect("closer demo made the admin");
+    let demo_password = text
+        .lines()
+        .find_map(|l| l.split("sign in with password ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("closer demo prints the demo users' password")
+        .to_owned();
+    let mut other = Server::start({
         let mut command = closer(second.path());
         command.args(["serve", "--listen", "127.0.0.1:0"]);
         command
     });
+    other.sign_in("admin@closer.local", &second_password).await;
     assert_eq!(fingerprint(&other.all("/api/v1/deals").await), fingerprint(&deals));
+    // A demo rep sees their own and their team's deals, not the other team's.
+    other.sign_in("chen.jie@closer.local", &demo_password).await;
+    let visible = other.all("/api/v1/deals").await.len();
+    assert!(visible > 0 && visible < 60, "a rep sees {visible} of 60 deals");
 }
 
 #[tokio::test]
@@ -347,14 +404,17 @@ async fn serve_demo_on_postgres_and_keep_the_password_out_of_the_output() {
     assert!(!text.contains("s3cret-pw"), "the password leaked: {text}");
     assert!(text.contains("postgres:***@"), "{text}");
 
-    let server = Server::start({
+    let mut server = Server::start({
         let mut command = closer(dir.path());
         command
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
             .env("CLOSER_DATABASE_URL", &url);
         command
     });
-    assert!(!server.banner.join("\n").contains("s3cret-pw"));
+    let banner = server.banner.join("\n");
+    assert!(!banner.contains("s3cret-pw"));
+    let password = admin_password(&banner).expect("the first start prints the admin password");
+    server.sign_in("admin@closer.local", &password).await;
     check_demo(&server).await;
     assert!(
         !dir.path().join("closer-data").exists(),
@@ -362,4 +422,105 @@ async fn serve_demo_on_postgres_and_keep_the_password_out_of_the_output() {
     );
     drop(server);
     database.drop_database().await;
+}
+
+#[tokio::test]
+async fn users_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run_ok = |args: &[&str]| {
+        let (output, text) = run(closer(dir.path()).args(args));
+        assert!(output.status.success(), "closer {args:?}: {text}");
+        text
+    };
+    let first = run_ok(&["user", "list"]);
+    assert!(
+        admin_password(&first).is_some(),
+        "the first command makes the admin and prints the password once"
+    );
+    assert!(
+        first.contains("admin@closer.local\tAdministrator\tadmin\tactive"),
+        "{first}"
+    );
+
+    let added = run_ok(&[
+        "user",
+        "add",
+        "--email",
+        "Li.Na@Example.com",
+        "--name",
+        "李娜",
+        "--role",
+        "manager",
+    ]);
+    let password = added
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a generated password")
+        .to_owned();
+    assert!(run_ok(&["user", "list"]).contains("li.na@example.com\t李娜\tmanager\tactive"));
+
+    let (output, text) = run(closer(dir.path()).args([
+        "user",
+        "add",
+        "--email",
+        "x@example.com",
+        "--name",
+        "X",
+        "--role",
+        "boss",
+    ]));
+    assert!(!output.status.success() && text.contains("--role"), "{text}");
+    let (output, text) = run(closer(dir.path()).args([
+        "user",
+        "add",
+        "--email",
+        "y@example.com",
+        "--name",
+        "Y",
+        "--password",
+        "password",
+    ]));
+    assert!(
+        !output.status.success() && text.contains("password"),
+        "a guessable password is refused: {text}"
+    );
+
+    let mut server = Server::start({
+        let mut command = closer(dir.path());
+        command.args(["serve", "--listen", "127.0.0.1:0"]);
+        command
+    });
+    server.sign_in("li.na@example.com", &password).await;
+    assert_eq!(server.get("/api/v1/session").await["user"]["role"], "manager");
+
+    run_ok(&["user", "disable", "li.na@example.com"]);
+    let after = reqwest::Client::new()
+        .get(format!("{}/api/v1/session", server.base))
+        .header("cookie", server.cookie.clone().expect("a cookie"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        after.status(),
+        401,
+        "a disabled user's session ends on the next request"
+    );
+    assert!(run_ok(&["user", "list"]).contains("li.na@example.com\t李娜\tmanager\tdisabled"));
+
+    run_ok(&["user", "enable", "li.na@example.com"]);
+    let reset = run_ok(&[
+        "user",
+        "reset-password",
+        "li.na@example.com",
+        "--password",
+        "a much better passphrase",
+    ]);
+    assert!(reset.contains("password reset"), "{reset}");
+    server.sign_in("li.na@example.com", "a much better passphrase").await;
+    let (output, text) = run(closer(dir.path()).args(["user", "disable", "nobody@example.com"]));
+    assert!(
+        !output.status.success() && text.contains("nobody@example.com"),
+        "{text}"
+    );
 }

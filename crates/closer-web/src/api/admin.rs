@@ -252,7 +252,7 @@ pub async fn create_token(
     ctx: Ctx,
     ApiJson(draft): ApiJson<TokenDraft>,
 ) -> Result<(StatusCode, Json<CreatedToken>), Problem> {
-    if !ctx.principal.writes() {
+    if ctx.principal.scope == TokenScope::Read {
         return Err(Problem::forbidden("a read-only token cannot make tokens"));
     }
     let name = closer_domain::text::required(&draft.name, closer_domain::text::NAME_MAX)
@@ -281,7 +281,7 @@ pub async fn create_token(
               (status = 403, body = ProblemBody, content_type = "application/problem+json"),
               (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn revoke_token(ctx: Ctx, ApiId(id): ApiId) -> Result<StatusCode, Problem> {
-    if !ctx.principal.writes() {
+    if ctx.principal.scope == TokenScope::Read {
         return Err(Problem::forbidden("a read-only token cannot revoke tokens"));
     }
     if auth::revoke_token(&ctx.db, ctx.workspace, ctx.actor(), TokenId(id)).await? {

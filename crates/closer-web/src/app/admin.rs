@@ -249,7 +249,7 @@ pub async fn reset_password(ctx: &Ctx, id: UserId, password: Option<&str>) -> Ap
 
 /// A user changes their own password, proving they know the current one.
 pub async fn change_own_password(ctx: &Ctx, current: &str, new: &str) -> AppResult<()> {
-    if !ctx.principal.writes() {
+    if ctx.principal.scope == closer_domain::access::TokenScope::Read {
         return Err(AppError::Forbidden("a read-only token cannot change a password".into()));
     }
     let me = get_user(ctx, ctx.actor()).await?;

@@ -1,6 +1,7 @@
 //! API scenarios, each run against a real server on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
+mod access;
 mod activity;
 mod bad_input;
 mod deals;

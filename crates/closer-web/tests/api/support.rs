@@ -50,7 +50,10 @@ pub enum Auth {
     Nobody,
     Bearer(String),
     /// A session cookie (`name=value`) and its CSRF token.
-    Session { cookie: String, csrf: String },
+    Session {
+        cookie: String,
+        csrf: String,
+    },
 }
 
 /// A running Closer and a client for it; requests go as the administrator unless sent through
@@ -272,8 +275,14 @@ impl TestApp {
 
     async fn start(db: Db, postgres_database: Option<String>, dir: Option<TempDir>) -> TestApp {
         // Server errors (with their causes) show in a failing test's output.
-        let _ = tracing_subscriber::fmt().with_env_filter("error").with_test_writer().try_init();
-        let setup = AdminSetup { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("error")
+            .with_test_writer()
+            .try_init();
+        let setup = AdminSetup {
+            email: ADMIN_EMAIL.into(),
+            password: Some(ADMIN_PASSWORD.into()),
+        };
         let installation = ensure_installation(&db, &setup).await.expect("bootstrap").installation;
         let (_, secret) = closer_web::app::auth::create_token(
             &db,
@@ -285,11 +294,18 @@ impl TestApp {
         )
         .await
         .expect("admin token");
-        let app = router(AppState { db: db.clone(), installation });
+        let app = router(AppState {
+            db: db.clone(),
+            installation,
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
         TestApp {
             base,
@@ -309,12 +325,16 @@ impl TestApp {
     }
 
     fn admin_actor(&self) -> Actor<'_> {
-        Actor { app: self, auth: &self.admin }
+        Actor {
+            app: self,
+            auth: &self.admin,
+        }
     }
 
     /// Adds a user through the API and returns their id and a read-write token.
     pub async fn user(&self, email: &str, role: &str) -> (String, Auth) {
-        let body = serde_json::json!({ "email": email, "display_name": email, "role": role, "password": ADMIN_PASSWORD });
+        let body =
+            serde_json::json!({ "email": email, "display_name": email, "role": role, "password": ADMIN_PASSWORD });
         let id = self.post("/api/v1/users", &body).await.expect(201).id();
         let auth = self.token_for(email, ADMIN_PASSWORD, "read_write").await;
         (id, auth)
@@ -324,7 +344,11 @@ impl TestApp {
     pub async fn sign_in(&self, email: &str, password: &str) -> Auth {
         let body = serde_json::json!({ "email": email, "password": password });
         let answer = self.as_(&Auth::Nobody).post("/api/v1/session", &body).await.expect(201);
-        let cookie = answer.header("set-cookie").and_then(|c| c.split(';').next()).expect("a session cookie").to_owned();
+        let cookie = answer
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
         let csrf = answer.body["csrf_token"].as_str().expect("a CSRF token").to_owned();
         Auth::Session { cookie, csrf }
     }
@@ -334,7 +358,12 @@ impl TestApp {
         let session = self.sign_in(email, password).await;
         let body = serde_json::json!({ "name": "test", "scope": scope });
         let created = self.as_(&session).post("/api/v1/tokens", &body).await.expect(201);
-        Auth::Bearer(created.body["token_secret"].as_str().expect("a token secret").to_owned())
+        Auth::Bearer(
+            created.body["token_secret"]
+                .as_str()
+                .expect("a token secret")
+                .to_owned(),
+        )
     }
 
     pub async fn cleanup(self) {
@@ -493,5 +522,4 @@ impl Actor<'_> {
             }
         }
     }
-
 }
