@@ -112,3 +112,20 @@ pub async fn revoke(
         .to_owned();
     Ok(conn.execute(&statement).await? == 1)
 }
+
+/// Revokes every live token of a user (when the user is disabled).
+pub async fn revoke_all_for_user(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    let statement = Query::update()
+        .table(ApiTokens::Table)
+        .value(ApiTokens::RevokedAt, now)
+        .and_where(Expr::col(ApiTokens::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(ApiTokens::UserId).eq(user.as_uuid()))
+        .and_where(Expr::col(ApiTokens::RevokedAt).is_null())
+        .to_owned();
+    conn.execute(&statement).await
+}

@@ -12,11 +12,24 @@ use axum::response::{IntoResponse, Response};
 use closer_store::idempotency::{self, Reservation, StoredResponse};
 use sha2::{Digest, Sha256};
 
+use super::extract::{PLAIN_SESSION_COOKIE, SECURE_SESSION_COOKIE, cookie};
 use super::problem::{Problem, problem_response};
 use super::{AppState, BODY_LIMIT};
+use crate::app::auth::secret_hash;
 use crate::app::now;
 
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::ETAG, header::LOCATION];
+
+/// Keys belong to the credential that sent them, so two clients never see each other's answers.
+fn client_scope(headers: &axum::http::HeaderMap) -> String {
+    let credential = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| cookie(headers, SECURE_SESSION_COOKIE))
+        .or_else(|| cookie(headers, PLAIN_SESSION_COOKIE))
+        .unwrap_or("anonymous");
+    format!("credential:{}", secret_hash(credential))
+}
 
 fn valid_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
@@ -64,7 +77,7 @@ pub async fn idempotent_posts(State(state): State<AppState>, request: Request, n
     hasher.update(&bytes);
     let hash = hex::encode(hasher.finalize());
     let workspace = state.installation.workspace;
-    let scope = format!("user:{}", state.installation.admin);
+    let scope = client_scope(&parts.headers);
 
     let reservation = match state.db.acquire().await {
         Ok(mut conn) => idempotency::reserve(conn.conn(), workspace, &scope, &key, &hash, now()).await,

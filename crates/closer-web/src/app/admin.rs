@@ -10,7 +10,7 @@ use closer_domain::text::{self, NAME_MAX};
 use closer_domain::user::{TeamMembership, UserDraft, UserFields, UserPatch, UserView};
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::teams::{self, Team};
-use closer_store::{access_defaults, audit, sessions, users};
+use closer_store::{access_defaults, audit, sessions, tokens, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -190,7 +190,9 @@ pub async fn patch_user(ctx: &Ctx, id: UserId, patch: &UserPatch) -> AppResult<U
     }
     users::update(tx.conn(), ctx.workspace, &next, at).await?;
     if disabled {
+        // Disabling is final for every credential issued so far, even if the user comes back.
         sessions::delete_for_user(tx.conn(), ctx.workspace, id).await?;
+        tokens::revoke_all_for_user(tx.conn(), ctx.workspace, id, at).await?;
     }
     let shown = |u: &users::User| serde_json::json!({ "email": u.email, "display_name": u.display_name, "role": u.role, "disabled": u.disabled_at.is_some() });
     let entries = ctx.audit_change(

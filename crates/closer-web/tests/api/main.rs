@@ -3,6 +3,7 @@
 
 mod access;
 mod activity;
+mod auth;
 mod bad_input;
 mod deals;
 mod openapi;
