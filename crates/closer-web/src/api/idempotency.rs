@@ -31,8 +31,12 @@ fn client_scope(headers: &axum::http::HeaderMap) -> String {
     format!("credential:{}", secret_hash(credential))
 }
 
-fn valid_key(key: &str) -> bool {
-    (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+/// Any non-blank header value of up to 255 bytes is a key; it is stored hashed, so its
+/// characters do not matter.
+fn stored_key(raw: &HeaderValue) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let blank = bytes.iter().all(u8::is_ascii_whitespace);
+    (!blank && bytes.len() <= 255).then(|| hex::encode(Sha256::digest(bytes)))
 }
 
 /// The middleware; requests other than POST, or without the header, pass straight through.
@@ -49,13 +53,10 @@ pub async fn idempotent_posts(State(state): State<AppState>, request: Request, n
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let fail = |problem: Problem| problem_response(&problem, request_id.clone());
-    let key = match raw_key.to_str() {
-        Ok(key) if valid_key(key) => key.to_owned(),
-        _ => {
-            return fail(Problem::bad_request(
-                "Idempotency-Key must be 1 to 255 visible ASCII characters",
-            ));
-        }
+    let Some(key) = stored_key(&raw_key) else {
+        return fail(Problem::bad_request(
+            "Idempotency-Key must be 1 to 255 bytes and not blank",
+        ));
     };
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, BODY_LIMIT).await {

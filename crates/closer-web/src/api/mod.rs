@@ -45,13 +45,101 @@ pub struct AppState {
     pub installation: Installation,
 }
 
+/// Declares how clients authenticate: an API token, or the session cookie of a browser.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from POST /api/v1/tokens"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "__Host-closer_session",
+                "The session cookie set by POST /api/v1/session; writes also need X-CSRF-Token",
+            ))),
+        );
+        openapi.security = Some(vec![
+            SecurityRequirement::new("token", Vec::<String>::new()),
+            SecurityRequirement::new("session", Vec::<String>::new()),
+        ]);
+        document_refusals(openapi);
+    }
+}
+
+/// Adds the answers every signed-in operation can give (401; and 403 for writes) where the
+/// operation does not list them itself.
+fn document_refusals(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ProblemBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, true),
+        ];
+        for (operation, writes) in operations {
+            let Some(operation) = operation.as_mut() else { continue };
+            let public = operation
+                .security
+                .as_ref()
+                .is_some_and(|requirements| requirements.iter().all(|r| *r == Default::default()));
+            if public {
+                continue;
+            }
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| problem("Not signed in, or the credentials no longer work"));
+            if writes {
+                responses
+                    .entry("403".into())
+                    .or_insert_with(|| problem("Signed in, but not allowed to do this"));
+                if operation.request_body.is_some() {
+                    responses
+                        .entry("400".into())
+                        .or_insert_with(|| problem("The body is not JSON"));
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&Security),
     info(
         title = "Closer API",
         description = "Closer is a sales CRM that runs a different playbook for B2C and B2B deals. \
 Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`); writes need \
-`If-Match` with the record's ETag; POST accepts `Idempotency-Key`.",
+`If-Match` with the record's ETag; POST accepts `Idempotency-Key`. Authenticate with \
+`Authorization: Bearer <token>` (tokens from `/api/v1/tokens`) or the session cookie from \
+`POST /api/v1/session` plus `X-CSRF-Token` on writes.",
         license(name = "AGPL-3.0-or-later")
     ),
     tags(
