@@ -2,7 +2,7 @@
 
 use closer_domain::activity::{Note, NoteFields, Subject, SubjectType};
 use closer_domain::ids::{NoteId, UserId, WorkspaceId};
-use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, Query, SelectStatement};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;

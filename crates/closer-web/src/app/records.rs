@@ -24,8 +24,9 @@ use super::{AppError, AppResult, Ctx, Expected, now};
 pub enum Guard {
     /// An owned record (person, organisation, deal): the policy decides from owner and team.
     Owned(Owned),
-    /// A record that lives under another (note, task, employment): readable with its parent;
-    /// changed by its author, or by whoever may edit the parent.
+    /// A record that lives under another (note, task, employment): readable with its parent and
+    /// by its author (a note's writer, a task's assignee); changed by its author, or by whoever
+    /// may edit the parent.
     Child { parent: Subject, author: Option<UserId> },
     /// A task about nothing in particular: its assignee's alone.
     Personal(UserId),
@@ -101,20 +102,22 @@ pub async fn decide(ctx: &Ctx, conn: Conn<'_>, guard: Guard, action: Action) -> 
             can(p, Action::Read, &record, &ctx.defaults),
             can(p, action, &record, &ctx.defaults),
         ),
-        Guard::Child { parent, author } => match owned(conn, ctx.workspace, parent).await? {
-            None => (false, false),
-            Some(parent) => {
-                let read = can(p, Action::Read, &parent, &ctx.defaults);
-                let act = match action {
-                    Action::Read => read,
-                    Action::Create => read && p.writes(),
-                    _ => {
-                        p.writes() && ((read && author == Some(p.user)) || can(p, Action::Edit, &parent, &ctx.defaults))
-                    }
-                };
-                (read, act)
+        Guard::Child { parent, author } => {
+            let mine = author == Some(p.user);
+            match owned(conn, ctx.workspace, parent).await? {
+                None => (mine, mine && p.writes()),
+                Some(parent) => {
+                    // Whoever wrote a note, or must do a task, keeps it in sight.
+                    let read = mine || can(p, Action::Read, &parent, &ctx.defaults);
+                    let act = match action {
+                        Action::Read => read,
+                        Action::Create => read && p.writes(),
+                        _ => p.writes() && (mine || can(p, Action::Edit, &parent, &ctx.defaults)),
+                    };
+                    (read, act)
+                }
             }
-        },
+        }
         Guard::Personal(assignee) => {
             let read = p.is_admin() || assignee == p.user;
             (read, read && (action == Action::Read || p.writes()))

@@ -22,12 +22,14 @@ const PRINCIPALS: [&str; 9] = [
 /// and what a change answers (2: 200, 3: 403, 4: 404, U: 401). Rep A and B are in team 1,
 /// managed by the manager; rep C is in team 2; the viewer is in no team. Defaults: organisations
 /// public, contacts and deals team-readable, consumers private.
-const POLICY: [(&str, &str, &str); 7] = [
+const POLICY: [(&str, &str, &str); 8] = [
     ("a_consumer", "YYYNNNYUU", "2224443UU"),
     ("a_organisation", "YYYYYYYUU", "2223333UU"),
     ("a_contact", "YYYYNNYUU", "2223443UU"),
     ("a_deal", "YYYYNNYUU", "2223443UU"),
     ("a_note", "YYYYNNYUU", "2223443UU"),
+    // A task on A's deal that rep C must do: C sees and changes it without seeing the deal.
+    ("a_task", "YYYYYNYUU", "2223243UU"),
     ("c_deal", "YNNNYNNUU", "2444244UU"),
     ("c_consumer", "YNNNYNNUU", "2444244UU"),
 ];
@@ -124,6 +126,18 @@ async fn world(app: &TestApp) -> World {
         .await
         .expect(201)
         .id();
+    let rep_c_id = app.as_(rep_c).get("/api/v1/session").await.body["user"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let a_task = a
+        .post(
+            "/api/v1/tasks",
+            &json!({ "title": "Task for C", "subject_type": "deal", "subject_id": a_deal, "assignee_id": rep_c_id }),
+        )
+        .await
+        .expect(201)
+        .id();
     let c = app.as_(rep_c);
     let c_consumer = c
         .post("/api/v1/people", &json!({ "name": "Consumer of C" }))
@@ -161,6 +175,7 @@ async fn world(app: &TestApp) -> World {
             ("a_contact", "people", a_contact),
             ("a_deal", "deals", a_deal),
             ("a_note", "notes", a_note),
+            ("a_task", "tasks", a_task),
             ("c_deal", "deals", c_deal),
             ("c_consumer", "people", c_consumer),
         ],
@@ -172,6 +187,7 @@ fn change_for(collection: &str, principal: &str) -> Value {
     match collection {
         "people" | "organisations" => json!({ "name": format!("renamed by {principal}") }),
         "deals" => json!({ "title": format!("renamed by {principal}") }),
+        "tasks" => json!({ "title": format!("renamed by {principal}") }),
         _ => json!({ "body": format!("edited by {principal}") }),
     }
 }
@@ -274,5 +290,37 @@ on_both_backends! {
         })), &[]).await.expect(200);
         assert_eq!(app.as_(rep_a).all("/api/v1/people?q=consumer%20of%20c").await.len(), 1);
         app.as_(rep_a).patch(&format!("/api/v1/people/{c_consumer}"), "*", &json!({ "name": "x" })).await.expect(403);
+    }
+
+    async fn every_list_holds_exactly_the_records_one_may_read(app: &TestApp) {
+        let world = world(app).await;
+        let levels = ["private", "team_read", "team_write", "public_read", "public_write"];
+        let mut rng = fastrand::Rng::with_seed(20_261_127);
+        let collections = ["people", "organisations", "deals", "notes", "employments", "tasks"];
+        for _round in 0..4 {
+            let mut defaults = serde_json::Map::new();
+            for record_type in ["organisation", "contact", "consumer", "deal"] {
+                defaults.insert(record_type.into(), json!(levels[rng.usize(..levels.len())]));
+            }
+            app.send(reqwest::Method::PUT, "/api/v1/access-defaults", Some(&Value::Object(defaults.clone())), &[]).await.expect(200);
+            for collection in collections {
+                let every_id: Vec<String> =
+                    app.all(&format!("/api/v1/{collection}")).await.iter().map(|r| r["id"].as_str().unwrap_or("").to_owned()).collect();
+                for (column, principal) in PRINCIPALS.iter().enumerate().take(7) {
+                    let who = app.as_(&world.principals[column]);
+                    let mut listed: Vec<String> =
+                        who.all(&format!("/api/v1/{collection}")).await.iter().map(|r| r["id"].as_str().unwrap_or("").to_owned()).collect();
+                    let mut readable = Vec::new();
+                    for id in &every_id {
+                        if who.get(&format!("/api/v1/{collection}/{id}")).await.status == 200 {
+                            readable.push(id.clone());
+                        }
+                    }
+                    listed.sort();
+                    readable.sort();
+                    assert_eq!(listed, readable, "{principal} lists exactly what it may read in {collection} under {defaults:?}");
+                }
+            }
+        }
     }
 }
