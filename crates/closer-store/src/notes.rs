@@ -116,12 +116,16 @@ pub async fn list(
 ) -> Result<Page<Note>> {
     let mut statement = select(workspace);
     if !visibility.admin {
-        statement.cond_where(access::visible_subjects(
-            workspace,
-            visibility,
-            Notes::SubjectType,
-            Notes::SubjectId,
-        ));
+        statement.cond_where(
+            Cond::any()
+                .add(Expr::col(Notes::AuthorId).eq(visibility.user.as_uuid()))
+                .add(access::visible_subjects(
+                    workspace,
+                    visibility,
+                    Notes::SubjectType,
+                    Notes::SubjectId,
+                )),
+        );
     }
     if let Some(kind) = filter.subject_type {
         statement.and_where(Expr::col(Notes::SubjectType).eq(kind.as_str()));
