@@ -212,8 +212,15 @@ on_both_backends! {
                 let expected_patch = match writes.as_bytes()[column] { b'2' => 200, b'3' => 403, b'4' => 404, _ => 401 };
                 let answer = who.patch(&path, "*", &change_for(collection, principal)).await;
                 assert_eq!(answer.status.as_u16(), expected_patch, "{principal} PATCH {record}: {}", answer.body);
+                // Deleting follows the same rule as changing; an allowed delete is undone at once.
+                let deleted = who.delete(&path, "*").await;
+                assert_eq!(deleted.status.as_u16(), expected_patch, "{principal} DELETE {record}: {}", deleted.body);
+                if deleted.status == 200 {
+                    app.post(&format!("{path}/restore"), &json!({})).await.expect(200);
+                }
                 if expected_patch != 200 {
-                    assert_eq!(app.get(&path).await.body, before, "{principal}'s refused change left {record} as it was");
+                    let after = app.get(&path).await.body;
+                    assert_eq!(after, before, "{principal}'s refused change left {record} as it was");
                     assert!(answer.body.get("id").is_none() && answer.body.get("version").is_none(), "no record data in a refusal");
                 }
             }
