@@ -2,13 +2,13 @@
 //! for themselves (their password, their API tokens) and the assign action on owned records.
 //! Every change here is audited like any record change.
 
+use closer_domain::ValidationErrors;
 use closer_domain::access::{AccessDefaults, Action, Role};
 use closer_domain::audit::AuditAction;
 use closer_domain::ids::{TeamId, UserId};
-use closer_domain::record::{Ownership, RecordMeta};
+use closer_domain::record::Ownership;
 use closer_domain::text::{self, NAME_MAX};
 use closer_domain::user::{TeamMembership, UserDraft, UserFields, UserPatch, UserView};
-use closer_domain::{FieldError, ValidationErrors};
 use closer_store::teams::{self, Team};
 use closer_store::{access_defaults, audit, sessions, tokens, users};
 use serde::{Deserialize, Serialize};
@@ -27,24 +27,31 @@ fn require_admin(ctx: &Ctx) -> AppResult<()> {
     }
 }
 
-async fn view(ctx: &Ctx, user: users::User) -> AppResult<UserView> {
-    let mut conn = ctx.db.acquire().await?;
-    let memberships = teams::memberships(conn.conn(), ctx.workspace, Some(user.user_id()), None).await?;
+/// A user as shown, with the memberships of `memberships` that are theirs.
+fn user_view(user: users::User, memberships: &[teams::Membership]) -> AppResult<UserView> {
     let role = Role::parse(&user.role).map_err(AppError::Conflict)?;
+    let teams = memberships
+        .iter()
+        .filter(|m| m.user_id == user.id)
+        .map(|m| TeamMembership {
+            team_id: TeamId(m.team_id),
+            is_manager: m.is_manager,
+        })
+        .collect();
     Ok(UserView {
         id: user.user_id(),
         email: user.email,
         display_name: user.display_name,
         role,
         disabled: user.disabled_at.is_some(),
-        teams: memberships
-            .into_iter()
-            .map(|m| TeamMembership {
-                team_id: TeamId(m.team_id),
-                is_manager: m.is_manager,
-            })
-            .collect(),
+        teams,
     })
+}
+
+async fn view(ctx: &Ctx, user: users::User) -> AppResult<UserView> {
+    let mut conn = ctx.db.acquire().await?;
+    let memberships = teams::memberships(conn.conn(), ctx.workspace, Some(user.user_id()), None).await?;
+    user_view(user, &memberships)
 }
 
 /// Every user of the workspace (any signed-in user may list them, to pick owners and assignees).
@@ -52,26 +59,7 @@ pub async fn list_users(ctx: &Ctx) -> AppResult<Vec<UserView>> {
     let mut conn = ctx.db.acquire().await?;
     let all = users::list(conn.conn(), ctx.workspace).await?;
     let memberships = teams::memberships(conn.conn(), ctx.workspace, None, None).await?;
-    all.into_iter()
-        .map(|user| {
-            let role = Role::parse(&user.role).map_err(AppError::Conflict)?;
-            Ok(UserView {
-                id: user.user_id(),
-                teams: memberships
-                    .iter()
-                    .filter(|m| m.user_id == user.id)
-                    .map(|m| TeamMembership {
-                        team_id: TeamId(m.team_id),
-                        is_manager: m.is_manager,
-                    })
-                    .collect(),
-                email: user.email,
-                display_name: user.display_name,
-                role,
-                disabled: user.disabled_at.is_some(),
-            })
-        })
-        .collect()
+    all.into_iter().map(|user| user_view(user, &memberships)).collect()
 }
 
 pub async fn get_user(ctx: &Ctx, id: UserId) -> AppResult<UserView> {
@@ -487,17 +475,4 @@ pub async fn assign<R: Assignable>(ctx: &Ctx, id: Uuid, expected: &Expected, req
         team_id,
     });
     finish_change(ctx, tx, &current, next, AuditAction::Update).await
-}
-
-/// The meta of a fresh record, for callers outside the record life cycle.
-pub fn fresh_meta() -> RecordMeta {
-    RecordMeta::created(now())
-}
-
-/// An error naming one field, for edge validation.
-pub fn field_error(field: &str, message: &str) -> AppError {
-    AppError::Invalid(ValidationErrors(vec![FieldError {
-        field: field.into(),
-        message: message.into(),
-    }]))
 }

@@ -42,10 +42,11 @@ pub async fn list(ctx: &Ctx, filter: &AuditFilter, page: PageRequest) -> AppResu
         return Ok(audit::list(conn.conn(), ctx.workspace, filter, page).await?);
     }
     let Some(entity) = filter.entity_id else {
-        return Err(super::admin::field_error(
+        return Err(closer_domain::ValidationErrors::single(
             "entity_id",
             "name the record whose history you want (only admins list everything)",
-        ));
+        )
+        .into());
     };
     let first = audit::list(
         conn.conn(),
