@@ -55,6 +55,9 @@ typed_id!(
     TaskId,
     AuditId,
     TeamId,
+    StakeholderId,
+    DealTeamMemberId,
+    MeetingId,
     /// An API token (its id, not its secret).
     TokenId,
 );

@@ -7,13 +7,16 @@
 pub mod access;
 pub mod activity;
 pub mod audit;
+pub mod committee;
 pub mod contact;
 pub mod deal;
 pub mod ids;
+pub mod meeting;
 pub mod money;
 pub mod party;
 pub mod playbook;
 pub mod record;
+pub mod team;
 pub mod text;
 pub mod user;
 pub mod validation;
@@ -25,7 +28,7 @@ pub use validation::{FieldError, Validation, ValidationErrors};
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),*
         }
