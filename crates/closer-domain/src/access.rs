@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::ids::{TeamId, UserId};
 use crate::string_enum;
+use crate::team::TeamAccess;
 
 string_enum!(
     /// What a user may do in general; records narrow it further.
@@ -158,6 +159,8 @@ pub struct Owned {
     pub record_type: RecordType,
     pub owner: UserId,
     pub team: Option<TeamId>,
+    /// The principal's place on the record's deal team, if any (deals only).
+    pub shared: Option<TeamAccess>,
 }
 
 /// May `principal` do `action` to `record`?
@@ -172,11 +175,17 @@ pub fn can(principal: &Principal, action: Action, record: &Owned, defaults: &Acc
     let owner_or_manager = record.owner == principal.user || principal.manages(record.team);
     match action {
         Action::Read => {
-            owner_or_manager || level.everyone_reads() || (level.team_reads() && principal.member_of(record.team))
+            owner_or_manager
+                || record.shared.is_some()
+                || level.everyone_reads()
+                || (level.team_reads() && principal.member_of(record.team))
         }
         Action::Create => true,
         Action::Edit | Action::Delete | Action::Restore => {
-            owner_or_manager || level.everyone_writes() || (level.team_writes() && principal.member_of(record.team))
+            owner_or_manager
+                || record.shared == Some(TeamAccess::Edit)
+                || level.everyone_writes()
+                || (level.team_writes() && principal.member_of(record.team))
         }
         Action::Assign => principal.role == Role::Manager && principal.manages(record.team),
     }
@@ -187,17 +196,26 @@ pub fn can(principal: &Principal, action: Action, record: &Owned, defaults: &Acc
 pub enum ReadScope {
     /// Every record.
     All,
-    /// Records owned by `owner` or whose team is one of `teams`.
-    OwnedOrTeams { owner: UserId, teams: Vec<TeamId> },
+    /// Records owned by `owner`, whose team is one of `teams`, or (when `shared`) on whose deal
+    /// team the principal has a place.
+    OwnedOrTeams {
+        owner: UserId,
+        teams: Vec<TeamId>,
+        shared: bool,
+    },
 }
 
 impl ReadScope {
     /// Does the scope admit a record with this owner and team? (The store renders the same test
     /// as SQL; this form exists to check the two agree.)
-    pub fn admits(&self, owner: UserId, team: Option<TeamId>) -> bool {
+    pub fn admits(&self, owner: UserId, team: Option<TeamId>, shared_with_me: bool) -> bool {
         match self {
             ReadScope::All => true,
-            ReadScope::OwnedOrTeams { owner: me, teams } => owner == *me || team.is_some_and(|t| teams.contains(&t)),
+            ReadScope::OwnedOrTeams {
+                owner: me,
+                teams,
+                shared,
+            } => owner == *me || team.is_some_and(|t| teams.contains(&t)) || (*shared && shared_with_me),
         }
     }
 }
@@ -214,9 +232,11 @@ pub fn read_scope(principal: &Principal, record_type: RecordType, defaults: &Acc
     }
     teams.sort();
     teams.dedup();
+    // Only deals have deal teams.
     ReadScope::OwnedOrTeams {
         owner: principal.user,
         teams,
+        shared: record_type == RecordType::Deal,
     }
 }
 
@@ -250,8 +270,11 @@ mod tests {
 
     prop_compose! {
         fn owned()(owner in 0u128..4, team_n in prop::option::of(0u128..3),
-                   record_type in prop::sample::select(RecordType::ALL.to_vec())) -> Owned {
-            Owned { record_type, owner: user(owner), team: team_n.map(team) }
+                   record_type in prop::sample::select(RecordType::ALL.to_vec()),
+                   shared in prop::option::of(prop::sample::select(TeamAccess::ALL.to_vec()))) -> Owned {
+            // Only deals have deal teams.
+            let shared = if record_type == RecordType::Deal { shared } else { None };
+            Owned { record_type, owner: user(owner), team: team_n.map(team), shared }
         }
     }
 
@@ -266,7 +289,10 @@ mod tests {
 
         #[test]
         fn the_list_scope_admits_exactly_the_readable_records(p in principal(), r in owned(), d in defaults()) {
-            prop_assert_eq!(read_scope(&p, r.record_type, &d).admits(r.owner, r.team), can(&p, Action::Read, &r, &d));
+            prop_assert_eq!(
+                read_scope(&p, r.record_type, &d).admits(r.owner, r.team, r.shared.is_some()),
+                can(&p, Action::Read, &r, &d)
+            );
         }
 
         #[test]
@@ -312,6 +338,7 @@ mod tests {
             record_type: RecordType::Consumer,
             owner: user(1),
             team: Some(team(1)),
+            shared: None,
         };
         let deal = Owned {
             record_type: RecordType::Deal,
@@ -327,5 +354,27 @@ mod tests {
         assert!(!can(&rep_b, Action::Edit, &deal, &defaults), "but do not edit them");
         assert!(can(&manager, Action::Assign, &deal, &defaults));
         assert!(!can(&rep_a, Action::Assign, &deal, &defaults), "reps do not reassign");
+        // A place on the deal team opens the deal to someone from another team.
+        let rep_c = Principal {
+            user: user(4),
+            teams: vec![team(2)],
+            ..rep_a.clone()
+        };
+        let shared_read = Owned {
+            shared: Some(TeamAccess::Read),
+            ..deal
+        };
+        assert!(
+            can(&rep_c, Action::Read, &shared_read, &defaults) && !can(&rep_c, Action::Edit, &shared_read, &defaults)
+        );
+        assert!(can(
+            &rep_c,
+            Action::Edit,
+            &Owned {
+                shared: Some(TeamAccess::Edit),
+                ..deal
+            },
+            &defaults
+        ));
     }
 }

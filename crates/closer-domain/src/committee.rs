@@ -130,7 +130,11 @@ impl StakeholderFields {
 }
 
 fn parse_influence(value: i32) -> Result<i32, String> {
-    if INFLUENCE_RANGE.contains(&value) { Ok(value) } else { Err("must be between 1 and 5".into()) }
+    if INFLUENCE_RANGE.contains(&value) {
+        Ok(value)
+    } else {
+        Err("must be between 1 and 5".into())
+    }
 }
 
 impl StakeholderDraft {
@@ -164,7 +168,10 @@ impl StakeholderPatch {
             Some(value) => check.check("department", text::optional(value.as_deref(), LABEL_MAX)),
             None => Some(current.department.clone()),
         };
-        let influence = check.check("influence", parse_influence(self.influence.unwrap_or(current.influence)));
+        let influence = check.check(
+            "influence",
+            parse_influence(self.influence.unwrap_or(current.influence)),
+        );
         let win_result = match &self.win_result {
             Some(value) => check.check("win_result", text::optional(value.as_deref(), text::BODY_MAX)),
             None => Some(current.win_result.clone()),
@@ -172,7 +179,10 @@ impl StakeholderPatch {
         check.finish(|| {
             Some(StakeholderFields {
                 department: department?,
-                roles: self.roles.as_ref().map_or_else(|| current.roles.clone(), |r| r.iter().copied().collect()),
+                roles: self
+                    .roles
+                    .as_ref()
+                    .map_or_else(|| current.roles.clone(), |r| r.iter().copied().collect()),
                 is_key_person: self.is_key_person.unwrap_or(current.is_key_person),
                 influence: influence?,
                 stance: self.stance.unwrap_or(current.stance),
@@ -245,7 +255,10 @@ pub fn check_committee(candidate: &StakeholderFields, others: &[&StakeholderFiel
     if candidate.roles.contains(&BuyingRole::EconomicBuyer)
         && others.iter().any(|o| o.roles.contains(&BuyingRole::EconomicBuyer))
     {
-        check.push("roles", "the committee already has an economic buyer; a deal has only one (D1)");
+        check.push(
+            "roles",
+            "the committee already has an economic buyer; a deal has only one (D1)",
+        );
     }
     check.finish(|| Some(()))
 }
@@ -271,7 +284,11 @@ pub struct CommitteeCoverage {
 pub fn coverage(committee: &[Stakeholder]) -> CommitteeCoverage {
     let met = |s: &&Stakeholder| matches!(s.engagement, Engagement::Met | Engagement::Engaged);
     let departments: BTreeSet<String> = committee.iter().filter_map(|s| s.fields.department.clone()).collect();
-    let engaged: BTreeSet<String> = committee.iter().filter(met).filter_map(|s| s.fields.department.clone()).collect();
+    let engaged: BTreeSet<String> = committee
+        .iter()
+        .filter(met)
+        .filter_map(|s| s.fields.department.clone())
+        .collect();
     let threads = committee.iter().filter(met).count();
     CommitteeCoverage {
         stakeholders: committee.len(),
@@ -314,7 +331,13 @@ mod tests {
         let ceo = fields(11, &[BuyingRole::EconomicBuyer, BuyingRole::DecisionMaker], "Executive");
         let errors = check_committee(&ceo, &[&cfo]).expect_err("two economic buyers");
         assert_eq!(errors.0[0].field, "roles");
-        assert_eq!(check_committee(&fields(10, &[], "IT"), &[&cfo]).expect_err("same person").0[0].field, "person_id");
+        assert_eq!(
+            check_committee(&fields(10, &[], "IT"), &[&cfo])
+                .expect_err("same person")
+                .0[0]
+                .field,
+            "person_id"
+        );
         assert!(check_committee(&fields(12, &[BuyingRole::DecisionMaker], "IT"), &[&cfo]).is_ok());
     }
 
@@ -322,18 +345,54 @@ mod tests {
     fn engagement_comes_from_attendance_only() {
         let roles = BTreeSet::new();
         assert_eq!(Contact::default().engagement(&roles), Engagement::Identified);
-        assert_eq!(Contact { invited: 2, ..Contact::default() }.engagement(&roles), Engagement::Contacted);
-        assert_eq!(Contact { invited: 1, attended: 1, ..Contact::default() }.engagement(&roles), Engagement::Met);
-        assert_eq!(Contact { invited: 2, attended: 2, ..Contact::default() }.engagement(&roles), Engagement::Engaged);
+        assert_eq!(
+            Contact {
+                invited: 2,
+                ..Contact::default()
+            }
+            .engagement(&roles),
+            Engagement::Contacted
+        );
+        assert_eq!(
+            Contact {
+                invited: 1,
+                attended: 1,
+                ..Contact::default()
+            }
+            .engagement(&roles),
+            Engagement::Met
+        );
+        assert_eq!(
+            Contact {
+                invited: 2,
+                attended: 2,
+                ..Contact::default()
+            }
+            .engagement(&roles),
+            Engagement::Engaged
+        );
         let champion: BTreeSet<_> = [BuyingRole::Champion].into_iter().collect();
-        assert_eq!(Contact { invited: 1, attended: 1, ..Contact::default() }.engagement(&champion), Engagement::Engaged);
+        assert_eq!(
+            Contact {
+                invited: 1,
+                attended: 1,
+                ..Contact::default()
+            }
+            .engagement(&champion),
+            Engagement::Engaged
+        );
     }
 
     #[test]
     fn a_key_person_is_not_a_decision_maker_and_one_thread_is_a_warning() {
         let mut head = fields(10, &[BuyingRole::TechnicalBuyer], "IT");
         head.is_key_person = true;
-        let met = Contact { invited: 1, attended: 1, attended_face_to_face: 1, last_met_at: None };
+        let met = Contact {
+            invited: 1,
+            attended: 1,
+            attended_face_to_face: 1,
+            last_met_at: None,
+        };
         let ceo = fields(11, &[BuyingRole::DecisionMaker], "Executive");
         let committee = vec![
             Stakeholder::new(StakeholderId(Uuid::from_u128(1)), head, met, meta()),
@@ -341,7 +400,10 @@ mod tests {
         ];
         let covered = coverage(&committee);
         assert!(covered.key_person_identified && covered.decision_maker_identified);
-        assert!(!covered.decision_maker_met, "meeting the key person is not meeting the decision-maker (D1)");
+        assert!(
+            !covered.decision_maker_met,
+            "meeting the key person is not meeting the decision-maker (D1)"
+        );
         assert!(covered.single_threaded);
         assert_eq!(covered.departments, ["Executive", "IT"]);
         assert_eq!(covered.departments_engaged, ["IT"]);

@@ -239,18 +239,31 @@ pub struct Meeting {
 
 impl Meeting {
     pub fn new(id: MeetingId, fields: MeetingFields, meta: RecordMeta) -> Self {
-        Self { id, face_to_face: fields.venue.face_to_face(), home_ground: fields.venue.home_ground(), fields, meta }
+        Self {
+            id,
+            face_to_face: fields.venue.face_to_face(),
+            home_ground: fields.venue.home_ground(),
+            fields,
+            meta,
+        }
     }
 
     /// A buyer-side attendee came.
     pub fn buyer_attended(&self) -> bool {
-        self.fields.attendees.iter().any(|a| a.side == Side::Buyer && a.attendance == Attendance::Attended)
+        self.fields
+            .attendees
+            .iter()
+            .any(|a| a.side == Side::Buyer && a.attendance == Attendance::Attended)
     }
 
     /// `person` attended this meeting and it was held.
     pub fn attended_by(&self, person: PartyId) -> bool {
         self.fields.status == MeetingStatus::Held
-            && self.fields.attendees.iter().any(|a| a.person_id == Some(person) && a.attendance == Attendance::Attended)
+            && self
+                .fields
+                .attendees
+                .iter()
+                .any(|a| a.person_id == Some(person) && a.attendance == Attendance::Attended)
     }
 }
 
@@ -287,7 +300,10 @@ fn plan_text(check: &mut Validation, field: &str, value: &Option<String>) -> Opt
 
 fn visit_plan(check: &mut Validation, plan: &Option<VisitPlan>) -> Option<Option<VisitPlan>> {
     let Some(plan) = plan else { return Some(None) };
-    let travel_from = check.check("visit_plan.travel_from", text::optional(plan.travel_from.as_deref(), LABEL_MAX));
+    let travel_from = check.check(
+        "visit_plan.travel_from",
+        text::optional(plan.travel_from.as_deref(), LABEL_MAX),
+    );
     Some(Some(VisitPlan {
         address: plan_text(check, "visit_plan.address", &plan.address),
         travel_from: travel_from?,
@@ -299,7 +315,10 @@ fn visit_plan(check: &mut Validation, plan: &Option<VisitPlan>) -> Option<Option
 fn negotiation_plan(check: &mut Validation, plan: &Option<NegotiationPlan>) -> Option<Option<NegotiationPlan>> {
     let Some(plan) = plan else { return Some(None) };
     let concessions = check.check_each("negotiation_plan.concessions", &plan.concessions, 50, |c| {
-        Ok(Concession { give: text::required(&c.give, LABEL_MAX)?, get: text::required(&c.get, LABEL_MAX)? })
+        Ok(Concession {
+            give: text::required(&c.give, LABEL_MAX)?,
+            get: text::required(&c.get, LABEL_MAX)?,
+        })
     })?;
     Some(Some(NegotiationPlan {
         objectives: plan_text(check, "negotiation_plan.objectives", &plan.objectives),
@@ -308,7 +327,11 @@ fn negotiation_plan(check: &mut Validation, plan: &Option<NegotiationPlan>) -> O
         walk_away: plan_text(check, "negotiation_plan.walk_away", &plan.walk_away),
         concessions,
         batna: plan_text(check, "negotiation_plan.batna", &plan.batna),
-        their_likely_positions: plan_text(check, "negotiation_plan.their_likely_positions", &plan.their_likely_positions),
+        their_likely_positions: plan_text(
+            check,
+            "negotiation_plan.their_likely_positions",
+            &plan.their_likely_positions,
+        ),
         roles_in_room: plan_text(check, "negotiation_plan.roles_in_room", &plan.roles_in_room),
         agenda: plan_text(check, "negotiation_plan.agenda", &plan.agenda),
     }))
@@ -316,7 +339,10 @@ fn negotiation_plan(check: &mut Validation, plan: &Option<NegotiationPlan>) -> O
 
 /// Confirmed once any buyer accepted; planned otherwise.
 fn open_status(attendees: &[Attendee]) -> MeetingStatus {
-    if attendees.iter().any(|a| a.side == Side::Buyer && a.response == InviteResponse::Accepted) {
+    if attendees
+        .iter()
+        .any(|a| a.side == Side::Buyer && a.response == InviteResponse::Accepted)
+    {
         MeetingStatus::Confirmed
     } else {
         MeetingStatus::Planned
@@ -368,7 +394,13 @@ impl MeetingDraft {
 
 fn require_open(check: &mut Validation, current: &MeetingFields) {
     if !current.status.is_open() {
-        check.push("status", format!("the meeting is {}; only planned or confirmed meetings change", current.status));
+        check.push(
+            "status",
+            format!(
+                "the meeting is {}; only planned or confirmed meetings change",
+                current.status
+            ),
+        );
     }
 }
 
@@ -453,31 +485,54 @@ impl MeetingLog {
     pub fn apply(&self, current: &MeetingFields) -> Result<MeetingFields, ValidationErrors> {
         let mut check = Validation::new();
         require_open(&mut check, current);
-        let next_step = check.check("agreed_next_step", text::optional(self.agreed_next_step.as_deref(), BODY_MAX)).flatten();
-        let notes = check.check("outcome_notes", text::optional(self.outcome_notes.as_deref(), BODY_MAX)).flatten();
+        let next_step = check
+            .check(
+                "agreed_next_step",
+                text::optional(self.agreed_next_step.as_deref(), BODY_MAX),
+            )
+            .flatten();
+        let notes = check
+            .check("outcome_notes", text::optional(self.outcome_notes.as_deref(), BODY_MAX))
+            .flatten();
         let mut attendees = current.attendees.clone();
         for (index, entry) in self.attendance.iter().enumerate() {
-            let found = attendees
-                .iter_mut()
-                .find(|a| (entry.person_id.is_some() && a.person_id == entry.person_id) || (entry.user_id.is_some() && a.user_id == entry.user_id));
+            let found = attendees.iter_mut().find(|a| {
+                (entry.person_id.is_some() && a.person_id == entry.person_id)
+                    || (entry.user_id.is_some() && a.user_id == entry.user_id)
+            });
             match found {
                 Some(attendee) => {
-                    attendee.attendance = if entry.attended { Attendance::Attended } else { Attendance::Absent };
+                    attendee.attendance = if entry.attended {
+                        Attendance::Attended
+                    } else {
+                        Attendance::Absent
+                    };
                 }
                 None => check.push(format!("attendance[{index}]"), "not an attendee of this meeting"),
             }
         }
-        let buyer_came = attendees.iter().any(|a| a.side == Side::Buyer && a.attendance == Attendance::Attended);
+        let buyer_came = attendees
+            .iter()
+            .any(|a| a.side == Side::Buyer && a.attendance == Attendance::Attended);
         let status = match self.outcome {
             MeetingOutcome::Held => {
                 if current.objective.is_none() {
-                    check.push("objective", "set the meeting's objective before logging it as held (the up-front contract)");
+                    check.push(
+                        "objective",
+                        "set the meeting's objective before logging it as held (the up-front contract)",
+                    );
                 }
                 if next_step.is_none() {
-                    check.push("agreed_next_step", "a held meeting records the next step both sides agreed");
+                    check.push(
+                        "agreed_next_step",
+                        "a held meeting records the next step both sides agreed",
+                    );
                 }
                 if !buyer_came {
-                    check.push("attendance", "a held meeting has at least one attendee from the buyer's side who attended");
+                    check.push(
+                        "attendance",
+                        "a held meeting has at least one attendee from the buyer's side who attended",
+                    );
                 }
                 MeetingStatus::Held
             }
@@ -521,7 +576,11 @@ pub struct MeetingReschedule {
 impl MeetingReschedule {
     /// The replacement meeting (planned again, responses reset) and the old one marked
     /// rescheduled to it.
-    pub fn apply(&self, current: &MeetingFields, replacement: MeetingId) -> Result<(MeetingFields, MeetingFields), ValidationErrors> {
+    pub fn apply(
+        &self,
+        current: &MeetingFields,
+        replacement: MeetingId,
+    ) -> Result<(MeetingFields, MeetingFields), ValidationErrors> {
         let mut check = Validation::new();
         require_open(&mut check, current);
         check_times(&mut check, self.planned_start, self.planned_end);
@@ -529,7 +588,11 @@ impl MeetingReschedule {
             let attendees: Vec<Attendee> = current
                 .attendees
                 .iter()
-                .map(|a| Attendee { response: InviteResponse::None, attendance: Attendance::Unknown, ..a.clone() })
+                .map(|a| Attendee {
+                    response: InviteResponse::None,
+                    attendance: Attendance::Unknown,
+                    ..a.clone()
+                })
                 .collect();
             let new = MeetingFields {
                 planned_start: self.planned_start,
@@ -539,7 +602,11 @@ impl MeetingReschedule {
                 rescheduled_to: None,
                 ..current.clone()
             };
-            let old = MeetingFields { status: MeetingStatus::Rescheduled, rescheduled_to: Some(replacement), ..current.clone() };
+            let old = MeetingFields {
+                status: MeetingStatus::Rescheduled,
+                rescheduled_to: Some(replacement),
+                ..current.clone()
+            };
             Some((old, new))
         })
     }
@@ -549,7 +616,12 @@ impl MeetingReschedule {
 pub fn cancel(current: &MeetingFields) -> Result<MeetingFields, ValidationErrors> {
     let mut check = Validation::new();
     require_open(&mut check, current);
-    check.finish(|| Some(MeetingFields { status: MeetingStatus::Cancelled, ..current.clone() }))
+    check.finish(|| {
+        Some(MeetingFields {
+            status: MeetingStatus::Cancelled,
+            ..current.clone()
+        })
+    })
 }
 
 #[cfg(test)]
@@ -568,8 +640,18 @@ mod tests {
             planned_end: start + Duration::hours(1),
             objective: Some("Agree the rollout plan".into()),
             attendees: vec![
-                AttendeeDraft { person_id: Some(PartyId(Uuid::from_u128(1))), user_id: None, invite: None, response: None },
-                AttendeeDraft { person_id: None, user_id: Some(UserId(Uuid::from_u128(2))), invite: None, response: None },
+                AttendeeDraft {
+                    person_id: Some(PartyId(Uuid::from_u128(1))),
+                    user_id: None,
+                    invite: None,
+                    response: None,
+                },
+                AttendeeDraft {
+                    person_id: None,
+                    user_id: Some(UserId(Uuid::from_u128(2))),
+                    invite: None,
+                    response: None,
+                },
             ],
             visit_plan: None,
             negotiation_plan: None,
@@ -593,16 +675,28 @@ mod tests {
         assert_eq!(planned.status, MeetingStatus::Planned);
         let log = |attended: bool, next: Option<&str>| MeetingLog {
             outcome: MeetingOutcome::Held,
-            attendance: vec![AttendanceEntry { person_id: Some(PartyId(Uuid::from_u128(1))), user_id: None, attended }],
+            attendance: vec![AttendanceEntry {
+                person_id: Some(PartyId(Uuid::from_u128(1))),
+                user_id: None,
+                attended,
+            }],
             actual_start: None,
             actual_end: None,
             agreed_next_step: next.map(str::to_owned),
             next_step_due: None,
             outcome_notes: None,
         };
-        let fields: Vec<_> = log(false, None).apply(&planned).expect_err("invalid").0.into_iter().map(|e| e.field).collect();
+        let fields: Vec<_> = log(false, None)
+            .apply(&planned)
+            .expect_err("invalid")
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["agreed_next_step", "attendance"]);
-        let held = log(true, Some("Send the contract draft")).apply(&planned).expect("valid");
+        let held = log(true, Some("Send the contract draft"))
+            .apply(&planned)
+            .expect("valid");
         assert_eq!(held.status, MeetingStatus::Held);
         assert!(cancel(&held).is_err(), "a held meeting stays held");
     }
@@ -624,6 +718,9 @@ mod tests {
         assert_eq!(new.attendees[0].response, InviteResponse::None);
         let mut backwards = draft(Venue::Online);
         backwards.planned_end = backwards.planned_start;
-        assert_eq!(backwards.parse(organiser()).expect_err("invalid").0[0].field, "planned_end");
+        assert_eq!(
+            backwards.parse(organiser()).expect_err("invalid").0[0].field,
+            "planned_end"
+        );
     }
 }

@@ -82,15 +82,25 @@ pub struct DealTeamMemberFields {
 
 impl DealTeamMemberDraft {
     /// Checks the draft against the places already taken on the deal's team.
-    pub fn parse(&self, deal: DealId, others: &[&DealTeamMemberFields]) -> Result<DealTeamMemberFields, ValidationErrors> {
+    pub fn parse(
+        &self,
+        deal: DealId,
+        others: &[&DealTeamMemberFields],
+    ) -> Result<DealTeamMemberFields, ValidationErrors> {
         if others.iter().any(|o| o.user_id == self.user_id) {
-            return Err(ValidationErrors::single("user_id", "this user is already on the deal team"));
+            return Err(ValidationErrors::single(
+                "user_id",
+                "this user is already on the deal team",
+            ));
         }
         Ok(DealTeamMemberFields {
             deal_id: deal,
             user_id: self.user_id,
             role: self.role,
-            covers: self.covers.as_ref().map_or_else(|| self.role.default_covers(), |c| c.iter().copied().collect()),
+            covers: self
+                .covers
+                .as_ref()
+                .map_or_else(|| self.role.default_covers(), |c| c.iter().copied().collect()),
             access: self.access.unwrap_or(TeamAccess::Edit),
         })
     }
@@ -105,7 +115,12 @@ impl DealTeamMemberPatch {
             (None, Some(role)) if role != current.role => role.default_covers(),
             (None, _) => current.covers.clone(),
         };
-        DealTeamMemberFields { role, covers, access: self.access.unwrap_or(current.access), ..current.clone() }
+        DealTeamMemberFields {
+            role,
+            covers,
+            access: self.access.unwrap_or(current.access),
+            ..current.clone()
+        }
     }
 }
 
@@ -142,7 +157,11 @@ pub fn coverage(team: &[DealTeamMember], committee: &[Stakeholder]) -> TeamCover
         .into_iter()
         .map(|role| RoleCoverage {
             buying_role: role,
-            covered_by: team.iter().filter(|m| m.fields.covers.contains(&role)).map(|m| m.fields.user_id).collect(),
+            covered_by: team
+                .iter()
+                .filter(|m| m.fields.covers.contains(&role))
+                .map(|m| m.fields.user_id)
+                .collect(),
         })
         .collect();
     let gaps = roles
@@ -152,13 +171,17 @@ pub fn coverage(team: &[DealTeamMember], committee: &[Stakeholder]) -> TeamCover
         .map(|r| format!("{} has no counterpart", r.buying_role.as_str().replace('_', " ")))
         .collect();
     let seller_roles: BTreeSet<SellerRole> = team.iter().map(|m| m.fields.role).collect();
-    TeamCoverage { roles, gaps, seller_roles: seller_roles.into_iter().collect() }
+    TeamCoverage {
+        roles,
+        gaps,
+        seller_roles: seller_roles.into_iter().collect(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::committee::{Contact, ResponseMode, Stance, StakeholderFields};
+    use crate::committee::{Contact, ResponseMode, StakeholderFields, Stance};
     use crate::ids::{PartyId, StakeholderId};
     use time::OffsetDateTime;
     use uuid::Uuid;
@@ -178,15 +201,38 @@ mod tests {
                 response_mode: ResponseMode::Unknown,
                 win_result: None,
             };
-            Stakeholder::new(StakeholderId(Uuid::from_u128(n)), fields, Contact::default(), meta.clone())
+            Stakeholder::new(
+                StakeholderId(Uuid::from_u128(n)),
+                fields,
+                Contact::default(),
+                meta.clone(),
+            )
         };
-        let committee = vec![stakeholder(1, &[BuyingRole::TechnicalBuyer]), stakeholder(2, &[BuyingRole::EconomicBuyer, BuyingRole::Blocker])];
-        let owner = DealTeamMemberDraft { user_id: UserId(Uuid::from_u128(9)), role: SellerRole::ExecutiveSponsor, covers: None, access: None }
-            .parse(DealId(Uuid::from_u128(1)), &[])
-            .expect("valid");
-        let team = vec![DealTeamMember { id: DealTeamMemberId(Uuid::from_u128(3)), fields: owner, meta }];
+        let committee = vec![
+            stakeholder(1, &[BuyingRole::TechnicalBuyer]),
+            stakeholder(2, &[BuyingRole::EconomicBuyer, BuyingRole::Blocker]),
+        ];
+        let owner = DealTeamMemberDraft {
+            user_id: UserId(Uuid::from_u128(9)),
+            role: SellerRole::ExecutiveSponsor,
+            covers: None,
+            access: None,
+        }
+        .parse(DealId(Uuid::from_u128(1)), &[])
+        .expect("valid");
+        let team = vec![DealTeamMember {
+            id: DealTeamMemberId(Uuid::from_u128(3)),
+            fields: owner,
+            meta,
+        }];
         let map = coverage(&team, &committee);
         assert_eq!(map.gaps, ["technical buyer has no counterpart"]);
-        assert_eq!(map.roles.iter().find(|r| r.buying_role == BuyingRole::EconomicBuyer).map(|r| r.covered_by.len()), Some(1));
+        assert_eq!(
+            map.roles
+                .iter()
+                .find(|r| r.buying_role == BuyingRole::EconomicBuyer)
+                .map(|r| r.covered_by.len()),
+            Some(1)
+        );
     }
 }

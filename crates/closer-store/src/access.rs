@@ -5,11 +5,12 @@ use closer_domain::access::{AccessDefaults, Principal, ReadScope, RecordType, re
 use closer_domain::ids::{UserId, WorkspaceId};
 use sea_query::{Alias, Cond, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 
-use crate::schema::{Deals, Employments, Parties};
+use crate::schema::{DealTeamMembers, Deals, Employments, Parties};
 
 /// The read scopes of one principal for every record type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visibility {
+    pub workspace: WorkspaceId,
     pub user: UserId,
     pub admin: bool,
     pub organisation: ReadScope,
@@ -19,8 +20,9 @@ pub struct Visibility {
 }
 
 impl Visibility {
-    pub fn of(principal: &Principal, defaults: &AccessDefaults) -> Self {
+    pub fn of(workspace: WorkspaceId, principal: &Principal, defaults: &AccessDefaults) -> Self {
         Self {
+            workspace,
             user: principal.user,
             admin: principal.is_admin(),
             organisation: read_scope(principal, RecordType::Organisation, defaults),
@@ -31,9 +33,10 @@ impl Visibility {
     }
 
     /// Sees everything: no condition needed.
-    pub fn everything() -> Self {
+    pub fn everything(workspace: WorkspaceId) -> Self {
         let user = UserId(uuid::Uuid::nil());
         Self {
+            workspace,
             user,
             admin: true,
             organisation: ReadScope::All,
@@ -44,15 +47,29 @@ impl Visibility {
     }
 }
 
+/// Ids of the deals on whose deal team `user` has a place.
+fn deals_shared_with(workspace: WorkspaceId, user: UserId) -> SelectStatement {
+    Query::select()
+        .column((DealTeamMembers::Table, DealTeamMembers::DealId))
+        .from(DealTeamMembers::Table)
+        .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::WorkspaceId)).eq(workspace.as_uuid()))
+        .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::UserId)).eq(user.as_uuid()))
+        .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::DeletedAt)).is_null())
+        .to_owned()
+}
+
 /// `scope` on a table with `owner_id` and `team_id` columns.
-fn owned_by(table: impl IntoIden + Copy, scope: &ReadScope) -> Cond {
+fn owned_by(workspace: WorkspaceId, table: impl IntoIden + Copy, scope: &ReadScope) -> Cond {
     match scope {
         ReadScope::All => Cond::all(),
-        ReadScope::OwnedOrTeams { owner, teams } => {
+        ReadScope::OwnedOrTeams { owner, teams, shared } => {
             let mut any = Cond::any().add(Expr::col((table, Alias::new("owner_id"))).eq(owner.as_uuid()));
             if !teams.is_empty() {
                 let ids: Vec<uuid::Uuid> = teams.iter().map(|t| t.as_uuid()).collect();
                 any = any.add(Expr::col((table, Alias::new("team_id"))).is_in(ids));
+            }
+            if *shared {
+                any = any.add(Expr::col((table, Alias::new("id"))).in_subquery(deals_shared_with(workspace, *owner)));
             }
             any
         }
@@ -80,24 +97,24 @@ pub(crate) fn people(workspace: WorkspaceId, visibility: &Visibility) -> Cond {
             .add(
                 Cond::all()
                     .add(employed(workspace))
-                    .add(owned_by(Parties::Table, contact)),
+                    .add(owned_by(workspace, Parties::Table, contact)),
             )
             .add(
                 Cond::all()
                     .add(employed(workspace).not())
-                    .add(owned_by(Parties::Table, consumer)),
+                    .add(owned_by(workspace, Parties::Table, consumer)),
             ),
     }
 }
 
 /// The visible rows of `parties` that are organisations.
 pub(crate) fn organisations(visibility: &Visibility) -> Cond {
-    owned_by(Parties::Table, &visibility.organisation)
+    owned_by(visibility.workspace, Parties::Table, &visibility.organisation)
 }
 
 /// The visible rows of `deals`.
 pub(crate) fn deals(visibility: &Visibility) -> Cond {
-    owned_by(Deals::Table, &visibility.deal)
+    owned_by(visibility.workspace, Deals::Table, &visibility.deal)
 }
 
 /// Ids of the visible parties of either kind.

@@ -163,6 +163,9 @@ pub enum RecordTable {
     Deals,
     Notes,
     Tasks,
+    Stakeholders,
+    DealTeamMembers,
+    Meetings,
 }
 
 impl RecordTable {
@@ -173,6 +176,9 @@ impl RecordTable {
             RecordTable::Deals => "deals",
             RecordTable::Notes => "notes",
             RecordTable::Tasks => "tasks",
+            RecordTable::Stakeholders => "stakeholders",
+            RecordTable::DealTeamMembers => "deal_team_members",
+            RecordTable::Meetings => "meetings",
         }
     }
 }

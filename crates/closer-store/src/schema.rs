@@ -287,3 +287,81 @@ pub enum AccessDefaults {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Stakeholders {
+    Table,
+    WorkspaceId,
+    Id,
+    DealId,
+    PersonId,
+    Department,
+    Roles,
+    IsKeyPerson,
+    Influence,
+    Stance,
+    ResponseMode,
+    WinResult,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DealTeamMembers {
+    Table,
+    WorkspaceId,
+    Id,
+    DealId,
+    UserId,
+    Role,
+    Covers,
+    Access,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Meetings {
+    Table,
+    WorkspaceId,
+    Id,
+    DealId,
+    Purpose,
+    Venue,
+    Location,
+    Status,
+    PlannedStart,
+    PlannedEnd,
+    ActualStart,
+    ActualEnd,
+    Objective,
+    AgreedNextStep,
+    NextStepDue,
+    OutcomeNotes,
+    VisitPlan,
+    NegotiationPlan,
+    RescheduledTo,
+    OrganiserId,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum MeetingAttendees {
+    Table,
+    WorkspaceId,
+    MeetingId,
+    Position,
+    Side,
+    PersonId,
+    UserId,
+    Invite,
+    Response,
+    Attendance,
+}

@@ -128,7 +128,7 @@ impl Ctx {
 
     /// What the principal may see, for list queries.
     pub fn visibility(&self) -> Visibility {
-        Visibility::of(&self.principal, &self.defaults)
+        Visibility::of(self.workspace, &self.principal, &self.defaults)
     }
 
     /// The ownership of a record the principal creates: theirs, in their first team.

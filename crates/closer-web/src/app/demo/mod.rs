@@ -167,7 +167,7 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
     let existing = deals::list(
         tx.conn(),
         workspace,
-        &Visibility::everything(),
+        &Visibility::everything(workspace),
         &DealFilter::default(),
         PageRequest { after: None, limit: 1 },
     )
