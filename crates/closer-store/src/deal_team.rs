@@ -28,14 +28,18 @@ struct Row {
 
 impl Row {
     fn into_member(self) -> Result<DealTeamMember> {
-        let covers: Vec<String> = serde_json::from_str(&self.covers).map_err(|e| StoreError::Corrupt(format!("covers: {e}")))?;
+        let covers: Vec<String> =
+            serde_json::from_str(&self.covers).map_err(|e| StoreError::Corrupt(format!("covers: {e}")))?;
         Ok(DealTeamMember {
             id: DealTeamMemberId(self.id),
             fields: DealTeamMemberFields {
                 deal_id: DealId(self.deal_id),
                 user_id: UserId(self.user_id),
                 role: label(SellerRole::parse, &self.role)?,
-                covers: covers.iter().map(|r| label(BuyingRole::parse, r)).collect::<Result<_>>()?,
+                covers: covers
+                    .iter()
+                    .map(|r| label(BuyingRole::parse, r))
+                    .collect::<Result<_>>()?,
                 access: label(TeamAccess::parse, &self.access)?,
             },
             meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
@@ -66,15 +70,23 @@ fn values(fields: &DealTeamMemberFields) -> Vec<(DealTeamMembers, Expr)> {
     let covers: Vec<&str> = fields.covers.iter().map(|r| r.as_str()).collect();
     vec![
         (DealTeamMembers::Role, fields.role.as_str().into()),
-        (DealTeamMembers::Covers, serde_json::to_string(&covers).unwrap_or_else(|_| "[]".into()).into()),
+        (
+            DealTeamMembers::Covers,
+            serde_json::to_string(&covers).unwrap_or_else(|_| "[]".into()).into(),
+        ),
         (DealTeamMembers::Access, fields.access.as_str().into()),
     ]
 }
 
 /// A place on a deal team by id, deleted or not.
 pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: DealTeamMemberId) -> Result<Option<DealTeamMember>> {
-    let statement = select(workspace).and_where(Expr::col(DealTeamMembers::Id).eq(id.as_uuid())).to_owned();
-    conn.fetch_optional::<Row, _>(&statement).await?.map(Row::into_member).transpose()
+    let statement = select(workspace)
+        .and_where(Expr::col(DealTeamMembers::Id).eq(id.as_uuid()))
+        .to_owned();
+    conn.fetch_optional::<Row, _>(&statement)
+        .await?
+        .map(Row::into_member)
+        .transpose()
 }
 
 /// A deal's live team, in the order it was formed.
@@ -89,13 +101,23 @@ pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> R
 }
 
 /// What a user's live place on a deal's team lets them do, if they have one.
-pub async fn access_of(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId, user: UserId) -> Result<Option<TeamAccess>> {
+pub async fn access_of(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    deal: DealId,
+    user: UserId,
+) -> Result<Option<TeamAccess>> {
     let statement = select(workspace)
         .and_where(Expr::col(DealTeamMembers::DealId).eq(deal.as_uuid()))
         .and_where(Expr::col(DealTeamMembers::UserId).eq(user.as_uuid()))
         .and_where(Expr::col(DealTeamMembers::DeletedAt).is_null())
         .to_owned();
-    Ok(conn.fetch_optional::<Row, _>(&statement).await?.map(Row::into_member).transpose()?.map(|m| m.fields.access))
+    Ok(conn
+        .fetch_optional::<Row, _>(&statement)
+        .await?
+        .map(Row::into_member)
+        .transpose()?
+        .map(|m| m.fields.access))
 }
 
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, member: &DealTeamMember) -> Result<()> {
@@ -104,10 +126,32 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, member: &DealTeamMem
         (DealTeamMembers::UserId, member.fields.user_id.as_uuid().into()),
     ];
     row.extend(values(&member.fields));
-    records::insert_record(conn, DealTeamMembers::Table, workspace, member.id.as_uuid(), &member.meta, row).await
+    records::insert_record(
+        conn,
+        DealTeamMembers::Table,
+        workspace,
+        member.id.as_uuid(),
+        &member.meta,
+        row,
+    )
+    .await
 }
 
-pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, member: &DealTeamMember, expected_version: i64) -> Result<bool> {
+pub async fn update(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    member: &DealTeamMember,
+    expected_version: i64,
+) -> Result<bool> {
     let (id, meta) = (member.id.as_uuid(), &member.meta);
-    records::update_record(conn, DealTeamMembers::Table, workspace, id, meta, expected_version, values(&member.fields)).await
+    records::update_record(
+        conn,
+        DealTeamMembers::Table,
+        workspace,
+        id,
+        meta,
+        expected_version,
+        values(&member.fields),
+    )
+    .await
 }

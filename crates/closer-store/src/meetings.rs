@@ -2,7 +2,8 @@
 
 use closer_domain::ids::{DealId, MeetingId, PartyId, UserId, WorkspaceId};
 use closer_domain::meeting::{
-    Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingFields, MeetingPurpose, MeetingStatus, Side, Venue,
+    Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingFields, MeetingPurpose, MeetingStatus, Side,
+    Venue,
 };
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use sqlx::FromRow;
@@ -52,7 +53,8 @@ struct AttendeeRow {
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: Option<String>) -> Result<Option<T>> {
-    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("meeting plan: {e}")))).transpose()
+    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("meeting plan: {e}"))))
+        .transpose()
 }
 
 impl AttendeeRow {
@@ -144,9 +146,23 @@ fn values(fields: &MeetingFields) -> Vec<(Meetings, Expr)> {
         (Meetings::AgreedNextStep, fields.agreed_next_step.clone().into()),
         (Meetings::NextStepDue, fields.next_step_due.into()),
         (Meetings::OutcomeNotes, fields.outcome_notes.clone().into()),
-        (Meetings::VisitPlan, to_json(fields.visit_plan.as_ref().and_then(|p| serde_json::to_string(p).ok()))),
-        (Meetings::NegotiationPlan, to_json(fields.negotiation_plan.as_ref().and_then(|p| serde_json::to_string(p).ok()))),
-        (Meetings::RescheduledTo, fields.rescheduled_to.map(|m| m.as_uuid()).into()),
+        (
+            Meetings::VisitPlan,
+            to_json(fields.visit_plan.as_ref().and_then(|p| serde_json::to_string(p).ok())),
+        ),
+        (
+            Meetings::NegotiationPlan,
+            to_json(
+                fields
+                    .negotiation_plan
+                    .as_ref()
+                    .and_then(|p| serde_json::to_string(p).ok()),
+            ),
+        ),
+        (
+            Meetings::RescheduledTo,
+            fields.rescheduled_to.map(|m| m.as_uuid()).into(),
+        ),
         (Meetings::OrganiserId, fields.organiser_id.as_uuid().into()),
     ]
 }
@@ -179,9 +195,14 @@ async fn assemble(mut conn: Conn<'_>, workspace: WorkspaceId, rows: Vec<Row>) ->
     let mut attendees = attendees_of(conn.reborrow(), workspace, &ids).await?;
     rows.into_iter()
         .map(|row| {
-            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut attendees).into_iter().partition(|a| a.meeting_id == row.id);
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut attendees)
+                .into_iter()
+                .partition(|a| a.meeting_id == row.id);
             attendees = rest;
-            let list = mine.into_iter().map(AttendeeRow::into_attendee).collect::<Result<Vec<_>>>()?;
+            let list = mine
+                .into_iter()
+                .map(AttendeeRow::into_attendee)
+                .collect::<Result<Vec<_>>>()?;
             row.into_meeting(list)
         })
         .collect()
@@ -189,7 +210,9 @@ async fn assemble(mut conn: Conn<'_>, workspace: WorkspaceId, rows: Vec<Row>) ->
 
 /// A meeting by id, deleted or not.
 pub async fn get(mut conn: Conn<'_>, workspace: WorkspaceId, id: MeetingId) -> Result<Option<Meeting>> {
-    let statement = select(workspace).and_where(Expr::col((Meetings::Table, Meetings::Id)).eq(id.as_uuid())).to_owned();
+    let statement = select(workspace)
+        .and_where(Expr::col((Meetings::Table, Meetings::Id)).eq(id.as_uuid()))
+        .to_owned();
     let rows: Vec<Row> = conn.reborrow().fetch_all(&statement).await?;
     Ok(assemble(conn, workspace, rows).await?.into_iter().next())
 }
@@ -247,15 +270,35 @@ async fn write_attendees(mut conn: Conn<'_>, workspace: WorkspaceId, meeting: &M
 }
 
 pub async fn insert(mut conn: Conn<'_>, workspace: WorkspaceId, meeting: &Meeting) -> Result<()> {
-    records::insert_record(conn.reborrow(), Meetings::Table, workspace, meeting.id.as_uuid(), &meeting.meta, values(&meeting.fields))
-        .await?;
+    records::insert_record(
+        conn.reborrow(),
+        Meetings::Table,
+        workspace,
+        meeting.id.as_uuid(),
+        &meeting.meta,
+        values(&meeting.fields),
+    )
+    .await?;
     write_attendees(conn, workspace, meeting).await
 }
 
-pub async fn update(mut conn: Conn<'_>, workspace: WorkspaceId, meeting: &Meeting, expected_version: i64) -> Result<bool> {
+pub async fn update(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    meeting: &Meeting,
+    expected_version: i64,
+) -> Result<bool> {
     let (id, meta) = (meeting.id.as_uuid(), &meeting.meta);
-    let written =
-        records::update_record(conn.reborrow(), Meetings::Table, workspace, id, meta, expected_version, values(&meeting.fields)).await?;
+    let written = records::update_record(
+        conn.reborrow(),
+        Meetings::Table,
+        workspace,
+        id,
+        meta,
+        expected_version,
+        values(&meeting.fields),
+    )
+    .await?;
     if written {
         write_attendees(conn, workspace, meeting).await?;
     }

@@ -1,6 +1,6 @@
 //! The stakeholders of deals' buying committees.
 
-use closer_domain::committee::{BuyingRole, ResponseMode, Stance, StakeholderFields};
+use closer_domain::committee::{BuyingRole, ResponseMode, StakeholderFields, Stance};
 use closer_domain::ids::{DealId, PartyId, StakeholderId, WorkspaceId};
 use closer_domain::record::RecordMeta;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
@@ -13,10 +13,12 @@ use crate::records::{self, label};
 use crate::schema::Stakeholders;
 
 /// A stakeholder as stored, before meetings add what they say about them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StoredStakeholder {
     pub id: StakeholderId,
+    #[serde(flatten)]
     pub fields: StakeholderFields,
+    #[serde(flatten)]
     pub meta: RecordMeta,
 }
 
@@ -40,14 +42,18 @@ struct Row {
 
 impl Row {
     fn into_stakeholder(self) -> Result<StoredStakeholder> {
-        let roles: Vec<String> = serde_json::from_str(&self.roles).map_err(|e| StoreError::Corrupt(format!("roles: {e}")))?;
+        let roles: Vec<String> =
+            serde_json::from_str(&self.roles).map_err(|e| StoreError::Corrupt(format!("roles: {e}")))?;
         Ok(StoredStakeholder {
             id: StakeholderId(self.id),
             fields: StakeholderFields {
                 deal_id: DealId(self.deal_id),
                 person_id: PartyId(self.person_id),
                 department: self.department,
-                roles: roles.iter().map(|r| label(BuyingRole::parse, r)).collect::<Result<_>>()?,
+                roles: roles
+                    .iter()
+                    .map(|r| label(BuyingRole::parse, r))
+                    .collect::<Result<_>>()?,
                 is_key_person: self.is_key_person,
                 influence: i32::try_from(self.influence).unwrap_or(3),
                 stance: label(Stance::parse, &self.stance)?,
@@ -86,7 +92,10 @@ fn values(fields: &StakeholderFields) -> Vec<(Stakeholders, Expr)> {
     let roles: Vec<&str> = fields.roles.iter().map(|r| r.as_str()).collect();
     vec![
         (Stakeholders::Department, fields.department.clone().into()),
-        (Stakeholders::Roles, serde_json::to_string(&roles).unwrap_or_else(|_| "[]".into()).into()),
+        (
+            Stakeholders::Roles,
+            serde_json::to_string(&roles).unwrap_or_else(|_| "[]".into()).into(),
+        ),
         (Stakeholders::IsKeyPerson, fields.is_key_person.into()),
         (Stakeholders::Influence, i64::from(fields.influence).into()),
         (Stakeholders::Stance, fields.stance.as_str().into()),
@@ -97,8 +106,13 @@ fn values(fields: &StakeholderFields) -> Vec<(Stakeholders, Expr)> {
 
 /// A stakeholder by id, deleted or not.
 pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: StakeholderId) -> Result<Option<StoredStakeholder>> {
-    let statement = select(workspace).and_where(Expr::col(Stakeholders::Id).eq(id.as_uuid())).to_owned();
-    conn.fetch_optional::<Row, _>(&statement).await?.map(Row::into_stakeholder).transpose()
+    let statement = select(workspace)
+        .and_where(Expr::col(Stakeholders::Id).eq(id.as_uuid()))
+        .to_owned();
+    conn.fetch_optional::<Row, _>(&statement)
+        .await?
+        .map(Row::into_stakeholder)
+        .transpose()
 }
 
 /// The live stakeholders of a deal, in the order they were added.
@@ -118,10 +132,32 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, stakeholder: &Stored
         (Stakeholders::PersonId, stakeholder.fields.person_id.as_uuid().into()),
     ];
     row.extend(values(&stakeholder.fields));
-    records::insert_record(conn, Stakeholders::Table, workspace, stakeholder.id.as_uuid(), &stakeholder.meta, row).await
+    records::insert_record(
+        conn,
+        Stakeholders::Table,
+        workspace,
+        stakeholder.id.as_uuid(),
+        &stakeholder.meta,
+        row,
+    )
+    .await
 }
 
-pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, stakeholder: &StoredStakeholder, expected_version: i64) -> Result<bool> {
+pub async fn update(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    stakeholder: &StoredStakeholder,
+    expected_version: i64,
+) -> Result<bool> {
     let (id, meta) = (stakeholder.id.as_uuid(), &stakeholder.meta);
-    records::update_record(conn, Stakeholders::Table, workspace, id, meta, expected_version, values(&stakeholder.fields)).await
+    records::update_record(
+        conn,
+        Stakeholders::Table,
+        workspace,
+        id,
+        meta,
+        expected_version,
+        values(&stakeholder.fields),
+    )
+    .await
 }

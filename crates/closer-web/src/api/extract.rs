@@ -389,3 +389,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
         ))
     }
 }
+
+/// A JSON answer with the ETag of `version`, for views that are not records themselves.
+pub fn json_with_etag<T: Serialize>(status: StatusCode, version: i64, body: &T) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(header::ETAG, etag(version));
+    response
+}

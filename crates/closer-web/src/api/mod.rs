@@ -6,11 +6,13 @@
 
 mod admin;
 mod audit;
+mod committee;
 mod deals;
 mod employments;
 pub mod extract;
 mod health;
 mod idempotency;
+mod meetings;
 mod notes;
 mod organisations;
 mod people;
@@ -149,6 +151,8 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "deals", description = "Deals of both kinds and their stage moves"),
         (name = "playbooks", description = "The B2C and B2B playbooks and their stages"),
         (name = "notes", description = "Notes on deals, people and organisations"),
+        (name = "committee", description = "The buying committee (D1) and the deal team (D6) of a deal"),
+        (name = "meetings", description = "Meetings and visits with venue, attendance and plans (D4, D8, D9)"),
         (name = "tasks", description = "To-dos with due dates"),
         (name = "audit", description = "The audit trail"),
         (name = "session", description = "Signing in and out"),
@@ -222,6 +226,29 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(committee::list_stakeholders, committee::add_stakeholder))
+        .routes(routes!(
+            committee::get_stakeholder,
+            committee::patch_stakeholder,
+            committee::remove_stakeholder
+        ))
+        .routes(routes!(committee::list_team, committee::add_member))
+        .routes(routes!(
+            committee::get_member,
+            committee::patch_member,
+            committee::remove_member
+        ))
+        .routes(routes!(committee::restore_member))
+        .routes(routes!(meetings::list_meetings, meetings::create_meeting))
+        .routes(routes!(
+            meetings::get_meeting,
+            meetings::patch_meeting,
+            meetings::delete_meeting
+        ))
+        .routes(routes!(meetings::restore_meeting))
+        .routes(routes!(meetings::log_meeting))
+        .routes(routes!(meetings::cancel_meeting))
+        .routes(routes!(meetings::reschedule_meeting))
         .routes(routes!(session::login, session::current_session, session::logout))
         .routes(routes!(session::change_password))
         .routes(routes!(admin::list_users, admin::create_user))

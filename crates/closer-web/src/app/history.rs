@@ -5,8 +5,11 @@ use closer_domain::access::Action;
 use closer_domain::activity::{Note, Task};
 use closer_domain::audit::AuditEntry;
 use closer_domain::deal::Deal;
+use closer_domain::meeting::Meeting;
 use closer_domain::party::{Employment, Organisation, Person};
+use closer_domain::team::DealTeamMember;
 use closer_store::audit::{self, AuditFilter};
+use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{Page, PageRequest};
 use uuid::Uuid;
 
@@ -30,6 +33,9 @@ async fn readable(ctx: &Ctx, entity_type: &str, id: Uuid) -> AppResult<bool> {
         "deal" => visible::<Deal>(ctx, id).await,
         "note" => visible::<Note>(ctx, id).await,
         "task" => visible::<Task>(ctx, id).await,
+        "meeting" => visible::<Meeting>(ctx, id).await,
+        "stakeholder" => visible::<StoredStakeholder>(ctx, id).await,
+        "deal_team_member" => visible::<DealTeamMember>(ctx, id).await,
         // Users, teams and access settings are administration.
         _ => Ok(false),
     }

@@ -7,23 +7,34 @@
 
 use std::future::Future;
 
-use closer_domain::access::{Action, Owned, can};
+use closer_domain::access::{Action, Owned, RecordType, can};
 use closer_domain::activity::{Subject, SubjectType};
 use closer_domain::audit::AuditAction;
 use closer_domain::ids::{DealId, PartyId, UserId, WorkspaceId};
 use closer_domain::record::RecordMeta;
 use closer_store::records::{RecordTable, set_deleted};
-use closer_store::{Conn, StoreError, Tx, audit, deals, parties};
+use closer_store::{Conn, StoreError, Tx, audit, deal_team, deals, parties};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{AppError, AppResult, Ctx, Expected, now};
 
 /// Whose rules decide access to a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Guard {
-    /// An owned record (person, organisation, deal): the policy decides from owner and team.
-    Owned(Owned),
+    /// An owned record (person, organisation, deal) with its id: the policy decides from owner,
+    /// team and, for deals, the principal's place on the deal team.
+    Owned(Owned, Uuid),
+    /// A part of another record (a stakeholder or deal-team place of a deal, an employment of a
+    /// person): read with the parent, changed (created too) by whoever may edit the parent.
+    Part(Subject),
+    /// A meeting: seen by whoever sees its deal and by the users in it; changed by its organiser
+    /// or by whoever may edit the deal.
+    Meeting {
+        deal: Option<DealId>,
+        organiser: UserId,
+        sellers: Vec<UserId>,
+    },
     /// A record that lives under another (note, task, employment): readable with its parent and
     /// by its author (a note's writer, a task's assignee); changed by its author, or by whoever
     /// may edit the parent.
@@ -59,28 +70,29 @@ pub trait Resource: Serialize + Clone + Send + Sync + Sized + 'static {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
-/// The access facts of a deal, person or organisation.
-pub async fn owned(conn: Conn<'_>, workspace: WorkspaceId, subject: Subject) -> AppResult<Option<Owned>> {
+/// The access facts of a deal, person or organisation, as they concern the principal.
+pub async fn owned(ctx: &Ctx, mut conn: Conn<'_>, subject: Subject) -> AppResult<Option<Owned>> {
+    let workspace = ctx.workspace;
+    let fact = |record_type, ownership: closer_domain::record::Ownership| Owned {
+        record_type,
+        owner: ownership.owner_id,
+        team: ownership.team_id,
+        shared: None,
+    };
     Ok(match subject.kind {
-        SubjectType::Deal => deals::get(conn, workspace, DealId(subject.id)).await?.map(|d| Owned {
-            record_type: closer_domain::access::RecordType::Deal,
-            owner: d.ownership.owner_id,
-            team: d.ownership.team_id,
-        }),
+        SubjectType::Deal => match deals::get(conn.reborrow(), workspace, DealId(subject.id)).await? {
+            None => None,
+            Some(deal) => Some(Owned {
+                shared: deal_team::access_of(conn, workspace, deal.id, ctx.principal.user).await?,
+                ..fact(RecordType::Deal, deal.ownership)
+            }),
+        },
         SubjectType::Person => parties::get_person(conn, workspace, PartyId(subject.id))
             .await?
-            .map(|p| Owned {
-                record_type: p.record_type,
-                owner: p.ownership.owner_id,
-                team: p.ownership.team_id,
-            }),
+            .map(|p| fact(p.record_type, p.ownership)),
         SubjectType::Organisation => parties::get_organisation(conn, workspace, PartyId(subject.id))
             .await?
-            .map(|o| Owned {
-                record_type: closer_domain::access::RecordType::Organisation,
-                owner: o.ownership.owner_id,
-                team: o.ownership.team_id,
-            }),
+            .map(|o| fact(RecordType::Organisation, o.ownership)),
     })
 }
 
@@ -95,16 +107,67 @@ pub enum Decision {
 }
 
 /// Decides whether the principal may do `action` to a record with `guard`.
-pub async fn decide(ctx: &Ctx, conn: Conn<'_>, guard: Guard, action: Action) -> AppResult<Decision> {
+pub async fn decide(ctx: &Ctx, mut conn: Conn<'_>, guard: Guard, action: Action) -> AppResult<Decision> {
     let p = &ctx.principal;
     let (read, act) = match guard {
-        Guard::Owned(record) => (
-            can(p, Action::Read, &record, &ctx.defaults),
-            can(p, action, &record, &ctx.defaults),
-        ),
+        Guard::Owned(mut record, id) => {
+            if record.record_type == RecordType::Deal {
+                record.shared = deal_team::access_of(conn.reborrow(), ctx.workspace, DealId(id), p.user).await?;
+            }
+            (
+                can(p, Action::Read, &record, &ctx.defaults),
+                can(p, action, &record, &ctx.defaults),
+            )
+        }
+        Guard::Part(parent) => match owned(ctx, conn, parent).await? {
+            None => (false, false),
+            Some(parent) => {
+                let read = can(p, Action::Read, &parent, &ctx.defaults);
+                let act = if action == Action::Read {
+                    read
+                } else {
+                    can(p, Action::Edit, &parent, &ctx.defaults)
+                };
+                (read, act)
+            }
+        },
+        Guard::Meeting {
+            deal,
+            organiser,
+            sellers,
+        } => {
+            let parent = match deal {
+                Some(deal) => {
+                    owned(
+                        ctx,
+                        conn,
+                        Subject {
+                            kind: SubjectType::Deal,
+                            id: deal.as_uuid(),
+                        },
+                    )
+                    .await?
+                }
+                None => None,
+            };
+            let mine = organiser == p.user;
+            let in_it = mine || sellers.contains(&p.user);
+            let read = p.is_admin() || in_it || parent.as_ref().is_some_and(|d| can(p, Action::Read, d, &ctx.defaults));
+            let act = match action {
+                Action::Read => read,
+                Action::Create => p.writes() && (deal.is_none() || read),
+                _ => {
+                    p.writes()
+                        && (p.is_admin()
+                            || mine
+                            || parent.as_ref().is_some_and(|d| can(p, Action::Edit, d, &ctx.defaults)))
+                }
+            };
+            (read, act)
+        }
         Guard::Child { parent, author } => {
             let mine = author == Some(p.user);
-            match owned(conn, ctx.workspace, parent).await? {
+            match owned(ctx, conn, parent).await? {
                 None => (mine, mine && p.writes()),
                 Some(parent) => {
                     // Whoever wrote a note, or must do a task, keeps it in sight.

@@ -4,11 +4,17 @@ use closer_domain::access::{Action, Owned, RecordType};
 use closer_domain::activity::{Note, Subject, SubjectType, Task};
 use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
+use closer_domain::ids::{DealTeamMemberId, MeetingId, StakeholderId};
+use closer_domain::meeting::Meeting;
 use closer_domain::party::{Employment, Organisation, PartyKind, Person};
 use closer_domain::record::{Ownership, RecordMeta};
+use closer_domain::team::DealTeamMember;
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
-use closer_store::{Conn, StoreError, deals, employments, notes, parties, tasks, users};
+use closer_store::stakeholders::StoredStakeholder;
+use closer_store::{
+    Conn, StoreError, deal_team, deals, employments, meetings, notes, parties, stakeholders, tasks, users,
+};
 use uuid::Uuid;
 
 use super::records::{Decision, decide};
@@ -57,12 +63,16 @@ macro_rules! resource {
     };
 }
 
-fn owned(record_type: RecordType, ownership: &Ownership) -> Guard {
-    Guard::Owned(Owned {
-        record_type,
-        owner: ownership.owner_id,
-        team: ownership.team_id,
-    })
+fn owned(record_type: RecordType, ownership: &Ownership, id: Uuid) -> Guard {
+    Guard::Owned(
+        Owned {
+            record_type,
+            owner: ownership.owner_id,
+            team: ownership.team_id,
+            shared: None,
+        },
+        id,
+    )
 }
 
 resource!(
@@ -73,7 +83,7 @@ resource!(
     parties::get_person,
     parties::insert_person,
     parties::update_person,
-    |p| owned(p.record_type, &p.ownership)
+    |p| owned(p.record_type, &p.ownership, p.id.as_uuid())
 );
 resource!(
     Organisation,
@@ -83,7 +93,7 @@ resource!(
     parties::get_organisation,
     parties::insert_organisation,
     parties::update_organisation,
-    |o| owned(RecordType::Organisation, &o.ownership)
+    |o| owned(RecordType::Organisation, &o.ownership, o.id.as_uuid())
 );
 resource!(
     Employment,
@@ -93,13 +103,10 @@ resource!(
     employments::get,
     employments::insert,
     employments::update,
-    |e| Guard::Child {
-        parent: Subject {
-            kind: SubjectType::Person,
-            id: e.fields.person_id.as_uuid()
-        },
-        author: None
-    }
+    |e| Guard::Part(Subject {
+        kind: SubjectType::Person,
+        id: e.fields.person_id.as_uuid()
+    })
 );
 resource!(
     Deal,
@@ -109,7 +116,7 @@ resource!(
     deals::get,
     deals::insert,
     deals::update,
-    |d| owned(RecordType::Deal, &d.ownership)
+    |d| owned(RecordType::Deal, &d.ownership, d.id.as_uuid())
 );
 resource!(
     Note,
@@ -138,6 +145,48 @@ resource!(
             author: Some(t.fields.assignee_id)
         },
         None => Guard::Personal(t.fields.assignee_id),
+    }
+);
+
+fn part_of_deal(deal: DealId) -> Guard {
+    Guard::Part(Subject {
+        kind: SubjectType::Deal,
+        id: deal.as_uuid(),
+    })
+}
+
+resource!(
+    StoredStakeholder,
+    "stakeholder",
+    Stakeholders,
+    StakeholderId,
+    stakeholders::get,
+    stakeholders::insert,
+    stakeholders::update,
+    |s| part_of_deal(s.fields.deal_id)
+);
+resource!(
+    DealTeamMember,
+    "deal_team_member",
+    DealTeamMembers,
+    DealTeamMemberId,
+    deal_team::get,
+    deal_team::insert,
+    deal_team::update,
+    |m| part_of_deal(m.fields.deal_id)
+);
+resource!(
+    Meeting,
+    "meeting",
+    Meetings,
+    MeetingId,
+    meetings::get,
+    meetings::insert,
+    meetings::update,
+    |m| Guard::Meeting {
+        deal: m.fields.deal_id,
+        organiser: m.fields.organiser_id,
+        sellers: m.fields.attendees.iter().filter_map(|a| a.user_id).collect(),
     }
 );
 

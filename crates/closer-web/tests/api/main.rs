@@ -5,6 +5,7 @@ mod access;
 mod activity;
 mod auth;
 mod bad_input;
+mod committee;
 mod deals;
 mod openapi;
 mod parties;
