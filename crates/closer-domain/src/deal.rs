@@ -5,10 +5,13 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
+use std::collections::BTreeMap;
+
 use crate::ids::{DealId, PartyId, PlaybookId, StageId};
 use crate::money::{Currency, Money};
 use crate::party::PartyKind;
 use crate::playbook::{DealKind, DealStatus, Playbook, Stage};
+use crate::qualification::{Qualification, QualificationKey};
 use crate::record::{Ownership, RecordMeta};
 use crate::string_enum;
 use crate::text::{self, LABEL_MAX, LabelText, NAME_MAX, NameText, OptionalBodyText};
@@ -69,6 +72,10 @@ pub struct DealDraft {
     pub lead_source: Option<LeadSource>,
     #[schema(value_type = Option<LabelText>)]
     pub competitor: Option<String>,
+    /// Qualification notes (need, budget, metrics, identified pain, decision process, …).
+    #[serde(default)]
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub qualification: BTreeMap<QualificationKey, String>,
 }
 
 /// Changes to a deal. Stages change through `/deals/{id}/move`; the kind never changes.
@@ -97,6 +104,10 @@ pub struct DealPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<LabelText>)]
     pub competitor: Option<Option<String>>,
+    /// Qualification notes to set; `null` or a blank note clears one; keys left out stay.
+    #[serde(default, deserialize_with = "patch::required")]
+    #[schema(value_type = Option<BTreeMap<String, Option<String>>>, nullable = false)]
+    pub qualification: Option<BTreeMap<QualificationKey, Option<String>>>,
 }
 
 /// The fields a user edits directly, checked.
@@ -108,6 +119,7 @@ pub struct DealTerms {
     pub expected_close: Option<Date>,
     pub lead_source: Option<LeadSource>,
     pub competitor: Option<String>,
+    pub qualification: Qualification,
 }
 
 /// Where the deal stands in its playbook; changed only by moves.
@@ -148,6 +160,7 @@ struct RawTerms<'a> {
     expected_close: Option<Date>,
     lead_source: Option<LeadSource>,
     competitor: Option<&'a str>,
+    qualification: Result<Qualification, ValidationErrors>,
 }
 
 impl RawTerms<'_> {
@@ -156,6 +169,7 @@ impl RawTerms<'_> {
         let amount = check.check("amount_minor", Money::parse_amount(self.amount_minor));
         let currency = check.check("currency", Currency::parse(self.currency));
         let competitor = check.check("competitor", text::optional(self.competitor, LABEL_MAX));
+        let qualification = check.absorb(self.qualification.clone());
         Some(DealTerms {
             title: title?,
             counterparty_id: self.counterparty_id,
@@ -166,6 +180,7 @@ impl RawTerms<'_> {
             expected_close: self.expected_close,
             lead_source: self.lead_source,
             competitor: competitor?,
+            qualification: qualification?,
         })
     }
 }
@@ -193,6 +208,8 @@ impl DealDraft {
             expected_close: self.expected_close,
             lead_source: self.lead_source,
             competitor: self.competitor.as_deref(),
+            qualification: Qualification::default()
+                .apply(&self.qualification.iter().map(|(k, v)| (*k, Some(v.clone()))).collect()),
         }
         .parse(&mut check);
         if let Some(party) = counterparty {
@@ -258,6 +275,10 @@ impl DealPatch {
                 Some(change) => change.as_deref(),
                 None => current.competitor.as_deref(),
             },
+            qualification: match &self.qualification {
+                Some(changes) => current.qualification.apply(changes),
+                None => Ok(current.qualification.clone()),
+            },
         }
         .parse(&mut check);
         check.finish(|| terms)
@@ -277,6 +298,9 @@ pub struct DealMove {
     /// Details of the loss; required when `lost_reason` is `other`.
     #[schema(value_type = Option<OptionalBodyText>)]
     pub lost_note: Option<String>,
+    /// Set by a manager or admin to move past hard gates that are not met; audited with the move.
+    #[schema(value_type = Option<OptionalBodyText>)]
+    pub override_reason: Option<String>,
     /// Who won instead; required when `lost_reason` is `competitor` (unless already on the deal).
     #[schema(value_type = Option<LabelText>)]
     pub competitor: Option<String>,

@@ -89,6 +89,17 @@ impl Validation {
         ok.then_some(parsed)
     }
 
+    /// Keeps the value of a nested check, or takes over all of its errors.
+    pub fn absorb<T>(&mut self, result: Result<T, ValidationErrors>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(ValidationErrors(errors)) => {
+                self.errors.extend(errors);
+                None
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

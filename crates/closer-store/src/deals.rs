@@ -36,13 +36,14 @@ struct DealRow {
     lost_reason: Option<String>,
     lost_note: Option<String>,
     team_id: Option<Uuid>,
+    qualification: String,
     version: i64,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     deleted_at: Option<OffsetDateTime>,
 }
 
-const COLUMNS: [Deals; 22] = [
+const COLUMNS: [Deals; 23] = [
     Deals::Id,
     Deals::Title,
     Deals::Kind,
@@ -61,6 +62,7 @@ const COLUMNS: [Deals; 22] = [
     Deals::LostReason,
     Deals::LostNote,
     Deals::TeamId,
+    Deals::Qualification,
     Deals::Version,
     Deals::CreatedAt,
     Deals::UpdatedAt,
@@ -81,6 +83,8 @@ impl DealRow {
                 expected_close: self.expected_close,
                 lead_source: optional_label(LeadSource::parse, self.lead_source.as_deref())?,
                 competitor: self.competitor,
+                qualification: serde_json::from_str(&self.qualification)
+                    .map_err(|e| StoreError::Corrupt(format!("qualification: {e}")))?,
             },
             ownership: Ownership {
                 owner_id: UserId(self.owner_id),
@@ -117,6 +121,12 @@ fn values(deal: &Deal) -> Vec<(Deals, Expr)> {
         (Deals::OwnerId, deal.ownership.owner_id.as_uuid().into()),
         (Deals::TeamId, deal.ownership.team_id.map(|t| t.as_uuid()).into()),
         (Deals::Competitor, t.competitor.clone().into()),
+        (
+            Deals::Qualification,
+            serde_json::to_string(&t.qualification)
+                .unwrap_or_else(|_| "{}".into())
+                .into(),
+        ),
         (Deals::StageEnteredAt, p.stage_entered_at.into()),
         (Deals::ClosedAt, p.closed_at.into()),
         (Deals::LostReason, p.lost_reason.map(|r| r.as_str()).into()),

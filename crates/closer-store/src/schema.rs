@@ -138,6 +138,7 @@ pub enum Deals {
     LostReason,
     LostNote,
     TeamId,
+    Qualification,
     Version,
     CreatedAt,
     UpdatedAt,

@@ -1,5 +1,5 @@
--- The buying committee of a deal (stakeholders), our deal team, and meetings with their
--- attendees from both sides.
+-- The buying committee of a deal (stakeholders), our deal team, meetings with their
+-- attendees from both sides, and the qualification notes of deals.
 
 CREATE TABLE stakeholders (
     workspace_id BLOB NOT NULL REFERENCES workspaces (id),
@@ -88,3 +88,5 @@ CREATE TABLE meeting_attendees (
     FOREIGN KEY (workspace_id, meeting_id) REFERENCES meetings (workspace_id, id)
 );
 CREATE INDEX meeting_attendees_by_person ON meeting_attendees (workspace_id, person_id);
+
+ALTER TABLE deals ADD COLUMN qualification TEXT NOT NULL DEFAULT '{}';

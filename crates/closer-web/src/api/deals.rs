@@ -92,15 +92,18 @@ record_handlers! {
     handlers: (get_deal, patch_deal, delete_deal, restore_deal),
 }
 
-/// Moves a deal to another stage of its playbook. B2B playbooks do not skip stages; moving back
-/// or reopening needs a reason; a lost stage needs a lost reason.
+/// Moves a deal to another stage of its playbook. Moving forward passes the stage gates of every
+/// stage left behind (409 with the criteria not met otherwise; a manager or admin may give an
+/// `override_reason`). B2B playbooks do not skip stages; B2C may, when the gates hold; moving
+/// back or reopening needs a reason; a lost stage needs a lost reason.
 #[utoipa::path(post, path = "/deals/{id}/move", tag = "deals", request_body = DealMove,
     params(("id" = String, Path, format = Uuid),
            ("If-Match" = Option<String>, Header, description = "The ETag of the version being moved")),
     responses((status = 200, body = Deal, headers(("ETag" = String))),
               (status = 400, body = ProblemBody, content_type = "application/problem+json"),
               (status = 404, body = ProblemBody, content_type = "application/problem+json"),
-              (status = 409, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json",
+                description = "The stage gates are not met; the problem lists the criteria"),
               (status = 412, body = ProblemBody, content_type = "application/problem+json"),
               (status = 415, body = ProblemBody, content_type = "application/problem+json"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
@@ -113,6 +116,15 @@ pub async fn move_deal(
     Ok(Tagged(
         app::deals::move_deal(&ctx, DealId(id), &version, &request).await?,
     ))
+}
+
+/// The exit criteria of the deal's current stage, each judged against the deal's committee,
+/// team, meetings and qualification, with the difference it comes from and the action it needs.
+#[utoipa::path(get, path = "/deals/{id}/gates", tag = "deals", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = app::deals::DealGates),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn deal_gates(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<app::deals::DealGates>, Problem> {
+    Ok(Json(app::deals::gates(&ctx, DealId(id)).await?))
 }
 
 /// One stage move of a deal.

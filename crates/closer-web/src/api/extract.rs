@@ -96,6 +96,14 @@ fn integral_floats(value: &mut serde_json::Value) {
 
 /// The field an error is about: its path, or for a missing or unknown field, that field's name.
 fn field_of(path: &str, message: &str) -> String {
+    // A bad map key shows as `?` in the path; name the key instead.
+    if let Some(prefix) = path.strip_suffix('?')
+        && let Some(key) = message
+            .strip_prefix("unknown variant `")
+            .and_then(|rest| rest.split('`').next())
+    {
+        return format!("{prefix}{key}");
+    }
     let named = ["missing field `", "unknown field `"]
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))

@@ -217,6 +217,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(deals::assign_deal))
         .routes(routes!(deals::move_deal))
         .routes(routes!(deals::deal_stage_history))
+        .routes(routes!(deals::deal_gates))
         .routes(routes!(notes::list_notes, notes::create_note))
         .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))
         .routes(routes!(notes::restore_note))

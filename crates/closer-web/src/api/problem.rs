@@ -8,6 +8,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use closer_domain::gates::CriterionResult;
 use closer_domain::{FieldError, ValidationErrors};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -28,6 +29,10 @@ pub struct ProblemBody {
     /// The rejected fields, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a move the stage gates block: each criterion not met (hard ones first), with the
+    /// difference it comes from and the action that satisfies it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<CriterionResult>,
 }
 
 /// An error answer, before it is rendered.
@@ -42,6 +47,7 @@ pub struct Problem {
     pub cause: Option<String>,
     /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
     pub headers: Vec<(HeaderName, String)>,
+    pub criteria: Vec<CriterionResult>,
 }
 
 impl Problem {
@@ -54,6 +60,7 @@ impl Problem {
             errors: Vec::new(),
             cause: None,
             headers: Vec::new(),
+            criteria: Vec::new(),
         }
     }
 
@@ -162,6 +169,18 @@ impl From<AppError> for Problem {
             ),
             AppError::Conflict(detail) => Problem::conflict(detail),
             AppError::Forbidden(detail) => Problem::forbidden(detail),
+            AppError::GateBlocked(gates) => {
+                let detail = gates
+                    .blocking
+                    .iter()
+                    .map(|c| format!("{} ({}): {}", c.requirement, c.differences.join(", "), c.action))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Problem {
+                    criteria: gates.blocking.into_iter().chain(gates.warnings).collect(),
+                    ..Problem::new(StatusCode::CONFLICT, "gate-blocked", "Stage gate not met", detail)
+                }
+            }
             AppError::Store(e) if e.is_contention() => Problem::unavailable("the database is busy; retry in a moment"),
             AppError::Store(e) => Problem::internal(e),
         }
@@ -210,6 +229,7 @@ pub fn problem_response(problem: &Problem, request_id: Option<String>) -> Respon
         detail: problem.detail.clone(),
         request_id,
         errors: problem.errors.clone(),
+        criteria: problem.criteria.clone(),
     };
     let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = (problem.status, json).into_response();

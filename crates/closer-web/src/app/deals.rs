@@ -1,13 +1,15 @@
 //! Use cases for deals: create in a playbook, edit terms, move between stages.
 
 use closer_domain::access::Action;
+use closer_domain::access::Role;
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::{Deal, DealDraft, DealMove, DealPatch, DealProgress};
+use closer_domain::gates::{CriterionResult, Gate, Snapshot, Verdict, check_move, evaluate};
 use closer_domain::ids::{DealId, PlaybookId};
 use closer_domain::playbook::{DealStatus, Playbook};
 use closer_domain::record::RecordMeta;
 use closer_store::deals::{self, StageTransition};
-use closer_store::{Conn, audit, playbooks};
+use closer_store::{Conn, audit, parties, playbooks};
 
 use super::records::{Decision, decide};
 use super::resources::References;
@@ -82,11 +84,115 @@ pub async fn patch_deal(ctx: &Ctx, id: DealId, version: &Expected, patch: &DealP
     finish_update(ctx, tx, &current, next).await
 }
 
-/// Moves a deal to another stage of its playbook, logging the transition.
+/// What the gates look at, loaded for one deal.
+struct Loaded {
+    committee: Vec<closer_domain::committee::Stakeholder>,
+    meetings: Vec<closer_domain::meeting::Meeting>,
+    team: Vec<closer_domain::team::DealTeamMember>,
+    counterparty_is_organisation: bool,
+    counterparty_reachable: bool,
+}
+
+async fn load_snapshot(mut conn: Conn<'_>, ctx: &Ctx, deal: &Deal) -> AppResult<Loaded> {
+    let committee = super::committee::committee_of(conn.reborrow(), ctx, deal.id).await?;
+    let meetings = closer_store::meetings::for_deal(conn.reborrow(), ctx.workspace, deal.id).await?;
+    let team = closer_store::deal_team::for_deal(conn.reborrow(), ctx.workspace, deal.id).await?;
+    let counterparty = deal.terms.counterparty_id;
+    let (is_organisation, reachable) =
+        match parties::get_organisation(conn.reborrow(), ctx.workspace, counterparty).await? {
+            Some(o) => (true, !o.fields.phones.is_empty() || !o.fields.emails.is_empty()),
+            None => match parties::get_person(conn, ctx.workspace, counterparty).await? {
+                Some(p) => (false, !p.fields.phones.is_empty() || !p.fields.emails.is_empty()),
+                None => (false, false),
+            },
+        };
+    Ok(Loaded {
+        committee,
+        meetings,
+        team,
+        counterparty_is_organisation: is_organisation,
+        counterparty_reachable: reachable,
+    })
+}
+
+impl Loaded {
+    fn snapshot<'a>(&'a self, deal: &'a Deal) -> Snapshot<'a> {
+        Snapshot {
+            deal,
+            counterparty_is_organisation: self.counterparty_is_organisation,
+            counterparty_reachable: self.counterparty_reachable,
+            committee: &self.committee,
+            meetings: &self.meetings,
+            team: &self.team,
+        }
+    }
+}
+
+/// The exit criteria of the deal's current stage, judged now.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DealGates {
+    pub stage_id: closer_domain::ids::StageId,
+    pub criteria: Vec<CriterionResult>,
+    /// Every hard criterion is met or pending: the deal may move on without an override.
+    pub can_advance: bool,
+}
+
+pub async fn gates(ctx: &Ctx, id: DealId) -> AppResult<DealGates> {
+    let deal: Deal = super::get(ctx, id.as_uuid()).await?;
+    let mut conn = ctx.db.acquire().await?;
+    let playbook = playbook_of(conn.conn(), ctx, deal.progress.playbook_id).await?;
+    let loaded = load_snapshot(conn.conn(), ctx, &deal).await?;
+    let criteria = match playbook.stage(deal.progress.stage_id) {
+        Some(stage) if stage.status == closer_domain::playbook::DealStatus::Open => {
+            evaluate(stage, &loaded.snapshot(&deal))
+        }
+        _ => Vec::new(),
+    };
+    let can_advance = !criteria
+        .iter()
+        .any(|c| c.gate == Gate::Hard && c.verdict == Verdict::Unmet);
+    Ok(DealGates {
+        stage_id: deal.progress.stage_id,
+        criteria,
+        can_advance,
+    })
+}
+
+/// Moves a deal to another stage of its playbook, logging the transition. Forward moves pass the
+/// gates of every stage left behind; a manager or admin may override hard gates with a reason.
 pub async fn move_deal(ctx: &Ctx, id: DealId, version: &Expected, request: &DealMove) -> AppResult<Deal> {
     let (mut tx, current) = begin_update::<Deal>(ctx, id.as_uuid(), version).await?;
     let playbook = playbook_of(tx.conn(), ctx, current.progress.playbook_id).await?;
-    let checked = request.check(&current, &playbook, now())?;
+    let mut checked = request.check(&current, &playbook, now())?;
+    let override_reason =
+        closer_domain::text::optional(request.override_reason.as_deref(), closer_domain::text::BODY_MAX)
+            .map_err(|m| closer_domain::ValidationErrors::single("override_reason", m))?;
+    if let (Some(from), Some(to)) = (
+        playbook.stage(current.progress.stage_id),
+        playbook.stage(request.stage_id),
+    ) {
+        let loaded = load_snapshot(tx.conn(), ctx, &current).await?;
+        let gates = check_move(&playbook, from, to, &loaded.snapshot(&current));
+        if !gates.blocking.is_empty() {
+            let may_override = matches!(ctx.principal.role, Role::Manager | Role::Admin);
+            match override_reason {
+                Some(reason) if may_override => {
+                    let keys: Vec<&str> = gates.blocking.iter().map(|c| c.key.as_str()).collect();
+                    let note = format!("override of {} by a {}: {reason}", keys.join(", "), ctx.principal.role);
+                    checked.reason = Some(match checked.reason.take() {
+                        Some(given) => format!("{given}; {note}"),
+                        None => note,
+                    });
+                }
+                Some(_) => {
+                    return Err(AppError::Forbidden(
+                        "only a manager or an admin may override a stage gate".into(),
+                    ));
+                }
+                None => return Err(AppError::GateBlocked(gates)),
+            }
+        }
+    }
     let transition = StageTransition {
         id: new_id(),
         deal_id: current.id,

@@ -84,6 +84,9 @@ pub enum AppError {
     StaleVersion { expected: Expected, current: i64 },
     #[error("{0}")]
     Conflict(String),
+    /// A forward move that hard stage gates block.
+    #[error("the stage gates are not met")]
+    GateBlocked(closer_domain::gates::GateCheck),
     /// The principal may see the record but not do this to it.
     #[error("{0}")]
     Forbidden(String),

@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod committee;
 mod deals;
+mod gates;
 mod openapi;
 mod parties;
 mod protocol;

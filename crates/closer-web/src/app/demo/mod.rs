@@ -13,6 +13,7 @@ use closer_domain::party::{
     EmployeeBand, Employment, EmploymentFields, Organisation, OrganisationFields, Person, PersonFields, Seniority,
 };
 use closer_domain::playbook::{DealKind, DealStatus, Playbook};
+use closer_domain::qualification::Qualification;
 use closer_domain::record::Ownership;
 use closer_domain::record::RecordMeta;
 use closer_store::access::Visibility;
@@ -460,6 +461,7 @@ async fn seed_deal(
     let deal = Deal {
         id: DealId(seeder.ids.next()),
         terms: DealTerms {
+            qualification: Qualification::default(),
             title: title.to_owned(),
             counterparty_id: counterparty,
             amount: Money {

@@ -1,0 +1,580 @@
+//! Stage gates (D4): the exit criteria of every stage of the default playbooks, checked against
+//! a snapshot of the deal (its committee, team and meetings) and nothing else. Each criterion
+//! says which difference it comes from (D1…D9) and what action satisfies it.
+//!
+//! A hard criterion blocks a forward move unless a manager overrides it with a reason; a soft one
+//! only warns. Criteria that need records later parts of Closer keep (quotes, contracts,
+//! invoices, calls, endorsements) are declared now and answer "pending": they never block.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::committee::{BuyingRole, Engagement, Stakeholder};
+use crate::deal::Deal;
+use crate::meeting::{Meeting, MeetingPurpose, MeetingStatus, Side, Venue};
+use crate::playbook::{DealStatus, Playbook, Stage};
+use crate::qualification::QualificationKey;
+use crate::string_enum;
+use crate::team::DealTeamMember;
+
+string_enum!(
+    /// How strictly a criterion is enforced.
+    Gate { Hard => "hard", Soft => "soft" }
+);
+
+string_enum!(
+    /// What the records say about a criterion.
+    Verdict {
+        Met => "met",
+        Unmet => "unmet",
+        /// Needs records Closer does not keep yet; never blocks.
+        Pending => "pending",
+    }
+);
+
+/// A criterion of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct CriterionDef {
+    pub key: &'static str,
+    pub gate: Gate,
+    pub differences: &'static [&'static str],
+    /// What must be true.
+    pub requirement: &'static str,
+    /// What a seller does to make it true.
+    pub action: &'static str,
+}
+
+const fn hard(
+    key: &'static str,
+    differences: &'static [&'static str],
+    requirement: &'static str,
+    action: &'static str,
+) -> CriterionDef {
+    CriterionDef {
+        key,
+        gate: Gate::Hard,
+        differences,
+        requirement,
+        action,
+    }
+}
+
+const fn soft(
+    key: &'static str,
+    differences: &'static [&'static str],
+    requirement: &'static str,
+    action: &'static str,
+) -> CriterionDef {
+    CriterionDef {
+        key,
+        gate: Gate::Soft,
+        differences,
+        requirement,
+        action,
+    }
+}
+
+/// The exit criteria of a stage of the default playbooks, by stage key.
+pub fn criteria_for(stage_key: &str) -> &'static [CriterionDef] {
+    match stage_key {
+        "b2c_new_lead" => {
+            const {
+                &[
+                    hard(
+                        "contact_point",
+                        &["D9"],
+                        "the customer has a phone number or e-mail address",
+                        "Add a phone number or e-mail to the customer",
+                    ),
+                    hard(
+                        "consent_ok",
+                        &["D9"],
+                        "the customer is not on a do-not-call list and consented",
+                        "Check consent before calling",
+                    ),
+                    hard(
+                        "human_contact_call",
+                        &["D9"],
+                        "a call reached the customer",
+                        "Call the customer",
+                    ),
+                ]
+            }
+        }
+        "b2c_qualified" => {
+            const {
+                &[
+                    hard(
+                        "need_captured",
+                        &["D9"],
+                        "the customer's need is recorded",
+                        "Record what the customer wants (qualification: need)",
+                    ),
+                    soft(
+                        "budget_range",
+                        &["D5"],
+                        "a budget range is recorded",
+                        "Ask for a budget range",
+                    ),
+                    soft(
+                        "timeline",
+                        &["D7"],
+                        "a timeline is recorded",
+                        "Ask when they want to buy",
+                    ),
+                    hard(
+                        "visit_or_offer",
+                        &["D8", "D9"],
+                        "a store or office visit is booked, or an offer sent",
+                        "Invite the customer to visit us, or send an offer",
+                    ),
+                ]
+            }
+        }
+        "b2c_offer" => {
+            const {
+                &[
+                    hard(
+                        "quote_validated",
+                        &["D5"],
+                        "a quote exists and its promotions validate",
+                        "Quote with the promotions that apply",
+                    ),
+                    soft(
+                        "visited_us",
+                        &["D8"],
+                        "the customer visited our office or store",
+                        "Invite the customer to our office or store",
+                    ),
+                ]
+            }
+        }
+        "b2c_sign_pay" => {
+            const {
+                &[
+                    hard(
+                        "agreement_executed",
+                        &["D2"],
+                        "the personal agreement is signed",
+                        "Have the customer sign the agreement",
+                    ),
+                    hard(
+                        "payment_succeeded",
+                        &["D3"],
+                        "the payment or deposit succeeded",
+                        "Take the payment",
+                    ),
+                ]
+            }
+        }
+        "b2b_qualify" => {
+            const {
+                &[
+                    hard(
+                        "organisation_linked",
+                        &["D1"],
+                        "the counterparty is an organisation",
+                        "Link the deal to the customer's organisation",
+                    ),
+                    hard(
+                        "stakeholder_named",
+                        &["D1"],
+                        "at least one stakeholder is on the buying committee",
+                        "Add the first stakeholder",
+                    ),
+                    hard(
+                        "first_meeting_scheduled",
+                        &["D4"],
+                        "a first meeting is scheduled",
+                        "Schedule the first meeting",
+                    ),
+                    soft(
+                        "pain_hypothesis",
+                        &["D1"],
+                        "a pain hypothesis is recorded",
+                        "Record the pain you expect (qualification: identified_pain)",
+                    ),
+                    soft(
+                        "budget_indication",
+                        &["D3"],
+                        "a budget indication is recorded",
+                        "Ask for a budget indication",
+                    ),
+                ]
+            }
+        }
+        "b2b_first_meeting" => {
+            const {
+                &[
+                    hard(
+                        "first_meeting_held",
+                        &["D4"],
+                        "a first meeting was held with a buyer who attended",
+                        "Hold the first meeting and log who attended",
+                    ),
+                    hard(
+                        "pain_and_metrics",
+                        &["D1"],
+                        "the identified pain and the metrics are recorded",
+                        "Record the pain and the metrics that matter to them",
+                    ),
+                    hard(
+                        "decision_maker_named",
+                        &["D1", "D4"],
+                        "the decision process is recorded and a decision-maker is named on the committee",
+                        "Ask who decides, and add them with the economic buyer or decision-maker role",
+                    ),
+                    hard(
+                        "decision_maker_meeting_planned",
+                        &["D4"],
+                        "a decision-maker meeting is planned with that decision-maker invited",
+                        "Plan the meeting with the leader who decides",
+                    ),
+                    soft(
+                        "champion_candidate",
+                        &["D1"],
+                        "the committee has a champion or a coach",
+                        "Find who sells for you inside",
+                    ),
+                    soft(
+                        "trust_endorsement",
+                        &["D5"],
+                        "a reference, warm introduction or mutual connection backs the deal",
+                        "Ask a customer they know to vouch for you",
+                    ),
+                ]
+            }
+        }
+        "b2b_decision_maker_meeting" => {
+            const {
+                &[
+                    hard(
+                        "decision_maker_met_face_to_face",
+                        &["D1", "D4", "D9"],
+                        "a decision-maker attended a held, face-to-face decision-maker meeting",
+                        "Meet the decision-maker in person and log the meeting",
+                    ),
+                    hard(
+                        "decision_criteria",
+                        &["D1"],
+                        "the decision criteria are recorded",
+                        "Record how they will choose",
+                    ),
+                    hard(
+                        "mutual_action_plan",
+                        &["D4"],
+                        "a mutual action plan dates the steps to signature and payment",
+                        "Agree a plan with the buyer",
+                    ),
+                    soft(
+                        "home_ground",
+                        &["D8"],
+                        "the decision-maker meeting took place at our office",
+                        "Invite the decision-maker to our office",
+                    ),
+                    soft(
+                        "two_seller_roles",
+                        &["D6"],
+                        "two or more of our people attended the decision-maker meeting",
+                        "Bring a solution engineer or an executive sponsor",
+                    ),
+                    soft(
+                        "two_departments",
+                        &["D1"],
+                        "stakeholders from two or more departments were met",
+                        "Meet people from another department",
+                    ),
+                ]
+            }
+        }
+        "b2b_proposal_negotiation" => {
+            const {
+                &[
+                    hard(
+                        "quote_approved",
+                        &["D5"],
+                        "the quote is issued and its discounts approved",
+                        "Issue the quote and get the approvals",
+                    ),
+                    hard(
+                        "negotiation_face_to_face",
+                        &["D9"],
+                        "a face-to-face negotiation with a negotiation plan was held",
+                        "Plan the negotiation and hold it in person",
+                    ),
+                    hard(
+                        "verbal_selection",
+                        &["D4"],
+                        "the buyer's verbal selection is recorded with evidence",
+                        "Record when and how they said yes",
+                    ),
+                    soft(
+                        "competition_recorded",
+                        &["D5"],
+                        "the competition is recorded",
+                        "Record who else they consider",
+                    ),
+                ]
+            }
+        }
+        "b2b_company_contract" => {
+            const {
+                &[
+                    hard(
+                        "paper_process_mapped",
+                        &["D2"],
+                        "the customer's approval chain is mapped",
+                        "Map the customer's approval steps",
+                    ),
+                    hard(
+                        "customer_approvals",
+                        &["D2"],
+                        "every customer approval step is approved",
+                        "Follow up the approval chain",
+                    ),
+                    hard(
+                        "envelope_completed",
+                        &["D2"],
+                        "the contract is signed by the customer's signatory",
+                        "Get the contract signed",
+                    ),
+                    hard(
+                        "billing_profile",
+                        &["D3"],
+                        "the billing profile is complete, with a PO number when required",
+                        "Complete the billing details",
+                    ),
+                ]
+            }
+        }
+        "b2b_payment" => {
+            const {
+                &[
+                    hard(
+                        "invoice_finalised",
+                        &["D3"],
+                        "the invoice is issued",
+                        "Issue the invoice",
+                    ),
+                    hard(
+                        "first_payment",
+                        &["D3"],
+                        "the first instalment is paid",
+                        "Collect the first payment",
+                    ),
+                ]
+            }
+        }
+        _ => &[],
+    }
+}
+
+/// Everything the criteria look at.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'a> {
+    pub deal: &'a Deal,
+    /// The counterparty is an organisation.
+    pub counterparty_is_organisation: bool,
+    /// The counterparty has a phone number or e-mail address.
+    pub counterparty_reachable: bool,
+    pub committee: &'a [Stakeholder],
+    pub meetings: &'a [Meeting],
+    pub team: &'a [DealTeamMember],
+}
+
+impl Snapshot<'_> {
+    fn noted(&self, key: QualificationKey) -> bool {
+        self.deal.terms.qualification.has(key)
+    }
+
+    fn meetings_for(&self, purpose: MeetingPurpose) -> impl Iterator<Item = &Meeting> {
+        self.meetings.iter().filter(move |m| m.fields.purpose == purpose)
+    }
+
+    fn decision_makers(&self) -> impl Iterator<Item = &Stakeholder> {
+        self.committee.iter().filter(|s| s.fields.is_decision_maker())
+    }
+
+    /// Held decision-maker meetings that a decision-maker attended.
+    fn decision_maker_meetings_held(&self) -> impl Iterator<Item = &Meeting> {
+        self.meetings_for(MeetingPurpose::DecisionMakerMeeting)
+            .filter(|m| self.decision_makers().any(|dm| m.attended_by(dm.fields.person_id)))
+    }
+}
+
+fn verdict(met: bool) -> Verdict {
+    if met { Verdict::Met } else { Verdict::Unmet }
+}
+
+fn scheduled(meeting: &Meeting) -> bool {
+    matches!(
+        meeting.fields.status,
+        MeetingStatus::Planned | MeetingStatus::Confirmed | MeetingStatus::Held
+    )
+}
+
+/// What the snapshot says about one criterion.
+pub fn judge(key: &str, s: &Snapshot) -> Verdict {
+    use QualificationKey as Q;
+    match key {
+        "contact_point" => verdict(s.counterparty_reachable),
+        "need_captured" => verdict(s.noted(Q::Need)),
+        "budget_range" | "budget_indication" => verdict(s.noted(Q::Budget)),
+        "timeline" => verdict(s.noted(Q::Timeline)),
+        "visit_or_offer" => {
+            if s.meetings
+                .iter()
+                .any(|m| m.fields.venue == Venue::OurOffice && scheduled(m))
+            {
+                Verdict::Met
+            } else {
+                // The offer half needs quotes.
+                Verdict::Pending
+            }
+        }
+        "visited_us" => verdict(s.meetings.iter().any(|m| {
+            m.fields.venue == Venue::OurOffice && m.fields.status == MeetingStatus::Held && m.buyer_attended()
+        })),
+        "organisation_linked" => verdict(s.counterparty_is_organisation),
+        "stakeholder_named" => verdict(!s.committee.is_empty()),
+        "first_meeting_scheduled" => verdict(s.meetings_for(MeetingPurpose::FirstMeeting).any(scheduled)),
+        "pain_hypothesis" => verdict(s.noted(Q::IdentifiedPain)),
+        "first_meeting_held" => verdict(
+            s.meetings_for(MeetingPurpose::FirstMeeting)
+                .any(|m| m.fields.status == MeetingStatus::Held && m.buyer_attended()),
+        ),
+        "pain_and_metrics" => verdict(s.noted(Q::IdentifiedPain) && s.noted(Q::Metrics)),
+        "decision_maker_named" => verdict(s.noted(Q::DecisionProcess) && s.decision_makers().next().is_some()),
+        "decision_maker_meeting_planned" => verdict(
+            s.meetings_for(MeetingPurpose::DecisionMakerMeeting)
+                .filter(|m| scheduled(m))
+                .any(|m| {
+                    s.decision_makers().any(|dm| {
+                        m.fields
+                            .attendees
+                            .iter()
+                            .any(|a| a.person_id == Some(dm.fields.person_id))
+                    })
+                }),
+        ),
+        "champion_candidate" => {
+            verdict(s.committee.iter().any(|st| {
+                st.fields.roles.contains(&BuyingRole::Champion) || st.fields.roles.contains(&BuyingRole::Coach)
+            }))
+        }
+        "decision_maker_met_face_to_face" => verdict(s.decision_maker_meetings_held().any(|m| m.face_to_face)),
+        "decision_criteria" => verdict(s.noted(Q::DecisionCriteria)),
+        "home_ground" => verdict(s.decision_maker_meetings_held().any(|m| m.home_ground)),
+        "two_seller_roles" => verdict(s.decision_maker_meetings_held().any(|m| {
+            m.fields
+                .attendees
+                .iter()
+                .filter(|a| a.side == Side::Seller && a.attendance == crate::meeting::Attendance::Attended)
+                .count()
+                >= 2
+        })),
+        "two_departments" => verdict({
+            let met: std::collections::BTreeSet<&str> = s
+                .committee
+                .iter()
+                .filter(|st| matches!(st.engagement, Engagement::Met | Engagement::Engaged))
+                .filter_map(|st| st.fields.department.as_deref())
+                .collect();
+            met.len() >= 2
+        }),
+        "negotiation_face_to_face" => verdict(s.meetings_for(MeetingPurpose::Negotiation).any(|m| {
+            m.fields.status == MeetingStatus::Held
+                && m.face_to_face
+                && m.fields.negotiation_plan.is_some()
+                && m.buyer_attended()
+        })),
+        "verbal_selection" => verdict(s.noted(Q::VerbalSelection)),
+        "competition_recorded" => verdict(s.deal.terms.competitor.is_some() || s.noted(Q::Competition)),
+        // Quotes, contracts, invoices, payments, calls, consent, endorsements and mutual action
+        // plans arrive with later parts of Closer.
+        _ => Verdict::Pending,
+    }
+}
+
+/// One criterion, judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CriterionResult {
+    pub stage_key: String,
+    pub key: String,
+    pub gate: Gate,
+    /// The differences between B2C and B2B selling this criterion comes from (D1…D9).
+    pub differences: Vec<String>,
+    pub verdict: Verdict,
+    pub requirement: String,
+    pub action: String,
+}
+
+/// Judges every exit criterion of a stage.
+pub fn evaluate(stage: &Stage, snapshot: &Snapshot) -> Vec<CriterionResult> {
+    criteria_for(&stage.key)
+        .iter()
+        .map(|c| CriterionResult {
+            stage_key: stage.key.clone(),
+            key: c.key.to_owned(),
+            gate: c.gate,
+            differences: c.differences.iter().map(|d| (*d).to_owned()).collect(),
+            verdict: judge(c.key, snapshot),
+            requirement: c.requirement.to_owned(),
+            action: c.action.to_owned(),
+        })
+        .collect()
+}
+
+/// What the gates say about a move.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GateCheck {
+    /// Hard criteria that are not met: the move needs an override.
+    pub blocking: Vec<CriterionResult>,
+    /// Soft criteria not met, and criteria that cannot be checked yet.
+    pub warnings: Vec<CriterionResult>,
+}
+
+/// The gates between `from` and `to`: every open stage the deal leaves on the way forward must
+/// meet its hard criteria. Moving back, reopening and losing pass no gate.
+pub fn check_move(playbook: &Playbook, from: &Stage, to: &Stage, snapshot: &Snapshot) -> GateCheck {
+    let mut check = GateCheck::default();
+    if to.status == DealStatus::Lost || from.status != DealStatus::Open || to.position <= from.position {
+        return check;
+    }
+    let left = playbook
+        .stages
+        .iter()
+        .filter(|s| s.status == DealStatus::Open && s.position >= from.position && s.position < to.position);
+    for stage in left {
+        for result in evaluate(stage, snapshot) {
+            match (result.gate, result.verdict) {
+                (_, Verdict::Met) => {}
+                (Gate::Hard, Verdict::Unmet) => check.blocking.push(result),
+                _ => check.warnings.push(result),
+            }
+        }
+    }
+    check
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playbook::{B2B_DEFAULT, B2C_DEFAULT};
+
+    #[test]
+    fn every_default_stage_declares_its_criteria_with_their_differences() {
+        for template in [B2C_DEFAULT, B2B_DEFAULT] {
+            for stage in template.stages.iter().filter(|s| s.status == DealStatus::Open) {
+                let criteria = criteria_for(stage.key);
+                assert!(!criteria.is_empty(), "{} has exit criteria", stage.key);
+                for c in criteria {
+                    assert!(
+                        !c.differences.is_empty() && c.differences.iter().all(|d| d.len() == 2 && d.starts_with('D'))
+                    );
+                    assert!(!c.action.is_empty() && !c.requirement.is_empty());
+                }
+            }
+        }
+    }
+}

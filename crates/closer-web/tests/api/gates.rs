@@ -1,0 +1,121 @@
+//! Stage gates (D4): the stories of the two playbooks, over HTTP.
+
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN_PASSWORD, on_both_backends};
+
+fn keys(problem: &Value) -> Vec<String> {
+    problem["criteria"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|c| c["gate"] == "hard" && c["verdict"] == "unmet")
+                .filter_map(|c| c["key"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+on_both_backends! {
+    async fn a_b2b_deal_reaches_the_contract_only_after_meeting_the_decision_maker_in_person(app: &TestApp) {
+        let acme = app.post("/api/v1/organisations", &json!({ "name": "Acme", "phones": ["+86 21 5555 0100"] })).await.expect(201).id();
+        let head = app.create_person("Li Wei").await.id();
+        let ceo = app.create_person("Zhang Min").await.id();
+        for (person, department) in [(&head, "IT"), (&ceo, "Executive")] {
+            app.post("/api/v1/employments", &json!({ "person_id": person, "organisation_id": acme, "department": department })).await.expect(201);
+        }
+        let deal = app.post("/api/v1/deals", &json!({ "title": "ERP", "kind": "b2b", "counterparty_id": acme, "currency": "CNY" })).await.expect(201).id();
+        let deal_path = format!("/api/v1/deals/{deal}");
+        let move_to = |key: &'static str| async move { json!({ "stage_id": app.stage("b2b", key).await }) };
+
+        // Qualify: a stakeholder and a scheduled first meeting are missing.
+        let blocked = app.post(&format!("{deal_path}/move"), &move_to("b2b_first_meeting").await).await.expect(409);
+        assert_eq!(blocked.header("content-type"), Some("application/problem+json"));
+        assert_eq!(keys(&blocked.body), ["stakeholder_named", "first_meeting_scheduled"]);
+        let first = &blocked.body["criteria"][0];
+        assert_eq!(first["differences"], json!(["D1"]));
+        assert!(first["action"].as_str().unwrap_or("").contains("stakeholder"));
+        let gates = app.get(&format!("{deal_path}/gates")).await.expect(200).body;
+        assert_eq!(gates["can_advance"], false);
+
+        app.post(&format!("{deal_path}/stakeholders"), &json!({ "person_id": head, "roles": ["technical_buyer"], "is_key_person": true })).await.expect(201);
+        let admin_id = app.get("/api/v1/session").await.body["user"]["id"].as_str().expect("id").to_owned();
+        let meeting = |purpose: &str, venue: &str, person: &str| json!({
+            "deal_id": deal, "purpose": purpose, "venue": venue, "objective": "Understand the problem",
+            "planned_start": "2026-12-01T02:00:00Z", "planned_end": "2026-12-01T03:00:00Z",
+            "attendees": [{ "person_id": person }, { "user_id": admin_id }]
+        });
+        let first_meeting = app.post("/api/v1/meetings", &meeting("first_meeting", "client_site", &head)).await.expect(201).id();
+        assert_eq!(app.get(&format!("{deal_path}/gates")).await.body["can_advance"], true);
+        app.post(&format!("{deal_path}/move"), &move_to("b2b_first_meeting").await).await.expect(200);
+
+        // B2B never skips, whatever holds.
+        app.post(&format!("{deal_path}/move"), &move_to("b2b_proposal_negotiation").await).await.expect_field_error(422, "stage_id");
+
+        // First meeting: held, pain and metrics, the decision-maker named and invited.
+        let blocked = app.post(&format!("{deal_path}/move"), &move_to("b2b_decision_maker_meeting").await).await.expect(409);
+        assert_eq!(keys(&blocked.body), ["first_meeting_held", "pain_and_metrics", "decision_maker_named", "decision_maker_meeting_planned"]);
+        let held = |person: &str| json!({
+            "outcome": "held", "attendance": [{ "person_id": person, "attended": true }, { "user_id": admin_id, "attended": true }],
+            "agreed_next_step": "Meet the CEO"
+        });
+        app.post(&format!("/api/v1/meetings/{first_meeting}/log"), &held(&head)).await.expect(200);
+        app.patch(&deal_path, "*", &json!({ "qualification": {
+            "identified_pain": "Month-end close takes nine days", "metrics": "Close in three days", "decision_process": "CEO signs after an IT review"
+        } })).await.expect(200);
+        app.post(&format!("{deal_path}/stakeholders"), &json!({ "person_id": ceo, "roles": ["decision_maker", "economic_buyer"] })).await.expect(201);
+        let online = app.post("/api/v1/meetings", &meeting("decision_maker_meeting", "online", &ceo)).await.expect(201).id();
+        app.post(&format!("{deal_path}/move"), &move_to("b2b_decision_maker_meeting").await).await.expect(200);
+
+        // The decision-maker attended, but online: not enough for a B2B deal (D9).
+        app.post(&format!("/api/v1/meetings/{online}/log"), &held(&ceo)).await.expect(200);
+        app.patch(&deal_path, "*", &json!({ "qualification": { "decision_criteria": "Local support, total cost" } })).await.expect(200);
+        let blocked = app.post(&format!("{deal_path}/move"), &move_to("b2b_proposal_negotiation").await).await.expect(409);
+        assert_eq!(keys(&blocked.body), ["decision_maker_met_face_to_face"]);
+        let warned: Vec<&str> = blocked.body["criteria"].as_array().expect("criteria").iter().filter(|c| c["verdict"] == "pending").filter_map(|c| c["key"].as_str()).collect();
+        assert!(warned.contains(&"mutual_action_plan"), "declared criteria answer pending: {warned:?}");
+
+        let visit = app.post("/api/v1/meetings", &meeting("decision_maker_meeting", "our_office", &ceo)).await.expect(201).id();
+        app.post(&format!("/api/v1/meetings/{visit}/log"), &held(&ceo)).await.expect(200);
+        app.post(&format!("{deal_path}/move"), &move_to("b2b_proposal_negotiation").await).await.expect(200);
+
+        // Negotiation: a rep cannot override; a manager can, with a reason that is kept.
+        let blocked = app.post(&format!("{deal_path}/move"), &move_to("b2b_company_contract").await).await.expect(409);
+        assert_eq!(keys(&blocked.body), ["negotiation_face_to_face", "verbal_selection"]);
+        let team = app.post("/api/v1/teams", &json!({ "name": "Enterprise" })).await.expect(201).id();
+        let (rep, rep_token) = app.user("rep@example.com", "member").await;
+        let (manager, _) = app.user("boss@example.com", "manager").await;
+        for (user, manages) in [(&rep, false), (&manager, true)] {
+            app.send(reqwest::Method::PUT, &format!("/api/v1/teams/{team}/members/{user}"), Some(&json!({ "is_manager": manages })), &[]).await.expect(200);
+        }
+        app.post(&format!("{deal_path}/assign"), &json!({ "owner_id": rep, "team_id": team })).await.expect(200);
+        let mut overriding = move_to("b2b_company_contract").await;
+        overriding["override_reason"] = json!("Signed heads of terms at the trade fair");
+        app.as_(&rep_token).post(&format!("{deal_path}/move"), &overriding).await.expect(403);
+        let manager_token = app.token_for("boss@example.com", ADMIN_PASSWORD, "read_write").await;
+        let moved = app.as_(&manager_token).post(&format!("{deal_path}/move"), &overriding).await.expect(200);
+        assert_eq!(moved.body["stage_id"], app.stage("b2b", "b2b_company_contract").await);
+        let history = app.get(&format!("{deal_path}/transitions")).await.body;
+        let last = history.as_array().and_then(|h| h.last()).expect("a transition");
+        let reason = last["reason"].as_str().unwrap_or("");
+        assert!(reason.contains("override of negotiation_face_to_face, verbal_selection") && reason.contains("trade fair"), "{reason}");
+        assert_eq!(last["actor_id"], manager.as_str());
+    }
+
+    async fn a_b2c_lead_closes_in_one_sitting_once_its_criteria_hold(app: &TestApp) {
+        let walk_in = app.create_person("Walk-in").await.id();
+        let deal = app.post("/api/v1/deals", &json!({ "title": "Solar kit", "kind": "b2c", "counterparty_id": walk_in, "currency": "CNY", "lead_source": "inbound" })).await.expect(201).id();
+        let won = json!({ "stage_id": app.stage("b2c", "b2c_won").await });
+        let blocked = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
+        assert_eq!(keys(&blocked.body), ["contact_point", "need_captured"]);
+        assert_eq!(blocked.body["criteria"][0]["differences"], json!(["D9"]));
+        app.patch(&format!("/api/v1/people/{walk_in}"), "*", &json!({ "phones": ["+86 138 0013 8000"] })).await.expect(200);
+        app.patch(&format!("/api/v1/deals/{deal}"), "*", &json!({ "qualification": { "need": "Panels for a 120 m² roof", "budget": "" } })).await.expect(200);
+        let closed = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(200);
+        assert_eq!(closed.body["status"], "won");
+        assert_eq!(closed.body["qualification"], json!({ "need": "Panels for a 120 m² roof" }), "a blank note clears, and is not stored");
+        let history = app.get(&format!("/api/v1/deals/{deal}/transitions")).await.body;
+        assert_eq!(history.as_array().map(Vec::len), Some(2), "created, then won in one move");
+        app.patch(&format!("/api/v1/deals/{deal}"), "*", &json!({ "qualification": { "mood": "great" } })).await.expect_field_error(422, "qualification.mood");
+    }
+}
