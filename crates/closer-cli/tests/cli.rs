@@ -303,6 +303,32 @@ async fn check_demo(server: &Server) -> Vec<Value> {
         assert_eq!(deals.iter().filter(|d| d["kind"] == kind).count(), 30);
     }
     assert!(!server.all("/api/v1/notes").await.is_empty());
+    // B2B deals carry the committee, team and meetings their stage implies.
+    let negotiation = playbooks
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .flat_map(|p| p["stages"].as_array().cloned().unwrap_or_default())
+                .find(|s| s["key"] == "b2b_proposal_negotiation")
+        })
+        .expect("the negotiation stage");
+    let deal = deals
+        .iter()
+        .find(|d| d["stage_id"] == negotiation["id"])
+        .expect("a deal in negotiation");
+    let committee = server
+        .get(&format!(
+            "/api/v1/deals/{}/stakeholders",
+            deal["id"].as_str().unwrap_or("")
+        ))
+        .await;
+    assert_eq!(committee["coverage"]["decision_maker_met"], true, "{committee}");
+    assert_eq!(committee["coverage"]["single_threaded"], false);
+    let gates = server
+        .get(&format!("/api/v1/deals/{}/gates", deal["id"].as_str().unwrap_or("")))
+        .await;
+    assert!(gates["criteria"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(!server.all("/api/v1/meetings?status=held").await.is_empty());
     assert!(!server.all("/api/v1/tasks").await.is_empty());
     deals
 }

@@ -13,7 +13,6 @@ use closer_domain::party::{
     EmployeeBand, Employment, EmploymentFields, Organisation, OrganisationFields, Person, PersonFields, Seniority,
 };
 use closer_domain::playbook::{DealKind, DealStatus, Playbook};
-use closer_domain::qualification::Qualification;
 use closer_domain::record::Ownership;
 use closer_domain::record::RecordMeta;
 use closer_store::access::Visibility;
@@ -28,6 +27,7 @@ use super::bootstrap::Installation;
 use super::{AppError, AppResult, auth, now};
 
 mod data;
+mod story;
 
 const SEED: u64 = 20_170_407;
 
@@ -43,14 +43,22 @@ pub struct DemoSummary {
     pub deals: usize,
     pub notes: usize,
     pub tasks: usize,
+    pub meetings: usize,
 }
 
 impl std::fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} users, {} organisations, {} people, {} employments, {} deals, {} notes, {} tasks",
-            self.users, self.organisations, self.people, self.employments, self.deals, self.notes, self.tasks
+            "{} users, {} organisations, {} people, {} employments, {} deals, {} meetings, {} notes, {} tasks",
+            self.users,
+            self.organisations,
+            self.people,
+            self.employments,
+            self.deals,
+            self.meetings,
+            self.notes,
+            self.tasks
         )
     }
 }
@@ -70,7 +78,7 @@ impl Ids {
     }
 }
 
-struct Seeder {
+pub(super) struct Seeder {
     rng: fastrand::Rng,
     ids: Ids,
     now: OffsetDateTime,
@@ -193,6 +201,7 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
             deals: 0,
             notes: 0,
             tasks: 0,
+            meetings: 0,
         },
     };
     let reps = seed_users(&mut seeder, &mut tx, installation.admin, &password_hash).await?;
@@ -221,11 +230,12 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
             customer.ownership,
             chinese,
             &reps,
+            &[],
         )
         .await?;
     }
     for i in 0..30 {
-        let (organisation, chinese) = &organisations[i % organisations.len()];
+        let (organisation, chinese, staff) = &organisations[i % organisations.len()];
         seed_deal(
             &mut seeder,
             &mut tx,
@@ -235,6 +245,7 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
             organisation.ownership,
             *chinese,
             &reps,
+            staff,
         )
         .await?;
     }
@@ -305,7 +316,7 @@ async fn seed_organisations(
     seeder: &mut Seeder,
     tx: &mut Tx,
     reps: &[Ownership],
-) -> AppResult<Vec<(Organisation, bool)>> {
+) -> AppResult<Vec<(Organisation, bool, Vec<story::Staff>)>> {
     let bands = EmployeeBand::ALL;
     let mut organisations = Vec::with_capacity(ORGANISATIONS.len());
     for (index, seed) in ORGANISATIONS.iter().enumerate() {
@@ -337,8 +348,9 @@ async fn seed_organisations(
         };
         parties::insert_organisation(tx.conn(), seeder.workspace, &organisation).await?;
         seeder.summary.organisations += 1;
-        let staff = seeder.rng.usize(3..=8);
-        for position in 0..staff {
+        let headcount = seeder.rng.usize(3..=8);
+        let mut staff = Vec::with_capacity(headcount);
+        for position in 0..headcount {
             let person = seeder.person(tx, owner, seed.chinese, Some(seed.domain)).await?;
             // The first is the leader who decides; the second a department head (often the key
             // person but not the decision-maker, D1); the rest spread over departments.
@@ -381,9 +393,10 @@ async fn seed_organisations(
                 meta: person.meta.clone(),
             };
             employments::insert(tx.conn(), seeder.workspace, &employment).await?;
+            staff.push((person.id, employment.fields.department.clone().unwrap_or_default()));
             seeder.summary.employments += 1;
         }
-        organisations.push((organisation, seed.chinese));
+        organisations.push((organisation, seed.chinese, staff));
     }
     Ok(organisations)
 }
@@ -398,6 +411,7 @@ async fn seed_deal(
     ownership: Ownership,
     chinese: bool,
     reps: &[Ownership],
+    staff: &[story::Staff],
 ) -> AppResult<()> {
     let owner = ownership.owner_id;
     let stage = &playbook.stages[index % playbook.stages.len()];
@@ -461,7 +475,7 @@ async fn seed_deal(
     let deal = Deal {
         id: DealId(seeder.ids.next()),
         terms: DealTerms {
-            qualification: Qualification::default(),
+            qualification: story::qualification(&path.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(), chinese),
             title: title.to_owned(),
             counterparty_id: counterparty,
             amount: Money {
@@ -490,6 +504,8 @@ async fn seed_deal(
         },
     };
     deals::insert(tx.conn(), seeder.workspace, &deal).await?;
+    let passed: Vec<&str> = path.iter().map(|s| s.key.as_str()).collect();
+    story::tell(seeder, tx, &deal, &passed, staff, reps, chinese).await?;
     seeder.summary.deals += 1;
     let mut from = None;
     for (step, to) in path.iter().enumerate() {

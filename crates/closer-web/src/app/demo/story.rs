@@ -1,0 +1,228 @@
+//! What happened on a demo deal so far, consistent with the stages it passed: the buying
+//! committee, the deal team, the meetings held and planned, and the qualification notes, so that
+//! the gates and coverage of every demo deal tell a true story.
+
+use closer_domain::committee::{BuyingRole, ResponseMode, StakeholderFields, Stance};
+use closer_domain::deal::Deal;
+use closer_domain::ids::{DealTeamMemberId, MeetingId, PartyId, StakeholderId};
+use closer_domain::meeting::{
+    Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingFields, MeetingPurpose, MeetingStatus,
+    NegotiationPlan, Side, Venue,
+};
+use closer_domain::qualification::{Qualification, QualificationKey};
+use closer_domain::record::{Ownership, RecordMeta};
+use closer_domain::team::{DealTeamMember, DealTeamMemberFields, SellerRole, TeamAccess};
+use closer_store::stakeholders::StoredStakeholder;
+use closer_store::{Tx, deal_team, meetings, stakeholders};
+use time::Duration;
+
+use super::Seeder;
+use crate::app::AppResult;
+
+/// An employee of the demo organisation: the person and their department.
+pub type Staff = (PartyId, String);
+
+/// The qualification notes a deal that passed `stages` has gathered.
+pub fn qualification(stages: &[&str], chinese: bool) -> Qualification {
+    let passed = |key: &str| stages.contains(&key);
+    let mut notes = Qualification::default();
+    let mut note = |key, en: &str, zh: &str| {
+        notes.0.insert(key, if chinese { zh } else { en }.to_owned());
+    };
+    if passed("b2c_qualified") {
+        note(
+            QualificationKey::Need,
+            "Wants it installed before the holidays",
+            "希望节前安装",
+        );
+        note(QualificationKey::Budget, "Around the list price", "预算接近标价");
+    }
+    if passed("b2b_first_meeting") {
+        note(
+            QualificationKey::IdentifiedPain,
+            "Month-end close takes nine days",
+            "月底结账需要九天",
+        );
+    }
+    if passed("b2b_decision_maker_meeting") {
+        note(
+            QualificationKey::Metrics,
+            "Close the books in three days",
+            "三天内完成结账",
+        );
+        note(
+            QualificationKey::DecisionProcess,
+            "Department review, then the CEO decides",
+            "部门评审后由总经理决定",
+        );
+    }
+    if passed("b2b_proposal_negotiation") {
+        note(
+            QualificationKey::DecisionCriteria,
+            "Local support and total cost",
+            "本地服务与总成本",
+        );
+    }
+    if passed("b2b_company_contract") {
+        note(
+            QualificationKey::VerbalSelection,
+            "The CEO confirmed the choice by e-mail",
+            "总经理邮件确认选择我们",
+        );
+    }
+    notes
+}
+
+fn attendee(side: Side, person: Option<PartyId>, user: Option<closer_domain::ids::UserId>, attended: bool) -> Attendee {
+    Attendee {
+        side,
+        person_id: person,
+        user_id: user,
+        invite: InviteType::Required,
+        response: InviteResponse::Accepted,
+        attendance: if attended {
+            Attendance::Attended
+        } else {
+            Attendance::Unknown
+        },
+    }
+}
+
+/// Adds the committee, team and meetings of a B2B deal that passed `stages`.
+#[allow(clippy::too_many_arguments)]
+pub async fn tell(
+    seeder: &mut Seeder,
+    tx: &mut Tx,
+    deal: &Deal,
+    stages: &[&str],
+    staff: &[Staff],
+    reps: &[Ownership],
+    chinese: bool,
+) -> AppResult<()> {
+    let (Some(leader), Some(head)) = (staff.first(), staff.get(1)) else {
+        return Ok(());
+    };
+    let passed = |key: &str| stages.contains(&key);
+    let owner = deal.ownership.owner_id;
+    let start = deal.meta.created_at;
+    let meta = |at| RecordMeta::created(at);
+    let mut committee = vec![(head, vec![BuyingRole::TechnicalBuyer, BuyingRole::Champion], true)];
+    if passed("b2b_first_meeting") {
+        committee.push((
+            leader,
+            vec![BuyingRole::DecisionMaker, BuyingRole::EconomicBuyer],
+            false,
+        ));
+    }
+    for (position, ((person, department), roles, key)) in committee.into_iter().enumerate() {
+        let stakeholder = StoredStakeholder {
+            id: StakeholderId(seeder.ids.next()),
+            fields: StakeholderFields {
+                deal_id: deal.id,
+                person_id: *person,
+                department: Some(department.clone()),
+                roles: roles.into_iter().collect(),
+                is_key_person: key,
+                influence: if position == 0 { 4 } else { 5 },
+                stance: if position == 0 {
+                    Stance::Supporter
+                } else {
+                    Stance::Neutral
+                },
+                response_mode: ResponseMode::Growth,
+                win_result: None,
+            },
+            meta: meta(start),
+        };
+        stakeholders::insert(tx.conn(), seeder.workspace, &stakeholder).await?;
+    }
+    // A teammate of the owner faces the technical buyer.
+    let engineer = reps
+        .iter()
+        .find(|r| r.owner_id != owner && r.team_id.is_some() && r.team_id == deal.ownership.team_id);
+    if let Some(engineer) = engineer {
+        let member = DealTeamMember {
+            id: DealTeamMemberId(seeder.ids.next()),
+            fields: DealTeamMemberFields {
+                deal_id: deal.id,
+                user_id: engineer.owner_id,
+                role: SellerRole::SolutionEngineer,
+                covers: SellerRole::SolutionEngineer.default_covers(),
+                access: TeamAccess::Edit,
+            },
+            meta: meta(start),
+        };
+        deal_team::insert(tx.conn(), seeder.workspace, &member).await?;
+    }
+    let text = |en: &str, zh: &str| Some(if chinese { zh } else { en }.to_owned());
+    // (purpose, venue, who from the buyer, entered at stage, held once the deal left stage)
+    let plan = [
+        (
+            MeetingPurpose::FirstMeeting,
+            Venue::ClientSite,
+            head.0,
+            "b2b_qualify",
+            "b2b_first_meeting",
+        ),
+        (
+            MeetingPurpose::DecisionMakerMeeting,
+            Venue::OurOffice,
+            leader.0,
+            "b2b_first_meeting",
+            "b2b_decision_maker_meeting",
+        ),
+        (
+            MeetingPurpose::Negotiation,
+            Venue::ClientSite,
+            leader.0,
+            "b2b_decision_maker_meeting",
+            "b2b_proposal_negotiation",
+        ),
+    ];
+    for (step, (purpose, venue, person, planned_in, held_after)) in plan.into_iter().enumerate() {
+        if !passed(planned_in) {
+            continue;
+        }
+        let held = passed(held_after) && stages.iter().position(|s| *s == held_after) < Some(stages.len() - 1);
+        let when = start + Duration::days(2 + 4 * step as i64) + Duration::hours(2);
+        let fields = MeetingFields {
+            deal_id: Some(deal.id),
+            purpose,
+            venue,
+            location: None,
+            status: if held {
+                MeetingStatus::Held
+            } else {
+                MeetingStatus::Confirmed
+            },
+            planned_start: when,
+            planned_end: when + Duration::hours(1),
+            actual_start: held.then_some(when),
+            actual_end: held.then_some(when + Duration::hours(1)),
+            objective: text("Agree the next step towards a decision", "就下一步达成一致"),
+            agreed_next_step: if held {
+                text("Send the proposal and book the next meeting", "发送方案并约定下次会议")
+            } else {
+                None
+            },
+            next_step_due: None,
+            outcome_notes: None,
+            attendees: vec![
+                attendee(Side::Buyer, Some(person), None, held),
+                attendee(Side::Seller, None, Some(owner), held),
+            ],
+            visit_plan: None,
+            negotiation_plan: (purpose == MeetingPurpose::Negotiation).then(|| NegotiationPlan {
+                objectives: text("Close at list price with a two-year term", "以标价签两年合同"),
+                walk_away: text("More than 12% discount", "折扣超过12%"),
+                ..NegotiationPlan::default()
+            }),
+            rescheduled_to: None,
+            organiser_id: owner,
+        };
+        let meeting = Meeting::new(MeetingId(seeder.ids.next()), fields, meta(start));
+        meetings::insert(tx.conn(), seeder.workspace, &meeting).await?;
+        seeder.summary.meetings += 1;
+    }
+    Ok(())
+}
