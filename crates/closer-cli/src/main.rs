@@ -301,13 +301,22 @@ async fn serve(settings: &Settings, setup: &AdminSetup, with_demo: bool) -> anyh
     // Tests and scripts read this line to find the port when listening on port 0.
     println!("Closer listening on http://{address}");
     std::io::stdout().flush()?;
+    closer_web::app::jobs::schedule(&db, installation.workspace)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let worker = tokio::spawn(closer_web::app::jobs::work(
+        db.clone(),
+        std::time::Duration::from_secs(60),
+    ));
     let app = router(AppState {
         db: db.clone(),
         installation,
     });
-    axum::serve(listener, app)
+    // Connection info gives sign-in throttling the client's address.
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    worker.abort();
     db.close().await;
     println!("Closer stopped");
     Ok(())

@@ -329,6 +329,13 @@ async fn check_demo(server: &Server) -> Vec<Value> {
         .await;
     assert!(gates["criteria"].as_array().is_some_and(|c| !c.is_empty()));
     assert!(!server.all("/api/v1/meetings?status=held").await.is_empty());
+    let health = server
+        .get(&format!("/api/v1/deals/{}/health", deal["id"].as_str().unwrap_or("")))
+        .await;
+    assert!(
+        health["cycle_age_days"].as_i64().is_some_and(|days| days > 0),
+        "{health}"
+    );
     assert!(!server.all("/api/v1/tasks").await.is_empty());
     deals
 }

@@ -9,6 +9,7 @@ pub mod activity;
 pub mod audit;
 pub mod committee;
 pub mod contact;
+pub mod cycle;
 pub mod deal;
 pub mod gates;
 pub mod ids;

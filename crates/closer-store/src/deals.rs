@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::access::{self, Visibility};
 use crate::db::{Conn, Result, StoreError};
 use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
-use crate::schema::{Deals, Parties, StageTransitions};
+use crate::schema::{DealHealthRows, Deals, Parties, StageTransitions};
 
 #[derive(FromRow)]
 struct DealRow {
@@ -191,6 +191,9 @@ pub struct DealFilter {
     pub counterparties: Vec<PartyId>,
     /// Text in the deal title or in the counterparty's name, e-mails or phones.
     pub search: Option<String>,
+    /// As the last health check found.
+    pub rotting: Option<bool>,
+    pub over_budget: Option<bool>,
     pub deleted: Deleted,
 }
 
@@ -236,6 +239,25 @@ pub async fn list(
                 .like(LikeExpr::new(pattern).escape('\\'))
                 .or(col(Deals::CounterpartyId).in_subquery(matching_parties)),
         );
+    }
+    for (flag, column) in [
+        (filter.rotting, DealHealthRows::Rotting),
+        (filter.over_budget, DealHealthRows::OverBudget),
+    ] {
+        if let Some(wanted) = flag {
+            let flagged = Query::select()
+                .column(DealHealthRows::DealId)
+                .from(DealHealthRows::Table)
+                .and_where(Expr::col(DealHealthRows::WorkspaceId).eq(workspace.as_uuid()))
+                .and_where(Expr::col(column).eq(true))
+                .to_owned();
+            let condition = if wanted {
+                col(Deals::Id).in_subquery(flagged)
+            } else {
+                col(Deals::Id).not_in_subquery(flagged)
+            };
+            statement.and_where(condition);
+        }
     }
     records::scope_page(&mut statement, Deals::Table, workspace, filter.deleted, page);
     let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;

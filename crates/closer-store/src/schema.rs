@@ -366,3 +366,17 @@ pub enum MeetingAttendees {
     Response,
     Attendance,
 }
+
+#[derive(Iden, Clone, Copy)]
+#[iden = "deal_health"]
+pub enum DealHealthRows {
+    Table,
+    WorkspaceId,
+    DealId,
+    CycleAgeDays,
+    DaysInStage,
+    LastActivityAt,
+    Rotting,
+    OverBudget,
+    CheckedAt,
+}

@@ -32,6 +32,10 @@ pub struct DealsQuery {
     pub person_id: Option<PartyId>,
     /// Text in the title or in the counterparty's name, e-mail addresses or phone numbers.
     pub q: Option<String>,
+    /// Deals the last health check found rotting (no activity for the stage's rot days).
+    pub rotting: Option<bool>,
+    /// Deals the last health check found past their playbook's cycle budget.
+    pub over_budget: Option<bool>,
     #[param(inline)]
     pub deleted: Option<DeletedView>,
     pub after: Option<Uuid>,
@@ -54,6 +58,8 @@ pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Resu
         owner_id: query.owner_id,
         counterparties: query.organisation_id.into_iter().chain(query.person_id).collect(),
         search: query.q.as_deref().and_then(search_needle),
+        rotting: query.rotting,
+        over_budget: query.over_budget,
         deleted: query.deleted.unwrap_or_default().into(),
     };
     let mut conn = ctx.db.acquire().await?;
@@ -125,6 +131,34 @@ pub async fn move_deal(
               (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn deal_gates(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<app::deals::DealGates>, Problem> {
     Ok(Json(app::deals::gates(&ctx, DealId(id)).await?))
+}
+
+/// The deal's cycle age against its playbook's budget, days in stage, last activity, and whether
+/// it is rotting or over budget (D7), as the deal-health job last computed them.
+#[utoipa::path(get, path = "/deals/{id}/health", tag = "deals", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = closer_domain::cycle::DealHealth),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn deal_health(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<closer_domain::cycle::DealHealth>, Problem> {
+    let deal: Deal = app::get(&ctx, id).await?;
+    Ok(Json(app::jobs::deal_health_now(&ctx.db, ctx.workspace, &deal).await?))
+}
+
+/// Recomputes the health of every open deal now instead of at the next hourly run
+/// (administrators only).
+#[utoipa::path(post, path = "/jobs/deal-health", tag = "deals",
+    responses((status = 200, body = JobRun), (status = 403, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn run_deal_health(ctx: Ctx) -> Result<Json<JobRun>, Problem> {
+    if !(ctx.principal.is_admin() && ctx.principal.writes()) {
+        return Err(Problem::forbidden("only an administrator may run jobs"));
+    }
+    let checked = app::jobs::refresh_deal_health(&ctx.db, ctx.workspace).await?;
+    Ok(Json(JobRun { deals_checked: checked }))
+}
+
+/// What a job run did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobRun {
+    pub deals_checked: usize,
 }
 
 /// One stage move of a deal.

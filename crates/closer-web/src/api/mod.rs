@@ -218,6 +218,8 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(deals::move_deal))
         .routes(routes!(deals::deal_stage_history))
         .routes(routes!(deals::deal_gates))
+        .routes(routes!(deals::deal_health))
+        .routes(routes!(deals::run_deal_health))
         .routes(routes!(notes::list_notes, notes::create_note))
         .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))
         .routes(routes!(notes::restore_note))

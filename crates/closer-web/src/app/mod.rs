@@ -9,6 +9,7 @@ pub mod committee;
 pub mod deals;
 pub mod demo;
 pub mod history;
+pub mod jobs;
 pub mod meetings;
 pub mod parties;
 mod records;

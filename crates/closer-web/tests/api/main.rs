@@ -6,6 +6,7 @@ mod activity;
 mod auth;
 mod bad_input;
 mod committee;
+mod cycle;
 mod deals;
 mod gates;
 mod openapi;

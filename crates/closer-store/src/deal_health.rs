@@ -1,0 +1,137 @@
+//! The stored health of deals, written by the deal-health job.
+
+use std::collections::HashMap;
+
+use closer_domain::cycle::DealHealth;
+use closer_domain::ids::{DealId, WorkspaceId};
+use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Conn, Result};
+use crate::schema::{DealHealthRows, Meetings, Notes, Tasks};
+
+#[derive(FromRow)]
+struct Row {
+    cycle_age_days: i64,
+    days_in_stage: i64,
+    last_activity_at: OffsetDateTime,
+    rotting: bool,
+    over_budget: bool,
+    checked_at: OffsetDateTime,
+}
+
+pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Option<DealHealth>> {
+    let statement = Query::select()
+        .columns([
+            DealHealthRows::CycleAgeDays,
+            DealHealthRows::DaysInStage,
+            DealHealthRows::LastActivityAt,
+            DealHealthRows::Rotting,
+            DealHealthRows::OverBudget,
+            DealHealthRows::CheckedAt,
+        ])
+        .from(DealHealthRows::Table)
+        .and_where(Expr::col(DealHealthRows::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(DealHealthRows::DealId).eq(deal.as_uuid()))
+        .to_owned();
+    let row: Option<Row> = conn.fetch_optional(&statement).await?;
+    Ok(row.map(|r| DealHealth {
+        cycle_age_days: r.cycle_age_days,
+        days_in_stage: r.days_in_stage,
+        last_activity_at: r.last_activity_at,
+        rotting: r.rotting,
+        over_budget: r.over_budget,
+        checked_at: r.checked_at,
+    }))
+}
+
+pub async fn save(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId, health: &DealHealth) -> Result<()> {
+    let statement = Query::insert()
+        .into_table(DealHealthRows::Table)
+        .columns([
+            DealHealthRows::WorkspaceId,
+            DealHealthRows::DealId,
+            DealHealthRows::CycleAgeDays,
+            DealHealthRows::DaysInStage,
+            DealHealthRows::LastActivityAt,
+            DealHealthRows::Rotting,
+            DealHealthRows::OverBudget,
+            DealHealthRows::CheckedAt,
+        ])
+        .values_panic([
+            workspace.as_uuid().into(),
+            deal.as_uuid().into(),
+            health.cycle_age_days.into(),
+            health.days_in_stage.into(),
+            health.last_activity_at.into(),
+            health.rotting.into(),
+            health.over_budget.into(),
+            health.checked_at.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([DealHealthRows::WorkspaceId, DealHealthRows::DealId])
+                .update_columns([
+                    DealHealthRows::CycleAgeDays,
+                    DealHealthRows::DaysInStage,
+                    DealHealthRows::LastActivityAt,
+                    DealHealthRows::Rotting,
+                    DealHealthRows::OverBudget,
+                    DealHealthRows::CheckedAt,
+                ])
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct Touch {
+    subject: Option<Uuid>,
+    at: OffsetDateTime,
+}
+
+/// When anything last happened on each of `deals`: notes, tasks and meetings about it.
+pub async fn last_activity(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    deals: &[Uuid],
+) -> Result<HashMap<Uuid, OffsetDateTime>> {
+    let mut latest: HashMap<Uuid, OffsetDateTime> = HashMap::new();
+    if deals.is_empty() {
+        return Ok(latest);
+    }
+    let notes = Query::select()
+        .expr_as(Expr::col(Notes::SubjectId), sea_query::Alias::new("subject"))
+        .expr_as(Expr::col(Notes::UpdatedAt), sea_query::Alias::new("at"))
+        .from(Notes::Table)
+        .and_where(Expr::col(Notes::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Notes::SubjectId).is_in(deals.to_vec()))
+        .to_owned();
+    let tasks = Query::select()
+        .expr_as(Expr::col(Tasks::SubjectId), sea_query::Alias::new("subject"))
+        .expr_as(Expr::col(Tasks::UpdatedAt), sea_query::Alias::new("at"))
+        .from(Tasks::Table)
+        .and_where(Expr::col(Tasks::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Tasks::SubjectId).is_in(deals.to_vec()))
+        .to_owned();
+    let meetings = Query::select()
+        .expr_as(Expr::col(Meetings::DealId), sea_query::Alias::new("subject"))
+        .expr_as(Expr::col(Meetings::UpdatedAt), sea_query::Alias::new("at"))
+        .from(Meetings::Table)
+        .and_where(Expr::col(Meetings::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Meetings::DealId).is_in(deals.to_vec()))
+        .to_owned();
+    for statement in [notes, tasks, meetings] {
+        let touches: Vec<Touch> = conn.reborrow().fetch_all(&statement).await?;
+        for touch in touches {
+            if let Some(subject) = touch.subject {
+                let entry = latest.entry(subject).or_insert(touch.at);
+                *entry = Ord::max(*entry, touch.at);
+            }
+        }
+    }
+    Ok(latest)
+}
