@@ -48,3 +48,34 @@ pub fn health(deal: &Deal, playbook: &Playbook, last_activity: OffsetDateTime, n
         checked_at: now,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{self, now};
+    use crate::playbook::{B2B_DEFAULT, B2C_DEFAULT};
+    use time::Duration;
+
+    #[test]
+    fn rotting_follows_the_stage_and_over_budget_the_playbook() {
+        let b2c = fixtures::playbook(&B2C_DEFAULT);
+        let deal = fixtures::deal(&b2c, "b2c_qualified", 11);
+        let idle = health(&deal, &b2c, deal.meta.created_at, now());
+        assert!(idle.rotting && idle.over_budget, "2 rot days and a 10-day budget");
+        assert_eq!((idle.cycle_age_days, idle.days_in_stage), (11, 11));
+        let busy = health(&deal, &b2c, now() - Duration::hours(3), now());
+        assert!(!busy.rotting && busy.over_budget);
+
+        let b2b = fixtures::playbook(&B2B_DEFAULT);
+        let young = fixtures::deal(&b2b, "b2b_decision_maker_meeting", 20);
+        let checked = health(&young, &b2b, now() - Duration::days(5), now());
+        assert!(!checked.rotting, "6 rot days");
+        assert!(!checked.over_budget, "20 days is inside 25");
+        let mut closed = fixtures::deal(&b2b, "b2b_won", 40);
+        closed.progress.status = DealStatus::Won;
+        closed.progress.closed_at = Some(now() - Duration::days(10));
+        let done = health(&closed, &b2b, closed.meta.created_at, now());
+        assert!(!done.rotting && !done.over_budget);
+        assert_eq!(done.cycle_age_days, 30, "the clock stops when the deal closes");
+    }
+}

@@ -562,6 +562,202 @@ mod tests {
     use super::*;
     use crate::playbook::{B2B_DEFAULT, B2C_DEFAULT};
 
+    use crate::committee::{BuyingRole, Contact};
+    use crate::fixtures::{self, meeting, now, stakeholder};
+    use crate::meeting::{MeetingPurpose, MeetingStatus, Venue};
+    use crate::qualification::QualificationKey;
+    use time::Duration;
+
+    fn snapshot<'a>(
+        deal: &'a Deal,
+        committee: &'a [Stakeholder],
+        meetings: &'a [Meeting],
+        organisation: bool,
+        reachable: bool,
+    ) -> Snapshot<'a> {
+        Snapshot {
+            deal,
+            counterparty_is_organisation: organisation,
+            counterparty_reachable: reachable,
+            committee,
+            meetings,
+            team: &[],
+        }
+    }
+
+    fn unmet(results: &[CriterionResult]) -> Vec<&str> {
+        results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Unmet)
+            .map(|r| r.key.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn b2c_criteria_read_contact_points_need_and_visits() {
+        let playbook = fixtures::playbook(&B2C_DEFAULT);
+        let mut deal = fixtures::deal(&playbook, "b2c_new_lead", 0);
+        let new_lead = fixtures::stage(&playbook, "b2c_new_lead");
+        let results = evaluate(new_lead, &snapshot(&deal, &[], &[], false, false));
+        assert_eq!(unmet(&results), ["contact_point"]);
+        assert!(
+            results
+                .iter()
+                .any(|r| r.key == "consent_ok" && r.verdict == Verdict::Pending),
+            "calls come later"
+        );
+        let qualified = fixtures::stage(&playbook, "b2c_qualified");
+        assert_eq!(
+            unmet(&evaluate(qualified, &snapshot(&deal, &[], &[], false, true))),
+            ["need_captured", "budget_range", "timeline"]
+        );
+        deal.terms
+            .qualification
+            .0
+            .insert(QualificationKey::Need, "Solar".into());
+        let visit = meeting(
+            MeetingPurpose::StoreVisit,
+            Venue::OurOffice,
+            MeetingStatus::Held,
+            &[1],
+            now(),
+        );
+        let results = evaluate(
+            qualified,
+            &snapshot(&deal, &[], std::slice::from_ref(&visit), false, true),
+        );
+        assert!(
+            results
+                .iter()
+                .any(|r| r.key == "visit_or_offer" && r.verdict == Verdict::Met)
+        );
+        let offer = fixtures::stage(&playbook, "b2c_offer");
+        let results = evaluate(offer, &snapshot(&deal, &[], std::slice::from_ref(&visit), false, true));
+        assert!(
+            results
+                .iter()
+                .any(|r| r.key == "visited_us" && r.verdict == Verdict::Met)
+        );
+        // One sitting: new lead to won when the hard criteria that can be checked hold.
+        let won = fixtures::stage(&playbook, "b2c_won");
+        assert!(
+            check_move(&playbook, new_lead, won, &snapshot(&deal, &[], &[], false, true))
+                .blocking
+                .is_empty()
+        );
+        deal.terms.qualification.0.clear();
+        let blocked = check_move(&playbook, new_lead, won, &snapshot(&deal, &[], &[], false, true));
+        assert_eq!(
+            blocked.blocking.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(),
+            ["need_captured"]
+        );
+    }
+
+    #[test]
+    fn b2b_criteria_follow_the_designed_steps() {
+        let playbook = fixtures::playbook(&B2B_DEFAULT);
+        let mut deal = fixtures::deal(&playbook, "b2b_first_meeting", 3);
+        let met = Contact {
+            invited: 1,
+            attended: 1,
+            attended_face_to_face: 1,
+            last_met_at: Some(now()),
+        };
+        let head = stakeholder(1, &[BuyingRole::TechnicalBuyer], "IT", met);
+        let ceo = stakeholder(2, &[BuyingRole::DecisionMaker], "Executive", Contact::default());
+        let first_meeting = fixtures::stage(&playbook, "b2b_first_meeting");
+        let held_first = meeting(
+            MeetingPurpose::FirstMeeting,
+            Venue::ClientSite,
+            MeetingStatus::Held,
+            &[1],
+            now() - Duration::days(2),
+        );
+        let committee = [head.clone(), ceo.clone()];
+        let meetings = [held_first.clone()];
+        assert_eq!(
+            unmet(&evaluate(
+                first_meeting,
+                &snapshot(&deal, &committee, &meetings, true, true)
+            )),
+            [
+                "pain_and_metrics",
+                "decision_maker_named",
+                "decision_maker_meeting_planned",
+                "champion_candidate"
+            ]
+        );
+        for key in [
+            QualificationKey::IdentifiedPain,
+            QualificationKey::Metrics,
+            QualificationKey::DecisionProcess,
+            QualificationKey::DecisionCriteria,
+        ] {
+            deal.terms.qualification.0.insert(key, "noted".into());
+        }
+        let planned = meeting(
+            MeetingPurpose::DecisionMakerMeeting,
+            Venue::Online,
+            MeetingStatus::Planned,
+            &[2],
+            now() + Duration::days(1),
+        );
+        let meetings = [held_first.clone(), planned];
+        assert_eq!(
+            unmet(&evaluate(
+                first_meeting,
+                &snapshot(&deal, &committee, &meetings, true, true)
+            )),
+            ["champion_candidate"]
+        );
+
+        // The decision-maker meeting must be held, attended by a decision-maker, face to face.
+        let dm_stage = fixtures::stage(&playbook, "b2b_decision_maker_meeting");
+        let online = meeting(
+            MeetingPurpose::DecisionMakerMeeting,
+            Venue::Online,
+            MeetingStatus::Held,
+            &[2],
+            now(),
+        );
+        let meetings = [held_first.clone(), online];
+        assert_eq!(
+            unmet(&evaluate(dm_stage, &snapshot(&deal, &committee, &meetings, true, true)))[0],
+            "decision_maker_met_face_to_face"
+        );
+        let at_ours = meeting(
+            MeetingPurpose::DecisionMakerMeeting,
+            Venue::OurOffice,
+            MeetingStatus::Held,
+            &[2],
+            now(),
+        );
+        let meetings = [held_first, at_ours];
+        let results = evaluate(dm_stage, &snapshot(&deal, &committee, &meetings, true, true));
+        assert!(!unmet(&results).contains(&"decision_maker_met_face_to_face"));
+        assert!(
+            results
+                .iter()
+                .any(|r| r.key == "home_ground" && r.verdict == Verdict::Met)
+        );
+        assert!(
+            results
+                .iter()
+                .any(|r| r.key == "mutual_action_plan" && r.verdict == Verdict::Pending)
+        );
+        // Gates apply forward only.
+        let qualify = fixtures::stage(&playbook, "b2b_qualify");
+        let lost = fixtures::stage(&playbook, "b2b_lost");
+        assert_eq!(
+            check_move(&playbook, dm_stage, qualify, &snapshot(&deal, &[], &[], true, true)),
+            GateCheck::default()
+        );
+        assert_eq!(
+            check_move(&playbook, qualify, lost, &snapshot(&deal, &[], &[], true, true)),
+            GateCheck::default()
+        );
+    }
+
     #[test]
     fn every_default_stage_declares_its_criteria_with_their_differences() {
         for template in [B2C_DEFAULT, B2B_DEFAULT] {

@@ -11,6 +11,8 @@ pub mod committee;
 pub mod contact;
 pub mod cycle;
 pub mod deal;
+#[cfg(test)]
+mod fixtures;
 pub mod gates;
 pub mod ids;
 pub mod meeting;
@@ -19,6 +21,7 @@ pub mod party;
 pub mod playbook;
 pub mod qualification;
 pub mod record;
+pub mod rules;
 pub mod team;
 pub mod text;
 pub mod user;

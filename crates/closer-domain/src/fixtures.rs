@@ -1,0 +1,179 @@
+//! Builders for the domain's unit tests: a deal in a default playbook, stakeholders, meetings.
+
+use std::collections::BTreeSet;
+
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::committee::{BuyingRole, Contact, ResponseMode, Stakeholder, StakeholderFields, Stance};
+use crate::deal::{Deal, DealProgress, DealTerms};
+use crate::ids::{DealId, MeetingId, PartyId, PlaybookId, StageId, StakeholderId, UserId};
+use crate::meeting::{
+    Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingFields, MeetingPurpose, MeetingStatus, Side,
+    Venue,
+};
+use crate::money::{Currency, Money};
+use crate::playbook::{DealStatus, Playbook, PlaybookTemplate, Stage};
+use crate::qualification::Qualification;
+use crate::record::{Ownership, RecordMeta};
+
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)
+}
+
+pub fn playbook(template: &PlaybookTemplate) -> Playbook {
+    Playbook {
+        id: PlaybookId(Uuid::from_u128(1)),
+        key: template.key.into(),
+        name: template.name.into(),
+        kind: template.kind,
+        allow_skip: template.allow_skip,
+        allow_backward: template.allow_backward,
+        cycle_budget_min_days: template.cycle_budget_min_days,
+        cycle_budget_max_days: template.cycle_budget_max_days,
+        won_at: template.won_at,
+        stages: template
+            .stages
+            .iter()
+            .zip(1..)
+            .map(|(s, position)| Stage {
+                id: StageId(Uuid::from_u128(100 + position as u128)),
+                key: s.key.into(),
+                name: s.name.into(),
+                position,
+                status: s.status,
+                probability: s.probability,
+                target_days: s.target_days,
+                rot_days: s.rot_days,
+                guidance: s.guidance.into(),
+            })
+            .collect(),
+    }
+}
+
+pub fn stage<'a>(playbook: &'a Playbook, key: &str) -> &'a Stage {
+    playbook.stages.iter().find(|s| s.key == key).expect("a stage")
+}
+
+/// A deal of the playbook's kind in `stage_key`, created `age_days` ago.
+pub fn deal(playbook: &Playbook, stage_key: &str, age_days: i64) -> Deal {
+    let created = now() - Duration::days(age_days);
+    let stage = stage(playbook, stage_key);
+    Deal {
+        id: DealId(Uuid::from_u128(7)),
+        terms: DealTerms {
+            title: "Deal".into(),
+            counterparty_id: PartyId(Uuid::from_u128(8)),
+            amount: Money {
+                amount_minor: 100,
+                currency: Currency::parse("USD").expect("USD"),
+            },
+            expected_close: None,
+            lead_source: None,
+            competitor: None,
+            qualification: Qualification::default(),
+        },
+        ownership: Ownership {
+            owner_id: UserId(Uuid::from_u128(9)),
+            team_id: None,
+        },
+        progress: DealProgress {
+            kind: playbook.kind,
+            playbook_id: playbook.id,
+            stage_id: stage.id,
+            status: DealStatus::Open,
+            stage_entered_at: created,
+            closed_at: None,
+            lost_reason: None,
+            lost_note: None,
+        },
+        meta: RecordMeta::created(created),
+    }
+}
+
+pub fn person(n: u128) -> PartyId {
+    PartyId(Uuid::from_u128(1_000 + n))
+}
+
+pub fn stakeholder(n: u128, roles: &[BuyingRole], department: &str, contact: Contact) -> Stakeholder {
+    let fields = StakeholderFields {
+        deal_id: DealId(Uuid::from_u128(7)),
+        person_id: person(n),
+        department: Some(department.into()),
+        roles: roles.iter().copied().collect::<BTreeSet<_>>(),
+        is_key_person: false,
+        influence: 3,
+        stance: Stance::Unknown,
+        response_mode: ResponseMode::Unknown,
+        win_result: None,
+    };
+    Stakeholder::new(
+        StakeholderId(Uuid::from_u128(2_000 + n)),
+        fields,
+        contact,
+        RecordMeta::created(now()),
+    )
+}
+
+/// A meeting on the deal with the given buyers (by person number) and one of our users.
+pub fn meeting(
+    purpose: MeetingPurpose,
+    venue: Venue,
+    status: MeetingStatus,
+    buyers: &[u128],
+    start: OffsetDateTime,
+) -> Meeting {
+    let attended = status == MeetingStatus::Held;
+    let mut attendees: Vec<Attendee> = buyers
+        .iter()
+        .map(|n| Attendee {
+            side: Side::Buyer,
+            person_id: Some(person(*n)),
+            user_id: None,
+            invite: InviteType::Required,
+            response: InviteResponse::Accepted,
+            attendance: if attended {
+                Attendance::Attended
+            } else {
+                Attendance::Unknown
+            },
+        })
+        .collect();
+    attendees.push(Attendee {
+        side: Side::Seller,
+        person_id: None,
+        user_id: Some(UserId(Uuid::from_u128(9))),
+        invite: InviteType::Required,
+        response: InviteResponse::Accepted,
+        attendance: if attended {
+            Attendance::Attended
+        } else {
+            Attendance::Unknown
+        },
+    });
+    let fields = MeetingFields {
+        deal_id: Some(DealId(Uuid::from_u128(7))),
+        purpose,
+        venue,
+        location: None,
+        status,
+        planned_start: start,
+        planned_end: start + Duration::hours(1),
+        actual_start: None,
+        actual_end: None,
+        objective: Some("Objective".into()),
+        agreed_next_step: attended.then(|| "Next".to_owned()),
+        next_step_due: None,
+        outcome_notes: None,
+        attendees,
+        visit_plan: None,
+        negotiation_plan: None,
+        rescheduled_to: None,
+        organiser_id: UserId(Uuid::from_u128(9)),
+    };
+    Meeting::new(
+        MeetingId(Uuid::from_u128(start.unix_timestamp() as u128)),
+        fields,
+        RecordMeta::created(now()),
+    )
+}
