@@ -17,6 +17,7 @@ pub mod meetings;
 pub mod notes;
 pub mod parties;
 pub mod playbooks;
+pub mod recommendations;
 pub mod records;
 mod schema;
 pub mod sessions;

@@ -380,3 +380,16 @@ pub enum DealHealthRows {
     OverBudget,
     CheckedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum RecommendationDecisions {
+    Table,
+    WorkspaceId,
+    DealId,
+    Key,
+    Decision,
+    Reason,
+    SnoozedUntil,
+    DecidedBy,
+    DecidedAt,
+}

@@ -1,5 +1,6 @@
 -- Background jobs (claimed with SKIP LOCKED on PostgreSQL, by one writer on SQLite) and the
--- health of each deal they compute: cycle age, days in stage, last activity, rotting, over budget.
+-- health of each deal they compute (cycle age, days in stage, last activity, rotting, over
+-- budget), and the decisions taken on proposed next best actions.
 
 CREATE TABLE jobs (
     id UUID NOT NULL PRIMARY KEY,
@@ -26,5 +27,20 @@ CREATE TABLE deal_health (
     over_budget BOOLEAN NOT NULL,
     checked_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (workspace_id, deal_id),
+    FOREIGN KEY (workspace_id, deal_id) REFERENCES deals (workspace_id, id)
+);
+
+-- What people decided about the next best actions proposed for a deal: done, dismissed (with the
+-- reason, kept for tuning the rules) or snoozed until a time.
+CREATE TABLE recommendation_decisions (
+    workspace_id UUID NOT NULL REFERENCES workspaces (id),
+    deal_id UUID NOT NULL,
+    key TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('done', 'dismissed', 'snoozed')),
+    reason TEXT,
+    snoozed_until TIMESTAMPTZ,
+    decided_by UUID NOT NULL,
+    decided_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (workspace_id, deal_id, key),
     FOREIGN KEY (workspace_id, deal_id) REFERENCES deals (workspace_id, id)
 );

@@ -161,6 +161,34 @@ pub struct JobRun {
     pub deals_checked: usize,
 }
 
+/// The deal's next best actions, best first: what the rules propose now (each with its rule and
+/// the differences it comes from), less what was done, dismissed or snoozed.
+#[utoipa::path(get, path = "/deals/{id}/recommendations", tag = "deals", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<closer_domain::rules::Proposal>),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn deal_recommendations(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<closer_domain::rules::Proposal>>, Problem> {
+    Ok(Json(app::recommendations::open(&ctx, DealId(id)).await?))
+}
+
+/// Marks one of the deal's proposals done, dismisses it (with a reason) or snoozes it.
+#[utoipa::path(post, path = "/deals/{id}/recommendations/decisions", tag = "deals", params(("id" = String, Path, format = Uuid)),
+    request_body = app::recommendations::DecisionDraft,
+    responses((status = 204, description = "Recorded"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn decide_recommendation(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+    ApiJson(draft): ApiJson<app::recommendations::DecisionDraft>,
+) -> Result<axum::http::StatusCode, Problem> {
+    app::recommendations::decide(&ctx, DealId(id), &draft).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// One stage move of a deal.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StageTransitionBody {

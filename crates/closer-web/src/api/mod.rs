@@ -219,6 +219,8 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(deals::deal_stage_history))
         .routes(routes!(deals::deal_gates))
         .routes(routes!(deals::deal_health))
+        .routes(routes!(deals::deal_recommendations))
+        .routes(routes!(deals::decide_recommendation))
         .routes(routes!(deals::run_deal_health))
         .routes(routes!(notes::list_notes, notes::create_note))
         .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))

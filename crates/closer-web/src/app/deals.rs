@@ -85,7 +85,7 @@ pub async fn patch_deal(ctx: &Ctx, id: DealId, version: &Expected, patch: &DealP
 }
 
 /// What the gates look at, loaded for one deal.
-struct Loaded {
+pub(crate) struct Loaded {
     committee: Vec<closer_domain::committee::Stakeholder>,
     meetings: Vec<closer_domain::meeting::Meeting>,
     team: Vec<closer_domain::team::DealTeamMember>,
@@ -93,7 +93,7 @@ struct Loaded {
     counterparty_reachable: bool,
 }
 
-async fn load_snapshot(mut conn: Conn<'_>, ctx: &Ctx, deal: &Deal) -> AppResult<Loaded> {
+pub(crate) async fn load_snapshot(mut conn: Conn<'_>, ctx: &Ctx, deal: &Deal) -> AppResult<Loaded> {
     let committee = super::committee::committee_of(conn.reborrow(), ctx, deal.id).await?;
     let meetings = closer_store::meetings::for_deal(conn.reborrow(), ctx.workspace, deal.id).await?;
     let team = closer_store::deal_team::for_deal(conn.reborrow(), ctx.workspace, deal.id).await?;
@@ -116,7 +116,7 @@ async fn load_snapshot(mut conn: Conn<'_>, ctx: &Ctx, deal: &Deal) -> AppResult<
 }
 
 impl Loaded {
-    fn snapshot<'a>(&'a self, deal: &'a Deal) -> Snapshot<'a> {
+    pub(crate) fn snapshot<'a>(&'a self, deal: &'a Deal) -> Snapshot<'a> {
         Snapshot {
             deal,
             counterparty_is_organisation: self.counterparty_is_organisation,
@@ -211,7 +211,7 @@ pub async fn move_deal(ctx: &Ctx, id: DealId, version: &Expected, request: &Deal
     finish_change(ctx, tx, &current, next, AuditAction::Move).await
 }
 
-async fn playbook_of(conn: Conn<'_>, ctx: &Ctx, id: PlaybookId) -> AppResult<Playbook> {
+pub(crate) async fn playbook_of(conn: Conn<'_>, ctx: &Ctx, id: PlaybookId) -> AppResult<Playbook> {
     playbooks::get(conn, ctx.workspace, id)
         .await?
         .ok_or_else(|| AppError::Conflict(format!("the deal's playbook {id} no longer exists")))

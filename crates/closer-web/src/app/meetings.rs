@@ -3,10 +3,12 @@
 use closer_domain::audit::AuditAction;
 use closer_domain::ids::{DealId, MeetingId};
 use closer_domain::meeting::{
-    Meeting, MeetingDraft, MeetingFields, MeetingLog, MeetingPatch, MeetingReschedule, cancel,
+    Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingDraft, MeetingFields, MeetingLog, MeetingPatch,
+    MeetingPurpose, MeetingReschedule, MeetingStatus, Side, Venue, cancel,
 };
 use closer_domain::record::RecordMeta;
-use closer_store::{Conn, audit, deals, meetings};
+use closer_store::{Conn, audit, deals, meetings, stakeholders};
+use time::Duration;
 
 use super::resources::References;
 use super::{AppError, AppResult, Ctx, Expected, begin_update, create, finish_change, finish_update, new_id, now};
@@ -78,11 +80,83 @@ pub async fn patch_meeting(ctx: &Ctx, id: MeetingId, version: &Expected, patch: 
     finish_update(ctx, tx, &current, next).await
 }
 
-/// Records how a meeting went.
+/// Records how a meeting went. A first meeting held without the decision-maker plans the
+/// decision-maker meeting at once (R4.1), at our office, three days later.
 pub async fn log_meeting(ctx: &Ctx, id: MeetingId, version: &Expected, log: &MeetingLog) -> AppResult<Meeting> {
     let (tx, current) = begin_update::<Meeting>(ctx, id.as_uuid(), version).await?;
     let next = Meeting::new(current.id, log.apply(&current.fields)?, current.meta.clone());
-    finish_update(ctx, tx, &current, next).await
+    let logged = finish_update(ctx, tx, &current, next).await?;
+    if logged.fields.status == MeetingStatus::Held && logged.fields.purpose == MeetingPurpose::FirstMeeting {
+        plan_decision_maker_meeting(ctx, &logged).await?;
+    }
+    Ok(logged)
+}
+
+async fn plan_decision_maker_meeting(ctx: &Ctx, first: &Meeting) -> AppResult<()> {
+    let Some(deal) = first.fields.deal_id else {
+        return Ok(());
+    };
+    let mut conn = ctx.db.acquire().await?;
+    let committee = stakeholders::for_deal(conn.conn(), ctx.workspace, deal).await?;
+    let deciders: Vec<_> = committee
+        .iter()
+        .filter(|s| s.fields.is_decision_maker())
+        .map(|s| s.fields.person_id)
+        .collect();
+    let already = meetings::for_deal(conn.conn(), ctx.workspace, deal)
+        .await?
+        .iter()
+        .any(|m| m.fields.purpose == MeetingPurpose::DecisionMakerMeeting && m.fields.status.is_open());
+    drop(conn);
+    if deciders.is_empty() || already || deciders.iter().any(|dm| first.attended_by(*dm)) {
+        return Ok(());
+    }
+    let start = first.fields.actual_start.unwrap_or(first.fields.planned_start) + Duration::days(3);
+    let length = first.fields.planned_end - first.fields.planned_start;
+    let mut attendees: Vec<Attendee> = deciders
+        .into_iter()
+        .map(|person| Attendee {
+            side: Side::Buyer,
+            person_id: Some(person),
+            user_id: None,
+            invite: InviteType::Required,
+            response: InviteResponse::None,
+            attendance: Attendance::Unknown,
+        })
+        .collect();
+    attendees.push(Attendee {
+        side: Side::Seller,
+        person_id: None,
+        user_id: Some(first.fields.organiser_id),
+        invite: InviteType::Required,
+        response: InviteResponse::Accepted,
+        attendance: Attendance::Unknown,
+    });
+    let fields = MeetingFields {
+        purpose: MeetingPurpose::DecisionMakerMeeting,
+        venue: Venue::OurOffice,
+        location: None,
+        status: MeetingStatus::Planned,
+        planned_start: start,
+        planned_end: start + length,
+        actual_start: None,
+        actual_end: None,
+        objective: Some("Meet the leader who decides (planned after the first meeting, R4.1)".into()),
+        agreed_next_step: None,
+        next_step_due: None,
+        outcome_notes: None,
+        attendees,
+        visit_plan: None,
+        negotiation_plan: None,
+        rescheduled_to: None,
+        ..first.fields.clone()
+    };
+    create(
+        ctx,
+        Meeting::new(MeetingId(new_id()), fields, RecordMeta::created(now())),
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn cancel_meeting(ctx: &Ctx, id: MeetingId, version: &Expected) -> AppResult<Meeting> {

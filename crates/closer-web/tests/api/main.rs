@@ -12,4 +12,5 @@ mod gates;
 mod openapi;
 mod parties;
 mod protocol;
+mod recommendations;
 mod support;

@@ -1,0 +1,81 @@
+//! Decisions taken on proposed next best actions, by deal and proposal key.
+
+use closer_domain::ids::{DealId, UserId, WorkspaceId};
+use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Conn, Result};
+use crate::schema::RecommendationDecisions;
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Decision {
+    pub key: String,
+    pub decision: String,
+    pub reason: Option<String>,
+    pub snoozed_until: Option<OffsetDateTime>,
+    pub decided_by: Uuid,
+    pub decided_at: OffsetDateTime,
+}
+
+pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<Decision>> {
+    let statement = Query::select()
+        .columns([
+            RecommendationDecisions::Key,
+            RecommendationDecisions::Decision,
+            RecommendationDecisions::Reason,
+            RecommendationDecisions::SnoozedUntil,
+            RecommendationDecisions::DecidedBy,
+            RecommendationDecisions::DecidedAt,
+        ])
+        .from(RecommendationDecisions::Table)
+        .and_where(Expr::col(RecommendationDecisions::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(RecommendationDecisions::DealId).eq(deal.as_uuid()))
+        .to_owned();
+    conn.fetch_all(&statement).await
+}
+
+/// Records (or replaces) the decision on one proposal.
+pub async fn save(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId, by: UserId, decision: &Decision) -> Result<()> {
+    let statement = Query::insert()
+        .into_table(RecommendationDecisions::Table)
+        .columns([
+            RecommendationDecisions::WorkspaceId,
+            RecommendationDecisions::DealId,
+            RecommendationDecisions::Key,
+            RecommendationDecisions::Decision,
+            RecommendationDecisions::Reason,
+            RecommendationDecisions::SnoozedUntil,
+            RecommendationDecisions::DecidedBy,
+            RecommendationDecisions::DecidedAt,
+        ])
+        .values_panic([
+            workspace.as_uuid().into(),
+            deal.as_uuid().into(),
+            decision.key.clone().into(),
+            decision.decision.clone().into(),
+            decision.reason.clone().into(),
+            decision.snoozed_until.into(),
+            by.as_uuid().into(),
+            decision.decided_at.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([
+                RecommendationDecisions::WorkspaceId,
+                RecommendationDecisions::DealId,
+                RecommendationDecisions::Key,
+            ])
+            .update_columns([
+                RecommendationDecisions::Decision,
+                RecommendationDecisions::Reason,
+                RecommendationDecisions::SnoozedUntil,
+                RecommendationDecisions::DecidedBy,
+                RecommendationDecisions::DecidedAt,
+            ])
+            .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}

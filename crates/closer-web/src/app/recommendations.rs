@@ -1,0 +1,126 @@
+//! Next best actions on a deal: what the rules propose now, less what people already decided
+//! (done, dismissed with a reason, snoozed until later).
+
+use closer_domain::ValidationErrors;
+use closer_domain::access::Action;
+use closer_domain::audit::AuditAction;
+use closer_domain::deal::Deal;
+use closer_domain::ids::DealId;
+use closer_domain::rules::{Proposal, propose};
+use closer_domain::text::{self, BODY_MAX};
+use closer_store::recommendations::{self, Decision};
+use closer_store::tasks::{self, TaskFilter};
+use closer_store::{PageRequest, audit};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::deals::{load_snapshot, playbook_of};
+use super::{AppError, AppResult, Ctx, begin_change, now};
+
+/// The deal's open proposals, best first.
+pub async fn open(ctx: &Ctx, id: DealId) -> AppResult<Vec<Proposal>> {
+    let deal: Deal = super::get(ctx, id.as_uuid()).await?;
+    let at = now();
+    let mut conn = ctx.db.acquire().await?;
+    let playbook = playbook_of(conn.conn(), ctx, deal.progress.playbook_id).await?;
+    let loaded = load_snapshot(conn.conn(), ctx, &deal).await?;
+    let open_tasks = TaskFilter {
+        subject_id: Some(id.as_uuid()),
+        done: Some(false),
+        ..TaskFilter::default()
+    };
+    let everything = closer_store::access::Visibility::everything(ctx.workspace);
+    let has_open_task = !tasks::list(
+        conn.conn(),
+        ctx.workspace,
+        &everything,
+        &open_tasks,
+        PageRequest { after: None, limit: 1 },
+    )
+    .await?
+    .items
+    .is_empty();
+    let decisions = recommendations::for_deal(conn.conn(), ctx.workspace, id).await?;
+    drop(conn);
+    let health = super::jobs::deal_health_now(&ctx.db, ctx.workspace, &deal).await?;
+    let proposals = propose(&loaded.snapshot(&deal), &playbook, Some(&health), has_open_task, at);
+    Ok(proposals
+        .into_iter()
+        .filter(|p| {
+            decisions
+                .iter()
+                .find(|d| d.key == p.key)
+                .is_none_or(|d| d.decision == "snoozed" && d.snoozed_until.is_none_or(|until| until <= at))
+        })
+        .collect())
+}
+
+/// What someone decided about a proposal.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionDraft {
+    /// The proposal's key, as listed.
+    pub key: String,
+    /// `done`, `dismissed` or `snoozed`.
+    pub decision: String,
+    /// Why it is dismissed (required then; kept to tune the rules).
+    #[schema(value_type = Option<closer_domain::text::OptionalBodyText>)]
+    pub reason: Option<String>,
+    /// Until when it is snoozed (required then; in the future).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub snoozed_until: Option<OffsetDateTime>,
+}
+
+/// Records a decision on one of the deal's open proposals.
+pub async fn decide(ctx: &Ctx, id: DealId, draft: &DecisionDraft) -> AppResult<()> {
+    let open = open(ctx, id).await?;
+    let at = now();
+    let reason =
+        text::optional(draft.reason.as_deref(), BODY_MAX).map_err(|m| ValidationErrors::single("reason", m))?;
+    match draft.decision.as_str() {
+        "done" => {}
+        "dismissed" if reason.is_none() => {
+            return Err(ValidationErrors::single(
+                "reason",
+                "say why the proposal does not fit; it helps tune the rules",
+            )
+            .into());
+        }
+        "dismissed" => {}
+        "snoozed" if draft.snoozed_until.is_none_or(|until| until <= at) => {
+            return Err(ValidationErrors::single("snoozed_until", "give a time in the future").into());
+        }
+        "snoozed" => {}
+        other => {
+            return Err(ValidationErrors::single(
+                "decision",
+                format!("'{other}' is not one of: done, dismissed, snoozed"),
+            )
+            .into());
+        }
+    }
+    if !open.iter().any(|p| p.key == draft.key) {
+        return Err(AppError::MissingReference(ValidationErrors::single(
+            "key",
+            format!("no open proposal {} on this deal", draft.key),
+        )));
+    }
+    // Deciding is working the deal: it needs the right to edit it.
+    let (mut tx, deal) = begin_change::<Deal>(ctx, id.as_uuid(), &super::Expected::Any, Action::Edit).await?;
+    let decision = Decision {
+        key: draft.key.clone(),
+        decision: draft.decision.clone(),
+        reason,
+        snoozed_until: draft.snoozed_until,
+        decided_by: ctx.actor().as_uuid(),
+        decided_at: at,
+    };
+    recommendations::save(tx.conn(), ctx.workspace, deal.id, ctx.actor(), &decision).await?;
+    let shown =
+        serde_json::json!({ "recommendation": decision.key, "decision": decision.decision, "reason": decision.reason });
+    let entries = ctx.audit_change(at, "deal", deal.id.as_uuid(), AuditAction::Update, None, &shown);
+    audit::insert(tx.conn(), ctx.workspace, &entries).await?;
+    tx.commit().await?;
+    Ok(())
+}
