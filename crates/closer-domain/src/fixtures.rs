@@ -25,6 +25,8 @@ pub fn playbook(template: &PlaybookTemplate) -> Playbook {
     Playbook {
         id: PlaybookId(Uuid::from_u128(1)),
         key: template.key.into(),
+        revision: 1,
+        is_default: true,
         name: template.name.into(),
         kind: template.kind,
         allow_skip: template.allow_skip,
@@ -46,6 +48,7 @@ pub fn playbook(template: &PlaybookTemplate) -> Playbook {
                 target_days: s.target_days,
                 rot_days: s.rot_days,
                 guidance: s.guidance.into(),
+                criteria: crate::gates::default_criteria(s.key),
             })
             .collect(),
     }

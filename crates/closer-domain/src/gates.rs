@@ -6,7 +6,7 @@
 //! only warns. Criteria that need records later parts of Closer keep (quotes, contracts,
 //! invoices, calls, endorsements) are declared now and answer "pending": they never block.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::committee::{BuyingRole, Engagement, Stakeholder};
@@ -369,6 +369,50 @@ pub fn criteria_for(stage_key: &str) -> &'static [CriterionDef] {
     }
 }
 
+/// A criterion a stage checks, and how strictly (admins may relax hard to soft).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageCriterion {
+    /// A key of the criteria catalogue.
+    pub key: String,
+    pub gate: Gate,
+}
+
+/// Every stage key of the default playbooks; with `criteria_for` they form the catalogue.
+const CATALOGUE_STAGES: [&str; 10] = [
+    "b2c_new_lead",
+    "b2c_qualified",
+    "b2c_offer",
+    "b2c_sign_pay",
+    "b2b_qualify",
+    "b2b_first_meeting",
+    "b2b_decision_maker_meeting",
+    "b2b_proposal_negotiation",
+    "b2b_company_contract",
+    "b2b_payment",
+];
+
+/// Every criterion Closer knows how to judge.
+pub fn catalogue() -> impl Iterator<Item = &'static CriterionDef> {
+    CATALOGUE_STAGES.iter().flat_map(|stage| criteria_for(stage).iter())
+}
+
+/// The catalogue entry of a criterion.
+pub fn definition(key: &str) -> Option<&'static CriterionDef> {
+    catalogue().find(|c| c.key == key)
+}
+
+/// The criteria a default stage starts with.
+pub fn default_criteria(stage_key: &str) -> Vec<StageCriterion> {
+    criteria_for(stage_key)
+        .iter()
+        .map(|c| StageCriterion {
+            key: c.key.to_owned(),
+            gate: c.gate,
+        })
+        .collect()
+}
+
 /// Everything the criteria look at.
 #[derive(Debug, Clone, Copy)]
 pub struct Snapshot<'a> {
@@ -509,14 +553,16 @@ pub struct CriterionResult {
     pub action: String,
 }
 
-/// Judges every exit criterion of a stage.
+/// Judges every exit criterion of a stage, with the gate the stage gives it.
 pub fn evaluate(stage: &Stage, snapshot: &Snapshot) -> Vec<CriterionResult> {
-    criteria_for(&stage.key)
+    stage
+        .criteria
         .iter()
-        .map(|c| CriterionResult {
+        .filter_map(|chosen| definition(&chosen.key).map(|c| (chosen.gate, c)))
+        .map(|(gate, c)| CriterionResult {
             stage_key: stage.key.clone(),
             key: c.key.to_owned(),
-            gate: c.gate,
+            gate,
             differences: c.differences.iter().map(|d| (*d).to_owned()).collect(),
             verdict: judge(c.key, snapshot),
             requirement: c.requirement.to_owned(),

@@ -21,6 +21,7 @@ pub mod party;
 pub mod playbook;
 pub mod qualification;
 pub mod record;
+pub mod revision;
 pub mod rules;
 pub mod team;
 pub mod text;

@@ -8,6 +8,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::gates::StageCriterion;
 use crate::ids::{PlaybookId, StageId};
 use crate::string_enum;
 
@@ -44,6 +45,8 @@ pub struct Stage {
     /// Idle days after which a deal in this stage is rotting.
     pub rot_days: Option<i32>,
     pub guidance: String,
+    /// The exit criteria checked when a deal leaves the stage, each hard or soft.
+    pub criteria: Vec<StageCriterion>,
 }
 
 /// A playbook and its stages, in order.
@@ -51,6 +54,10 @@ pub struct Stage {
 pub struct Playbook {
     pub id: PlaybookId,
     pub key: String,
+    /// Editing a playbook makes a new revision; deals keep the revision they started in.
+    pub revision: i32,
+    /// The revision new deals of its kind start in.
+    pub is_default: bool,
     pub name: String,
     pub kind: DealKind,
     /// May a deal jump forward over stages (B2C one-session close)?
@@ -320,6 +327,8 @@ mod tests {
         Playbook {
             id: PlaybookId(Uuid::from_u128(1)),
             key: template.key.into(),
+            revision: 1,
+            is_default: true,
             name: template.name.into(),
             kind: template.kind,
             allow_skip: template.allow_skip,
@@ -341,6 +350,7 @@ mod tests {
                     target_days: s.target_days,
                     rot_days: s.rot_days,
                     guidance: s.guidance.into(),
+                    criteria: crate::gates::default_criteria(s.key),
                 })
                 .collect(),
         }

@@ -15,6 +15,8 @@ use crate::schema::{Playbooks, Stages};
 struct PlaybookRow {
     id: Uuid,
     key: String,
+    revision: i64,
+    is_default: bool,
     name: String,
     kind: String,
     allow_skip: bool,
@@ -36,6 +38,7 @@ struct StageRow {
     target_days: Option<i64>,
     rot_days: Option<i64>,
     guidance: String,
+    criteria: String,
 }
 
 fn small(value: i64) -> i32 {
@@ -54,6 +57,8 @@ impl StageRow {
             target_days: self.target_days.map(small),
             rot_days: self.rot_days.map(small),
             guidance: self.guidance,
+            criteria: serde_json::from_str(&self.criteria)
+                .map_err(|e| crate::StoreError::Corrupt(format!("criteria: {e}")))?,
         })
     }
 }
@@ -80,6 +85,7 @@ pub async fn insert(
             Playbooks::CycleBudgetMaxDays,
             Playbooks::WonAt,
             Playbooks::IsDefault,
+            Playbooks::Revision,
             Playbooks::CreatedAt,
             Playbooks::UpdatedAt,
         ])
@@ -95,6 +101,7 @@ pub async fn insert(
             i64::from(playbook.cycle_budget_max_days).into(),
             playbook.won_at.as_str().into(),
             is_default.into(),
+            i64::from(playbook.revision).into(),
             now.into(),
             now.into(),
         ])
@@ -114,6 +121,7 @@ pub async fn insert(
             Stages::TargetDays,
             Stages::RotDays,
             Stages::Guidance,
+            Stages::Criteria,
             Stages::CreatedAt,
             Stages::UpdatedAt,
         ])
@@ -131,6 +139,9 @@ pub async fn insert(
             stage.target_days.map(i64::from).into(),
             stage.rot_days.map(i64::from).into(),
             stage.guidance.clone().into(),
+            serde_json::to_string(&stage.criteria)
+                .unwrap_or_else(|_| "[]".into())
+                .into(),
             now.into(),
             now.into(),
         ]);
@@ -139,9 +150,26 @@ pub async fn insert(
     Ok(())
 }
 
-/// Every live playbook of the workspace with its stages, B2C first.
+/// The current revision of every playbook of the workspace with its stages, B2C first.
 pub async fn list(mut conn: Conn<'_>, workspace: WorkspaceId) -> Result<Vec<Playbook>> {
-    load(conn.reborrow(), workspace, None, None).await
+    Ok(load(conn.reborrow(), workspace, None, None)
+        .await?
+        .into_iter()
+        .filter(|p| p.is_default)
+        .collect())
+}
+
+/// Makes a playbook revision no longer the one new deals start in.
+pub async fn retire(conn: Conn<'_>, workspace: WorkspaceId, id: PlaybookId, now: OffsetDateTime) -> Result<()> {
+    let statement = Query::update()
+        .table(Playbooks::Table)
+        .value(Playbooks::IsDefault, false)
+        .value(Playbooks::UpdatedAt, now)
+        .and_where(Expr::col(Playbooks::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Playbooks::Id).eq(id.as_uuid()))
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
 }
 
 /// One live playbook with its stages.
@@ -164,6 +192,8 @@ async fn load(
         .columns([
             Playbooks::Id,
             Playbooks::Key,
+            Playbooks::Revision,
+            Playbooks::IsDefault,
             Playbooks::Name,
             Playbooks::Kind,
             Playbooks::AllowSkip,
@@ -203,6 +233,7 @@ async fn load(
             Stages::TargetDays,
             Stages::RotDays,
             Stages::Guidance,
+            Stages::Criteria,
         ])
         .from(Stages::Table)
         .and_where(Expr::col(Stages::WorkspaceId).eq(workspace.as_uuid()))
@@ -221,6 +252,8 @@ async fn load(
         playbooks.push(Playbook {
             id: PlaybookId(row.id),
             key: row.key,
+            revision: small(row.revision),
+            is_default: row.is_default,
             name: row.name,
             kind: label(DealKind::parse, &row.kind)?,
             allow_skip: row.allow_skip,

@@ -87,12 +87,13 @@ CREATE TABLE playbooks (
     cycle_budget_max_days BIGINT NOT NULL,
     won_at TEXT NOT NULL,
     is_default BOOLEAN NOT NULL DEFAULT FALSE,
+    revision BIGINT NOT NULL DEFAULT 1,
     version BIGINT NOT NULL DEFAULT 1,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
     deleted_at TIMESTAMPTZ,
     PRIMARY KEY (workspace_id, id),
-    UNIQUE (workspace_id, key)
+    UNIQUE (workspace_id, key, revision)
 );
 
 CREATE TABLE stages (
@@ -107,6 +108,7 @@ CREATE TABLE stages (
     target_days BIGINT,
     rot_days BIGINT,
     guidance TEXT NOT NULL DEFAULT '',
+    criteria TEXT NOT NULL DEFAULT '[]',
     version BIGINT NOT NULL DEFAULT 1,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,

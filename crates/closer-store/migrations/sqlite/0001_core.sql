@@ -87,12 +87,13 @@ CREATE TABLE playbooks (
     cycle_budget_max_days INTEGER NOT NULL,
     won_at TEXT NOT NULL,
     is_default INTEGER NOT NULL DEFAULT 0,
+    revision INTEGER NOT NULL DEFAULT 1,
     version INTEGER NOT NULL DEFAULT 1,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     deleted_at TEXT,
     PRIMARY KEY (workspace_id, id),
-    UNIQUE (workspace_id, key)
+    UNIQUE (workspace_id, key, revision)
 );
 
 CREATE TABLE stages (
@@ -107,6 +108,7 @@ CREATE TABLE stages (
     target_days INTEGER,
     rot_days INTEGER,
     guidance TEXT NOT NULL DEFAULT '',
+    criteria TEXT NOT NULL DEFAULT '[]',
     version INTEGER NOT NULL DEFAULT 1,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,

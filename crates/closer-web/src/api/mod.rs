@@ -230,6 +230,8 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::restore_task))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
+        .routes(routes!(playbooks::revise_playbook))
+        .routes(routes!(playbooks::criteria_catalogue))
         .routes(routes!(audit::list_audit))
         .routes(routes!(committee::list_stakeholders, committee::add_stakeholder))
         .routes(routes!(

@@ -27,6 +27,8 @@ pub fn playbook_from(template: &PlaybookTemplate) -> Playbook {
     Playbook {
         id: PlaybookId(new_id()),
         key: template.key.to_owned(),
+        revision: 1,
+        is_default: true,
         name: template.name.to_owned(),
         kind: template.kind,
         allow_skip: template.allow_skip,
@@ -48,6 +50,7 @@ pub fn playbook_from(template: &PlaybookTemplate) -> Playbook {
                 target_days: stage.target_days,
                 rot_days: stage.rot_days,
                 guidance: stage.guidance.to_owned(),
+                criteria: closer_domain::gates::default_criteria(stage.key),
             })
             .collect(),
     }

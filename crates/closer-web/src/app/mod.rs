@@ -12,6 +12,7 @@ pub mod history;
 pub mod jobs;
 pub mod meetings;
 pub mod parties;
+pub mod playbooks;
 pub mod recommendations;
 mod records;
 pub mod resources;

@@ -119,3 +119,49 @@ on_both_backends! {
         app.patch(&format!("/api/v1/deals/{deal}"), "*", &json!({ "qualification": { "mood": "great" } })).await.expect_field_error(422, "qualification.mood");
     }
 }
+
+on_both_backends! {
+    async fn an_admin_revises_a_playbook_and_running_deals_keep_their_revision(app: &TestApp) {
+        let acme = app.create_organisation("Acme").await.id();
+        let create = || async { app.post("/api/v1/deals", &json!({ "title": "ERP", "kind": "b2b", "counterparty_id": acme, "currency": "CNY" })).await.expect(201) };
+        let old_deal = create().await;
+        let first = app.playbook("b2b").await;
+        let catalogue = app.get("/api/v1/playbooks/criteria").await.expect(200).body;
+        assert!(catalogue.as_array().is_some_and(|all| all.iter().any(|c| c["key"] == "decision_maker_met_face_to_face" && c["differences"] == json!(["D1", "D4", "D9"]))));
+
+        let mut stages: Vec<Value> = first["stages"].as_array().expect("stages").iter().map(|s| json!({
+            "key": s["key"], "name": s["name"], "status": s["status"], "probability": s["probability"],
+            "target_days": s["target_days"], "rot_days": s["rot_days"], "criteria": s["criteria"]
+        })).collect();
+        stages[0]["criteria"] = json!([{ "key": "organisation_linked", "gate": "hard" }, { "key": "stakeholder_named", "gate": "soft" }]);
+        let revision = json!({ "cycle_budget_max_days": 30, "stages": stages });
+        let path = format!("/api/v1/playbooks/{}/revisions", first["id"].as_str().expect("id"));
+
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        app.as_(&rep).post(&path, &revision).await.expect(403);
+        let mut broken = revision.clone();
+        broken["stages"][0]["criteria"] = json!([{ "key": "good_vibes", "gate": "hard" }]);
+        app.post(&path, &broken).await.expect_field_error(422, "stages[0].criteria[0].key");
+        let revised = app.post(&path, &revision).await.expect(201).body;
+        assert_eq!((revised["revision"].as_i64(), revised["cycle_budget_max_days"].as_i64()), (Some(2), Some(30)));
+        app.post(&path, &revision).await.expect(409);
+        assert_eq!(app.playbook("b2b").await["id"], revised["id"], "the new revision is current");
+        let old = app.get(&format!("/api/v1/playbooks/{}", first["id"].as_str().expect("id"))).await.expect(200).body;
+        assert_eq!(old["is_default"], false);
+
+        // The running deal keeps revision 1 and its hard gates; a new deal starts in revision 2.
+        let stage_of = |playbook: &Value, key: &str| {
+            playbook["stages"].as_array().and_then(|all| all.iter().find(|s| s["key"] == key)).map(|s| s["id"].clone()).expect("stage")
+        };
+        let blocked = app
+            .post(&format!("/api/v1/deals/{}/move", old_deal.id()), &json!({ "stage_id": stage_of(&first, "b2b_first_meeting") }))
+            .await
+            .expect(409);
+        assert_eq!(keys(&blocked.body), ["stakeholder_named", "first_meeting_scheduled"]);
+        let new_deal = create().await;
+        assert_eq!(new_deal.body["playbook_id"], revised["id"]);
+        app.post(&format!("/api/v1/deals/{}/move", new_deal.id()), &json!({ "stage_id": stage_of(&revised, "b2b_first_meeting") }))
+            .await
+            .expect(200);
+    }
+}
