@@ -76,7 +76,6 @@ impl utoipa::Modify for Security {
             SecurityRequirement::new("token", Vec::<String>::new()),
             SecurityRequirement::new("session", Vec::<String>::new()),
         ]);
-        document_refusals(openapi);
     }
 }
 
@@ -269,23 +268,26 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::get_access_defaults, admin::set_access_defaults))
 }
 
-/// The OpenAPI document of the whole API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+/// The routes and the OpenAPI document of the whole API (refusals documented once every route
+/// is in).
+fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api_v1())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .split_for_parts();
-    api
+    document_refusals(&mut api);
+    (routes, api)
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().1
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let (api_routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", api_v1())
-        .routes(routes!(health::healthz))
-        .routes(routes!(health::readyz))
-        .split_for_parts();
+    let (api_routes, api) = documented();
     let request_id = HeaderName::from_static("x-request-id");
     api_routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api))

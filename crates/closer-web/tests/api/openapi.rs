@@ -11,6 +11,12 @@ on_both_backends! {
             assert!(doc["paths"][path].is_object(), "{path} is documented");
         }
         assert!(doc["components"]["schemas"]["DealDraft"].is_object());
+        // Signed-in operations document the refusals every one of them can give.
+        let responses = &doc["paths"]["/api/v1/teams"]["post"]["responses"];
+        for status in ["400", "401", "403"] {
+            assert!(responses[status].is_object(), "POST /teams documents {status}");
+        }
+        assert!(doc["paths"]["/api/v1/session"]["post"]["responses"]["403"].is_null(), "signing in is public");
         let docs = app.client.get(format!("{}/api/docs/", app.base)).send().await.expect("docs");
         assert_eq!(docs.status(), 200);
         assert!(docs.text().await.unwrap().contains("swagger"));
