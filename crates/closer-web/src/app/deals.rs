@@ -179,6 +179,10 @@ pub async fn move_deal(ctx: &Ctx, id: DealId, version: &Expected, request: &Deal
                 Some(reason) if may_override => {
                     let keys: Vec<&str> = gates.blocking.iter().map(|c| c.key.as_str()).collect();
                     let note = format!("override of {} by a {}: {reason}", keys.join(", "), ctx.principal.role);
+                    let record = serde_json::json!({ "gate_override": keys, "reason": reason });
+                    let entries =
+                        ctx.audit_change(now(), "deal", current.id.as_uuid(), AuditAction::Move, None, &record);
+                    audit::insert(tx.conn(), ctx.workspace, &entries).await?;
                     checked.reason = Some(match checked.reason.take() {
                         Some(given) => format!("{given}; {note}"),
                         None => note,

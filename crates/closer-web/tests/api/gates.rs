@@ -100,6 +100,10 @@ on_both_backends! {
         let reason = last["reason"].as_str().unwrap_or("");
         assert!(reason.contains("override of negotiation_face_to_face, verbal_selection") && reason.contains("trade fair"), "{reason}");
         assert_eq!(last["actor_id"], manager.as_str());
+        let audit = app.get(&format!("/api/v1/audit?entity_id={deal}")).await.body;
+        let overrides: Vec<&Value> = audit["items"].as_array().expect("items").iter().filter(|e| e["new_value"]["gate_override"].is_array()).collect();
+        assert_eq!(overrides.len(), 1, "the override is audited");
+        assert_eq!(overrides[0]["actor_id"], manager.as_str());
     }
 
     async fn a_b2c_lead_closes_in_one_sitting_once_its_criteria_hold(app: &TestApp) {
