@@ -12,39 +12,8 @@ use uuid::Uuid;
 use crate::db::{Conn, Result};
 use crate::schema::{DealHealthRows, Meetings, Notes, Tasks};
 
-#[derive(FromRow)]
-struct Row {
-    cycle_age_days: i64,
-    days_in_stage: i64,
-    last_activity_at: OffsetDateTime,
-    rotting: bool,
-    over_budget: bool,
-    checked_at: OffsetDateTime,
-}
-
 pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Option<DealHealth>> {
-    let statement = Query::select()
-        .columns([
-            DealHealthRows::CycleAgeDays,
-            DealHealthRows::DaysInStage,
-            DealHealthRows::LastActivityAt,
-            DealHealthRows::Rotting,
-            DealHealthRows::OverBudget,
-            DealHealthRows::CheckedAt,
-        ])
-        .from(DealHealthRows::Table)
-        .and_where(Expr::col(DealHealthRows::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(DealHealthRows::DealId).eq(deal.as_uuid()))
-        .to_owned();
-    let row: Option<Row> = conn.fetch_optional(&statement).await?;
-    Ok(row.map(|r| DealHealth {
-        cycle_age_days: r.cycle_age_days,
-        days_in_stage: r.days_in_stage,
-        last_activity_at: r.last_activity_at,
-        rotting: r.rotting,
-        over_budget: r.over_budget,
-        checked_at: r.checked_at,
-    }))
+    Ok(for_deals(conn, workspace, &[deal]).await?.remove(&deal))
 }
 
 pub async fn save(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId, health: &DealHealth) -> Result<()> {
@@ -134,4 +103,55 @@ pub async fn last_activity(
         }
     }
     Ok(latest)
+}
+
+#[derive(FromRow)]
+struct KeyedRow {
+    deal_id: Uuid,
+    cycle_age_days: i64,
+    days_in_stage: i64,
+    last_activity_at: OffsetDateTime,
+    rotting: bool,
+    over_budget: bool,
+    checked_at: OffsetDateTime,
+}
+
+/// The stored health of each of `deals` that has been checked.
+pub async fn for_deals(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    deals: &[DealId],
+) -> Result<HashMap<DealId, DealHealth>> {
+    if deals.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let statement = Query::select()
+        .columns([
+            DealHealthRows::DealId,
+            DealHealthRows::CycleAgeDays,
+            DealHealthRows::DaysInStage,
+            DealHealthRows::LastActivityAt,
+            DealHealthRows::Rotting,
+            DealHealthRows::OverBudget,
+            DealHealthRows::CheckedAt,
+        ])
+        .from(DealHealthRows::Table)
+        .and_where(Expr::col(DealHealthRows::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(DealHealthRows::DealId).is_in(deals.iter().map(|d| d.as_uuid()).collect::<Vec<_>>()))
+        .to_owned();
+    let rows: Vec<KeyedRow> = conn.fetch_all(&statement).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let health = DealHealth {
+                cycle_age_days: r.cycle_age_days,
+                days_in_stage: r.days_in_stage,
+                last_activity_at: r.last_activity_at,
+                rotting: r.rotting,
+                over_budget: r.over_budget,
+                checked_at: r.checked_at,
+            };
+            (DealId(r.deal_id), health)
+        })
+        .collect())
 }

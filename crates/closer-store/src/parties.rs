@@ -1,5 +1,7 @@
 //! People and organisations, stored together in `parties` and told apart by `kind`.
 
+use std::collections::HashMap;
+
 use closer_domain::access::RecordType;
 use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::ids::{PartyId, TeamId, UserId, WorkspaceId};
@@ -408,4 +410,25 @@ pub async fn list_organisations(
         .map(PartyRow::into_organisation)
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(organisations, page, |o| o.id.as_uuid()))
+}
+
+#[derive(FromRow)]
+struct NameRow {
+    id: Uuid,
+    name: String,
+}
+
+/// The names of `ids` (deleted parties included, so old records still read well), for labels.
+pub async fn names(conn: Conn<'_>, workspace: WorkspaceId, ids: &[PartyId]) -> Result<HashMap<PartyId, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let statement = Query::select()
+        .columns([Parties::Id, Parties::Name])
+        .from(Parties::Table)
+        .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Parties::Id).is_in(ids.iter().map(|id| id.as_uuid()).collect::<Vec<_>>()))
+        .to_owned();
+    let rows: Vec<NameRow> = conn.fetch_all(&statement).await?;
+    Ok(rows.into_iter().map(|r| (PartyId(r.id), r.name)).collect())
 }

@@ -2,5 +2,6 @@
 
 pub mod api;
 pub mod app;
+pub mod ui;
 
 pub use api::{AppState, router};

@@ -281,6 +281,24 @@ async fn authenticate(state: &AppState, parts: &Parts) -> Result<Authenticated, 
     Ok(authenticated)
 }
 
+/// The use-case context of an authenticated request.
+pub async fn context_for(app: &AppState, auth: &Authenticated, headers: &HeaderMap) -> Result<Ctx, Problem> {
+    let mut conn = app.db.acquire().await?;
+    let defaults = access_defaults::load(conn.conn(), auth.workspace).await?;
+    drop(conn);
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok(Ctx {
+        db: app.db.clone(),
+        workspace: auth.workspace,
+        principal: auth.principal.clone(),
+        defaults,
+        request_id,
+    })
+}
+
 impl<S> FromRequestParts<S> for Caller
 where
     S: Send + Sync,
@@ -291,21 +309,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         let app = AppState::from_ref(state);
         let auth = authenticate(&app, parts).await?;
-        let mut conn = app.db.acquire().await?;
-        let defaults = access_defaults::load(conn.conn(), auth.workspace).await?;
-        drop(conn);
-        let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let ctx = Ctx {
-            db: app.db.clone(),
-            workspace: auth.workspace,
-            principal: auth.principal.clone(),
-            defaults,
-            request_id,
-        };
+        let ctx = context_for(&app, &auth, &parts.headers).await?;
         Ok(Caller { ctx, auth })
     }
 }

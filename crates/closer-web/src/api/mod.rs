@@ -19,7 +19,7 @@ mod people;
 mod playbooks;
 pub mod problem;
 mod records;
-mod session;
+pub(crate) mod session;
 mod tasks;
 
 use std::time::Duration;
@@ -290,6 +290,7 @@ pub fn router(state: AppState) -> Router {
     let (api_routes, api) = documented();
     let request_id = HeaderName::from_static("x-request-id");
     api_routes
+        .merge(crate::ui::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api))
         .fallback(problem::no_route)
         .method_not_allowed_fallback(problem::wrong_method)

@@ -54,7 +54,7 @@ pub fn secure_context(headers: &HeaderMap) -> bool {
     forwarded_tls || matches!(name, "localhost" | "127.0.0.1" | "[::1]")
 }
 
-fn session_cookie(headers: &HeaderMap, value: &str, max_age: i64) -> String {
+pub(crate) fn session_cookie(headers: &HeaderMap, value: &str, max_age: i64) -> String {
     if secure_context(headers) {
         format!("{SECURE_SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax; Secure")
     } else {

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod admin;
 pub mod auth;
+pub mod board;
 pub mod bootstrap;
 pub mod committee;
 pub mod deals;

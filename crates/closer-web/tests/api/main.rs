@@ -10,6 +10,7 @@ mod cycle;
 mod deals;
 mod gates;
 mod openapi;
+mod pages;
 mod parties;
 mod protocol;
 mod recommendations;

@@ -521,3 +521,86 @@ impl Actor<'_> {
         }
     }
 }
+
+/// A web page as the browser would get it: status, headers and the HTML, redirects not followed.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub html: String,
+}
+
+impl Page {
+    /// The `name=value` part of each `Set-Cookie`.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies().into_iter().find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of the hidden form field `name`.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.html.find(&marker)? + marker.len();
+        Some(self.html[start..].split('"').next()?.to_owned())
+    }
+}
+
+impl TestApp {
+    /// Requests a page with `cookies` (`a=1; b=2`), posting `form` when given.
+    pub async fn page(
+        &self,
+        path: &str,
+        cookies: &str,
+        form: Option<&[(&str, &str)]>,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client");
+        let url = format!("{}{path}", self.base);
+        let mut request = match form {
+            Some(form) => client.post(url).form(form),
+            None => client.get(url),
+        };
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("the page answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let html = response.text().await.expect("a body");
+        Page { status, headers, html }
+    }
+
+    /// Signs in through the sign-in form and returns the session cookie.
+    pub async fn sign_in_page(&self, email: &str, password: &str) -> String {
+        let form = self.page("/login", "", None, &[]).await;
+        let login_cookie = form.cookie("closer_login").expect("a sign-in form cookie");
+        let token = form.field("login_token").expect("a sign-in form token");
+        let fields = [
+            ("email", email),
+            ("password", password),
+            ("login_token", token.as_str()),
+        ];
+        let signed_in = self.page("/login", &login_cookie, Some(&fields), &[]).await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.html);
+        signed_in.cookie("__Host-closer_session").expect("a session cookie")
+    }
+}

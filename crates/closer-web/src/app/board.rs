@@ -1,0 +1,148 @@
+//! The pipeline board of a playbook: its open deals by stage, with what a card shows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use closer_domain::cycle::DealHealth;
+use closer_domain::deal::Deal;
+use closer_domain::ids::{StageId, UserId};
+use closer_domain::playbook::{DealStatus, Playbook, Stage};
+use closer_store::deals::{self, DealFilter};
+use closer_store::{PageRequest, deal_health, parties, playbooks, users};
+
+use super::{AppResult, Ctx};
+
+/// Cards a column shows before it offers the rest on demand.
+pub const CARDS_PER_COLUMN: usize = 50;
+/// Open deals one board reads at most; a pipeline larger than this needs filters.
+const BOARD_LIMIT: usize = 2_000;
+
+/// A deal as its card shows it.
+#[derive(Debug, Clone)]
+pub struct BoardCard {
+    pub deal: Deal,
+    pub counterparty: String,
+    pub owner: String,
+    /// As the last deal-health run found; `None` before the first run.
+    pub health: Option<DealHealth>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BoardColumn {
+    pub stage: Stage,
+    /// Every open deal in the stage.
+    pub count: usize,
+    /// Amounts by currency code, over every deal in the stage.
+    pub totals: BTreeMap<String, i64>,
+    /// The first [`CARDS_PER_COLUMN`] cards, oldest in the stage first.
+    pub cards: Vec<BoardCard>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// The playbooks new deals start in, one tab each.
+    pub playbooks: Vec<Playbook>,
+    pub playbook: Playbook,
+    pub columns: Vec<BoardColumn>,
+}
+
+/// The board of the playbook with `key` (the first default playbook when `None`; `None` when
+/// there is no such playbook), showing only
+/// the deals the caller may see. Deals on older revisions of the playbook sit in the column of
+/// the stage with the same key.
+pub async fn load(ctx: &Ctx, key: Option<&str>) -> AppResult<Option<Board>> {
+    let mut conn = ctx.db.acquire().await?;
+    let all = playbooks::list(conn.conn(), ctx.workspace).await?;
+    let mut current: Vec<Playbook> = all.iter().filter(|p| p.is_default).cloned().collect();
+    current.sort_by(|a, b| a.kind.as_str().cmp(b.kind.as_str()).then(a.name.cmp(&b.name)));
+    let found = match key {
+        Some(key) => current.iter().find(|p| p.key == key),
+        None => current.first(),
+    };
+    let Some(playbook) = found.cloned() else {
+        return Ok(None);
+    };
+    let stage_key: HashMap<StageId, &str> = all
+        .iter()
+        .filter(|p| p.key == playbook.key)
+        .flat_map(|p| p.stages.iter().map(|s| (s.id, s.key.as_str())))
+        .collect();
+
+    let filter = DealFilter {
+        kind: Some(playbook.kind),
+        status: Some(DealStatus::Open),
+        ..Default::default()
+    };
+    let mut deals_on_board = Vec::new();
+    let mut page = PageRequest {
+        after: None,
+        limit: 200,
+    };
+    loop {
+        let found = deals::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page).await?;
+        deals_on_board.extend(
+            found
+                .items
+                .into_iter()
+                .filter(|d| stage_key.contains_key(&d.progress.stage_id)),
+        );
+        match found.next_after {
+            Some(after) if deals_on_board.len() < BOARD_LIMIT => page.after = Some(after),
+            _ => break,
+        }
+    }
+    deals_on_board.sort_by_key(|d| (d.progress.stage_entered_at, d.id.as_uuid()));
+
+    let mut columns: Vec<BoardColumn> = playbook
+        .stages
+        .iter()
+        .filter(|s| s.status == DealStatus::Open)
+        .map(|stage| BoardColumn {
+            stage: stage.clone(),
+            count: 0,
+            totals: BTreeMap::new(),
+            cards: Vec::new(),
+        })
+        .collect();
+    let mut shown = Vec::new();
+    for deal in deals_on_board {
+        let key = stage_key.get(&deal.progress.stage_id).copied().unwrap_or("");
+        let Some(column) = columns.iter_mut().find(|c| c.stage.key == key) else {
+            continue;
+        };
+        column.count += 1;
+        let total = column
+            .totals
+            .entry(deal.terms.amount.currency.code().to_owned())
+            .or_default();
+        *total = total.saturating_add(deal.terms.amount.amount_minor);
+        if column.cards.len() < CARDS_PER_COLUMN {
+            shown.push(deal.clone());
+            column.cards.push(BoardCard {
+                deal,
+                counterparty: String::new(),
+                owner: String::new(),
+                health: None,
+            });
+        }
+    }
+
+    let parties: Vec<_> = shown.iter().map(|d| d.terms.counterparty_id).collect();
+    let names = parties::names(conn.conn(), ctx.workspace, &parties).await?;
+    let ids: Vec<_> = shown.iter().map(|d| d.id).collect();
+    let mut health = deal_health::for_deals(conn.conn(), ctx.workspace, &ids).await?;
+    let people: HashMap<UserId, String> = users::list(conn.conn(), ctx.workspace)
+        .await?
+        .into_iter()
+        .map(|u| (u.user_id(), u.display_name))
+        .collect();
+    for card in columns.iter_mut().flat_map(|c| c.cards.iter_mut()) {
+        card.counterparty = names.get(&card.deal.terms.counterparty_id).cloned().unwrap_or_default();
+        card.owner = people.get(&card.deal.ownership.owner_id).cloned().unwrap_or_default();
+        card.health = health.remove(&card.deal.id);
+    }
+    Ok(Some(Board {
+        playbooks: current,
+        playbook,
+        columns,
+    }))
+}

@@ -1,0 +1,239 @@
+//! The languages of the web UI: every string by key in `locales/<lang>.txt`, plus numbers, money
+//! and dates formatted the way each locale writes them.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::http::{HeaderMap, header};
+use closer_domain::money::Money;
+use time::Date;
+
+use crate::api::extract::cookie;
+
+/// The cookie that keeps the language a visitor chose.
+pub const LANGUAGE_COOKIE: &str = "closer_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    En,
+    Zh,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Zh];
+
+    /// The BCP 47 tag, for `<html lang>` and the language switch.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Zh => "zh-CN",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Locale::En),
+            "zh" => Some(Locale::Zh),
+            _ => None,
+        }
+    }
+
+    /// The visitor's chosen language, else the best one `Accept-Language` asks for, else English.
+    pub fn negotiate(headers: &HeaderMap) -> Locale {
+        if let Some(chosen) = cookie(headers, LANGUAGE_COOKIE).and_then(Locale::from_tag) {
+            return chosen;
+        }
+        let accepted = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mut best: Option<(f32, Locale)> = None;
+        for range in accepted.split(',') {
+            let mut parts = range.split(';');
+            let Some(locale) = parts.next().and_then(Locale::from_tag) else {
+                continue;
+            };
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+                best = Some((quality, locale));
+            }
+        }
+        best.map_or(Locale::En, |(_, locale)| locale)
+    }
+
+    fn catalogue(self) -> &'static HashMap<&'static str, &'static str> {
+        match self {
+            Locale::En => &EN,
+            Locale::Zh => &ZH,
+        }
+    }
+
+    /// The text for `key`; the key itself when missing (the parity test keeps that from shipping).
+    pub fn text(self, key: &str) -> &'static str {
+        self.catalogue()
+            .get(key)
+            .copied()
+            .or_else(|| EN.get(key).copied())
+            .unwrap_or("?")
+    }
+
+    /// `amount` in its currency: symbol, grouped thousands, the currency's minor digits.
+    pub fn money(self, amount: &Money) -> String {
+        let digits = u32::from(amount.currency.minor_digits());
+        let scale = 10_i128.pow(digits);
+        let minor = i128::from(amount.amount_minor);
+        let (whole, fraction) = (minor.abs() / scale, minor.abs() % scale);
+        let mut number = group_thousands(whole);
+        if digits > 0 {
+            number = format!("{number}.{fraction:0width$}", width = digits as usize);
+        }
+        let sign = if minor < 0 { "-" } else { "" };
+        match currency_symbol(amount.currency.code(), self) {
+            Some(symbol) => format!("{sign}{symbol}{number}"),
+            None => format!("{sign}{} {number}", amount.currency.code()),
+        }
+    }
+
+    /// A whole-number count with grouped thousands.
+    pub fn number(self, value: i64) -> String {
+        let grouped = group_thousands(i128::from(value).abs());
+        if value < 0 { format!("-{grouped}") } else { grouped }
+    }
+
+    pub fn date(self, date: Date) -> String {
+        match self {
+            Locale::En => format!("{} {} {}", date.day(), &format!("{}", date.month())[..3], date.year()),
+            Locale::Zh => format!("{}年{}月{}日", date.year(), u8::from(date.month()), date.day()),
+        }
+    }
+}
+
+fn currency_symbol(code: &str, locale: Locale) -> Option<&'static str> {
+    Some(match (code, locale) {
+        ("CNY", _) => "¥",
+        ("USD", Locale::En) => "$",
+        ("USD", Locale::Zh) => "US$",
+        ("EUR", _) => "€",
+        ("GBP", _) => "£",
+        ("JPY", _) => "JP¥",
+        ("HKD", _) => "HK$",
+        _ => return None,
+    })
+}
+
+fn group_thousands(value: i128) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
+}
+
+/// Reads `key = value` lines; `#` starts a comment line.
+fn parse(source: &'static str) -> HashMap<&'static str, &'static str> {
+    source
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.trim(), value.trim()))
+        .collect()
+}
+
+static EN: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(include_str!("../../locales/en.txt")));
+static ZH: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(include_str!("../../locales/zh.txt")));
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use closer_domain::money::Currency;
+
+    use super::*;
+
+    #[test]
+    fn every_key_exists_in_every_language() {
+        let en: BTreeSet<_> = EN.keys().collect();
+        let zh: BTreeSet<_> = ZH.keys().collect();
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        assert!(only_en.is_empty(), "missing in zh: {only_en:?}");
+        assert!(only_zh.is_empty(), "missing in en: {only_zh:?}");
+        assert!(
+            EN.values().chain(ZH.values()).all(|v| !v.is_empty()),
+            "an empty translation"
+        );
+    }
+
+    #[test]
+    fn every_key_used_in_a_template_or_the_code_is_translated() {
+        let sources = [
+            include_str!("../../templates/layout.html"),
+            include_str!("../../templates/login.html"),
+            include_str!("../../templates/board.html"),
+            include_str!("board.rs"),
+            include_str!("mod.rs"),
+        ];
+        for source in sources {
+            for piece in source.split("text(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or("");
+                assert!(EN.contains_key(key), "{key} is used but not in en.txt");
+            }
+        }
+    }
+
+    #[test]
+    fn money_follows_the_currency_and_the_locale() {
+        let cny = Money {
+            amount_minor: 123_456_789,
+            currency: Currency::parse("CNY").unwrap(),
+        };
+        assert_eq!(Locale::Zh.money(&cny), "¥1,234,567.89");
+        let usd = Money {
+            amount_minor: -5,
+            currency: Currency::parse("USD").unwrap(),
+        };
+        assert_eq!(Locale::En.money(&usd), "-$0.05");
+        assert_eq!(Locale::Zh.money(&usd), "-US$0.05");
+        let jpy = Money {
+            amount_minor: 1000,
+            currency: Currency::parse("JPY").unwrap(),
+        };
+        assert_eq!(Locale::En.money(&jpy), "JP¥1,000");
+        let chf = Money {
+            amount_minor: 100,
+            currency: Currency::parse("CHF").unwrap(),
+        };
+        assert_eq!(Locale::En.money(&chf), "CHF 1.00");
+    }
+
+    #[test]
+    fn dates_read_as_each_locale_writes_them() {
+        let date = time::macros::date!(2026 - 11 - 27);
+        assert_eq!(Locale::En.date(date), "27 Nov 2026");
+        assert_eq!(Locale::Zh.date(date), "2026年11月27日");
+    }
+
+    #[test]
+    fn the_browser_language_is_used_unless_one_was_chosen() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Locale::negotiate(&headers), Locale::En);
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            "fr;q=1, zh-CN;q=0.8, en;q=0.5".parse().unwrap(),
+        );
+        assert_eq!(Locale::negotiate(&headers), Locale::Zh);
+        headers.insert(header::COOKIE, "closer_lang=en".parse().unwrap());
+        assert_eq!(Locale::negotiate(&headers), Locale::En);
+    }
+}

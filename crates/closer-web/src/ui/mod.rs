@@ -1,0 +1,312 @@
+//! The web application: server-rendered pages (askama) over the same use cases as the API, in
+//! English and Chinese. Pages sign in with the session cookie and send their CSRF token as a
+//! hidden form field; the CSP forbids inline script, so behaviour lives in `/assets`.
+
+mod board;
+mod i18n;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub use i18n::Locale;
+
+use crate::api::AppState;
+use crate::api::extract::{ClientAddress, PLAIN_SESSION_COOKIE, SECURE_SESSION_COOKIE, context_for, cookie};
+use crate::api::session::{secure_context, session_cookie};
+use crate::app::auth::{self, Authenticated, LoginError, SESSION_ABSOLUTE};
+use crate::app::{self, Ctx};
+
+/// The cookie that carries the sign-in form's anti-forgery token until the visitor signs in.
+const LOGIN_COOKIE: &str = "closer_login";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/board") }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/language", post(choose_language))
+        .route("/board", get(board::show))
+        .route("/assets/{*path}", get(asset))
+}
+
+/// What the frame of every page needs: the language, and who is signed in.
+pub struct Chrome {
+    pub locale: Locale,
+    pub user_name: Option<String>,
+    pub csrf_token: String,
+    /// The path of the page, so the language switch returns to it.
+    pub here: String,
+}
+
+impl Chrome {
+    pub fn text(&self, key: &str) -> &'static str {
+        self.locale.text(key)
+    }
+}
+
+/// A signed-in visitor of a page. Without a live session the page answers with a redirect to
+/// the sign-in form.
+pub struct Viewer {
+    pub ctx: Ctx,
+    pub auth: Authenticated,
+    pub chrome: Chrome,
+}
+
+impl Viewer {
+    /// The refusal of a form that does not carry this session's CSRF token.
+    fn refuse_forged(&self, sent: &str) -> Option<Response> {
+        let expected = self.auth.csrf_token.as_deref().unwrap_or("");
+        (expected.is_empty() || !auth::same_secret(sent, expected))
+            .then(|| error_page(&self.chrome, StatusCode::FORBIDDEN, "error.forged_form"))
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let locale = Locale::negotiate(&parts.headers);
+        let to_login = || Redirect::to("/login").into_response();
+        let Some(secret) = session_secret(&parts.headers) else {
+            return Err(to_login());
+        };
+        let auth = match auth::authenticate_session(&state.db, secret).await {
+            Ok(Some(auth)) => auth,
+            Ok(None) => return Err(to_login()),
+            Err(e) => return Err(crate::api::problem::Problem::from(e).into_response()),
+        };
+        let ctx = context_for(state, &auth, &parts.headers)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let user = app::admin::get_user(&ctx, ctx.actor())
+            .await
+            .map_err(|e| crate::api::problem::Problem::from(e).into_response())?;
+        let chrome = Chrome {
+            locale,
+            user_name: Some(user.display_name),
+            csrf_token: auth.csrf_token.clone().unwrap_or_default(),
+            here: parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
+        };
+        Ok(Viewer { ctx, auth, chrome })
+    }
+}
+
+fn session_secret(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SECURE_SESSION_COOKIE).or_else(|| cookie(headers, PLAIN_SESSION_COOKIE))
+}
+
+/// Renders a page; a template that fails to render is a bug, answered as a plain 500.
+fn render(template: &impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: &'a Chrome,
+    message: &'static str,
+}
+
+fn error_page(chrome: &Chrome, status: StatusCode, key: &str) -> Response {
+    render(
+        &ErrorPage {
+            chrome,
+            message: chrome.text(key),
+        },
+        status,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    email: String,
+    error: Option<&'static str>,
+    login_token: String,
+}
+
+/// Renders the sign-in form with a fresh anti-forgery token in a cookie and in the form.
+fn login_form(headers: &HeaderMap, email: String, error: Option<&str>, status: StatusCode) -> Response {
+    let locale = Locale::negotiate(headers);
+    let Ok(login_token) = auth::random_secret() else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness available").into_response();
+    };
+    let chrome = Chrome {
+        locale,
+        user_name: None,
+        csrf_token: String::new(),
+        here: "/login".into(),
+    };
+    let page = LoginPage {
+        error: error.map(|key| locale.text(key)),
+        chrome,
+        email,
+        login_token: login_token.clone(),
+    };
+    let mut response = render(&page, status);
+    let secure = if secure_context(headers) { "; Secure" } else { "" };
+    let cookie = format!("{LOGIN_COOKIE}={login_token}; Path=/login; HttpOnly; SameSite=Strict{secure}");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn login_page(headers: HeaderMap) -> Response {
+    login_form(&headers, String::new(), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    login_token: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
+    let cross_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+    if cross_site || expected.is_empty() || !auth::same_secret(&form.login_token, expected) {
+        return login_form(&headers, form.email, Some("login.expired"), StatusCode::FORBIDDEN);
+    }
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let workspace = state.installation.workspace;
+    let session = match auth::login(
+        &state.db,
+        workspace,
+        &form.email,
+        &form.password,
+        address.as_deref(),
+        agent,
+    )
+    .await
+    {
+        Ok(session) => session,
+        Err(LoginError::Rejected) => {
+            return login_form(&headers, form.email, Some("login.rejected"), StatusCode::UNAUTHORIZED);
+        }
+        Err(LoginError::Throttled(seconds)) => {
+            let mut response = login_form(
+                &headers,
+                form.email,
+                Some("login.throttled"),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return response;
+        }
+        Err(LoginError::App(e)) => return crate::api::problem::Problem::from(e).into_response(),
+    };
+    let session_cookie = session_cookie(&headers, &session.secret, SESSION_ABSOLUTE.whole_seconds());
+    let spent_login_cookie = format!("{LOGIN_COOKIE}=; Path=/login; Max-Age=0");
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, "/board".to_owned())],
+        AppendHeaders([
+            (header::SET_COOKIE, session_cookie),
+            (header::SET_COOKIE, spent_login_cookie),
+        ]),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    if let Some(refused) = viewer.refuse_forged(&form.csrf_token) {
+        return refused;
+    }
+    if let Some(hash) = viewer.auth.session_hash.as_deref()
+        && let Err(e) = auth::logout(&state.db, hash).await
+    {
+        return crate::api::problem::Problem::from(e).into_response();
+    }
+    let ended = session_cookie(&headers, "", 0);
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, "/login".to_owned()), (header::SET_COOKIE, ended)],
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Keeps the chosen language in a cookie and returns to the page it was chosen on.
+async fn choose_language(headers: HeaderMap, Form(form): Form<LanguageForm>) -> Response {
+    let Some(locale) = Locale::from_tag(&form.lang) else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "unknown language").into_response();
+    };
+    // Only paths of this site, so the switch cannot be used to send people elsewhere.
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") && !form.back.contains('\\') {
+        form.back
+    } else {
+        "/".to_owned()
+    };
+    let secure = if secure_context(&headers) { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+        i18n::LANGUAGE_COOKIE,
+        locale.tag()
+    );
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, back), (header::SET_COOKIE, cookie)],
+    )
+        .into_response()
+}
+
+/// The stylesheet, scripts and icons, compiled into the binary.
+#[derive(rust_embed::Embed)]
+#[folder = "assets/"]
+struct Assets;
+
+async fn asset(Path(path): Path<String>) -> Response {
+    match Assets::get(&path) {
+        Some(file) => (
+            [
+                (header::CONTENT_TYPE, file.metadata.mimetype().to_owned()),
+                (header::CACHE_CONTROL, "public, max-age=3600".to_owned()),
+            ],
+            file.data.into_owned(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}

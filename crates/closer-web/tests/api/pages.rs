@@ -1,0 +1,153 @@
+//! The web pages, server side: sign-in, the pipeline board, languages, escaping, sign-out.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, on_both_backends};
+
+async fn b2b_deal(app: &TestApp, title: &str, amount_minor: i64, currency: &str) -> String {
+    let organisation = app.create_organisation(&format!("{title} Ltd")).await.id();
+    let body = json!({
+        "title": title, "kind": "b2b", "counterparty_id": organisation,
+        "amount_minor": amount_minor, "currency": currency
+    });
+    app.post("/api/v1/deals", &body).await.expect(201).id()
+}
+
+/// The HTML of one stage's column on the board.
+fn column<'a>(html: &'a str, stage_key: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-stage=\"{stage_key}\""))
+        .unwrap_or_else(|| panic!("no column {stage_key}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+on_both_backends! {
+    async fn a_user_signs_in_through_the_form_and_only_with_its_token(app: &TestApp) {
+        let deal = b2b_deal(app, "Fleet telematics", 4_800_000, "USD").await;
+        let anonymous = app.page("/board", "", None, &[]).await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+        assert_eq!(anonymous.location(), Some("/login"));
+
+        let form = app.page("/login", "", None, &[]).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.headers.get("content-security-policy").is_some(), "pages carry the CSP");
+        let login_cookie = form.cookie("closer_login").expect("a form cookie");
+        let token = form.field("login_token").expect("a form token");
+
+        // Without the form's own token (a forged cross-site post) nothing signs in.
+        let forged = [("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD), ("login_token", "forged")];
+        let refused = app.page("/login", &login_cookie, Some(&forged), &[]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.cookie("__Host-closer_session").is_none());
+
+        // A wrong password keeps what was typed in the e-mail field.
+        let wrong = [("email", ADMIN_EMAIL), ("password", "not it at all"), ("login_token", token.as_str())];
+        let rejected = app.page("/login", &login_cookie, Some(&wrong), &[]).await;
+        assert_eq!(rejected.status, StatusCode::UNAUTHORIZED);
+        assert!(rejected.html.contains("Wrong e-mail or password"), "{}", rejected.html);
+        assert!(rejected.html.contains(&format!("value=\"{ADMIN_EMAIL}\"")));
+        assert!(rejected.cookie("__Host-closer_session").is_none());
+
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let board = app.page("/board", &session, None, &[]).await;
+        assert_eq!(board.status, StatusCode::OK);
+        assert!(board.html.contains(&format!("data-deal=\"{deal}\"")), "the new deal is on the board");
+        assert!(board.html.contains("Fleet telematics") && board.html.contains("$48,000.00"));
+    }
+
+    async fn the_board_shows_open_deals_by_stage_with_counts_and_totals(app: &TestApp) {
+        b2b_deal(app, "Data platform", 10_000_000, "CNY").await;
+        b2b_deal(app, "Analytics add-on", 2_550_000, "CNY").await;
+        let lost = b2b_deal(app, "Abandoned pilot", 99_900, "CNY").await;
+        let lost_stage = app.stage("b2b", "b2b_lost").await;
+        app.post(&format!("/api/v1/deals/{lost}/move"), &json!({ "stage_id": lost_stage, "lost_reason": "no_budget" }))
+            .await
+            .expect(200);
+        let person = app.create_person("Ann Lee").await.id();
+        let b2c = json!({ "title": "Home solar kit", "kind": "b2c", "counterparty_id": person, "amount_minor": 1_280_000, "currency": "CNY" });
+        app.post("/api/v1/deals", &b2c).await.expect(201);
+
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let b2b = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
+        assert_eq!(b2b.status, StatusCode::OK);
+        let qualify = column(&b2b.html, "b2b_qualify");
+        assert!(qualify.contains("<span class=\"count\">2</span>"), "{qualify}");
+        assert!(qualify.contains("¥125,500.00"), "the column total: {qualify}");
+        assert!(qualify.contains("Data platform Ltd"), "cards name the counterparty");
+        assert!(!b2b.html.contains("Abandoned pilot"), "closed deals are off the board");
+        assert!(!b2b.html.contains("Home solar kit"), "B2C deals are on their own board");
+        assert!(column(&b2b.html, "b2b_payment").contains("<span class=\"count\">0</span>"));
+
+        let b2c_board = app.page("/board?playbook=b2c_default", &session, None, &[]).await;
+        assert!(column(&b2c_board.html, "b2c_new_lead").contains("Home solar kit"));
+        let missing = app.page("/board?playbook=nothing_like_it", &session, None, &[]).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    }
+
+    async fn a_rep_sees_only_the_deals_they_may_see(app: &TestApp) {
+        let (_, rep_a) = app.user("rep.a@example.com", "member").await;
+        app.user("rep.b@example.com", "member").await;
+        let organisation: Value = app.as_(&rep_a).post("/api/v1/organisations", &json!({ "name": "Quiet Co" })).await.expect(201).body;
+        let deal = json!({ "title": "Rep A's secret deal", "kind": "b2b", "counterparty_id": organisation["id"], "amount_minor": 100, "currency": "EUR" });
+        app.as_(&rep_a).post("/api/v1/deals", &deal).await.expect(201);
+
+        let session_a = app.sign_in_page("rep.a@example.com", ADMIN_PASSWORD).await;
+        let session_b = app.sign_in_page("rep.b@example.com", ADMIN_PASSWORD).await;
+        let own = app.page("/board?playbook=b2b_default", &session_a, None, &[]).await;
+        assert!(own.html.contains("Rep A&#39;s secret deal"), "the owner sees it");
+        let other = app.page("/board?playbook=b2b_default", &session_b, None, &[]).await;
+        assert_eq!(other.status, StatusCode::OK);
+        assert!(!other.html.contains("secret deal"), "another rep's deal stays hidden");
+    }
+
+    async fn pages_speak_the_language_chosen_then_the_browsers(app: &TestApp) {
+        b2b_deal(app, "Warehouse robots", 100_000, "CNY").await;
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let chinese = app.page("/board?playbook=b2b_default", &session, None, &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")]).await;
+        assert!(chinese.html.contains("<html lang=\"zh-CN\">"));
+        assert!(chinese.html.contains("资格确认") && chinese.html.contains("决策人会面"), "stages in Chinese");
+        assert!(chinese.html.contains("¥1,000.00"));
+
+        let switch = app.page("/language", "", Some(&[("lang", "en"), ("back", "/board?playbook=b2b_default")]), &[]).await;
+        assert_eq!(switch.status, StatusCode::SEE_OTHER);
+        assert_eq!(switch.location(), Some("/board?playbook=b2b_default"));
+        let chosen = switch.cookie("closer_lang").expect("a language cookie");
+        let english = app.page("/board?playbook=b2b_default", &format!("{session}; {chosen}"), None, &[("accept-language", "zh-CN")]).await;
+        assert!(english.html.contains("Decision-maker meeting") && !english.html.contains("决策人会面"));
+
+        let elsewhere = app.page("/language", "", Some(&[("lang", "zh-CN"), ("back", "//evil.example/")]), &[]).await;
+        assert_eq!(elsewhere.location(), Some("/"), "the switch only returns to our own pages");
+        let unknown = app.page("/language", "", Some(&[("lang", "tlh")]), &[]).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    async fn markup_in_names_renders_as_text(app: &TestApp) {
+        let payload = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+        b2b_deal(app, payload, 100, "USD").await;
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let board = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
+        assert!(!board.html.contains("<script>alert") && !board.html.contains("<img src=x"), "a payload reached the page as markup");
+        assert!(board.html.contains("&#60;script&#62;alert(&#39;x&#39;)"), "the payload is shown as text: {}", board.html);
+    }
+
+    async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let board = app.page("/board", &session, None, &[]).await;
+        let csrf = board.field("csrf_token").expect("the sign-out form carries the CSRF token");
+
+        let forged = app.page("/logout", &session, Some(&[("csrf_token", "forged")]), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.page("/board", &session, None, &[]).await.status, StatusCode::OK, "still signed in");
+
+        let out = app.page("/logout", &session, Some(&[("csrf_token", csrf.as_str())]), &[]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert_eq!(out.location(), Some("/login"));
+        let after = app.page("/board", &session, None, &[]).await;
+        assert_eq!(after.status, StatusCode::SEE_OTHER, "the old cookie no longer works");
+        let asset = app.page("/assets/closer.css", "", None, &[]).await;
+        assert_eq!(asset.status, StatusCode::OK);
+        assert!(asset.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("text/css"));
+    }
+}
