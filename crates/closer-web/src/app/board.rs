@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use closer_domain::cycle::DealHealth;
 use closer_domain::deal::Deal;
-use closer_domain::ids::{StageId, UserId};
+use closer_domain::ids::{PlaybookId, StageId, UserId};
 use closer_domain::playbook::{DealStatus, Playbook, Stage};
 use closer_store::deals::{self, DealFilter};
 use closer_store::{PageRequest, deal_health, parties, playbooks, users};
@@ -24,6 +24,9 @@ pub struct BoardCard {
     pub owner: String,
     /// As the last deal-health run found; `None` before the first run.
     pub health: Option<DealHealth>,
+    /// The stages a card can be moved to from the board: the open and won stages of the deal's
+    /// playbook revision (losing a deal asks for a reason, in the deal workspace).
+    pub targets: Vec<Stage>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +64,20 @@ pub async fn load(ctx: &Ctx, key: Option<&str>) -> AppResult<Option<Board>> {
     let Some(playbook) = found.cloned() else {
         return Ok(None);
     };
+    let targets: HashMap<PlaybookId, Vec<Stage>> = all
+        .iter()
+        .filter(|p| p.key == playbook.key)
+        .map(|p| {
+            (
+                p.id,
+                p.stages
+                    .iter()
+                    .filter(|s| s.status != DealStatus::Lost)
+                    .cloned()
+                    .collect(),
+            )
+        })
+        .collect();
     let stage_key: HashMap<StageId, &str> = all
         .iter()
         .filter(|p| p.key == playbook.key)
@@ -117,12 +134,15 @@ pub async fn load(ctx: &Ctx, key: Option<&str>) -> AppResult<Option<Board>> {
         *total = total.saturating_add(deal.terms.amount.amount_minor);
         if column.cards.len() < CARDS_PER_COLUMN {
             shown.push(deal.clone());
-            column.cards.push(BoardCard {
+            let targets = targets.get(&deal.progress.playbook_id).cloned().unwrap_or_default();
+            let card = BoardCard {
                 deal,
                 counterparty: String::new(),
                 owner: String::new(),
                 health: None,
-            });
+                targets,
+            };
+            column.cards.push(card);
         }
     }
 

@@ -1,14 +1,19 @@
 //! The pipeline board: a column per stage with its count and total, a card per deal.
 
 use askama::Template;
-use axum::extract::Query;
-use axum::http::StatusCode;
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use closer_domain::deal::DealMove;
+use closer_domain::ids::{DealId, StageId};
 use closer_domain::money::{Currency, Money};
 use serde::Deserialize;
+use uuid::Uuid;
 
 use super::{Chrome, Viewer, error_page, render};
 use crate::app::board::{self, BoardCard};
+use crate::app::{AppError, Expected, deals};
 
 #[derive(Deserialize)]
 pub struct BoardQuery {
@@ -30,8 +35,31 @@ struct Column {
     more: usize,
 }
 
+struct Target {
+    id: String,
+    key: String,
+    name: String,
+    current: bool,
+}
+
+/// Why the last move of a card did not happen, shown on the card.
+pub struct Refusal {
+    deal_id: DealId,
+    message: String,
+    criteria: Vec<FailedCriterion>,
+}
+
+struct FailedCriterion {
+    requirement: String,
+    differences: String,
+    action: String,
+}
+
 struct Card {
     id: String,
+    version: i64,
+    targets: Vec<Target>,
+    refusal: Option<Refusal>,
     title: String,
     counterparty: String,
     amount: String,
@@ -46,6 +74,7 @@ struct Card {
 #[template(path = "board.html")]
 struct BoardPage {
     chrome: Chrome,
+    playbook_key: String,
     tabs: Vec<Tab>,
     columns: Vec<Column>,
 }
@@ -57,10 +86,23 @@ fn translated(chrome: &Chrome, key: &str, name: &str) -> String {
     if text == "?" { name.to_owned() } else { text.to_owned() }
 }
 
-fn card(chrome: &Chrome, card: BoardCard) -> Card {
+fn card(chrome: &Chrome, card: BoardCard, refusal: &mut Option<Refusal>) -> Card {
     let health = card.health.as_ref();
+    let targets = card
+        .targets
+        .iter()
+        .map(|stage| Target {
+            id: stage.id.to_string(),
+            key: stage.key.clone(),
+            name: translated(chrome, &format!("stage.{}", stage.key), &stage.name),
+            current: stage.id == card.deal.progress.stage_id,
+        })
+        .collect();
     Card {
         id: card.deal.id.to_string(),
+        version: card.deal.meta.version,
+        targets,
+        refusal: refusal.take_if(|r| r.deal_id == card.deal.id),
         amount: chrome.locale.money(&card.deal.terms.amount),
         title: card.deal.terms.title,
         counterparty: card.counterparty,
@@ -72,8 +114,13 @@ fn card(chrome: &Chrome, card: BoardCard) -> Card {
 }
 
 pub async fn show(viewer: Viewer, Query(query): Query<BoardQuery>) -> Response {
+    board_page(viewer, query.playbook.as_deref(), None, StatusCode::OK).await
+}
+
+/// The board of the playbook with `key`, with a card's refused move shown on it.
+async fn board_page(viewer: Viewer, key: Option<&str>, mut refusal: Option<Refusal>, status: StatusCode) -> Response {
     let chrome = viewer.chrome;
-    let loaded = match board::load(&viewer.ctx, query.playbook.as_deref()).await {
+    let loaded = match board::load(&viewer.ctx, key).await {
         Ok(Some(loaded)) => loaded,
         Ok(None) => return error_page(&chrome, StatusCode::NOT_FOUND, "error.no_playbook"),
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
@@ -109,9 +156,108 @@ pub async fn show(viewer: Viewer, Query(query): Query<BoardQuery>) -> Response {
                 count: chrome.locale.number(i64::try_from(column.count).unwrap_or(i64::MAX)),
                 more: column.count.saturating_sub(column.cards.len()),
                 total,
-                cards: column.cards.into_iter().map(|c| card(&chrome, c)).collect(),
+                cards: column
+                    .cards
+                    .into_iter()
+                    .map(|c| card(&chrome, c, &mut refusal))
+                    .collect(),
             }
         })
         .collect();
-    render(&BoardPage { chrome, tabs, columns }, StatusCode::OK)
+    let playbook_key = loaded.playbook.key;
+    render(
+        &BoardPage {
+            chrome,
+            playbook_key,
+            tabs,
+            columns,
+        },
+        status,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    csrf_token: String,
+    stage_id: String,
+    version: i64,
+    #[serde(default)]
+    playbook: String,
+}
+
+/// Moves a card to another stage (by drag and drop, or by the card's own form from the
+/// keyboard). A move the stage gates block leaves the card where it was and shows, on it, each
+/// failed criterion, its difference and the action that satisfies it.
+pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): Form<MoveForm>) -> Response {
+    if let Some(refused) = viewer.refuse_forged(&form.csrf_token) {
+        return refused;
+    }
+    let key = (!form.playbook.is_empty()).then_some(form.playbook.as_str());
+    let back = format!("/board?playbook={}", urlencoding(key.unwrap_or("")));
+    viewer.chrome.here = back.clone();
+    let deal_id = DealId(id);
+    let refuse = |message: String, criteria: Vec<FailedCriterion>| Refusal {
+        deal_id,
+        message,
+        criteria,
+    };
+    let Ok(stage) = Uuid::parse_str(&form.stage_id) else {
+        let refusal = refuse(viewer.chrome.text("board.move_unknown_stage").to_owned(), Vec::new());
+        return board_page(viewer, key, Some(refusal), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let request = DealMove {
+        stage_id: StageId(stage),
+        reason: None,
+        lost_reason: None,
+        lost_note: None,
+        override_reason: None,
+        competitor: None,
+    };
+    let expected = Expected::OneOf(vec![form.version]);
+    let (status, refusal) = match deals::move_deal(&viewer.ctx, deal_id, &expected, &request).await {
+        Ok(_) => return (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response(),
+        Err(AppError::GateBlocked(check)) => {
+            let criteria = check
+                .blocking
+                .into_iter()
+                .map(|c| FailedCriterion {
+                    requirement: c.requirement,
+                    differences: c.differences.join(", "),
+                    action: c.action,
+                })
+                .collect();
+            (
+                StatusCode::CONFLICT,
+                refuse(viewer.chrome.text("board.move_blocked").to_owned(), criteria),
+            )
+        }
+        Err(AppError::StaleVersion { .. }) => (
+            StatusCode::CONFLICT,
+            refuse(viewer.chrome.text("board.move_stale").to_owned(), Vec::new()),
+        ),
+        Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
+            let message = errors
+                .0
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            (StatusCode::UNPROCESSABLE_ENTITY, refuse(message, Vec::new()))
+        }
+        Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, refuse(message, Vec::new())),
+        Err(other) => return crate::api::problem::Problem::from(other).into_response(),
+    };
+    board_page(viewer, key, Some(refusal), status).await
+}
+
+/// Percent-encodes a query value (playbook keys are plain, but a form can send anything).
+fn urlencoding(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

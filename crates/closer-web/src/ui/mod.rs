@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/language", post(choose_language))
         .route("/board", get(board::show))
+        .route("/deals/{id}/move", post(board::move_card))
         .route("/assets/{*path}", get(asset))
 }
 

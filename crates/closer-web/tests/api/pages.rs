@@ -132,6 +132,60 @@ on_both_backends! {
         assert!(board.html.contains("&#60;script&#62;alert(&#39;x&#39;)"), "the payload is shown as text: {}", board.html);
     }
 
+    async fn a_card_moves_only_through_its_gates(app: &TestApp) {
+        let organisation = app.create_organisation("Acme Robotics").await.id();
+        let head = app.create_person("Li Wei").await.id();
+        app.post("/api/v1/employments", &json!({ "person_id": head, "organisation_id": organisation, "department": "IT" })).await.expect(201);
+        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": organisation, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+        let first_meeting = app.stage("b2b", "b2b_first_meeting").await;
+        let qualify = app.stage("b2b", "b2b_qualify").await;
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let board = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
+        let csrf = board.field("csrf_token").expect("the card's form carries the CSRF token");
+        let path = format!("/deals/{deal}/move");
+        let moving = |csrf: &str, version: &str| {
+            vec![("csrf_token", csrf.to_owned()), ("version", version.to_owned()), ("playbook", "b2b_default".to_owned()), ("stage_id", first_meeting.clone())]
+        };
+        let post = |form: Vec<(&'static str, String)>| {
+            let path = path.clone();
+            let session = session.clone();
+            async move {
+                let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.page(&path, &session, Some(&fields), &[]).await
+            }
+        };
+        let stage_now = || async { app.get(&format!("/api/v1/deals/{deal}")).await.body["stage_id"].as_str().unwrap_or("").to_owned() };
+
+        let forged = post(moving("forged", "1")).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert_eq!(stage_now().await, qualify);
+
+        let blocked = post(moving(&csrf, "1")).await;
+        assert_eq!(blocked.status, StatusCode::CONFLICT);
+        let card = column(&blocked.html, "b2b_qualify");
+        assert!(card.contains("Assembly line") && card.contains("class=\"refusal\""), "the card stays and says why: {card}");
+        assert!(card.contains("D1") && card.contains("Add the first stakeholder") && card.contains("Schedule the first meeting"), "{card}");
+        assert_eq!(stage_now().await, qualify);
+
+        let stale = post(moving(&csrf, "99")).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(stale.html.contains("changed this deal meanwhile"));
+
+        app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": head, "roles": ["technical_buyer"] })).await.expect(201);
+        let meeting = json!({
+            "deal_id": deal, "purpose": "first_meeting", "venue": "our_office", "objective": "Understand the line",
+            "planned_start": "2026-12-01T02:00:00Z", "planned_end": "2026-12-01T03:00:00Z", "attendees": [{ "person_id": head }]
+        });
+        app.post("/api/v1/meetings", &meeting).await.expect(201);
+        let moved = post(moving(&csrf, "1")).await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+        assert_eq!(moved.location(), Some("/board?playbook=b2b_default"));
+        assert_eq!(stage_now().await, first_meeting);
+        let after = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
+        assert!(column(&after.html, "b2b_first_meeting").contains("Assembly line"));
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
