@@ -17,7 +17,7 @@ async fn b2b_deal(app: &TestApp, title: &str, amount_minor: i64, currency: &str)
 /// The HTML of one stage's column on the board.
 fn column<'a>(html: &'a str, stage_key: &str) -> &'a str {
     let start = html
-        .find(&format!("data-stage=\"{stage_key}\""))
+        .find(&format!("class=\"column\" data-stage=\"{stage_key}\""))
         .unwrap_or_else(|| panic!("no column {stage_key}"));
     let rest = &html[start..];
     &rest[..rest.find("</section>").unwrap_or(rest.len())]
