@@ -41,4 +41,7 @@ document.addEventListener("DOMContentLoaded", () => {
       form.requestSubmit();
     });
   }
+
+  // Tells people and tests alike that cards can be dragged now.
+  document.body.dataset.boardReady = "true";
 });

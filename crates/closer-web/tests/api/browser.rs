@@ -1,0 +1,290 @@
+//! The web application in a real browser: Debian's Chromium driven by chromedriver. Runs when
+//! both are installed; `CLOSER_REQUIRE_BROWSER=1` (set by `.ci/run`) makes their absence a
+//! failure. A failed story leaves a screenshot under `target/browser-failures/`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, on_both_backends};
+
+fn program(variable: &str, default: &str) -> Option<PathBuf> {
+    let path = std::env::var(variable).map_or_else(|_| PathBuf::from(default), PathBuf::from);
+    path.exists().then_some(path)
+}
+
+/// A headless Chromium with a fresh profile, and the chromedriver that drives it.
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+impl Browser {
+    /// None (after saying why) when Chromium or chromedriver is missing and not required.
+    async fn start() -> Option<Browser> {
+        let required = std::env::var("CLOSER_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        let (Some(chromium), Some(chromedriver)) = (
+            program("CLOSER_CHROMIUM", "/usr/bin/chromium"),
+            program("CLOSER_CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ) else {
+            assert!(
+                !required,
+                "CLOSER_REQUIRE_BROWSER=1 but chromium or chromedriver is not installed"
+            );
+            eprintln!("skipped: install chromium and chromium-driver to run the browser stories");
+            return None;
+        };
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().expect("a profile directory");
+        let arguments = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1600,1000",
+        ];
+        let mut args: Vec<String> = arguments.iter().map(|a| (*a).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": chromium, "args": args }
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("an object literal")
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Some(Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start a browser: {last_error}");
+    }
+
+    async fn stop(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+
+    /// Keeps a screenshot of the page for whoever reads the failure.
+    async fn keep_screenshot(&self, name: &str) -> Option<PathBuf> {
+        let png = self.client.screenshot().await.ok()?;
+        let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-failures");
+        std::fs::create_dir_all(&directory).ok()?;
+        let path = directory.join(format!("{name}.png"));
+        std::fs::write(&path, png).ok()?;
+        Some(path)
+    }
+}
+
+type Step<T = ()> = Result<T, String>;
+
+fn ensure(condition: bool, what: impl Into<String>) -> Step {
+    if condition { Ok(()) } else { Err(what.into()) }
+}
+
+trait OrSay<T> {
+    fn or_say(self, what: &str) -> Step<T>;
+}
+
+impl<T, E: std::fmt::Display> OrSay<T> for Result<T, E> {
+    fn or_say(self, what: &str) -> Step<T> {
+        self.map_err(|e| format!("{what}: {e}"))
+    }
+}
+
+/// Runs a story in a fresh browser; on failure keeps a screenshot and fails the test.
+async fn in_browser<F>(app: &TestApp, name: &str, story: F)
+where
+    F: AsyncFnOnce(&TestApp, &Client) -> Step,
+{
+    let Some(browser) = Browser::start().await else { return };
+    let outcome = story(app, &browser.client).await;
+    if let Err(failure) = outcome {
+        let shot = browser.keep_screenshot(name).await;
+        browser.stop().await;
+        panic!("{failure} (screenshot: {shot:?})");
+    }
+    browser.stop().await;
+}
+
+async fn sign_in(app: &TestApp, browser: &Client, email: &str, password: &str) -> Step {
+    browser
+        .goto(&format!("{}/login", app.base))
+        .await
+        .or_say("open the sign-in page")?;
+    browser
+        .find(Locator::Css("input[name=email]"))
+        .await
+        .or_say("the e-mail field")?
+        .send_keys(email)
+        .await
+        .or_say("type the e-mail")?;
+    let password_field = browser
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .or_say("the password field")?;
+    password_field.send_keys(password).await.or_say("type the password")?;
+    browser
+        .find(Locator::Css(".login button[type=submit]"))
+        .await
+        .or_say("the sign-in button")?
+        .click()
+        .await
+        .or_say("sign in")?;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("body[data-board-ready]"))
+        .await
+        .or_say("the board, ready to drag, after signing in")?;
+    Ok(())
+}
+
+/// The card of `deal`, found inside the column of `stage_key`.
+fn card_in(stage_key: &str, deal: &str) -> String {
+    format!(".column[data-stage=\"{stage_key}\"] .card[data-deal=\"{deal}\"]")
+}
+
+/// Drags a card onto a column the way a mouse would, through the page's own drag handlers.
+/// (WebDriver's pointer actions do not start HTML5 drag and drop in Chromium, so the events are
+/// dispatched directly; the page's script and the server's gates do the rest.)
+async fn drag(browser: &Client, deal: &str, stage_key: &str) -> Step {
+    let script = r#"
+        const [deal, stage] = arguments;
+        const card = document.querySelector(`.card[data-deal="${deal}"]`);
+        const column = document.querySelector(`.column[data-stage="${stage}"]`);
+        if (!card || !column) return false;
+        const data = new DataTransfer();
+        card.dispatchEvent(new DragEvent("dragstart", { bubbles: true, dataTransfer: data }));
+        column.dispatchEvent(new DragEvent("dragover", { bubbles: true, cancelable: true, dataTransfer: data }));
+        column.dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: data }));
+        card.dispatchEvent(new DragEvent("dragend", { bubbles: true, dataTransfer: data }));
+        return true;
+    "#;
+    let dropped = browser
+        .execute(script, vec![json!(deal), json!(stage_key)])
+        .await
+        .or_say("drag the card")?;
+    ensure(
+        dropped == json!(true),
+        format!("no card {deal} or column {stage_key} to drag between"),
+    )
+}
+
+on_both_backends! {
+    async fn a_rep_drags_a_b2b_deal_into_a_gate_then_meets_it_and_reads_the_board_in_chinese(app: &TestApp) {
+        let organisation = app.create_organisation("Acme Robotics").await.id();
+        let head = app.create_person("Li Wei").await.id();
+        app.post("/api/v1/employments", &json!({ "person_id": head, "organisation_id": organisation, "department": "IT" })).await.expect(201);
+        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": organisation, "amount_minor": 50_000_000, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+
+        in_browser(app, "gate_story", async |app, browser| {
+            sign_in(app, browser, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+            browser.find(Locator::Css(&card_in("b2b_qualify", &deal))).await.or_say("the new deal in Qualify")?;
+
+            // Dragged past its gate, the card snaps back and says why, with the difference.
+            drag(browser, &deal, "b2b_first_meeting").await?;
+            let refused = browser
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(&format!("{} .refusal", card_in("b2b_qualify", &deal))))
+                .await
+                .or_say("the refusal on the card")?;
+            let reason = refused.text().await.or_say("the refusal's text")?;
+            ensure(reason.contains("D1") && reason.contains("Add the first stakeholder"), format!("the refusal names the gap: {reason}"))?;
+
+            // Meet the gate over the API, then move the card from the keyboard path.
+            app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": head, "roles": ["technical_buyer"] })).await.expect(201);
+            let meeting = json!({
+                "deal_id": deal, "purpose": "first_meeting", "venue": "our_office", "objective": "Walk the line",
+                "planned_start": "2026-12-01T02:00:00Z", "planned_end": "2026-12-01T03:00:00Z", "attendees": [{ "person_id": head }]
+            });
+            app.post("/api/v1/meetings", &meeting).await.expect(201);
+            browser.goto(&format!("{}/board?playbook=b2b_default", app.base)).await.or_say("reload the board")?;
+            let card = browser.find(Locator::Css(&card_in("b2b_qualify", &deal))).await.or_say("the card")?;
+            let select = card.find(Locator::Css("select[name=stage_id]")).await.or_say("the card's stage picker")?;
+            let first_meeting = app.stage("b2b", "b2b_first_meeting").await;
+            select.select_by_value(&first_meeting).await.or_say("pick First meeting")?;
+            card.find(Locator::Css("form.move button")).await.or_say("the Move button")?.click().await.or_say("move")?;
+            browser
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(&card_in("b2b_first_meeting", &deal)))
+                .await
+                .or_say("the card in First meeting")?;
+
+            // 中文: the same board, in Chinese.
+            browser.find(Locator::Css("form.language button[value=zh-CN]")).await.or_say("the Chinese switch")?.click().await.or_say("switch")?;
+            browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("html[lang=zh-CN]")).await.or_say("a Chinese page")?;
+            let headings = browser.find(Locator::Css(".board")).await.or_say("the board")?.text().await.or_say("the board's text")?;
+            ensure(headings.contains("首次会面") && headings.contains("决策人会面") && headings.contains("¥500,000.00"), format!("the board in Chinese: {headings}"))?;
+            Ok(())
+        })
+        .await;
+    }
+
+    async fn script_in_names_never_runs_in_the_browser(app: &TestApp) {
+        let payloads = [
+            "<script>window.__pwned = 'script'</script>",
+            "<img src=x onerror=\"window.__pwned = 'img'\">",
+            "\"><svg onload=\"window.__pwned = 'svg'\">",
+        ];
+        for payload in payloads {
+            let organisation = app.create_organisation(payload).await.id();
+            let body = json!({ "title": payload, "kind": "b2b", "counterparty_id": organisation, "currency": "USD" });
+            app.post("/api/v1/deals", &body).await.expect(201);
+        }
+        in_browser(app, "xss", async |app, browser| {
+            sign_in(app, browser, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+            let titles = browser.find_all(Locator::Css(".card-title")).await.or_say("the cards")?;
+            let mut shown = Vec::new();
+            for title in titles {
+                shown.push(title.text().await.or_say("a card title")?);
+            }
+            for payload in payloads {
+                ensure(shown.iter().any(|t| t == payload), format!("{payload} is shown as text, in {shown:?}"))?;
+            }
+            let pwned = browser.execute("return window.__pwned === undefined ? null : window.__pwned;", vec![]).await.or_say("read the page")?;
+            ensure(pwned == Value::Null, format!("a payload ran: {pwned}"))?;
+            ensure(browser.get_alert_text().await.is_err(), "no dialog opened")?;
+            Ok(())
+        })
+        .await;
+    }
+}
