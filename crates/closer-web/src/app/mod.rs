@@ -7,6 +7,7 @@ pub mod auth;
 pub mod board;
 pub mod bootstrap;
 pub mod committee;
+pub mod deal_view;
 pub mod deals;
 pub mod demo;
 pub mod history;

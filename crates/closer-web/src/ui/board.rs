@@ -11,7 +11,7 @@ use closer_domain::money::{Currency, Money};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, Viewer, error_page, render};
+use super::{Chrome, Viewer, error_page, render, translated};
 use crate::app::board::{self, BoardCard};
 use crate::app::{AppError, Expected, deals};
 
@@ -77,13 +77,6 @@ struct BoardPage {
     playbook_key: String,
     tabs: Vec<Tab>,
     columns: Vec<Column>,
-}
-
-/// A name in the viewer's language: the translation of `key` when there is one (the default
-/// playbooks and their stages), else the name an admin gave it.
-fn translated(chrome: &Chrome, key: &str, name: &str) -> String {
-    let text = chrome.text(key);
-    if text == "?" { name.to_owned() } else { text.to_owned() }
 }
 
 fn card(chrome: &Chrome, card: BoardCard, refusal: &mut Option<Refusal>) -> Card {

@@ -181,6 +181,9 @@ mod tests {
             include_str!("../../templates/layout.html"),
             include_str!("../../templates/login.html"),
             include_str!("../../templates/board.html"),
+            include_str!("../../templates/deal.html"),
+            include_str!("../../templates/error.html"),
+            include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),
         ];
@@ -190,6 +193,36 @@ mod tests {
                 assert!(EN.contains_key(key), "{key} is used but not in en.txt");
             }
         }
+    }
+
+    #[test]
+    fn every_label_a_page_shows_is_translated() {
+        use closer_domain::committee::{BuyingRole, Engagement, Stance};
+        use closer_domain::gates::{Gate, Verdict};
+        use closer_domain::meeting::{MeetingPurpose, MeetingStatus, Venue};
+        use closer_domain::playbook::DealKind;
+        use closer_domain::team::SellerRole;
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(BuyingRole::ALL.iter().map(|v| format!("role.{}", v.as_str())));
+        keys.extend(Stance::ALL.iter().map(|v| format!("stance.{}", v.as_str())));
+        keys.extend(Engagement::ALL.iter().map(|v| format!("engagement.{}", v.as_str())));
+        keys.extend(SellerRole::ALL.iter().map(|v| format!("seller_role.{}", v.as_str())));
+        keys.extend(MeetingPurpose::ALL.iter().map(|v| format!("purpose.{}", v.as_str())));
+        keys.extend(Venue::ALL.iter().map(|v| format!("venue.{}", v.as_str())));
+        keys.extend(
+            MeetingStatus::ALL
+                .iter()
+                .map(|v| format!("meeting_status.{}", v.as_str())),
+        );
+        keys.extend(Gate::ALL.iter().map(|v| format!("gate.{}", v.as_str())));
+        keys.extend(Verdict::ALL.iter().map(|v| format!("verdict.{}", v.as_str())));
+        keys.extend(DealKind::ALL.iter().map(|v| format!("kind.{}", v.as_str())));
+        for playbook in closer_domain::playbook::DEFAULT_PLAYBOOKS {
+            keys.push(format!("playbook.{}", playbook.key));
+            keys.extend(playbook.stages.iter().map(|s| format!("stage.{}", s.key)));
+        }
+        let missing: Vec<_> = keys.iter().filter(|k| !EN.contains_key(k.as_str())).collect();
+        assert!(missing.is_empty(), "labels without a translation: {missing:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! hidden form field; the CSP forbids inline script, so behaviour lives in `/assets`.
 
 mod board;
+mod deal;
 mod i18n;
 
 use askama::Template;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/language", post(choose_language))
         .route("/board", get(board::show))
+        .route("/deals/{id}", get(deal::show))
         .route("/deals/{id}/move", post(board::move_card))
         .route("/assets/{*path}", get(asset))
 }
@@ -49,6 +51,13 @@ impl Chrome {
     pub fn text(&self, key: &str) -> &'static str {
         self.locale.text(key)
     }
+}
+
+/// A name in the viewer's language: the translation of `key` when there is one (the default
+/// playbooks and their stages), else the name an admin gave it.
+fn translated(chrome: &Chrome, key: &str, name: &str) -> String {
+    let text = chrome.text(key);
+    if text == "?" { name.to_owned() } else { text.to_owned() }
 }
 
 /// A signed-in visitor of a page. Without a live session the page answers with a redirect to

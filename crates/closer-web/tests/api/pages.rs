@@ -186,6 +186,56 @@ on_both_backends! {
         assert!(column(&after.html, "b2b_first_meeting").contains("Assembly line"));
     }
 
+    async fn the_deal_workspace_shows_gates_committee_meetings_and_history(app: &TestApp) {
+        let organisation = app.create_organisation("Acme Robotics").await.id();
+        let head = app.create_person("Li Wei").await.id();
+        let ceo = app.create_person("Zhang Min").await.id();
+        for (person, department) in [(&head, "IT"), (&ceo, "Executive")] {
+            app.post("/api/v1/employments", &json!({ "person_id": person, "organisation_id": organisation, "department": department })).await.expect(201);
+        }
+        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": organisation, "amount_minor": 12_345_600, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+        let committee = format!("/api/v1/deals/{deal}/stakeholders");
+        app.post(&committee, &json!({ "person_id": head, "roles": ["technical_buyer", "champion"], "is_key_person": true, "stance": "supporter" })).await.expect(201);
+        app.post(&committee, &json!({ "person_id": ceo, "roles": ["economic_buyer"] })).await.expect(201);
+        let meeting = json!({
+            "deal_id": deal, "purpose": "decision_maker_meeting", "venue": "our_office", "objective": "Agree the rollout",
+            "planned_start": "2026-12-03T02:00:00Z", "planned_end": "2026-12-03T03:00:00Z", "attendees": [{ "person_id": ceo }]
+        });
+        app.post("/api/v1/meetings", &meeting).await.expect(201);
+        app.post("/api/v1/notes", &json!({ "subject_type": "deal", "subject_id": deal, "body": "Budget approved in Q1." })).await.expect(201);
+        app.post("/api/v1/tasks", &json!({ "title": "Send the case study", "subject_type": "deal", "subject_id": deal, "due_on": "2026-12-02" })).await.expect(201);
+
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let board = app.page("/board", &session, None, &[]).await;
+        assert!(board.html.contains(&format!("href=\"/deals/{deal}\"")), "cards link to their deal");
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = &page.html;
+        assert!(html.contains("<h1>Assembly line</h1>") && html.contains("Acme Robotics") && html.contains("¥123,456.00"));
+        assert!(html.contains("class=\"cycle-clock") && html.contains("/ 25 days"), "the cycle clock against the B2B budget");
+        assert!(html.contains("criterion unmet hard") && html.contains("Schedule the first meeting"), "the gates checklist");
+        let executive = html.find("<h3>Executive</h3>").expect("the committee grouped by department");
+        let it = html.find("<h3>IT</h3>").expect("the IT department");
+        assert!(executive < it, "departments in order");
+        assert!(html[executive..it].contains("Zhang Min") && html[executive..it].contains("Decides"));
+        assert!(html[it..].contains("Key person") && html[it..].contains("Technical buyer") && html[it..].contains("stance-supporter"));
+        assert!(html.contains("Decision-maker meeting") && html.contains("Home ground") && html.contains("Agree the rollout"));
+        assert!(html.contains("Budget approved in Q1.") && html.contains("Send the case study") && html.contains("2 Dec 2026"));
+        assert!(html.contains("class=\"panel history\"") && html.contains("create"), "the audit history");
+
+        let chinese = app.page(&format!("/deals/{deal}"), &session, None, &[("accept-language", "zh-CN")]).await;
+        assert!(chinese.html.contains("决策者") && chinese.html.contains("主场") && chinese.html.contains("2026年12月2日"));
+
+        app.user("rep.b@example.com", "member").await;
+        let other = app.sign_in_page("rep.b@example.com", ADMIN_PASSWORD).await;
+        let hidden = app.page(&format!("/deals/{deal}"), &other, None, &[]).await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND, "another rep's deal is not found");
+        assert!(!hidden.html.contains("Assembly line"));
+        let unknown = app.page("/deals/01890a5d-ac96-774b-bcce-b302099a8057", &session, None, &[]).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;

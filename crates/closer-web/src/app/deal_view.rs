@@ -1,0 +1,140 @@
+//! Everything the deal workspace shows about one deal, loaded through the same access rules as
+//! the API: header, gates, recommendations, committee, team, meetings, notes, tasks, history.
+
+use std::collections::HashMap;
+
+use closer_domain::activity::{Note, SubjectType, Task};
+use closer_domain::audit::AuditEntry;
+use closer_domain::cycle::DealHealth;
+use closer_domain::deal::Deal;
+use closer_domain::ids::{DealId, PartyId, UserId};
+use closer_domain::meeting::Meeting;
+use closer_domain::playbook::Playbook;
+use closer_domain::rules::Proposal;
+use closer_store::audit::AuditFilter;
+use closer_store::meetings::MeetingFilter;
+use closer_store::notes::NoteFilter;
+use closer_store::tasks::TaskFilter;
+use closer_store::{PageRequest, meetings, notes, parties, playbooks, tasks, users};
+
+use super::committee::{Committee, DealTeam};
+use super::deals::DealGates;
+use super::{AppError, AppResult, Ctx, committee, deals, get, history, jobs, recommendations};
+
+/// How many of the latest history entries the workspace shows.
+const HISTORY_SHOWN: u32 = 50;
+
+pub struct DealView {
+    pub deal: Deal,
+    pub playbook: Playbook,
+    pub counterparty: String,
+    pub health: DealHealth,
+    pub gates: DealGates,
+    pub recommendations: Vec<Proposal>,
+    pub committee: Committee,
+    pub team: DealTeam,
+    /// In planned order.
+    pub meetings: Vec<Meeting>,
+    /// Newest first.
+    pub notes: Vec<Note>,
+    pub tasks: Vec<Task>,
+    /// Newest first.
+    pub history: Vec<AuditEntry>,
+    /// Display names of the people and users the page mentions.
+    pub people: HashMap<PartyId, String>,
+    pub users: HashMap<UserId, String>,
+}
+
+pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
+    let deal: Deal = get(ctx, id.as_uuid()).await?;
+    let gates = deals::gates(ctx, id).await?;
+    let recommendations = recommendations::open(ctx, id).await?;
+    let committee = committee::committee(ctx, id).await?;
+    let team = committee::deal_team(ctx, id).await?;
+    let health = jobs::deal_health_now(&ctx.db, ctx.workspace, &deal).await?;
+    let audit = AuditFilter {
+        entity_id: Some(id.as_uuid()),
+        ..Default::default()
+    };
+    let mut history = history::list(
+        ctx,
+        &audit,
+        PageRequest {
+            after: None,
+            limit: 200,
+        },
+    )
+    .await?
+    .items;
+    history.reverse();
+    history.truncate(HISTORY_SHOWN as usize);
+
+    let mut conn = ctx.db.acquire().await?;
+    let playbook = playbooks::get(conn.conn(), ctx.workspace, deal.progress.playbook_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "the deal's playbook {} no longer exists",
+                deal.progress.playbook_id
+            ))
+        })?;
+    let visibility = ctx.visibility();
+    let page = PageRequest {
+        after: None,
+        limit: 200,
+    };
+    let meeting_filter = MeetingFilter {
+        deal_id: Some(id),
+        ..Default::default()
+    };
+    let mut meetings = meetings::list(conn.conn(), ctx.workspace, &visibility, &meeting_filter, page)
+        .await?
+        .items;
+    meetings.sort_by_key(|m| m.fields.planned_start);
+    let note_filter = NoteFilter {
+        subject_type: Some(SubjectType::Deal),
+        subject_id: Some(id.as_uuid()),
+        ..Default::default()
+    };
+    let mut notes = notes::list(conn.conn(), ctx.workspace, &visibility, &note_filter, page)
+        .await?
+        .items;
+    notes.reverse();
+    let task_filter = TaskFilter {
+        subject_id: Some(id.as_uuid()),
+        ..Default::default()
+    };
+    let tasks = tasks::list(conn.conn(), ctx.workspace, &visibility, &task_filter, page)
+        .await?
+        .items;
+
+    let mut mentioned: Vec<PartyId> = vec![deal.terms.counterparty_id];
+    mentioned.extend(committee.stakeholders.iter().map(|s| s.fields.person_id));
+    mentioned.extend(
+        meetings
+            .iter()
+            .flat_map(|m| m.fields.attendees.iter().filter_map(|a| a.person_id)),
+    );
+    let people = parties::names(conn.conn(), ctx.workspace, &mentioned).await?;
+    let users = users::list(conn.conn(), ctx.workspace)
+        .await?
+        .into_iter()
+        .map(|u| (u.user_id(), u.display_name))
+        .collect();
+    Ok(DealView {
+        counterparty: people.get(&deal.terms.counterparty_id).cloned().unwrap_or_default(),
+        deal,
+        playbook,
+        health,
+        gates,
+        recommendations,
+        committee,
+        team,
+        meetings,
+        notes,
+        tasks,
+        history,
+        people,
+        users,
+    })
+}

@@ -1,0 +1,290 @@
+//! The deal workspace: one page with everything about a deal, the cycle clock and the committee
+//! map drawn rather than tabulated.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use closer_domain::gates::Gate;
+use closer_domain::ids::DealId;
+use uuid::Uuid;
+
+use super::{Chrome, Viewer, error_page, render, translated};
+use crate::app::AppError;
+use crate::app::deal_view::{self, DealView};
+
+struct Header {
+    title: String,
+    kind: &'static str,
+    playbook: String,
+    playbook_key: String,
+    stage: String,
+    counterparty: String,
+    amount: String,
+    owner: String,
+    cycle_age_days: i64,
+    days_in_stage: i64,
+    budget_days: i32,
+    /// The cycle clock's hand: 0–100 percent of the budget.
+    cycle_percent: i64,
+    over_budget: bool,
+    rotting: bool,
+}
+
+struct GateRow {
+    requirement: String,
+    action: String,
+    differences: String,
+    hard: bool,
+    gate: &'static str,
+    verdict: &'static str,
+    verdict_label: &'static str,
+}
+
+struct Recommendation {
+    title: String,
+    action: String,
+    differences: String,
+}
+
+struct StakeholderCard {
+    name: String,
+    roles: Vec<&'static str>,
+    key_person: bool,
+    decision_maker: bool,
+    stance: &'static str,
+    stance_label: &'static str,
+    engagement: &'static str,
+    engagement_label: &'static str,
+    influence: i32,
+}
+
+struct Department {
+    name: String,
+    people: Vec<StakeholderCard>,
+}
+
+struct Member {
+    name: String,
+    role: &'static str,
+    covers: Vec<&'static str>,
+}
+
+struct MeetingRow {
+    when: String,
+    purpose: &'static str,
+    venue: &'static str,
+    home_ground: bool,
+    face_to_face: bool,
+    status: &'static str,
+    status_label: &'static str,
+    objective: String,
+    next_step: String,
+}
+
+struct Line {
+    when: String,
+    who: String,
+    text: String,
+    done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "deal.html")]
+struct DealPage {
+    chrome: Chrome,
+    header: Header,
+    gates: Vec<GateRow>,
+    can_advance: bool,
+    recommendations: Vec<Recommendation>,
+    departments: Vec<Department>,
+    single_threaded: bool,
+    stakeholder_count: usize,
+    members: Vec<Member>,
+    gaps: Vec<String>,
+    meetings: Vec<MeetingRow>,
+    notes: Vec<Line>,
+    tasks: Vec<Line>,
+    history: Vec<Line>,
+}
+
+pub async fn show(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
+    let chrome = viewer.chrome;
+    match deal_view::load(&viewer.ctx, DealId(id)).await {
+        Ok(view) => render(&page(chrome, view), StatusCode::OK),
+        Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
+            error_page(&chrome, StatusCode::NOT_FOUND, "deal.not_found")
+        }
+        Err(e) => crate::api::problem::Problem::from(e).into_response(),
+    }
+}
+
+fn page(chrome: Chrome, view: DealView) -> DealPage {
+    let locale = chrome.locale;
+    let text = |key: String| locale.text(&key);
+    let user = |id| view.users.get(&id).cloned().unwrap_or_default();
+    let person = |id| view.people.get(&id).cloned().unwrap_or_default();
+    let stage = view.playbook.stage(view.deal.progress.stage_id);
+    let budget_days = view.playbook.cycle_budget_max_days.max(1);
+    let header = Header {
+        title: view.deal.terms.title.clone(),
+        kind: text(format!("kind.{}", view.deal.progress.kind.as_str())),
+        playbook: translated(&chrome, &format!("playbook.{}", view.playbook.key), &view.playbook.name),
+        playbook_key: view.playbook.key.clone(),
+        stage: stage.map_or_else(String::new, |s| {
+            translated(&chrome, &format!("stage.{}", s.key), &s.name)
+        }),
+        counterparty: view.counterparty.clone(),
+        amount: locale.money(&view.deal.terms.amount),
+        owner: user(view.deal.ownership.owner_id),
+        cycle_age_days: view.health.cycle_age_days,
+        days_in_stage: view.health.days_in_stage,
+        budget_days,
+        cycle_percent: (view.health.cycle_age_days * 100 / i64::from(budget_days)).clamp(0, 100),
+        over_budget: view.health.over_budget,
+        rotting: view.health.rotting,
+    };
+    let gates = view
+        .gates
+        .criteria
+        .iter()
+        .map(|c| GateRow {
+            requirement: c.requirement.clone(),
+            action: c.action.clone(),
+            differences: c.differences.join(" "),
+            hard: c.gate == Gate::Hard,
+            gate: text(format!("gate.{}", c.gate.as_str())),
+            verdict: c.verdict.as_str(),
+            verdict_label: text(format!("verdict.{}", c.verdict.as_str())),
+        })
+        .collect();
+    let recommendations = view
+        .recommendations
+        .iter()
+        .map(|p| Recommendation {
+            title: p.title.clone(),
+            action: p.action.clone(),
+            differences: p.differences.join(" "),
+        })
+        .collect();
+    let mut by_department: BTreeMap<String, Vec<StakeholderCard>> = BTreeMap::new();
+    for s in &view.committee.stakeholders {
+        let card = StakeholderCard {
+            name: person(s.fields.person_id),
+            roles: s
+                .fields
+                .roles
+                .iter()
+                .map(|r| text(format!("role.{}", r.as_str())))
+                .collect(),
+            key_person: s.fields.is_key_person,
+            decision_maker: s.fields.is_decision_maker(),
+            stance: s.fields.stance.as_str(),
+            stance_label: text(format!("stance.{}", s.fields.stance.as_str())),
+            engagement: s.engagement.as_str(),
+            engagement_label: text(format!("engagement.{}", s.engagement.as_str())),
+            influence: s.fields.influence,
+        };
+        let department = s
+            .fields
+            .department
+            .clone()
+            .unwrap_or_else(|| chrome.text("deal.no_department").to_owned());
+        by_department.entry(department).or_default().push(card);
+    }
+    let departments = by_department
+        .into_iter()
+        .map(|(name, people)| Department { name, people })
+        .collect();
+    let members = view
+        .team
+        .members
+        .iter()
+        .map(|m| Member {
+            name: user(m.fields.user_id),
+            role: text(format!("seller_role.{}", m.fields.role.as_str())),
+            covers: m
+                .fields
+                .covers
+                .iter()
+                .map(|r| text(format!("role.{}", r.as_str())))
+                .collect(),
+        })
+        .collect();
+    let meetings = view
+        .meetings
+        .iter()
+        .map(|m| MeetingRow {
+            when: locale.date(m.fields.planned_start.date()),
+            purpose: text(format!("purpose.{}", m.fields.purpose.as_str())),
+            venue: text(format!("venue.{}", m.fields.venue.as_str())),
+            home_ground: m.home_ground,
+            face_to_face: m.face_to_face,
+            status: m.fields.status.as_str(),
+            status_label: text(format!("meeting_status.{}", m.fields.status.as_str())),
+            objective: m.fields.objective.clone().unwrap_or_default(),
+            next_step: m.fields.agreed_next_step.clone().unwrap_or_default(),
+        })
+        .collect();
+    let notes = view
+        .notes
+        .iter()
+        .map(|n| Line {
+            when: locale.date(n.meta.created_at.date()),
+            who: user(n.fields.author_id),
+            text: n.fields.body.clone(),
+            done: false,
+        })
+        .collect();
+    let tasks = view
+        .tasks
+        .iter()
+        .map(|t| Line {
+            when: t.fields.due_on.map(|d| locale.date(d)).unwrap_or_default(),
+            who: user(t.fields.assignee_id),
+            text: t.fields.title.clone(),
+            done: t.done,
+        })
+        .collect();
+    let history = view
+        .history
+        .iter()
+        .map(|e| Line {
+            when: locale.date(e.at.date()),
+            who: e.actor_id.map(user).unwrap_or_default(),
+            text: describe_change(e),
+            done: false,
+        })
+        .collect();
+    DealPage {
+        header,
+        can_advance: view.gates.can_advance,
+        gates,
+        recommendations,
+        departments,
+        single_threaded: view.committee.coverage.single_threaded,
+        stakeholder_count: view.committee.stakeholders.len(),
+        members,
+        gaps: view.team.coverage.gaps.clone(),
+        meetings,
+        notes,
+        tasks,
+        history,
+        chrome,
+    }
+}
+
+/// One audit row as a line: the action, and the field with its new value when there is one.
+fn describe_change(entry: &closer_domain::audit::AuditEntry) -> String {
+    let value = entry.new_value.as_ref().map(|v| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    match (&entry.field, value) {
+        (Some(field), Some(value)) => format!("{} {field}: {value}", entry.action.as_str()),
+        (Some(field), None) => format!("{} {field}", entry.action.as_str()),
+        (None, _) => entry.action.as_str().to_owned(),
+    }
+}
