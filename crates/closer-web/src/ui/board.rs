@@ -215,9 +215,9 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
                 .blocking
                 .into_iter()
                 .map(|c| FailedCriterion {
-                    requirement: c.requirement,
+                    requirement: viewer.chrome.locale.criterion(&c.key, &c.requirement).to_owned(),
                     differences: c.differences.join(", "),
-                    action: c.action,
+                    action: viewer.chrome.locale.criterion_action(&c.key, &c.action).to_owned(),
                 })
                 .collect();
             (

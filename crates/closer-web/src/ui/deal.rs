@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use closer_domain::committee::BuyingRole;
 use closer_domain::gates::Gate;
 use closer_domain::ids::DealId;
 use uuid::Uuid;
@@ -72,6 +73,14 @@ struct Member {
     covers: Vec<&'static str>,
 }
 
+/// A buying role the committee holds, and who of ours faces it.
+struct CoverageRow {
+    role: &'static str,
+    covered_by: Vec<String>,
+    /// Nobody faces it (blockers are managed, not covered, so never a gap).
+    gap: bool,
+}
+
 struct MeetingRow {
     when: String,
     purpose: &'static str,
@@ -103,7 +112,8 @@ struct DealPage {
     single_threaded: bool,
     stakeholder_count: usize,
     members: Vec<Member>,
-    gaps: Vec<String>,
+    coverage: Vec<CoverageRow>,
+    gap_count: usize,
     meetings: Vec<MeetingRow>,
     notes: Vec<Line>,
     tasks: Vec<Line>,
@@ -151,8 +161,8 @@ fn page(chrome: Chrome, view: DealView) -> DealPage {
         .criteria
         .iter()
         .map(|c| GateRow {
-            requirement: c.requirement.clone(),
-            action: c.action.clone(),
+            requirement: locale.criterion(&c.key, &c.requirement).to_owned(),
+            action: locale.criterion_action(&c.key, &c.action).to_owned(),
             differences: c.differences.join(" "),
             hard: c.gate == Gate::Hard,
             gate: text(format!("gate.{}", c.gate.as_str())),
@@ -213,6 +223,17 @@ fn page(chrome: Chrome, view: DealView) -> DealPage {
                 .collect(),
         })
         .collect();
+    let coverage: Vec<CoverageRow> = view
+        .team
+        .coverage
+        .roles
+        .iter()
+        .map(|r| CoverageRow {
+            role: text(format!("role.{}", r.buying_role.as_str())),
+            covered_by: r.covered_by.iter().map(|id| user(*id)).collect(),
+            gap: r.covered_by.is_empty() && r.buying_role != BuyingRole::Blocker,
+        })
+        .collect();
     let meetings = view
         .meetings
         .iter()
@@ -267,7 +288,8 @@ fn page(chrome: Chrome, view: DealView) -> DealPage {
         single_threaded: view.committee.coverage.single_threaded,
         stakeholder_count: view.committee.stakeholders.len(),
         members,
-        gaps: view.team.coverage.gaps.clone(),
+        gap_count: coverage.iter().filter(|c| c.gap).count(),
+        coverage,
         meetings,
         notes,
         tasks,

@@ -81,6 +81,29 @@ impl Locale {
             .unwrap_or("?")
     }
 
+    /// A stage exit criterion's requirement in this language; the domain catalogue's own words
+    /// are the English.
+    pub fn criterion<'a>(self, key: &str, english: &'a str) -> &'a str {
+        match self {
+            Locale::En => english,
+            Locale::Zh => ZH_CRITERIA
+                .get(format!("criterion.{key}").as_str())
+                .copied()
+                .unwrap_or(english),
+        }
+    }
+
+    /// What satisfies a stage exit criterion, in this language.
+    pub fn criterion_action<'a>(self, key: &str, english: &'a str) -> &'a str {
+        match self {
+            Locale::En => english,
+            Locale::Zh => ZH_CRITERIA
+                .get(format!("criterion.{key}.action").as_str())
+                .copied()
+                .unwrap_or(english),
+        }
+    }
+
     /// `amount` in its currency: symbol, grouped thousands, the currency's minor digits.
     pub fn money(self, amount: &Money) -> String {
         let digits = u32::from(amount.currency.minor_digits());
@@ -150,6 +173,8 @@ fn parse(source: &'static str) -> HashMap<&'static str, &'static str> {
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| parse(include_str!("../../locales/en.txt")));
+static ZH_CRITERIA: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(include_str!("../../locales/zh-criteria.txt")));
 static ZH: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| parse(include_str!("../../locales/zh.txt")));
 
@@ -223,6 +248,23 @@ mod tests {
         }
         let missing: Vec<_> = keys.iter().filter(|k| !EN.contains_key(k.as_str())).collect();
         assert!(missing.is_empty(), "labels without a translation: {missing:?}");
+    }
+
+    #[test]
+    fn every_stage_criterion_reads_in_chinese() {
+        let mut expected: BTreeSet<String> = BTreeSet::new();
+        for criterion in closer_domain::gates::catalogue() {
+            expected.insert(format!("criterion.{}", criterion.key));
+            expected.insert(format!("criterion.{}.action", criterion.key));
+        }
+        let present: BTreeSet<String> = ZH_CRITERIA.keys().map(|k| (*k).to_owned()).collect();
+        let missing: Vec<_> = expected.difference(&present).collect();
+        let unknown: Vec<_> = present.difference(&expected).collect();
+        assert!(missing.is_empty(), "criteria without Chinese: {missing:?}");
+        assert!(
+            unknown.is_empty(),
+            "Chinese for criteria that do not exist: {unknown:?}"
+        );
     }
 
     #[test]

@@ -139,6 +139,10 @@ where
         browser.stop().await;
         panic!("{failure} (screenshot: {shot:?})");
     }
+    // CLOSER_KEEP_SCREENSHOTS=1 keeps the last page of every story, to look at the screens.
+    if std::env::var("CLOSER_KEEP_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        browser.keep_screenshot(&format!("{name}-last")).await;
+    }
     browser.stop().await;
 }
 
@@ -254,6 +258,13 @@ on_both_backends! {
             browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("html[lang=zh-CN]")).await.or_say("a Chinese page")?;
             let headings = browser.find(Locator::Css(".board")).await.or_say("the board")?.text().await.or_say("the board's text")?;
             ensure(headings.contains("首次会面") && headings.contains("决策人会面") && headings.contains("¥500,000.00"), format!("the board in Chinese: {headings}"))?;
+
+            // The card opens the deal workspace, with its cycle clock drawn.
+            browser.find(Locator::Css(&format!("{} .card-title a", card_in("b2b_first_meeting", &deal)))).await.or_say("the card's link")?.click().await.or_say("open the deal")?;
+            let clock = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".cycle-clock .clock-face")).await.or_say("the cycle clock")?;
+            ensure(clock.is_displayed().await.or_say("the clock's visibility")?, "the cycle clock is visible")?;
+            let committee = browser.find(Locator::Css(".committee-map")).await.or_say("the committee map")?.text().await.or_say("its text")?;
+            ensure(committee.contains("Li Wei") && committee.contains("技术把关人"), format!("the committee in Chinese: {committee}"))?;
             Ok(())
         })
         .await;

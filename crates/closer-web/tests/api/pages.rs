@@ -226,6 +226,9 @@ on_both_backends! {
 
         let chinese = app.page(&format!("/deals/{deal}"), &session, None, &[("accept-language", "zh-CN")]).await;
         assert!(chinese.html.contains("决策者") && chinese.html.contains("主场") && chinese.html.contains("2026年12月2日"));
+        assert!(chinese.html.contains("安排首次会面"), "the gates read in Chinese too");
+        assert!(html.contains("class=\"gap\"") && html.contains("no counterpart"), "the coverage map names the gaps");
+        assert!(chinese.html.contains("无对应人员"));
 
         app.user("rep.b@example.com", "member").await;
         let other = app.sign_in_page("rep.b@example.com", ADMIN_PASSWORD).await;
