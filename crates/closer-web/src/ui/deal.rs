@@ -4,17 +4,20 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use axum::Form;
 use axum::extract::Path;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use closer_domain::committee::BuyingRole;
 use closer_domain::gates::Gate;
 use closer_domain::ids::DealId;
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Chrome, Viewer, error_page, render, translated};
 use crate::app::AppError;
 use crate::app::deal_view::{self, DealView};
+use crate::app::recommendations::{self, DecisionDraft};
 
 struct Header {
     title: String,
@@ -45,6 +48,7 @@ struct GateRow {
 }
 
 struct Recommendation {
+    key: String,
     title: String,
     action: String,
     differences: String,
@@ -104,6 +108,9 @@ struct Line {
 #[template(path = "deal.html")]
 struct DealPage {
     chrome: Chrome,
+    deal_id: String,
+    /// Why the last decision on a recommendation was refused.
+    notice: Option<String>,
     header: Header,
     gates: Vec<GateRow>,
     can_advance: bool,
@@ -121,9 +128,13 @@ struct DealPage {
 }
 
 pub async fn show(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
+    deal_page(viewer, DealId(id), None, StatusCode::OK).await
+}
+
+async fn deal_page(viewer: Viewer, id: DealId, notice: Option<String>, status: StatusCode) -> Response {
     let chrome = viewer.chrome;
-    match deal_view::load(&viewer.ctx, DealId(id)).await {
-        Ok(view) => render(&page(chrome, view), StatusCode::OK),
+    match deal_view::load(&viewer.ctx, id).await {
+        Ok(view) => render(&page(chrome, view, notice), status),
         Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
             error_page(&chrome, StatusCode::NOT_FOUND, "deal.not_found")
         }
@@ -131,7 +142,53 @@ pub async fn show(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
     }
 }
 
-fn page(chrome: Chrome, view: DealView) -> DealPage {
+/// How long "later" puts a recommendation away.
+const SNOOZE: time::Duration = time::Duration::days(3);
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf_token: String,
+    key: String,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Acts on, dismisses (with a reason) or snoozes one of the deal's recommendations.
+pub async fn decide(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): Form<DecisionForm>) -> Response {
+    if let Some(refused) = viewer.refuse_forged(&form.csrf_token) {
+        return refused;
+    }
+    let deal_id = DealId(id);
+    viewer.chrome.here = format!("/deals/{deal_id}");
+    let snoozed_until = (form.decision == "snoozed").then(|| crate::app::now() + SNOOZE);
+    let reason = (!form.reason.trim().is_empty()).then_some(form.reason);
+    let draft = DecisionDraft {
+        key: form.key,
+        decision: form.decision,
+        reason,
+        snoozed_until,
+    };
+    match recommendations::decide(&viewer.ctx, deal_id, &draft).await {
+        Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal_id}"))]).into_response(),
+        Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
+            let message = errors
+                .0
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            deal_page(viewer, deal_id, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
+            error_page(&viewer.chrome, StatusCode::NOT_FOUND, "deal.not_found")
+        }
+        Err(e) => crate::api::problem::Problem::from(e).into_response(),
+    }
+}
+
+fn page(chrome: Chrome, view: DealView, notice: Option<String>) -> DealPage {
     let locale = chrome.locale;
     let text = |key: String| locale.text(&key);
     let user = |id| view.users.get(&id).cloned().unwrap_or_default();
@@ -174,6 +231,7 @@ fn page(chrome: Chrome, view: DealView) -> DealPage {
         .recommendations
         .iter()
         .map(|p| Recommendation {
+            key: p.key.clone(),
             title: p.title.clone(),
             action: p.action.clone(),
             differences: p.differences.join(" "),
@@ -280,6 +338,8 @@ fn page(chrome: Chrome, view: DealView) -> DealPage {
         })
         .collect();
     DealPage {
+        deal_id: view.deal.id.to_string(),
+        notice,
         header,
         can_advance: view.gates.can_advance,
         gates,

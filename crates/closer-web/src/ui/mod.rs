@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/board", get(board::show))
         .route("/deals/{id}", get(deal::show))
         .route("/deals/{id}/move", post(board::move_card))
+        .route("/deals/{id}/recommendations", post(deal::decide))
         .route("/assets/{*path}", get(asset))
 }
 

@@ -239,6 +239,49 @@ on_both_backends! {
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     }
 
+    async fn recommendations_are_acted_on_dismissed_with_a_reason_or_snoozed_from_the_page(app: &TestApp) {
+        let organisation = app.create_organisation("Acme").await.id();
+        let head = app.create_person("Li Wei").await.id();
+        let mut deals = Vec::new();
+        for title in ["ERP", "CRM", "BI"] {
+            let body = json!({ "title": title, "kind": "b2b", "counterparty_id": organisation, "currency": "CNY" });
+            let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+            app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": head, "roles": ["technical_buyer"] })).await.expect(201);
+            deals.push(deal);
+        }
+        let open = |deal: String| async move {
+            let list = app.get(&format!("/api/v1/deals/{deal}/recommendations")).await.expect(200).body;
+            list.as_array().cloned().unwrap_or_default().iter().filter_map(|p| p["key"].as_str().map(str::to_owned)).collect::<Vec<_>>()
+        };
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let decide = |deal: String, decision: &'static str, reason: &'static str| {
+            let session = session.clone();
+            async move {
+                let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+                let key = page.field("key").expect("a listed proposal with its form");
+                let csrf = page.field("csrf_token").expect("a CSRF token");
+                let form = [("csrf_token", csrf.as_str()), ("key", key.as_str()), ("decision", decision), ("reason", reason)];
+                (key.clone(), app.page(&format!("/deals/{deal}/recommendations"), &session, Some(&form), &[]).await)
+            }
+        };
+
+        let before = open(deals[0].clone()).await;
+        let (key, no_reason) = decide(deals[0].clone(), "dismissed", " ").await;
+        assert!(before.contains(&key), "the page lists what the API proposes");
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(no_reason.html.contains("say why the proposal does not fit"), "the refusal is shown on the page");
+        assert_eq!(open(deals[0].clone()).await, before, "nothing was decided");
+
+        for (deal, decision, reason) in [(&deals[0], "dismissed", "They buy through a distributor"), (&deals[1], "snoozed", ""), (&deals[2], "done", "")] {
+            let (key, answer) = decide(deal.clone(), decision, reason).await;
+            assert_eq!(answer.status, StatusCode::SEE_OTHER, "{decision}: {}", answer.html);
+            assert_eq!(answer.location(), Some(format!("/deals/{deal}").as_str()));
+            assert!(!open(deal.clone()).await.contains(&key), "{decision}: {key} is no longer open");
+        }
+        let forged = app.page(&format!("/deals/{}/recommendations", deals[0]), &session, Some(&[("csrf_token", "x"), ("key", "k"), ("decision", "done")]), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
