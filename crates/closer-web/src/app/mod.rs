@@ -13,6 +13,7 @@ pub mod demo;
 pub mod history;
 pub mod jobs;
 pub mod meetings;
+pub mod my_day;
 pub mod parties;
 pub mod playbooks;
 pub mod recommendations;

@@ -208,6 +208,7 @@ mod tests {
             include_str!("../../templates/board.html"),
             include_str!("../../templates/deal.html"),
             include_str!("../../templates/error.html"),
+            include_str!("../../templates/my_day.html"),
             include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),
@@ -216,6 +217,16 @@ mod tests {
             for piece in source.split("text(\"").skip(1) {
                 let key = piece.split('"').next().unwrap_or("");
                 assert!(EN.contains_key(key), "{key} is used but not in en.txt");
+            }
+            // Keys handed around as plain strings (macro arguments, error pages): `"area.name"`.
+            for (i, piece) in source.split('"').enumerate() {
+                let looks_like_key = i % 2 == 1
+                    && piece.contains('.')
+                    && !piece.ends_with(".html")
+                    && piece.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+                if looks_like_key {
+                    assert!(EN.contains_key(piece), "{piece} is used but not in en.txt");
+                }
             }
         }
     }

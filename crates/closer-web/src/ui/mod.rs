@@ -5,6 +5,7 @@
 mod board;
 mod deal;
 mod i18n;
+mod my_day;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, State};
@@ -28,7 +29,8 @@ const LOGIN_COOKIE: &str = "closer_login";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/board") }))
+        .route("/", get(|| async { Redirect::to("/my-day") }))
+        .route("/my-day", get(my_day::show))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/language", post(choose_language))
@@ -235,7 +237,7 @@ async fn login(
     let spent_login_cookie = format!("{LOGIN_COOKIE}=; Path=/login; Max-Age=0");
     (
         StatusCode::SEE_OTHER,
-        [(header::LOCATION, "/board".to_owned())],
+        [(header::LOCATION, "/my-day".to_owned())],
         AppendHeaders([
             (header::SET_COOKIE, session_cookie),
             (header::SET_COOKIE, spent_login_cookie),

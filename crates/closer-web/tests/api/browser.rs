@@ -173,9 +173,22 @@ async fn sign_in(app: &TestApp, browser: &Client, email: &str, password: &str) -
     browser
         .wait()
         .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-section]"))
+        .await
+        .or_say("my day after signing in")?;
+    browser
+        .find(Locator::Css(".main-nav a[href='/board']"))
+        .await
+        .or_say("the board in the menu")?
+        .click()
+        .await
+        .or_say("open the board")?;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("body[data-board-ready]"))
         .await
-        .or_say("the board, ready to drag, after signing in")?;
+        .or_say("the board, ready to drag")?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use time::{Duration, OffsetDateTime};
 use crate::support::{TestApp, on_both_backends};
 
 /// Makes a deal look `days` old and untouched since.
-async fn age(app: &TestApp, deal: &str, days: i64) {
+pub(crate) async fn age(app: &TestApp, deal: &str, days: i64) {
     let then = OffsetDateTime::now_utc() - Duration::days(days);
     let id = uuid::Uuid::parse_str(deal).expect("an id");
     match &app.db {

@@ -282,6 +282,61 @@ on_both_backends! {
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
     }
 
+    async fn my_day_gathers_todays_meetings_tasks_overdue_steps_rotting_deals_and_advice(app: &TestApp) {
+        let today = time::OffsetDateTime::now_utc().date();
+        let yesterday = today.previous_day().expect("a day before");
+        let organisation = app.create_organisation("Acme").await.id();
+        let buyer = app.create_person("Li Wei").await.id();
+        let deal = |title: &'static str| {
+            let organisation = organisation.clone();
+            async move {
+                let body = json!({ "title": title, "kind": "b2b", "counterparty_id": organisation, "currency": "CNY" });
+                app.post("/api/v1/deals", &body).await.expect(201).id()
+            }
+        };
+        let idle = deal("Idle rollout").await;
+        let active = deal("Active rollout").await;
+        crate::cycle::age(app, &idle, 12).await;
+        app.post("/api/v1/jobs/deal-health", &json!({})).await.expect(200);
+        app.post(&format!("/api/v1/deals/{active}/stakeholders"), &json!({ "person_id": buyer, "roles": ["technical_buyer"] })).await.expect(201);
+        app.post("/api/v1/tasks", &json!({ "title": "Send the brochure", "due_on": yesterday.to_string() })).await.expect(201);
+        let meeting = |purpose: &str, day: time::Date| json!({
+            "deal_id": active, "purpose": purpose, "venue": "our_office", "objective": "Walk the line",
+            "planned_start": format!("{day}T12:00:00Z"), "planned_end": format!("{day}T13:00:00Z"), "attendees": [{ "person_id": buyer }]
+        });
+        app.post("/api/v1/meetings", &meeting("demo", today)).await.expect(201);
+        let held = app.post("/api/v1/meetings", &meeting("first_meeting", yesterday)).await.expect(201).id();
+        let log = json!({
+            "outcome": "held", "attendance": [{ "person_id": buyer, "attended": true }],
+            "agreed_next_step": "Send the pilot proposal", "next_step_due": yesterday.to_string()
+        });
+        app.post(&format!("/api/v1/meetings/{held}/log"), &log).await.expect(200);
+
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let start = app.page("/", &session, None, &[]).await;
+        assert_eq!(start.location(), Some("/my-day"), "the day is where a rep starts");
+        let page = app.page("/my-day", &session, None, &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let section = |name: &str| {
+            let start = page.html.find(&format!("data-section=\"my_day.{name}\"")).unwrap_or_else(|| panic!("no section {name}"));
+            let rest = &page.html[start..];
+            rest[..rest.find("</section>").unwrap_or(rest.len())].to_owned()
+        };
+        assert!(section("meetings").contains("Demo · Active rollout") && section("meetings").contains("Our office"), "{}", section("meetings"));
+        assert!(!section("meetings").contains("First meeting"), "yesterday's meeting is not today's");
+        assert!(section("tasks").contains("Send the brochure") && section("tasks").contains("class=\"late\""));
+        assert!(section("overdue").contains("Send the pilot proposal"));
+        assert!(section("rotting").contains("Idle rollout") && !section("rotting").contains("Active rollout"));
+        assert!(section("recommendations").contains("Active rollout"));
+
+        app.user("rep.b@example.com", "member").await;
+        let other = app.sign_in_page("rep.b@example.com", ADMIN_PASSWORD).await;
+        let theirs = app.page("/my-day", &other, None, &[("accept-language", "zh-CN")]).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        assert!(!theirs.html.contains("rollout") && !theirs.html.contains("Send the"), "another rep's day is their own");
+        assert!(theirs.html.contains("今天没有会面"));
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
