@@ -209,6 +209,8 @@ mod tests {
             include_str!("../../templates/deal.html"),
             include_str!("../../templates/error.html"),
             include_str!("../../templates/my_day.html"),
+            include_str!("../../templates/deal_form.html"),
+            include_str!("deal_form.rs"),
             include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),
@@ -253,6 +255,11 @@ mod tests {
         keys.extend(Gate::ALL.iter().map(|v| format!("gate.{}", v.as_str())));
         keys.extend(Verdict::ALL.iter().map(|v| format!("verdict.{}", v.as_str())));
         keys.extend(DealKind::ALL.iter().map(|v| format!("kind.{}", v.as_str())));
+        keys.extend(
+            closer_domain::deal::LeadSource::ALL
+                .iter()
+                .map(|v| format!("lead_source.{}", v.as_str())),
+        );
         for playbook in closer_domain::playbook::DEFAULT_PLAYBOOKS {
             keys.push(format!("playbook.{}", playbook.key));
             keys.extend(playbook.stages.iter().map(|s| format!("stage.{}", s.key)));

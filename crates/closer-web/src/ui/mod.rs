@@ -4,6 +4,7 @@
 
 mod board;
 mod deal;
+mod deal_form;
 mod i18n;
 mod my_day;
 
@@ -35,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/language", post(choose_language))
         .route("/board", get(board::show))
+        .route("/deals", post(deal_form::create))
+        .route("/deals/new", get(deal_form::new_deal))
         .route("/deals/{id}", get(deal::show))
         .route("/deals/{id}/move", post(board::move_card))
         .route("/deals/{id}/recommendations", post(deal::decide))

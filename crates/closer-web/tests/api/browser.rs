@@ -228,11 +228,23 @@ on_both_backends! {
         let organisation = app.create_organisation("Acme Robotics").await.id();
         let head = app.create_person("Li Wei").await.id();
         app.post("/api/v1/employments", &json!({ "person_id": head, "organisation_id": organisation, "department": "IT" })).await.expect(201);
-        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": organisation, "amount_minor": 50_000_000, "currency": "CNY" });
-        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
 
         in_browser(app, "gate_story", async |app, browser| {
             sign_in(app, browser, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+
+            // A B2B deal for an organisation, through the form.
+            browser.find(Locator::Css(".tabs a.new")).await.or_say("the New deal link")?.click().await.or_say("open the form")?;
+            let form = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("form.record-form")).await.or_say("the deal form")?;
+            form.find(Locator::Css("input[name=title]")).await.or_say("the title field")?.send_keys("Assembly line").await.or_say("type the title")?;
+            form.find(Locator::Css("select[name=counterparty_id]")).await.or_say("the organisation picker")?.select_by_value(&organisation).await.or_say("pick Acme")?;
+            form.find(Locator::Css("input[name=amount]")).await.or_say("the amount field")?.send_keys("500,000").await.or_say("type the amount")?;
+            form.find(Locator::Css("select[name=currency]")).await.or_say("the currency picker")?.select_by_value("CNY").await.or_say("pick CNY")?;
+            form.find(Locator::Css("button[type=submit]")).await.or_say("the create button")?.click().await.or_say("create")?;
+            browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".deal-header")).await.or_say("the new deal's page")?;
+            let url = browser.current_url().await.or_say("the deal's address")?;
+            let deal = url.path().trim_start_matches("/deals/").to_owned();
+            browser.goto(&format!("{}/board?playbook=b2b_default", app.base)).await.or_say("back to the board")?;
+            browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("body[data-board-ready]")).await.or_say("the board")?;
             browser.find(Locator::Css(&card_in("b2b_qualify", &deal))).await.or_say("the new deal in Qualify")?;
 
             // Dragged past its gate, the card snaps back and says why, with the difference.

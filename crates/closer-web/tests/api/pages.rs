@@ -337,6 +337,54 @@ on_both_backends! {
         assert!(theirs.html.contains("今天没有会面"));
     }
 
+    async fn a_deal_is_created_from_the_form_and_errors_keep_what_was_typed(app: &TestApp) {
+        let organisation = app.create_organisation("Acme Robotics").await.id();
+        app.create_person("Ann Lee").await;
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let form = app.page("/deals/new", &session, None, &[]).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.html.contains(&format!("<option value=\"{organisation}\">Acme Robotics</option>")), "B2B deals pick an organisation");
+        assert!(!form.html.contains("Ann Lee"));
+        let b2c = app.page("/deals/new?kind=b2c", &session, None, &[]).await;
+        assert!(b2c.html.contains("Ann Lee") && !b2c.html.contains("Acme Robotics"), "B2C deals pick a person");
+        let csrf = form.field("csrf_token").expect("a CSRF token");
+        let count = || async { app.all("/api/v1/deals").await.len() };
+
+        let bad = [("csrf_token", csrf.as_str()), ("kind", "b2b"), ("title", "Assembly line"), ("counterparty_id", ""),
+            ("amount", "12abc"), ("currency", "USD"), ("expected_close", "tomorrow")];
+        let refused = app.page("/deals", &session, Some(&bad), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for field in ["counterparty_id", "amount", "expected_close"] {
+            assert!(refused.html.contains(&format!("data-field=\"{field}\"")), "{field} has its error in place");
+        }
+        assert!(refused.html.contains("value=\"Assembly line\"") && refused.html.contains("value=\"12abc\"") && refused.html.contains("value=\"tomorrow\""), "nothing typed is lost");
+        assert_eq!(count().await, 0);
+
+        let untitled = [("csrf_token", csrf.as_str()), ("kind", "b2b"), ("title", " "), ("counterparty_id", organisation.as_str()),
+            ("amount", "12,500.50"), ("currency", "USD"), ("expected_close", "2026-12-20")];
+        let refused = app.page("/deals", &session, Some(&untitled), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("data-field=\"title\""), "the domain's own checks show in place too");
+        assert!(refused.html.contains(&format!("<option value=\"{organisation}\" selected>")), "the choice is kept");
+        assert_eq!(count().await, 0);
+
+        let forged = [("csrf_token", "forged"), ("kind", "b2b"), ("title", "Assembly line"), ("counterparty_id", organisation.as_str()), ("currency", "USD")];
+        assert_eq!(app.page("/deals", &session, Some(&forged), &[]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(count().await, 0);
+
+        let good = [("csrf_token", csrf.as_str()), ("kind", "b2b"), ("title", "Assembly line"), ("counterparty_id", organisation.as_str()),
+            ("amount", "12,500.50"), ("currency", "USD"), ("expected_close", "2026-12-20"), ("lead_source", "warm_intro")];
+        let created = app.page("/deals", &session, Some(&good), &[]).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+        let location = created.location().expect("the new deal's page").to_owned();
+        let id = location.trim_start_matches("/deals/");
+        let deal = app.get(&format!("/api/v1/deals/{id}")).await.expect(200).body;
+        assert_eq!(deal["kind"], "b2b");
+        assert_eq!(deal["amount"], json!({ "amount_minor": 1_250_050, "currency": "USD" }));
+        assert_eq!((deal["expected_close"].as_str(), deal["lead_source"].as_str()), (Some("2026-12-20"), Some("warm_intro")));
+        assert_eq!(app.page(&location, &session, None, &[]).await.status, StatusCode::OK);
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
