@@ -8,14 +8,15 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use closer_domain::committee::BuyingRole;
+use closer_domain::committee::{BuyingRole, StakeholderDraft, Stance};
 use closer_domain::gates::Gate;
-use closer_domain::ids::DealId;
+use closer_domain::ids::{DealId, PartyId};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, Viewer, error_page, render, translated};
+use super::{Chrome, FormValues, Viewer, error_page, render, translated};
 use crate::app::AppError;
+use crate::app::committee;
 use crate::app::deal_view::{self, DealView};
 use crate::app::recommendations::{self, DecisionDraft};
 
@@ -109,8 +110,12 @@ struct Line {
 struct DealPage {
     chrome: Chrome,
     deal_id: String,
-    /// Why the last decision on a recommendation was refused.
-    notice: Option<String>,
+    /// Why the last form sent from this page was refused, and what it held.
+    refusal: Option<Refusal>,
+    /// People who can be added to the committee.
+    people: Vec<(String, String)>,
+    buying_roles: Vec<(&'static str, &'static str)>,
+    stances: Vec<(&'static str, &'static str)>,
     header: Header,
     gates: Vec<GateRow>,
     can_advance: bool,
@@ -127,14 +132,40 @@ struct DealPage {
     history: Vec<Line>,
 }
 
+/// A form on the deal page the server refused: which panel it came from, why, and what it held.
+pub struct Refusal {
+    panel: &'static str,
+    message: String,
+    kept: FormValues,
+}
+
+impl DealPage {
+    /// The refusal of the form in `panel`, if that is the one refused.
+    fn refused(&self, panel: &str) -> Option<&str> {
+        self.refusal
+            .as_ref()
+            .filter(|r| r.panel == panel)
+            .map(|r| r.message.as_str())
+    }
+
+    /// What the refused form held (nothing when no form was refused).
+    fn kept(&self) -> FormValues {
+        self.refusal.as_ref().map(|r| r.kept.clone()).unwrap_or_default()
+    }
+}
+
 pub async fn show(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
     deal_page(viewer, DealId(id), None, StatusCode::OK).await
 }
 
-async fn deal_page(viewer: Viewer, id: DealId, notice: Option<String>, status: StatusCode) -> Response {
+async fn deal_page(viewer: Viewer, id: DealId, refusal: Option<Refusal>, status: StatusCode) -> Response {
+    let people = match people_choices(&viewer.ctx).await {
+        Ok(people) => people,
+        Err(e) => return crate::api::problem::Problem::from(e).into_response(),
+    };
     let chrome = viewer.chrome;
     match deal_view::load(&viewer.ctx, id).await {
-        Ok(view) => render(&page(chrome, view, notice), status),
+        Ok(view) => render(&page(chrome, view, refusal, people), status),
         Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
             error_page(&chrome, StatusCode::NOT_FOUND, "deal.not_found")
         }
@@ -173,13 +204,12 @@ pub async fn decide(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): Form<D
     match recommendations::decide(&viewer.ctx, deal_id, &draft).await {
         Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal_id}"))]).into_response(),
         Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
-            let message = errors
-                .0
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
-            deal_page(viewer, deal_id, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+            let refusal = Refusal {
+                panel: "recommendations",
+                message: summary(&errors),
+                kept: FormValues::default(),
+            };
+            deal_page(viewer, deal_id, Some(refusal), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
             error_page(&viewer.chrome, StatusCode::NOT_FOUND, "deal.not_found")
@@ -188,7 +218,112 @@ pub async fn decide(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): Form<D
     }
 }
 
-fn page(chrome: Chrome, view: DealView, notice: Option<String>) -> DealPage {
+fn summary(errors: &closer_domain::ValidationErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// People the committee form offers, by name; more than this needs the people list's search.
+async fn people_choices(ctx: &crate::app::Ctx) -> crate::app::AppResult<Vec<(String, String)>> {
+    let mut conn = ctx.db.acquire().await?;
+    let page = closer_store::PageRequest {
+        after: None,
+        limit: 200,
+    };
+    let filter = closer_store::parties::PartyFilter::default();
+    let found =
+        closer_store::parties::list_people(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page).await?;
+    let mut people: Vec<(String, String)> = found
+        .items
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.fields.name))
+        .collect();
+    people.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(people)
+}
+
+/// Adds a stakeholder to the buying committee from the committee panel's form.
+pub async fn add_stakeholder(
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let kept = FormValues(fields);
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
+        return refused;
+    }
+    let deal_id = DealId(id);
+    let refuse = |message: String, kept: FormValues| Refusal {
+        panel: "committee",
+        message,
+        kept,
+    };
+    let draft = match stakeholder_draft(&kept) {
+        Ok(draft) => draft,
+        Err(message) => {
+            return deal_page(
+                viewer,
+                deal_id,
+                Some(refuse(message, kept)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match committee::add_stakeholder(&viewer.ctx, deal_id, &draft).await {
+        Ok(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal_id}"))]).into_response(),
+        Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
+            deal_page(
+                viewer,
+                deal_id,
+                Some(refuse(summary(&errors), kept)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict(message)) => {
+            deal_page(viewer, deal_id, Some(refuse(message, kept)), StatusCode::CONFLICT).await
+        }
+        Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
+            error_page(&viewer.chrome, StatusCode::NOT_FOUND, "deal.not_found")
+        }
+        Err(e) => crate::api::problem::Problem::from(e).into_response(),
+    }
+}
+
+fn stakeholder_draft(form: &FormValues) -> Result<StakeholderDraft, String> {
+    let person_id = Uuid::parse_str(form.get("person_id"))
+        .map(PartyId)
+        .map_err(|_| "choose the person".to_owned())?;
+    let roles = form
+        .all("roles")
+        .map(BuyingRole::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let optional = |name: &str| Some(form.get(name).trim()).filter(|v| !v.is_empty());
+    let stance = optional("stance").map(Stance::parse).transpose()?;
+    let influence = optional("influence")
+        .map(|v| {
+            v.parse::<i32>()
+                .map_err(|_| "influence is a number from 1 to 5".to_owned())
+        })
+        .transpose()?;
+    Ok(StakeholderDraft {
+        person_id,
+        department: optional("department").map(str::to_owned),
+        roles,
+        is_key_person: form.has("is_key_person", "true"),
+        influence,
+        stance,
+        response_mode: None,
+        win_result: None,
+    })
+}
+
+fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, people: Vec<(String, String)>) -> DealPage {
     let locale = chrome.locale;
     let text = |key: String| locale.text(&key);
     let user = |id| view.users.get(&id).cloned().unwrap_or_default();
@@ -339,7 +474,16 @@ fn page(chrome: Chrome, view: DealView, notice: Option<String>) -> DealPage {
         .collect();
     DealPage {
         deal_id: view.deal.id.to_string(),
-        notice,
+        refusal,
+        people,
+        buying_roles: BuyingRole::ALL
+            .iter()
+            .map(|r| (r.as_str(), locale.text(&format!("role.{}", r.as_str()))))
+            .collect(),
+        stances: Stance::ALL
+            .iter()
+            .map(|s| (s.as_str(), locale.text(&format!("stance.{}", s.as_str()))))
+            .collect(),
         header,
         can_advance: view.gates.can_advance,
         gates,

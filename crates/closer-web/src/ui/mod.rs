@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}", get(deal::show))
         .route("/deals/{id}/move", post(board::move_card))
         .route("/deals/{id}/recommendations", post(deal::decide))
+        .route("/deals/{id}/stakeholders", post(deal::add_stakeholder))
         .route("/assets/{*path}", get(asset))
 }
 
@@ -64,6 +65,28 @@ impl Chrome {
 fn translated(chrome: &Chrome, key: &str, name: &str) -> String {
     let text = chrome.text(key);
     if text == "?" { name.to_owned() } else { text.to_owned() }
+}
+
+/// The fields of a posted form, in order, repeated names included (checkbox groups), so a form
+/// refused by the server can be shown again as it was filled in.
+#[derive(Debug, Default, Clone)]
+pub struct FormValues(pub Vec<(String, String)>);
+
+impl FormValues {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Was `value` among the values of `name` (a ticked checkbox, a chosen option)?
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.all(name).any(|v| v == value)
+    }
 }
 
 /// A signed-in visitor of a page. Without a live session the page answers with a redirect to

@@ -385,6 +385,54 @@ on_both_backends! {
         assert_eq!(app.page(&location, &session, None, &[]).await.status, StatusCode::OK);
     }
 
+    async fn stakeholders_join_the_committee_from_the_deal_page(app: &TestApp) {
+        let organisation = app.create_organisation("Acme Robotics").await.id();
+        let ceo = app.create_person("Zhang Min").await.id();
+        let cfo = app.create_person("Wang Fang").await.id();
+        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": organisation, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        assert!(page.html.contains(&format!("<option value=\"{ceo}\">Zhang Min</option>")));
+        let path = format!("/deals/{deal}/stakeholders");
+        let committee = || async { app.get(&format!("/api/v1/deals/{deal}/stakeholders")).await.expect(200).body };
+
+        let nobody = [("csrf_token", csrf.as_str()), ("person_id", ""), ("department", "Executive office"), ("roles", "economic_buyer"), ("roles", "signatory")];
+        let refused = app.page(&path, &session, Some(&nobody), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("choose the person"));
+        assert!(refused.html.contains("value=\"Executive office\""), "the department typed is kept");
+        assert!(refused.html.contains("value=\"economic_buyer\" checked") && refused.html.contains("value=\"signatory\" checked"), "ticked roles stay ticked");
+        assert!(!refused.html.contains("value=\"champion\" checked"));
+
+        let add = |person: &str, roles: &[&'static str]| {
+            let mut form = vec![("csrf_token", csrf.clone()), ("person_id", person.to_owned()), ("department", "Executive office".to_owned()), ("stance", "supporter".to_owned()), ("influence", "5".to_owned()), ("is_key_person", "true".to_owned())];
+            form.extend(roles.iter().map(|r| ("roles", (*r).to_owned())));
+            let (path, session) = (path.clone(), session.clone());
+            async move {
+                let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.page(&path, &session, Some(&fields), &[]).await
+            }
+        };
+        let added = add(&ceo, &["economic_buyer", "signatory"]).await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.html);
+        let stakeholders = committee().await;
+        assert_eq!(stakeholders["stakeholders"][0]["roles"], json!(["economic_buyer", "signatory"]), "{stakeholders}");
+        assert_eq!(stakeholders["stakeholders"][0]["is_key_person"], true);
+        assert_eq!(stakeholders["stakeholders"][0]["influence"], 5);
+
+        let second = add(&cfo, &["economic_buyer"]).await;
+        assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY, "one economic buyer at most: {}", second.html);
+        assert!(second.html.contains(&format!("<option value=\"{cfo}\" selected>")), "the chosen person stays chosen");
+        assert_eq!(committee().await["stakeholders"].as_array().map(Vec::len), Some(1), "nothing was added");
+
+        let forged = [("csrf_token", "forged"), ("person_id", cfo.as_str())];
+        assert_eq!(app.page(&path, &session, Some(&forged), &[]).await.status, StatusCode::FORBIDDEN);
+        let shown = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(shown.html.contains("<h3>Executive office</h3>") && shown.html.contains("Zhang Min"));
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
