@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use closer_domain::committee::{BuyingRole, StakeholderDraft, Stance};
 use closer_domain::gates::Gate;
 use closer_domain::ids::{DealId, PartyId};
+use closer_domain::meeting::{MeetingPurpose, MeetingStatus, Venue};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -87,6 +88,12 @@ struct CoverageRow {
 }
 
 struct MeetingRow {
+    id: String,
+    version: i64,
+    /// Planned or confirmed: it can still be logged.
+    open: bool,
+    /// Who was invited, as `person:<id>` or `user:<id>` with a name, for the attendance boxes.
+    attendees: Vec<(String, String)>,
     when: String,
     purpose: &'static str,
     venue: &'static str,
@@ -116,6 +123,10 @@ struct DealPage {
     people: Vec<(String, String)>,
     buying_roles: Vec<(&'static str, &'static str)>,
     stances: Vec<(&'static str, &'static str)>,
+    purposes: Vec<(&'static str, &'static str)>,
+    venues: Vec<(&'static str, &'static str)>,
+    /// Stakeholders who can be invited, as `person:<id>` with their names.
+    invitees: Vec<(String, String)>,
     header: Header,
     gates: Vec<GateRow>,
     can_advance: bool,
@@ -134,9 +145,9 @@ struct DealPage {
 
 /// A form on the deal page the server refused: which panel it came from, why, and what it held.
 pub struct Refusal {
-    panel: &'static str,
-    message: String,
-    kept: FormValues,
+    pub panel: &'static str,
+    pub message: String,
+    pub kept: FormValues,
 }
 
 impl DealPage {
@@ -158,7 +169,7 @@ pub async fn show(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
     deal_page(viewer, DealId(id), None, StatusCode::OK).await
 }
 
-async fn deal_page(viewer: Viewer, id: DealId, refusal: Option<Refusal>, status: StatusCode) -> Response {
+pub(super) async fn deal_page(viewer: Viewer, id: DealId, refusal: Option<Refusal>, status: StatusCode) -> Response {
     let people = match people_choices(&viewer.ctx).await {
         Ok(people) => people,
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
@@ -218,7 +229,7 @@ pub async fn decide(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): Form<D
     }
 }
 
-fn summary(errors: &closer_domain::ValidationErrors) -> String {
+pub(super) fn summary(errors: &closer_domain::ValidationErrors) -> String {
     errors
         .0
         .iter()
@@ -431,6 +442,19 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, people: Vec<(S
         .meetings
         .iter()
         .map(|m| MeetingRow {
+            id: m.id.to_string(),
+            version: m.meta.version,
+            open: matches!(m.fields.status, MeetingStatus::Planned | MeetingStatus::Confirmed),
+            attendees: m
+                .fields
+                .attendees
+                .iter()
+                .filter_map(|a| match (a.person_id, a.user_id) {
+                    (Some(p), _) => Some((format!("person:{p}"), person(p))),
+                    (None, Some(u)) => Some((format!("user:{u}"), user(u))),
+                    (None, None) => None,
+                })
+                .collect(),
             when: locale.date(m.fields.planned_start.date()),
             purpose: text(format!("purpose.{}", m.fields.purpose.as_str())),
             venue: text(format!("venue.{}", m.fields.venue.as_str())),
@@ -483,6 +507,20 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, people: Vec<(S
         stances: Stance::ALL
             .iter()
             .map(|s| (s.as_str(), locale.text(&format!("stance.{}", s.as_str()))))
+            .collect(),
+        purposes: MeetingPurpose::ALL
+            .iter()
+            .map(|p| (p.as_str(), locale.text(&format!("purpose.{}", p.as_str()))))
+            .collect(),
+        venues: Venue::ALL
+            .iter()
+            .map(|v| (v.as_str(), locale.text(&format!("venue.{}", v.as_str()))))
+            .collect(),
+        invitees: view
+            .committee
+            .stakeholders
+            .iter()
+            .map(|s| (format!("person:{}", s.fields.person_id), person(s.fields.person_id)))
             .collect(),
         header,
         can_advance: view.gates.can_advance,

@@ -6,6 +6,7 @@ mod board;
 mod deal;
 mod deal_form;
 mod i18n;
+mod meeting_forms;
 mod my_day;
 
 use askama::Template;
@@ -42,6 +43,8 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/move", post(board::move_card))
         .route("/deals/{id}/recommendations", post(deal::decide))
         .route("/deals/{id}/stakeholders", post(deal::add_stakeholder))
+        .route("/deals/{id}/meetings", post(meeting_forms::plan))
+        .route("/deals/{deal}/meetings/{meeting}/log", post(meeting_forms::log))
         .route("/assets/{*path}", get(asset))
 }
 

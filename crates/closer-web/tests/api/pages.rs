@@ -433,6 +433,73 @@ on_both_backends! {
         assert!(shown.html.contains("<h3>Executive office</h3>") && shown.html.contains("Zhang Min"));
     }
 
+    async fn a_meeting_is_planned_and_logged_as_held_from_the_deal_page(app: &TestApp) {
+        let organisation = app.create_organisation("Acme Robotics").await.id();
+        let ceo = app.create_person("Zhang Min").await.id();
+        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": organisation, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+        app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": ceo, "roles": ["economic_buyer"] })).await.expect(201);
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        let invitee = format!("person:{ceo}");
+        assert!(page.html.contains(&format!("name=\"invite\" value=\"{invitee}\"")), "the committee can be invited");
+        let meetings = || async { app.all(&format!("/api/v1/meetings?deal_id={deal}")).await };
+        let plan = |date: &'static str| {
+            vec![("csrf_token", csrf.clone()), ("purpose", "decision_maker_meeting".to_owned()), ("venue", "our_office".to_owned()),
+                 ("date", date.to_owned()), ("time", "10:00".to_owned()), ("minutes", "90".to_owned()),
+                 ("objective", "Agree the rollout".to_owned()), ("invite", invitee.clone())]
+        };
+        let send = |path: String, form: Vec<(&'static str, String)>| {
+            let session = session.clone();
+            async move {
+                let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.page(&path, &session, Some(&fields), &[]).await
+            }
+        };
+        let path = format!("/deals/{deal}/meetings");
+
+        let refused = send(path.clone(), plan("next week")).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("YYYY-MM-DD") && refused.html.contains("value=\"Agree the rollout\"") && refused.html.contains("value=\"next week\""));
+        assert!(refused.html.contains(&format!("value=\"{invitee}\" checked")) && refused.html.contains("<option value=\"90\" selected>"));
+        assert!(meetings().await.is_empty());
+
+        let planned = send(path.clone(), plan("2026-12-03")).await;
+        assert_eq!(planned.status, StatusCode::SEE_OTHER, "{}", planned.html);
+        let listed = meetings().await;
+        assert_eq!(listed.len(), 1);
+        let meeting = &listed[0];
+        assert_eq!((meeting["purpose"].as_str(), meeting["venue"].as_str()), (Some("decision_maker_meeting"), Some("our_office")));
+        assert_eq!(meeting["planned_start"], "2026-12-03T10:00:00Z");
+        assert_eq!(meeting["planned_end"], "2026-12-03T11:30:00Z");
+        assert_eq!(meeting["attendees"].as_array().map(Vec::len), Some(2), "the committee member and the organiser");
+
+        let id = meeting["id"].as_str().expect("an id");
+        let log_path = format!("/deals/{deal}/meetings/{id}/log");
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains(&log_path), "a planned meeting can be logged");
+        let version = meeting["version"].to_string();
+        let log = |next_step: &'static str| {
+            vec![("csrf_token", csrf.clone()), ("version", version.clone()), ("attendee", invitee.clone()), ("attended", invitee.clone()),
+                 ("agreed_next_step", next_step.to_owned()), ("outcome", "held".to_owned())]
+        };
+        let no_step = send(log_path.clone(), log("")).await;
+        assert_eq!(no_step.status, StatusCode::UNPROCESSABLE_ENTITY, "a held meeting needs its next step: {}", no_step.html);
+        assert_eq!(meetings().await[0]["status"], "planned");
+        let held = send(log_path.clone(), log("Send the contract draft")).await;
+        assert_eq!(held.status, StatusCode::SEE_OTHER, "{}", held.html);
+        let logged = &meetings().await[0];
+        assert_eq!(logged["status"], "held");
+        assert_eq!(logged["agreed_next_step"], "Send the contract draft");
+        let attended: Vec<_> = logged["attendees"].as_array().into_iter().flatten().filter(|a| a["attendance"] == "attended").collect();
+        assert_eq!(attended.len(), 1, "the buyer attended: {logged}");
+        let stale = send(log_path, log("Again")).await;
+        assert!(stale.status.is_client_error(), "a logged meeting is not logged twice");
+        let gates = app.get(&format!("/api/v1/deals/{deal}/stakeholders")).await.body;
+        assert_eq!(gates["coverage"]["decision_maker_met"], true, "{gates}");
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
