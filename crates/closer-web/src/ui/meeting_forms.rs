@@ -132,8 +132,8 @@ fn meeting_log(form: &FormValues) -> Result<MeetingLog, String> {
             attended: attended.contains(&value),
         });
     }
-    let text = |name: &str| Some(form.get(name).trim()).filter(|v| !v.is_empty()).map(str::to_owned);
-    let next_step_due = text("next_step_due")
+    let typed = |name: &str| Some(form.get(name).trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+    let next_step_due = typed("next_step_due")
         .map(|d| date(&d, "next step's date"))
         .transpose()?;
     Ok(MeetingLog {
@@ -141,9 +141,9 @@ fn meeting_log(form: &FormValues) -> Result<MeetingLog, String> {
         attendance,
         actual_start: None,
         actual_end: None,
-        agreed_next_step: text("agreed_next_step"),
+        agreed_next_step: typed("agreed_next_step"),
         next_step_due,
-        outcome_notes: text("outcome_notes"),
+        outcome_notes: typed("outcome_notes"),
     })
 }
 
