@@ -258,13 +258,32 @@ on_both_backends! {
             let reason = refused.text().await.or_say("the refusal's text")?;
             ensure(reason.contains("D1") && reason.contains("Add the first stakeholder"), format!("the refusal names the gap: {reason}"))?;
 
-            // Meet the gate over the API, then move the card from the keyboard path.
-            app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": head, "roles": ["technical_buyer"] })).await.expect(201);
-            let meeting = json!({
-                "deal_id": deal, "purpose": "first_meeting", "venue": "our_office", "objective": "Walk the line",
-                "planned_start": "2026-12-01T02:00:00Z", "planned_end": "2026-12-01T03:00:00Z", "attendees": [{ "person_id": head }]
-            });
-            app.post("/api/v1/meetings", &meeting).await.expect(201);
+            // Meet the gate in the deal workspace: a stakeholder, then a first meeting at our office.
+            browser.goto(&format!("{}/deals/{deal}", app.base)).await.or_say("open the deal")?;
+            browser.find(Locator::Css(".committee details.add summary")).await.or_say("the stakeholder form")?.click().await.or_say("open it")?;
+            let form = browser.find(Locator::Css(".committee details.add form")).await.or_say("the stakeholder form")?;
+            form.find(Locator::Css("select[name=person_id]")).await.or_say("the person picker")?.select_by_value(&head).await.or_say("pick Li Wei")?;
+            form.find(Locator::Css("input[name=department]")).await.or_say("the department")?.send_keys("IT").await.or_say("type it")?;
+            form.find(Locator::Css("input[name=roles][value=technical_buyer]")).await.or_say("the role box")?.click().await.or_say("tick it")?;
+            form.find(Locator::Css("button[type=submit]")).await.or_say("the add button")?.click().await.or_say("add")?;
+            let map = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".committee-map .stakeholder")).await.or_say("the new stakeholder")?;
+            ensure(map.text().await.or_say("its text")?.contains("Li Wei"), "Li Wei is on the committee")?;
+
+            browser.find(Locator::Css(".meetings > details.add summary")).await.or_say("the meeting form")?.click().await.or_say("open it")?;
+            let form = browser.find(Locator::Css(".meetings > details.add form")).await.or_say("the meeting form")?;
+            form.find(Locator::Css("select[name=purpose]")).await.or_say("the purpose")?.select_by_value("first_meeting").await.or_say("pick it")?;
+            form.find(Locator::Css("select[name=venue]")).await.or_say("the venue")?.select_by_value("our_office").await.or_say("pick it")?;
+            // Date and time pickers read typed keys in the browser's locale; set their values.
+            let set = "document.querySelector('.meetings > details.add input[name=date]').value = '2026-12-01';\
+                       document.querySelector('.meetings > details.add input[name=time]').value = '10:00';";
+            browser.execute(set, vec![]).await.or_say("fill the date and time")?;
+            form.find(Locator::Css("input[name=objective]")).await.or_say("the objective")?.send_keys("Walk the line").await.or_say("type it")?;
+            form.find(Locator::Css(&format!("input[name=invite][value='person:{head}']"))).await.or_say("the invite box")?.click().await.or_say("invite Li Wei")?;
+            form.find(Locator::Css("button[type=submit]")).await.or_say("the plan button")?.click().await.or_say("plan")?;
+            let planned = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".timeline .meeting")).await.or_say("the planned meeting")?;
+            ensure(planned.text().await.or_say("its text")?.contains("Home ground"), "a meeting at our office is home ground")?;
+
+            // Back on the board, the card moves from the keyboard path.
             browser.goto(&format!("{}/board?playbook=b2b_default", app.base)).await.or_say("reload the board")?;
             let card = browser.find(Locator::Css(&card_in("b2b_qualify", &deal))).await.or_say("the card")?;
             let select = card.find(Locator::Css("select[name=stage_id]")).await.or_say("the card's stage picker")?;
