@@ -46,13 +46,15 @@ pub struct Board {
     pub playbooks: Vec<Playbook>,
     pub playbook: Playbook,
     pub columns: Vec<BoardColumn>,
+    /// Everyone who can own deals, by name, for the owner filter.
+    pub owners: Vec<(UserId, String)>,
 }
 
 /// The board of the playbook with `key` (the first default playbook when `None`; `None` when
 /// there is no such playbook), showing only
 /// the deals the caller may see. Deals on older revisions of the playbook sit in the column of
 /// the stage with the same key.
-pub async fn load(ctx: &Ctx, key: Option<&str>) -> AppResult<Option<Board>> {
+pub async fn load(ctx: &Ctx, key: Option<&str>, owner: Option<UserId>) -> AppResult<Option<Board>> {
     let mut conn = ctx.db.acquire().await?;
     let all = playbooks::list(conn.conn(), ctx.workspace).await?;
     let mut current: Vec<Playbook> = all.iter().filter(|p| p.is_default).cloned().collect();
@@ -87,6 +89,7 @@ pub async fn load(ctx: &Ctx, key: Option<&str>) -> AppResult<Option<Board>> {
     let filter = DealFilter {
         kind: Some(playbook.kind),
         status: Some(DealStatus::Open),
+        owner_id: owner,
         ..Default::default()
     };
     let mut deals_on_board = Vec::new();
@@ -150,11 +153,14 @@ pub async fn load(ctx: &Ctx, key: Option<&str>) -> AppResult<Option<Board>> {
     let names = parties::names(conn.conn(), ctx.workspace, &parties).await?;
     let ids: Vec<_> = shown.iter().map(|d| d.id).collect();
     let mut health = deal_health::for_deals(conn.conn(), ctx.workspace, &ids).await?;
-    let people: HashMap<UserId, String> = users::list(conn.conn(), ctx.workspace)
-        .await?
+    let users = users::list(conn.conn(), ctx.workspace).await?;
+    let people: HashMap<UserId, String> = users.iter().map(|u| (u.user_id(), u.display_name.clone())).collect();
+    let mut owners: Vec<(UserId, String)> = users
         .into_iter()
+        .filter(|u| u.disabled_at.is_none())
         .map(|u| (u.user_id(), u.display_name))
         .collect();
+    owners.sort_by(|a, b| a.1.cmp(&b.1));
     for card in columns.iter_mut().flat_map(|c| c.cards.iter_mut()) {
         card.counterparty = names.get(&card.deal.terms.counterparty_id).cloned().unwrap_or_default();
         card.owner = people.get(&card.deal.ownership.owner_id).cloned().unwrap_or_default();
@@ -164,5 +170,6 @@ pub async fn load(ctx: &Ctx, key: Option<&str>) -> AppResult<Option<Board>> {
         playbooks: current,
         playbook,
         columns,
+        owners,
     }))
 }

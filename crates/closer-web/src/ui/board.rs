@@ -6,7 +6,7 @@ use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use closer_domain::deal::DealMove;
-use closer_domain::ids::{DealId, StageId};
+use closer_domain::ids::{DealId, StageId, UserId};
 use closer_domain::money::{Currency, Money};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -18,6 +18,16 @@ use crate::app::{AppError, Expected, deals};
 #[derive(Deserialize)]
 pub struct BoardQuery {
     playbook: Option<String>,
+    /// Only this user's deals (empty: everyone's).
+    owner: Option<String>,
+}
+
+/// The owner filter: none when empty, an error page when it names no one.
+fn owner_filter(text: Option<&str>) -> Result<Option<UserId>, ()> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => Uuid::parse_str(text).map(|id| Some(UserId(id))).map_err(|_| ()),
+    }
 }
 
 struct Tab {
@@ -75,6 +85,9 @@ struct Card {
 struct BoardPage {
     chrome: Chrome,
     playbook_key: String,
+    /// The owner filter as sent, kept in the filter form and in moves.
+    owner: String,
+    owners: Vec<(String, String)>,
     tabs: Vec<Tab>,
     columns: Vec<Column>,
 }
@@ -107,13 +120,23 @@ fn card(chrome: &Chrome, card: BoardCard, refusal: &mut Option<Refusal>) -> Card
 }
 
 pub async fn show(viewer: Viewer, Query(query): Query<BoardQuery>) -> Response {
-    board_page(viewer, query.playbook.as_deref(), None, StatusCode::OK).await
+    let owner = query.owner.unwrap_or_default();
+    board_page(viewer, query.playbook.as_deref(), &owner, None, StatusCode::OK).await
 }
 
 /// The board of the playbook with `key`, with a card's refused move shown on it.
-async fn board_page(viewer: Viewer, key: Option<&str>, mut refusal: Option<Refusal>, status: StatusCode) -> Response {
+async fn board_page(
+    viewer: Viewer,
+    key: Option<&str>,
+    owner: &str,
+    mut refusal: Option<Refusal>,
+    status: StatusCode,
+) -> Response {
     let chrome = viewer.chrome;
-    let loaded = match board::load(&viewer.ctx, key).await {
+    let Ok(owner_id) = owner_filter(Some(owner)) else {
+        return error_page(&chrome, StatusCode::BAD_REQUEST, "error.bad_filter");
+    };
+    let loaded = match board::load(&viewer.ctx, key, owner_id).await {
         Ok(Some(loaded)) => loaded,
         Ok(None) => return error_page(&chrome, StatusCode::NOT_FOUND, "error.no_playbook"),
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
@@ -158,10 +181,18 @@ async fn board_page(viewer: Viewer, key: Option<&str>, mut refusal: Option<Refus
         })
         .collect();
     let playbook_key = loaded.playbook.key;
+    let owners = loaded
+        .owners
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
+    let owner = owner.trim().to_owned();
     render(
         &BoardPage {
             chrome,
             playbook_key,
+            owner,
+            owners,
             tabs,
             columns,
         },
@@ -177,6 +208,8 @@ pub struct MoveForm {
     version: i64,
     #[serde(default)]
     playbook: String,
+    #[serde(default)]
+    owner: String,
 }
 
 /// Moves a card to another stage (by drag and drop, or by the card's own form from the
@@ -187,7 +220,10 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
         return refused;
     }
     let key = (!form.playbook.is_empty()).then_some(form.playbook.as_str());
-    let back = format!("/board?playbook={}", urlencoding(key.unwrap_or("")));
+    let mut back = format!("/board?playbook={}", urlencoding(key.unwrap_or("")));
+    if !form.owner.trim().is_empty() {
+        back.push_str(&format!("&owner={}", urlencoding(form.owner.trim())));
+    }
     viewer.chrome.here = back.clone();
     let deal_id = DealId(id);
     let refuse = |message: String, criteria: Vec<FailedCriterion>| Refusal {
@@ -197,7 +233,14 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
     };
     let Ok(stage) = Uuid::parse_str(&form.stage_id) else {
         let refusal = refuse(viewer.chrome.text("board.move_unknown_stage").to_owned(), Vec::new());
-        return board_page(viewer, key, Some(refusal), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return board_page(
+            viewer,
+            key,
+            &form.owner,
+            Some(refusal),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let request = DealMove {
         stage_id: StageId(stage),
@@ -241,7 +284,7 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
         Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, refuse(message, Vec::new())),
         Err(other) => return crate::api::problem::Problem::from(other).into_response(),
     };
-    board_page(viewer, key, Some(refusal), status).await
+    board_page(viewer, key, &form.owner, Some(refusal), status).await
 }
 
 /// Percent-encodes a query value (playbook keys are plain, but a form can send anything).

@@ -100,6 +100,20 @@ on_both_backends! {
         let other = app.page("/board?playbook=b2b_default", &session_b, None, &[]).await;
         assert_eq!(other.status, StatusCode::OK);
         assert!(!other.html.contains("secret deal"), "another rep's deal stays hidden");
+
+        // The owner filter narrows what the admin sees to one rep's deals.
+        b2b_deal(app, "The admin's own deal", 100, "EUR").await;
+        let admin = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let everyone = app.page("/board?playbook=b2b_default&owner=", &admin, None, &[]).await;
+        assert!(everyone.html.contains("secret deal") && everyone.html.contains("The admin&#39;s own deal"));
+        let rep_a_id = app.get("/api/v1/users").await.body.as_array().and_then(|users| {
+            users.iter().find(|u| u["email"] == "rep.a@example.com").and_then(|u| u["id"].as_str().map(str::to_owned))
+        }).expect("rep A");
+        let theirs = app.page(&format!("/board?playbook=b2b_default&owner={rep_a_id}"), &admin, None, &[]).await;
+        assert!(theirs.html.contains("secret deal") && !theirs.html.contains("The admin&#39;s own deal"), "only rep A's deals");
+        assert!(theirs.html.contains(&format!("<option value=\"{rep_a_id}\" selected>")), "the filter shows what it filters by");
+        let nonsense = app.page("/board?playbook=b2b_default&owner=someone", &admin, None, &[]).await;
+        assert_eq!(nonsense.status, StatusCode::BAD_REQUEST);
     }
 
     async fn pages_speak_the_language_chosen_then_the_browsers(app: &TestApp) {
