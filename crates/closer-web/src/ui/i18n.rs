@@ -212,6 +212,7 @@ mod tests {
             include_str!("../../templates/deal_form.html"),
             include_str!("deal_form.rs"),
             include_str!("meeting_forms.rs"),
+            include_str!("activity_forms.rs"),
             include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),

@@ -2,6 +2,7 @@
 //! English and Chinese. Pages sign in with the session cookie and send their CSRF token as a
 //! hidden form field; the CSP forbids inline script, so behaviour lives in `/assets`.
 
+mod activity_forms;
 mod board;
 mod deal;
 mod deal_form;
@@ -44,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/recommendations", post(deal::decide))
         .route("/deals/{id}/stakeholders", post(deal::add_stakeholder))
         .route("/deals/{id}/meetings", post(meeting_forms::plan))
+        .route("/deals/{id}/notes", post(activity_forms::add_note))
+        .route("/deals/{id}/tasks", post(activity_forms::add_task))
         .route("/deals/{deal}/meetings/{meeting}/log", post(meeting_forms::log))
         .route("/assets/{*path}", get(asset))
 }

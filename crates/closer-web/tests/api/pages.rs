@@ -514,6 +514,35 @@ on_both_backends! {
         assert_eq!(gates["coverage"]["decision_maker_met"], true, "{gates}");
     }
 
+    async fn notes_and_tasks_are_added_from_the_deal_page(app: &TestApp) {
+        let deal = b2b_deal(app, "Assembly line", 100, "CNY").await;
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        let notes = || async { app.all(&format!("/api/v1/notes?subject_id={deal}")).await.len() };
+        let tasks = || async { app.all(&format!("/api/v1/tasks?subject_id={deal}")).await.len() };
+
+        let empty = app.page(&format!("/deals/{deal}/notes"), &session, Some(&[("csrf_token", csrf.as_str()), ("body", "  ")]), &[]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(notes().await, 0);
+        let bad_date = [("csrf_token", csrf.as_str()), ("title", "Send the case study"), ("due_on", "Friday")];
+        let refused = app.page(&format!("/deals/{deal}/tasks"), &session, Some(&bad_date), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("YYYY-MM-DD") && refused.html.contains("value=\"Send the case study\"") && refused.html.contains("value=\"Friday\""));
+        assert_eq!(tasks().await, 0);
+        let forged = app.page(&format!("/deals/{deal}/notes"), &session, Some(&[("csrf_token", "x"), ("body", "Hi")]), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert_eq!(notes().await, 0);
+
+        let note = [("csrf_token", csrf.as_str()), ("body", "CFO wants a pilot first.\n财务总监希望先试点。")];
+        assert_eq!(app.page(&format!("/deals/{deal}/notes"), &session, Some(&note), &[]).await.status, StatusCode::SEE_OTHER);
+        let task = [("csrf_token", csrf.as_str()), ("title", "Send the case study"), ("due_on", "2026-12-04")];
+        assert_eq!(app.page(&format!("/deals/{deal}/tasks"), &session, Some(&task), &[]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!((notes().await, tasks().await), (1, 1));
+        let shown = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(shown.html.contains("财务总监希望先试点") && shown.html.contains("Send the case study") && shown.html.contains("4 Dec 2026"));
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;

@@ -1,0 +1,88 @@
+//! Notes and tasks on a deal, written from its workspace.
+
+use axum::Form;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use closer_domain::activity::{NoteDraft, SubjectType, TaskDraft};
+use closer_domain::ids::DealId;
+use time::Date;
+use uuid::Uuid;
+
+use super::deal::{Refusal, deal_page, summary};
+use super::{FormValues, Viewer, error_page};
+use crate::app::{AppError, AppResult, activity};
+
+/// Back to the deal, or the deal page with the refusal in the notes panel.
+async fn answer(viewer: Viewer, deal: DealId, kept: FormValues, outcome: AppResult<()>) -> Response {
+    let refuse = |message: String, kept: FormValues| {
+        Some(Refusal {
+            panel: "notes",
+            message,
+            kept,
+        })
+    };
+    match outcome {
+        Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal}"))]).into_response(),
+        Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
+            deal_page(
+                viewer,
+                deal,
+                refuse(summary(&errors), kept),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
+            error_page(&viewer.chrome, StatusCode::NOT_FOUND, "deal.not_found")
+        }
+        Err(AppError::Forbidden(_)) => error_page(&viewer.chrome, StatusCode::FORBIDDEN, "error.forbidden"),
+        Err(e) => crate::api::problem::Problem::from(e).into_response(),
+    }
+}
+
+pub async fn add_note(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let kept = FormValues(fields);
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
+        return refused;
+    }
+    let draft = NoteDraft {
+        subject_type: SubjectType::Deal,
+        subject_id: id,
+        body: kept.get("body").to_owned(),
+    };
+    let outcome = activity::create_note(&viewer.ctx, &draft).await.map(|_| ());
+    answer(viewer, DealId(id), kept, outcome).await
+}
+
+pub async fn add_task(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let kept = FormValues(fields);
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
+        return refused;
+    }
+    let deal = DealId(id);
+    let due_on = match kept.get("due_on").trim() {
+        "" => None,
+        text => match Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")) {
+            Ok(date) => Some(date),
+            Err(_) => {
+                let refusal = Refusal {
+                    panel: "notes",
+                    message: "give the due date as YYYY-MM-DD".into(),
+                    kept,
+                };
+                return deal_page(viewer, deal, Some(refusal), StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
+    };
+    let draft = TaskDraft {
+        title: kept.get("title").to_owned(),
+        due_on,
+        assignee_id: None,
+        subject_type: Some(SubjectType::Deal),
+        subject_id: Some(id),
+        done: false,
+    };
+    let outcome = activity::create_task(&viewer.ctx, &draft).await.map(|_| ());
+    answer(viewer, deal, kept, outcome).await
+}
