@@ -8,7 +8,9 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use closer_domain::access::Role;
 use closer_domain::committee::{BuyingRole, StakeholderDraft, Stance};
+use closer_domain::deal::LostReason;
 use closer_domain::gates::Gate;
 use closer_domain::ids::{DealId, PartyId};
 use closer_domain::meeting::{MeetingPurpose, MeetingStatus, Venue};
@@ -127,6 +129,12 @@ struct DealPage {
     venues: Vec<(&'static str, &'static str)>,
     /// Stakeholders who can be invited, as `person:<id>` with their names.
     invitees: Vec<(String, String)>,
+    version: i64,
+    /// Every stage of the deal's playbook: id, name, is it the current one.
+    stages: Vec<(String, String, bool)>,
+    lost_reasons: Vec<(&'static str, &'static str)>,
+    /// Managers and admins may move past hard gates with a reason.
+    may_override: bool,
     header: Header,
     gates: Vec<GateRow>,
     can_advance: bool,
@@ -176,7 +184,10 @@ pub(super) async fn deal_page(viewer: Viewer, id: DealId, refusal: Option<Refusa
     };
     let chrome = viewer.chrome;
     match deal_view::load(&viewer.ctx, id).await {
-        Ok(view) => render(&page(chrome, view, refusal, people), status),
+        Ok(view) => {
+            let may_override = matches!(viewer.ctx.principal.role, Role::Admin | Role::Manager);
+            render(&page(chrome, view, refusal, people, may_override), status)
+        }
         Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
             error_page(&chrome, StatusCode::NOT_FOUND, "deal.not_found")
         }
@@ -334,7 +345,13 @@ fn stakeholder_draft(form: &FormValues) -> Result<StakeholderDraft, String> {
     })
 }
 
-fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, people: Vec<(String, String)>) -> DealPage {
+fn page(
+    chrome: Chrome,
+    view: DealView,
+    refusal: Option<Refusal>,
+    people: Vec<(String, String)>,
+    may_override: bool,
+) -> DealPage {
     let locale = chrome.locale;
     let text = |key: String| locale.text(&key);
     let user = |id| view.users.get(&id).cloned().unwrap_or_default();
@@ -498,6 +515,21 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, people: Vec<(S
         .collect();
     DealPage {
         deal_id: view.deal.id.to_string(),
+        version: view.deal.meta.version,
+        stages: view
+            .playbook
+            .stages
+            .iter()
+            .map(|s| {
+                let name = translated(&chrome, &format!("stage.{}", s.key), &s.name);
+                (s.id.to_string(), name, s.id == view.deal.progress.stage_id)
+            })
+            .collect(),
+        lost_reasons: LostReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), locale.text(&format!("lost_reason.{}", r.as_str()))))
+            .collect(),
+        may_override,
         refusal,
         people,
         buying_roles: BuyingRole::ALL

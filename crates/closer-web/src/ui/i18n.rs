@@ -213,6 +213,7 @@ mod tests {
             include_str!("deal_form.rs"),
             include_str!("meeting_forms.rs"),
             include_str!("activity_forms.rs"),
+            include_str!("stage_forms.rs"),
             include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),
@@ -261,6 +262,11 @@ mod tests {
             closer_domain::deal::LeadSource::ALL
                 .iter()
                 .map(|v| format!("lead_source.{}", v.as_str())),
+        );
+        keys.extend(
+            closer_domain::deal::LostReason::ALL
+                .iter()
+                .map(|v| format!("lost_reason.{}", v.as_str())),
         );
         for playbook in closer_domain::playbook::DEFAULT_PLAYBOOKS {
             keys.push(format!("playbook.{}", playbook.key));

@@ -9,6 +9,7 @@ mod deal_form;
 mod i18n;
 mod meeting_forms;
 mod my_day;
+mod stage_forms;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, State};
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/stakeholders", post(deal::add_stakeholder))
         .route("/deals/{id}/meetings", post(meeting_forms::plan))
         .route("/deals/{id}/notes", post(activity_forms::add_note))
+        .route("/deals/{id}/stage", post(stage_forms::move_deal))
         .route("/deals/{id}/tasks", post(activity_forms::add_task))
         .route("/deals/{deal}/meetings/{meeting}/log", post(meeting_forms::log))
         .route("/assets/{*path}", get(asset))

@@ -543,6 +543,59 @@ on_both_backends! {
         assert!(shown.html.contains("财务总监希望先试点") && shown.html.contains("Send the case study") && shown.html.contains("4 Dec 2026"));
     }
 
+    async fn a_deal_is_won_lost_reopened_or_overridden_from_its_workspace(app: &TestApp) {
+        let deal = b2b_deal(app, "Assembly line", 100, "CNY").await;
+        let stage = |key: &'static str| async move { app.stage("b2b", key).await };
+        let (qualify, first_meeting, lost) = (stage("b2b_qualify").await, stage("b2b_first_meeting").await, stage("b2b_lost").await);
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let path = format!("/deals/{deal}/stage");
+        let send = |fields: Vec<(&'static str, String)>| {
+            let (path, session, deal) = (path.clone(), session.clone(), deal.clone());
+            async move {
+                let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+                let mut form = vec![("csrf_token", page.field("csrf_token").expect("csrf")), ("version", page.field("version").expect("version"))];
+                form.extend(fields);
+                let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.page(&path, &session, Some(&pairs), &[]).await
+            }
+        };
+        let now = || async { app.get(&format!("/api/v1/deals/{deal}")).await.body };
+
+        let blocked = send(vec![("stage_id", first_meeting.clone())]).await;
+        assert_eq!(blocked.status, StatusCode::CONFLICT);
+        assert!(blocked.html.contains("stage gates are not met") && blocked.html.contains("D1"), "the gates say why");
+        assert!(blocked.html.contains(&format!("<option value=\"{first_meeting}\" selected>")), "the chosen stage stays chosen");
+
+        let no_reason = send(vec![("stage_id", lost.clone()), ("competitor", "Rival Corp".to_owned())]).await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", no_reason.html);
+        assert!(no_reason.html.contains("value=\"Rival Corp\""));
+        assert_eq!(now().await["status"], "open");
+
+        let lost_it = send(vec![("stage_id", lost.clone()), ("lost_reason", "competitor".to_owned()), ("competitor", "Rival Corp".to_owned())]).await;
+        assert_eq!(lost_it.status, StatusCode::SEE_OTHER, "{}", lost_it.html);
+        assert_eq!((now().await["status"].as_str().map(str::to_owned), now().await["competitor"].as_str().map(str::to_owned)), (Some("lost".to_owned()), Some("Rival Corp".to_owned())));
+
+        let reopen = send(vec![("stage_id", qualify.clone())]).await;
+        assert_eq!(reopen.status, StatusCode::UNPROCESSABLE_ENTITY, "reopening needs a reason");
+        let reopened = send(vec![("stage_id", qualify.clone()), ("reason", "They came back after the rival failed".to_owned())]).await;
+        assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.html);
+        assert_eq!(now().await["status"], "open");
+
+        let overridden = send(vec![("stage_id", first_meeting.clone()), ("override_reason", "Met at the trade fair".to_owned())]).await;
+        assert_eq!(overridden.status, StatusCode::SEE_OTHER, "an admin may override: {}", overridden.html);
+        assert_eq!(now().await["stage_id"], first_meeting.as_str());
+        let audit = app.get(&format!("/api/v1/audit?entity_id={deal}")).await.body;
+        assert!(audit["items"].as_array().into_iter().flatten().any(|e| e["new_value"]["gate_override"].is_array()), "the override is audited");
+
+        let (_, rep) = app.user("rep.a@example.com", "member").await;
+        let organisation: Value = app.as_(&rep).post("/api/v1/organisations", &json!({ "name": "Quiet Co" })).await.expect(201).body;
+        let body = json!({ "title": "Rep deal", "kind": "b2b", "counterparty_id": organisation["id"], "currency": "EUR" });
+        let theirs = app.as_(&rep).post("/api/v1/deals", &body).await.expect(201).id();
+        let rep_session = app.sign_in_page("rep.a@example.com", ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{theirs}"), &rep_session, None, &[]).await;
+        assert!(page.html.contains(&format!("/deals/{theirs}/stage")) && !page.html.contains("name=\"override_reason\""), "reps move deals but do not override gates");
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
