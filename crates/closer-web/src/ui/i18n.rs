@@ -214,6 +214,8 @@ mod tests {
             include_str!("meeting_forms.rs"),
             include_str!("activity_forms.rs"),
             include_str!("stage_forms.rs"),
+            include_str!("parties.rs"),
+            include_str!("../../templates/parties.html"),
             include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),

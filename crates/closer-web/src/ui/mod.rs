@@ -9,6 +9,7 @@ mod deal_form;
 mod i18n;
 mod meeting_forms;
 mod my_day;
+mod parties;
 mod stage_forms;
 
 use askama::Template;
@@ -39,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/language", post(choose_language))
         .route("/board", get(board::show))
+        .route("/people", get(parties::people))
+        .route("/organisations", get(parties::organisations))
         .route("/deals", post(deal_form::create))
         .route("/deals/new", get(deal_form::new_deal))
         .route("/deals/{id}", get(deal::show))

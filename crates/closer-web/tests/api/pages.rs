@@ -596,6 +596,46 @@ on_both_backends! {
         assert!(page.html.contains(&format!("/deals/{theirs}/stage")) && !page.html.contains("name=\"override_reason\""), "reps move deals but do not override gates");
     }
 
+    async fn people_and_organisations_are_listed_searched_and_paged(app: &TestApp) {
+        for name in ["Ann Lee", "Bob Chan", "Chen Jie"] {
+            app.create_person(name).await;
+        }
+        app.post("/api/v1/people", &json!({ "name": "Dana Wu", "emails": ["dana@example.com"] })).await.expect(201);
+        app.post("/api/v1/organisations", &json!({ "name": "Acme Robotics", "industry": "Manufacturing" })).await.expect(201);
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+        let all = app.page("/people", &session, None, &[]).await;
+        assert_eq!(all.status, StatusCode::OK);
+        for name in ["Ann Lee", "Bob Chan", "Chen Jie", "Dana Wu"] {
+            assert!(all.html.contains(name), "{name} is listed");
+        }
+        assert!(all.html.contains("dana@example.com") && !all.html.contains("Acme Robotics"));
+        let found = app.page("/people?q=dana%40example", &session, None, &[]).await;
+        assert!(found.html.contains("Dana Wu") && !found.html.contains("Ann Lee"), "search covers e-mails");
+        let none = app.page("/people?q=nobody", &session, None, &[("accept-language", "zh-CN")]).await;
+        assert!(none.html.contains("没有匹配的记录"));
+
+        // Keyset pages of two: every person once, in order, and then no further link.
+        let mut seen = Vec::new();
+        let mut next = Some("/people?limit=2".to_owned());
+        while let Some(path) = next {
+            let page = app.page(&path, &session, None, &[]).await;
+            assert_eq!(page.status, StatusCode::OK);
+            let names: Vec<String> = page.html.split("<strong class=\"name\">").skip(1).filter_map(|p| p.split('<').next().map(str::to_owned)).collect();
+            assert!(names.len() <= 2, "{names:?} from {path}");
+            seen.extend(names);
+            next = page.html.split("class=\"next\" href=\"").nth(1).and_then(|p| p.split('"').next()).map(|p| p.replace("&#38;", "&").replace("&amp;", "&"));
+        }
+        seen.sort();
+        assert_eq!(seen, ["Ann Lee", "Bob Chan", "Chen Jie", "Dana Wu"]);
+
+        let organisations = app.page("/organisations", &session, None, &[]).await;
+        assert!(organisations.html.contains("Acme Robotics") && organisations.html.contains("Manufacturing"));
+        assert_eq!(app.page("/people?after=not-an-id", &session, None, &[]).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(app.page("/people?limit=0", &session, None, &[]).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(app.page("/people", "", None, &[]).await.status, StatusCode::SEE_OTHER, "signed-in users only");
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
