@@ -216,6 +216,7 @@ mod tests {
             include_str!("stage_forms.rs"),
             include_str!("parties.rs"),
             include_str!("../../templates/parties.html"),
+            include_str!("../../templates/party.html"),
             include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),

@@ -42,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/board", get(board::show))
         .route("/people", get(parties::people))
         .route("/organisations", get(parties::organisations))
+        .route("/people/{id}", get(parties::person))
+        .route("/organisations/{id}", get(parties::organisation))
         .route("/deals", post(deal_form::create))
         .route("/deals/new", get(deal_form::new_deal))
         .route("/deals/{id}", get(deal::show))
@@ -57,6 +59,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What the frame of every page needs: the language, and who is signed in.
+#[derive(Clone)]
 pub struct Chrome {
     pub locale: Locale,
     pub user_name: Option<String>,

@@ -1,17 +1,23 @@
 //! The people and organisations lists: search over names, e-mails and phones, keyset pages.
 
 use askama::Template;
-use axum::extract::Query;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use closer_domain::activity::SubjectType;
+use closer_domain::ids::PartyId;
+use closer_domain::party::{Organisation, Person};
 use closer_store::PageRequest;
+use closer_store::deals::{self, DealFilter};
+use closer_store::employments::{self, EmploymentFilter};
+use closer_store::notes::{self, NoteFilter};
 use closer_store::parties::{self, PartyFilter};
 use closer_store::records::PAGE_MAX;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Chrome, Viewer, error_page, render};
-use crate::app::AppResult;
+use crate::app::{AppError, AppResult, get};
 
 const PAGE_DEFAULT: u32 = 50;
 
@@ -24,6 +30,7 @@ pub struct ListQuery {
 }
 
 struct Row {
+    href: String,
     name: String,
     details: Vec<String>,
 }
@@ -76,6 +83,7 @@ async fn people_rows(viewer: &Viewer, filter: &PartyFilter, page: PageRequest) -
             let mut details: Vec<String> = p.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
             details.extend(p.fields.phones.iter().map(|n| n.as_str().to_owned()));
             Row {
+                href: format!("/people/{}", p.id),
                 name: p.fields.name,
                 details,
             }
@@ -101,6 +109,7 @@ async fn organisation_rows(
                 .flatten()
                 .collect();
             Row {
+                href: format!("/organisations/{}", o.id),
                 name: o.fields.name,
                 details,
             }
@@ -153,4 +162,179 @@ pub async fn people(viewer: Viewer, Query(query): Query<ListQuery>) -> Response 
 
 pub async fn organisations(viewer: Viewer, Query(query): Query<ListQuery>) -> Response {
     list(viewer, query, "organisations").await
+}
+
+struct Link {
+    href: Option<String>,
+    label: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "party.html")]
+struct PartyPage {
+    chrome: Chrome,
+    name: String,
+    details: Vec<String>,
+    /// Where they work (a person) or who works there (an organisation).
+    employments: Vec<Link>,
+    deals: Vec<Link>,
+    notes: Vec<Link>,
+}
+
+/// Everything about one person or organisation the viewer may see.
+async fn party_page(viewer: Viewer, id: PartyId, person: bool) -> AppResult<Option<Response>> {
+    let ctx = &viewer.ctx;
+    let (name, details) = if person {
+        match get::<Person>(ctx, id.as_uuid()).await {
+            Ok(p) => {
+                let mut details: Vec<String> = p.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
+                details.extend(p.fields.phones.iter().map(|n| n.as_str().to_owned()));
+                (p.fields.name, details)
+            }
+            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    } else {
+        match get::<Organisation>(ctx, id.as_uuid()).await {
+            Ok(o) => {
+                let details = [
+                    o.fields.legal_name,
+                    o.fields.industry,
+                    o.fields.region,
+                    o.fields.website,
+                ];
+                (o.fields.name, details.into_iter().flatten().collect())
+            }
+            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    };
+    let mut conn = ctx.db.acquire().await?;
+    let visibility = ctx.visibility();
+    let page = PageRequest {
+        after: None,
+        limit: PAGE_MAX,
+    };
+    let filter = if person {
+        EmploymentFilter {
+            person_id: Some(id),
+            ..Default::default()
+        }
+    } else {
+        EmploymentFilter {
+            organisation_id: Some(id),
+            ..Default::default()
+        }
+    };
+    let jobs = employments::list(conn.conn(), ctx.workspace, &visibility, &filter, page)
+        .await?
+        .items;
+    let others: Vec<PartyId> = jobs
+        .iter()
+        .map(|j| {
+            if person {
+                j.fields.organisation_id
+            } else {
+                j.fields.person_id
+            }
+        })
+        .collect();
+    let names = parties::names(conn.conn(), ctx.workspace, &others).await?;
+    let locale = viewer.chrome.locale;
+    let employments = jobs
+        .iter()
+        .map(|j| {
+            let other = if person {
+                j.fields.organisation_id
+            } else {
+                j.fields.person_id
+            };
+            let since = j.fields.started_on.map(|d| locale.date(d));
+            let until = j.fields.ended_on.map(|d| locale.date(d));
+            let period = match (since, until) {
+                (Some(s), Some(u)) => format!("{s} – {u}"),
+                (Some(s), None) => format!("{s} –"),
+                (None, Some(u)) => format!("– {u}"),
+                (None, None) => String::new(),
+            };
+            let detail = [
+                j.fields.title.clone(),
+                j.fields.department.clone(),
+                Some(period).filter(|p| !p.is_empty()),
+            ];
+            Link {
+                href: Some(if person {
+                    format!("/organisations/{other}")
+                } else {
+                    format!("/people/{other}")
+                }),
+                label: names.get(&other).cloned().unwrap_or_default(),
+                detail: detail.into_iter().flatten().collect::<Vec<_>>().join(" · "),
+            }
+        })
+        .collect();
+    let deal_filter = DealFilter {
+        counterparties: vec![id],
+        ..Default::default()
+    };
+    let deals = deals::list(conn.conn(), ctx.workspace, &visibility, &deal_filter, page)
+        .await?
+        .items
+        .into_iter()
+        .map(|d| Link {
+            href: Some(format!("/deals/{}", d.id)),
+            detail: format!("{} · {}", locale.money(&d.terms.amount), d.progress.status.as_str()),
+            label: d.terms.title,
+        })
+        .collect();
+    let subject_type = if person {
+        SubjectType::Person
+    } else {
+        SubjectType::Organisation
+    };
+    let note_filter = NoteFilter {
+        subject_type: Some(subject_type),
+        subject_id: Some(id.as_uuid()),
+        ..Default::default()
+    };
+    let mut found = notes::list(conn.conn(), ctx.workspace, &visibility, &note_filter, page)
+        .await?
+        .items;
+    found.reverse();
+    let notes = found
+        .into_iter()
+        .map(|n| Link {
+            href: None,
+            label: n.fields.body,
+            detail: locale.date(n.meta.created_at.date()),
+        })
+        .collect();
+    let chrome = viewer.chrome;
+    let page = PartyPage {
+        chrome,
+        name,
+        details,
+        employments,
+        deals,
+        notes,
+    };
+    Ok(Some(render(&page, StatusCode::OK)))
+}
+
+async fn detail(viewer: Viewer, id: Uuid, person: bool) -> Response {
+    let chrome = viewer.chrome.clone();
+    match party_page(viewer, PartyId(id), person).await {
+        Ok(Some(page)) => page,
+        Ok(None) => error_page(&chrome, StatusCode::NOT_FOUND, "list.not_found"),
+        Err(e) => crate::api::problem::Problem::from(e).into_response(),
+    }
+}
+
+pub async fn person(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
+    detail(viewer, id, true).await
+}
+
+pub async fn organisation(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
+    detail(viewer, id, false).await
 }

@@ -636,6 +636,34 @@ on_both_backends! {
         assert_eq!(app.page("/people", "", None, &[]).await.status, StatusCode::SEE_OTHER, "signed-in users only");
     }
 
+    async fn person_and_organisation_pages_show_employment_deals_and_notes(app: &TestApp) {
+        let acme = app.create_organisation("Acme Robotics").await.id();
+        let li = app.create_person("Li Wei").await.id();
+        let job = json!({ "person_id": li, "organisation_id": acme, "title": "CTO", "department": "IT", "started_on": "2024-03-01" });
+        app.post("/api/v1/employments", &job).await.expect(201);
+        b2b_deal(app, "Warehouse robots", 100, "CNY").await;
+        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": acme, "amount_minor": 5_000_000, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+        app.post("/api/v1/notes", &json!({ "subject_type": "person", "subject_id": li, "body": "Prefers WeChat." })).await.expect(201);
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+        let list = app.page("/organisations", &session, None, &[]).await;
+        assert!(list.html.contains(&format!("href=\"/organisations/{acme}\"")), "the list links to the page");
+        let organisation = app.page(&format!("/organisations/{acme}"), &session, None, &[]).await;
+        assert_eq!(organisation.status, StatusCode::OK);
+        assert!(organisation.html.contains("<h1>Acme Robotics</h1>"));
+        assert!(organisation.html.contains(&format!("href=\"/people/{li}\"")) && organisation.html.contains("CTO · IT · 1 Mar 2024 –"));
+        assert!(organisation.html.contains(&format!("href=\"/deals/{deal}\"")) && organisation.html.contains("¥50,000.00"));
+        assert!(!organisation.html.contains("Warehouse robots"), "only this organisation's deals");
+
+        let person = app.page(&format!("/people/{li}"), &session, None, &[("accept-language", "zh-CN")]).await;
+        assert_eq!(person.status, StatusCode::OK);
+        assert!(person.html.contains("<h1>Li Wei</h1>") && person.html.contains(&format!("href=\"/organisations/{acme}\"")));
+        assert!(person.html.contains("Prefers WeChat.") && person.html.contains("任职"));
+        assert_eq!(app.page(&format!("/people/{acme}"), &session, None, &[]).await.status, StatusCode::NOT_FOUND, "an organisation is not a person");
+        assert_eq!(app.page("/organisations/01890a5d-ac96-774b-bcce-b302099a8057", &session, None, &[]).await.status, StatusCode::NOT_FOUND);
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
