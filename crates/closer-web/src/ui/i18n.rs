@@ -217,6 +217,8 @@ mod tests {
             include_str!("parties.rs"),
             include_str!("../../templates/parties.html"),
             include_str!("../../templates/party.html"),
+            include_str!("../../templates/settings.html"),
+            include_str!("settings.rs"),
             include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),
@@ -265,6 +267,11 @@ mod tests {
             closer_domain::deal::LeadSource::ALL
                 .iter()
                 .map(|v| format!("lead_source.{}", v.as_str())),
+        );
+        keys.extend(
+            closer_domain::access::Role::ALL
+                .iter()
+                .map(|v| format!("user_role.{}", v.as_str())),
         );
         keys.extend(
             closer_domain::deal::LostReason::ALL

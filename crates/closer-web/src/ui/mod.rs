@@ -10,6 +10,7 @@ mod i18n;
 mod meeting_forms;
 mod my_day;
 mod parties;
+mod settings;
 mod stage_forms;
 
 use askama::Template;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/people", get(parties::people))
         .route("/organisations", get(parties::organisations))
         .route("/people/{id}", get(parties::person))
+        .route("/settings", get(settings::show))
         .route("/organisations/{id}", get(parties::organisation))
         .route("/deals", post(deal_form::create))
         .route("/deals/new", get(deal_form::new_deal))
@@ -62,6 +64,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(Clone)]
 pub struct Chrome {
     pub locale: Locale,
+    /// Administrators see the settings in the menu.
+    pub admin: bool,
     pub user_name: Option<String>,
     pub csrf_token: String,
     /// The path of the page, so the language switch returns to it.
@@ -142,6 +146,7 @@ impl FromRequestParts<AppState> for Viewer {
             .map_err(|e| crate::api::problem::Problem::from(e).into_response())?;
         let chrome = Chrome {
             locale,
+            admin: ctx.principal.is_admin(),
             user_name: Some(user.display_name),
             csrf_token: auth.csrf_token.clone().unwrap_or_default(),
             here: parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
@@ -199,6 +204,7 @@ fn login_form(headers: &HeaderMap, email: String, error: Option<&str>, status: S
     };
     let chrome = Chrome {
         locale,
+        admin: false,
         user_name: None,
         csrf_token: String::new(),
         here: "/login".into(),

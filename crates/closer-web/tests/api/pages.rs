@@ -664,6 +664,28 @@ on_both_backends! {
         assert_eq!(app.page("/organisations/01890a5d-ac96-774b-bcce-b302099a8057", &session, None, &[]).await.status, StatusCode::NOT_FOUND);
     }
 
+    async fn settings_show_users_teams_and_playbooks_to_admins_only(app: &TestApp) {
+        let team = app.post("/api/v1/teams", &json!({ "name": "East sales" })).await.expect(201).id();
+        let (manager, _) = app.user("manager@example.com", "manager").await;
+        app.send(reqwest::Method::PUT, &format!("/api/v1/teams/{team}/members/{manager}"), Some(&json!({ "is_manager": true })), &[]).await.expect(200);
+        let admin = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let menu = app.page("/my-day", &admin, None, &[]).await;
+        assert!(menu.html.contains("href=\"/settings\""), "admins find the settings in the menu");
+        let page = app.page("/settings", &admin, None, &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html.contains("manager@example.com") && page.html.contains("Manager") && page.html.contains("East sales"));
+        assert!(page.html.contains("manager@example.com · manager") || page.html.contains("· manager</span>"), "team managers are marked");
+        assert!(page.html.contains("Decision-maker meeting") && page.html.contains("15–25"), "the B2B playbook with its budget");
+        assert!(page.html.contains("a decision-maker attended a held, face-to-face decision-maker meeting"), "stage criteria are listed");
+        let chinese = app.page("/settings", &admin, None, &[("accept-language", "zh-CN")]).await;
+        assert!(chinese.html.contains("决策者出席了已举行的面对面决策人会面") && chinese.html.contains("经理"));
+
+        let manager_session = app.sign_in_page("manager@example.com", ADMIN_PASSWORD).await;
+        let refused = app.page("/settings", &manager_session, None, &[]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(!app.page("/my-day", &manager_session, None, &[]).await.html.contains("href=\"/settings\""));
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
