@@ -2,15 +2,14 @@
 
 use axum::Form;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::activity::{NoteDraft, SubjectType, TaskDraft};
 use closer_domain::ids::DealId;
-use time::Date;
 use uuid::Uuid;
 
 use super::deal::{Refusal, deal_page, summary};
-use super::{FormValues, Viewer, error_page};
+use super::{FormValues, Viewer, error_page, form_date, see_other};
 use crate::app::{AppError, AppResult, activity};
 
 /// Back to the deal, or the deal page with the refusal in the notes panel.
@@ -23,7 +22,7 @@ async fn answer(viewer: Viewer, deal: DealId, kept: FormValues, outcome: AppResu
         })
     };
     match outcome {
-        Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal}"))]).into_response(),
+        Ok(()) => see_other(format!("/deals/{deal}")),
         Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
             deal_page(
                 viewer,
@@ -63,12 +62,12 @@ pub async fn add_task(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<V
     let deal = DealId(id);
     let due_on = match kept.get("due_on").trim() {
         "" => None,
-        text => match Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")) {
+        text => match form_date(text, "due date") {
             Ok(date) => Some(date),
-            Err(_) => {
+            Err(message) => {
                 let refusal = Refusal {
                     panel: "notes",
-                    message: "give the due date as YYYY-MM-DD".into(),
+                    message,
                     kept,
                 };
                 return deal_page(viewer, deal, Some(refusal), StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::deal::DealMove;
 use closer_domain::ids::{DealId, StageId, UserId};
@@ -11,7 +11,7 @@ use closer_domain::money::{Currency, Money};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, Viewer, error_page, render, translated};
+use super::{Chrome, Viewer, error_page, render, see_other, translated};
 use crate::app::board::{self, BoardCard};
 use crate::app::{AppError, Expected, deals};
 
@@ -252,7 +252,7 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
     };
     let expected = Expected::OneOf(vec![form.version]);
     let (status, refusal) = match deals::move_deal(&viewer.ctx, deal_id, &expected, &request).await {
-        Ok(_) => return (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response(),
+        Ok(_) => return see_other(back),
         Err(AppError::GateBlocked(check)) => {
             let criteria = check
                 .blocking

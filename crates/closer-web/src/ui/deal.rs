@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::access::Role;
 use closer_domain::committee::{BuyingRole, StakeholderDraft, Stance};
@@ -17,7 +17,7 @@ use closer_domain::meeting::{MeetingPurpose, MeetingStatus, Venue};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, FormValues, Viewer, error_page, render, translated};
+use super::{Chrome, FormValues, Viewer, error_page, render, see_other, translated};
 use crate::app::AppError;
 use crate::app::committee;
 use crate::app::deal_view::{self, DealView};
@@ -224,7 +224,7 @@ pub async fn decide(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): Form<D
         snoozed_until,
     };
     match recommendations::decide(&viewer.ctx, deal_id, &draft).await {
-        Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal_id}"))]).into_response(),
+        Ok(()) => see_other(format!("/deals/{deal_id}")),
         Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
             let refusal = Refusal {
                 panel: "recommendations",
@@ -297,7 +297,7 @@ pub async fn add_stakeholder(
         }
     };
     match committee::add_stakeholder(&viewer.ctx, deal_id, &draft).await {
-        Ok(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal_id}"))]).into_response(),
+        Ok(_) => see_other(format!("/deals/{deal_id}")),
         Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
             deal_page(
                 viewer,

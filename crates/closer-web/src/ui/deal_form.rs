@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::Query;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::deal::{DealDraft, LeadSource};
 use closer_domain::ids::PartyId;
@@ -15,10 +15,9 @@ use closer_domain::playbook::DealKind;
 use closer_store::PageRequest;
 use closer_store::parties::{self, PartyFilter};
 use serde::Deserialize;
-use time::Date;
 use uuid::Uuid;
 
-use super::{Chrome, Locale, Viewer, render};
+use super::{Chrome, Locale, Viewer, form_date, render, see_other};
 use crate::app::{AppError, AppResult, Ctx, deals};
 
 /// Counterparties the picker offers; more than this needs the search of the lists.
@@ -197,14 +196,9 @@ fn draft(form: &DealForm) -> Result<DealDraft, HashMap<String, String>> {
         .map_err(|message| errors.insert("amount".to_owned(), message));
     let expected_close = match form.expected_close.trim() {
         "" => None,
-        text => {
-            let format = time::macros::format_description!("[year]-[month]-[day]");
-            let parsed = Date::parse(text, format);
-            if parsed.is_err() {
-                errors.insert("expected_close".to_owned(), "give a date as YYYY-MM-DD".to_owned());
-            }
-            parsed.ok()
-        }
+        text => form_date(text, "expected close")
+            .map_err(|message| errors.insert("expected_close".to_owned(), message))
+            .ok(),
     };
     let lead_source = match form.lead_source.as_str() {
         "" => None,
@@ -239,11 +233,7 @@ pub async fn create(viewer: Viewer, Form(form): Form<DealForm>) -> Response {
         Err(errors) => return form_page(viewer, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     match deals::create_deal(&viewer.ctx, &draft).await {
-        Ok(deal) => (
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, format!("/deals/{}", deal.id))],
-        )
-            .into_response(),
+        Ok(deal) => see_other(format!("/deals/{}", deal.id)),
         Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
             let errors = errors
                 .0

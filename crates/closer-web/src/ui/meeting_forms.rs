@@ -3,17 +3,17 @@
 
 use axum::Form;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::ids::{DealId, MeetingId, PartyId, UserId};
 use closer_domain::meeting::{
     AttendanceEntry, AttendeeDraft, MeetingDraft, MeetingLog, MeetingOutcome, MeetingPurpose, Venue,
 };
-use time::{Date, Duration, OffsetDateTime, Time};
+use time::{Duration, OffsetDateTime, Time};
 use uuid::Uuid;
 
 use super::deal::{Refusal, deal_page, summary};
-use super::{FormValues, Viewer, error_page};
+use super::{FormValues, Viewer, error_page, form_date, see_other};
 use crate::app::{AppError, AppResult, Expected, meetings};
 
 /// An invitee or attendee as the forms send it: `person:<id>` or `user:<id>`.
@@ -28,15 +28,10 @@ fn party_or_user(value: &str) -> Result<(Option<PartyId>, Option<UserId>), Strin
     }
 }
 
-fn date(text: &str, what: &str) -> Result<Date, String> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.trim(), format).map_err(|_| format!("give the {what} as YYYY-MM-DD"))
-}
-
 fn meeting_draft(deal: DealId, form: &FormValues, organiser: UserId) -> Result<MeetingDraft, String> {
     let purpose = MeetingPurpose::parse(form.get("purpose"))?;
     let venue = Venue::parse(form.get("venue"))?;
-    let day = date(form.get("date"), "date")?;
+    let day = form_date(form.get("date"), "date")?;
     let clock = time::macros::format_description!("[hour]:[minute]");
     let at = Time::parse(form.get("time").trim(), clock).map_err(|_| "give the time as HH:MM".to_owned())?;
     let minutes: i64 = form
@@ -90,7 +85,7 @@ async fn refuse(viewer: Viewer, deal: DealId, message: String, kept: FormValues,
 /// The answer to a meeting write: back to the deal, or the refusal in place.
 async fn answer(viewer: Viewer, deal: DealId, kept: FormValues, outcome: AppResult<()>) -> Response {
     match outcome {
-        Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal}"))]).into_response(),
+        Ok(()) => see_other(format!("/deals/{deal}")),
         Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
             refuse(viewer, deal, summary(&errors), kept, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -134,7 +129,7 @@ fn meeting_log(form: &FormValues) -> Result<MeetingLog, String> {
     }
     let typed = |name: &str| Some(form.get(name).trim()).filter(|v| !v.is_empty()).map(str::to_owned);
     let next_step_due = typed("next_step_due")
-        .map(|d| date(&d, "next step's date"))
+        .map(|d| form_date(&d, "next step's date"))
         .transpose()?;
     Ok(MeetingLog {
         outcome,

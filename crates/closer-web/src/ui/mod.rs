@@ -78,6 +78,17 @@ impl Chrome {
     }
 }
 
+/// A date typed into a form (`YYYY-MM-DD`, as date pickers send it); the error names `what`.
+fn form_date(text: &str, what: &str) -> Result<time::Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), format).map_err(|_| format!("give the {what} as YYYY-MM-DD"))
+}
+
+/// After a form did its work: on to `path` (303, so a reload does not send the form again).
+fn see_other(path: String) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, path)]).into_response()
+}
+
 /// A name in the viewer's language: the translation of `key` when there is one (the default
 /// playbooks and their stages), else the name an admin gave it.
 fn translated(chrome: &Chrome, key: &str, name: &str) -> String {

@@ -4,14 +4,14 @@
 
 use axum::Form;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::deal::{DealMove, LostReason};
 use closer_domain::ids::{DealId, StageId};
 use uuid::Uuid;
 
 use super::deal::{Refusal, deal_page, summary};
-use super::{FormValues, Viewer, error_page};
+use super::{FormValues, Viewer, error_page, see_other};
 use crate::app::{AppError, Expected, deals};
 
 fn request(form: &FormValues) -> Result<DealMove, String> {
@@ -50,7 +50,7 @@ pub async fn move_deal(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<
         .parse::<i64>()
         .map_or(Expected::Any, |v| Expected::OneOf(vec![v]));
     match deals::move_deal(&viewer.ctx, deal, &version, &request).await {
-        Ok(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/deals/{deal}"))]).into_response(),
+        Ok(_) => see_other(format!("/deals/{deal}")),
         Err(AppError::GateBlocked(check)) => {
             let locale = viewer.chrome.locale;
             let failed: Vec<String> = check
