@@ -36,7 +36,8 @@ pub struct BoardColumn {
     pub count: usize,
     /// Amounts by currency code, over every deal in the stage.
     pub totals: BTreeMap<String, i64>,
-    /// The first [`CARDS_PER_COLUMN`] cards, oldest in the stage first.
+    /// The first [`CARDS_PER_COLUMN`] cards (all of them in the expanded column), oldest in the
+    /// stage first.
     pub cards: Vec<BoardCard>,
 }
 
@@ -54,7 +55,12 @@ pub struct Board {
 /// there is no such playbook), showing only
 /// the deals the caller may see. Deals on older revisions of the playbook sit in the column of
 /// the stage with the same key.
-pub async fn load(ctx: &Ctx, key: Option<&str>, owner: Option<UserId>) -> AppResult<Option<Board>> {
+pub async fn load(
+    ctx: &Ctx,
+    key: Option<&str>,
+    owner: Option<UserId>,
+    expanded: Option<&str>,
+) -> AppResult<Option<Board>> {
     let mut conn = ctx.db.acquire().await?;
     let all = playbooks::list(conn.conn(), ctx.workspace).await?;
     let mut current: Vec<Playbook> = all.iter().filter(|p| p.is_default).cloned().collect();
@@ -135,7 +141,7 @@ pub async fn load(ctx: &Ctx, key: Option<&str>, owner: Option<UserId>) -> AppRes
             .entry(deal.terms.amount.currency.code().to_owned())
             .or_default();
         *total = total.saturating_add(deal.terms.amount.amount_minor);
-        if column.cards.len() < CARDS_PER_COLUMN {
+        if column.cards.len() < CARDS_PER_COLUMN || expanded == Some(key) {
             shown.push(deal.clone());
             let targets = targets.get(&deal.progress.playbook_id).cloned().unwrap_or_default();
             let card = BoardCard {

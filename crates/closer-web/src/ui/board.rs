@@ -20,6 +20,8 @@ pub struct BoardQuery {
     playbook: Option<String>,
     /// Only this user's deals (empty: everyone's).
     owner: Option<String>,
+    /// The stage whose column shows all its cards, not only the first ones.
+    expand: Option<String>,
 }
 
 /// The owner filter: none when empty, an error page when it names no one.
@@ -121,22 +123,29 @@ fn card(chrome: &Chrome, card: BoardCard, refusal: &mut Option<Refusal>) -> Card
 
 pub async fn show(viewer: Viewer, Query(query): Query<BoardQuery>) -> Response {
     let owner = query.owner.unwrap_or_default();
-    board_page(viewer, query.playbook.as_deref(), &owner, None, StatusCode::OK).await
+    let view = BoardView {
+        key: query.playbook.as_deref(),
+        owner: &owner,
+        expand: query.expand.as_deref(),
+    };
+    board_page(viewer, view, None, StatusCode::OK).await
 }
 
 /// The board of the playbook with `key`, with a card's refused move shown on it.
-async fn board_page(
-    viewer: Viewer,
-    key: Option<&str>,
-    owner: &str,
-    mut refusal: Option<Refusal>,
-    status: StatusCode,
-) -> Response {
+/// Which board, filtered how.
+struct BoardView<'a> {
+    key: Option<&'a str>,
+    owner: &'a str,
+    expand: Option<&'a str>,
+}
+
+async fn board_page(viewer: Viewer, view: BoardView<'_>, mut refusal: Option<Refusal>, status: StatusCode) -> Response {
+    let BoardView { key, owner, expand } = view;
     let chrome = viewer.chrome;
     let Ok(owner_id) = owner_filter(Some(owner)) else {
         return error_page(&chrome, StatusCode::BAD_REQUEST, "error.bad_filter");
     };
-    let loaded = match board::load(&viewer.ctx, key, owner_id).await {
+    let loaded = match board::load(&viewer.ctx, key, owner_id, expand).await {
         Ok(Some(loaded)) => loaded,
         Ok(None) => return error_page(&chrome, StatusCode::NOT_FOUND, "error.no_playbook"),
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
@@ -233,14 +242,12 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
     };
     let Ok(stage) = Uuid::parse_str(&form.stage_id) else {
         let refusal = refuse(viewer.chrome.text("board.move_unknown_stage").to_owned(), Vec::new());
-        return board_page(
-            viewer,
+        let view = BoardView {
             key,
-            &form.owner,
-            Some(refusal),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+            owner: &form.owner,
+            expand: None,
+        };
+        return board_page(viewer, view, Some(refusal), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let request = DealMove {
         stage_id: StageId(stage),
@@ -284,7 +291,12 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
         Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, refuse(message, Vec::new())),
         Err(other) => return crate::api::problem::Problem::from(other).into_response(),
     };
-    board_page(viewer, key, &form.owner, Some(refusal), status).await
+    let view = BoardView {
+        key,
+        owner: &form.owner,
+        expand: None,
+    };
+    board_page(viewer, view, Some(refusal), status).await
 }
 
 /// Percent-encodes a query value (playbook keys are plain, but a form can send anything).

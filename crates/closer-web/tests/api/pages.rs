@@ -686,6 +686,24 @@ on_both_backends! {
         assert!(!app.page("/my-day", &manager_session, None, &[]).await.html.contains("href=\"/settings\""));
     }
 
+    async fn a_long_column_shows_fifty_cards_then_the_rest_on_demand(app: &TestApp) {
+        let organisation = app.create_organisation("Acme").await.id();
+        for i in 0..52 {
+            let body = json!({ "title": format!("Deal {i:02}"), "kind": "b2b", "counterparty_id": organisation, "currency": "CNY" });
+            app.post("/api/v1/deals", &body).await.expect(201);
+        }
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let cards = |html: &str| column(html, "b2b_qualify").matches("class=\"card\"").count();
+        let board = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
+        assert_eq!(cards(&board.html), 50);
+        assert!(column(&board.html, "b2b_qualify").contains("<span class=\"count\">52</span>"), "the count covers every deal");
+        let more = column(&board.html, "b2b_qualify").split("class=\"more\"><a href=\"").nth(1).and_then(|p| p.split('"').next()).expect("a link to the rest").replace("&#38;", "&");
+        let expanded = app.page(&more, &session, None, &[]).await;
+        assert_eq!(expanded.status, StatusCode::OK);
+        assert_eq!(cards(&expanded.html), 52);
+        assert!(!column(&expanded.html, "b2b_qualify").contains("class=\"more\""));
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;
