@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use closer_domain::cycle::DealHealth;
 use closer_domain::ids::{DealId, WorkspaceId};
-use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_query::{Expr, ExprTrait, Iden, OnConflict, Query, SelectStatement};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -62,6 +62,24 @@ struct Touch {
     at: OffsetDateTime,
 }
 
+/// The rows of `table` about `deals`: which deal (`subject`) and when each last changed (`at`).
+fn touches<T: Iden + Copy + 'static>(
+    table: T,
+    workspace_column: T,
+    subject: T,
+    at: T,
+    workspace: WorkspaceId,
+    deals: &[Uuid],
+) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::col(subject), sea_query::Alias::new("subject"))
+        .expr_as(Expr::col(at), sea_query::Alias::new("at"))
+        .from(table)
+        .and_where(Expr::col(workspace_column).eq(workspace.as_uuid()))
+        .and_where(Expr::col(subject).is_in(deals.to_vec()))
+        .to_owned()
+}
+
 /// When anything last happened on each of `deals`: notes, tasks and meetings about it.
 pub async fn last_activity(
     mut conn: Conn<'_>,
@@ -72,27 +90,30 @@ pub async fn last_activity(
     if deals.is_empty() {
         return Ok(latest);
     }
-    let notes = Query::select()
-        .expr_as(Expr::col(Notes::SubjectId), sea_query::Alias::new("subject"))
-        .expr_as(Expr::col(Notes::UpdatedAt), sea_query::Alias::new("at"))
-        .from(Notes::Table)
-        .and_where(Expr::col(Notes::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Notes::SubjectId).is_in(deals.to_vec()))
-        .to_owned();
-    let tasks = Query::select()
-        .expr_as(Expr::col(Tasks::SubjectId), sea_query::Alias::new("subject"))
-        .expr_as(Expr::col(Tasks::UpdatedAt), sea_query::Alias::new("at"))
-        .from(Tasks::Table)
-        .and_where(Expr::col(Tasks::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Tasks::SubjectId).is_in(deals.to_vec()))
-        .to_owned();
-    let meetings = Query::select()
-        .expr_as(Expr::col(Meetings::DealId), sea_query::Alias::new("subject"))
-        .expr_as(Expr::col(Meetings::UpdatedAt), sea_query::Alias::new("at"))
-        .from(Meetings::Table)
-        .and_where(Expr::col(Meetings::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(Meetings::DealId).is_in(deals.to_vec()))
-        .to_owned();
+    let notes = touches(
+        Notes::Table,
+        Notes::WorkspaceId,
+        Notes::SubjectId,
+        Notes::UpdatedAt,
+        workspace,
+        deals,
+    );
+    let tasks = touches(
+        Tasks::Table,
+        Tasks::WorkspaceId,
+        Tasks::SubjectId,
+        Tasks::UpdatedAt,
+        workspace,
+        deals,
+    );
+    let meetings = touches(
+        Meetings::Table,
+        Meetings::WorkspaceId,
+        Meetings::DealId,
+        Meetings::UpdatedAt,
+        workspace,
+        deals,
+    );
     for statement in [notes, tasks, meetings] {
         let touches: Vec<Touch> = conn.reborrow().fetch_all(&statement).await?;
         for touch in touches {
