@@ -99,6 +99,43 @@ pub struct TeamMembership {
     pub is_manager: bool,
 }
 
+/// The languages the web application speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Zh => "zh",
+        }
+    }
+
+    /// The stored code back as a language; an unknown code is no choice.
+    pub fn from_code(code: &str) -> Option<Language> {
+        match code {
+            "en" => Some(Language::En),
+            "zh" => Some(Language::Zh),
+            _ => None,
+        }
+    }
+}
+
+/// What users choose for themselves.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Preferences {
+    /// The language of the web application; null follows the browser's `Accept-Language`.
+    #[serde(default)]
+    pub language: Option<Language>,
+}
+
 /// A user as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct UserView {
@@ -108,4 +145,6 @@ pub struct UserView {
     pub role: Role,
     pub disabled: bool,
     pub teams: Vec<TeamMembership>,
+    /// The language the user chose; null follows the browser.
+    pub language: Option<Language>,
 }

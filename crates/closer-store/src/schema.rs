@@ -25,6 +25,7 @@ pub enum Users {
     Role,
     PasswordHash,
     DisabledAt,
+    Language,
     Version,
     CreatedAt,
     UpdatedAt,

@@ -19,6 +19,8 @@ pub struct User {
     pub display_name: String,
     pub role: String,
     pub disabled_at: Option<OffsetDateTime>,
+    /// The language chosen for the web application (`en`, `zh`); None follows the browser.
+    pub language: Option<String>,
 }
 
 impl User {
@@ -35,6 +37,7 @@ fn select(workspace: WorkspaceId) -> SelectStatement {
             Users::DisplayName,
             Users::Role,
             Users::DisabledAt,
+            Users::Language,
         ])
         .from(Users::Table)
         .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))
@@ -59,6 +62,7 @@ pub async fn insert(
             Users::Role,
             Users::PasswordHash,
             Users::DisabledAt,
+            Users::Language,
             Users::CreatedAt,
             Users::UpdatedAt,
         ])
@@ -70,6 +74,7 @@ pub async fn insert(
             user.role.clone().into(),
             password_hash.map(str::to_owned).into(),
             user.disabled_at.into(),
+            user.language.clone().into(),
             now.into(),
             now.into(),
         ])
@@ -86,6 +91,7 @@ pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: Of
         .value(Users::DisplayName, user.display_name.clone())
         .value(Users::Role, user.role.clone())
         .value(Users::DisabledAt, user.disabled_at)
+        .value(Users::Language, user.language.clone())
         .value(Users::UpdatedAt, now)
         .value(Users::Version, Expr::col(Users::Version).add(1))
         .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))

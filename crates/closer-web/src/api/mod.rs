@@ -257,6 +257,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::reschedule_meeting))
         .routes(routes!(session::login, session::current_session, session::logout))
         .routes(routes!(session::change_password))
+        .routes(routes!(session::set_preferences))
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::get_user, admin::patch_user))
         .routes(routes!(admin::reset_password))

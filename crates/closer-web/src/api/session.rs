@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use closer_domain::access::TokenScope;
-use closer_domain::user::UserView;
+use closer_domain::user::{Preferences, UserView};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -181,4 +181,15 @@ pub struct PasswordChange {
 pub async fn change_password(ctx: Ctx, ApiJson(change): ApiJson<PasswordChange>) -> Result<StatusCode, Problem> {
     app::admin::change_own_password(&ctx, &change.current_password, &change.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets your own preferences: the language of the web application (null follows the browser).
+#[utoipa::path(put, path = "/session/preferences", tag = "session", request_body = Preferences,
+    responses((status = 200, body = UserView),
+              (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn set_preferences(ctx: Ctx, ApiJson(preferences): ApiJson<Preferences>) -> Result<Json<UserView>, Problem> {
+    Ok(Json(app::admin::set_own_preferences(&ctx, &preferences).await?))
 }

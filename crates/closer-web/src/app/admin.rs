@@ -8,7 +8,7 @@ use closer_domain::audit::AuditAction;
 use closer_domain::ids::{TeamId, UserId};
 use closer_domain::record::Ownership;
 use closer_domain::text::{self, NAME_MAX};
-use closer_domain::user::{TeamMembership, UserDraft, UserFields, UserPatch, UserView};
+use closer_domain::user::{Language, Preferences, TeamMembership, UserDraft, UserFields, UserPatch, UserView};
 use closer_store::teams::{self, Team};
 use closer_store::{access_defaults, audit, sessions, tokens, users};
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,7 @@ fn user_view(user: users::User, memberships: &[teams::Membership]) -> AppResult<
         role,
         disabled: user.disabled_at.is_some(),
         teams,
+        language: user.language.as_deref().and_then(Language::from_code),
     })
 }
 
@@ -108,6 +109,7 @@ async fn insert_user(ctx: &Ctx, fields: &UserFields, hash: &str) -> AppResult<us
         display_name: fields.display_name.clone(),
         role: fields.role.as_str().to_owned(),
         disabled_at: None,
+        language: None,
     };
     let mut tx = ctx.begin().await?;
     if users::by_email(tx.conn(), ctx.workspace, &user.email).await?.is_some() {
@@ -168,6 +170,7 @@ pub async fn patch_user(ctx: &Ctx, id: UserId, patch: &UserPatch) -> AppResult<U
         } else {
             None
         },
+        language: current.language.clone(),
     };
     let mut tx = ctx.begin().await?;
     if next.email != current.email && users::by_email(tx.conn(), ctx.workspace, &next.email).await?.is_some() {
@@ -219,6 +222,46 @@ async fn store_password(ctx: &Ctx, user: UserId, hash: &str) -> AppResult<()> {
     audit::insert(tx.conn(), ctx.workspace, &entries).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A user sets their own preferences (today: the language of the web application).
+pub async fn set_own_preferences(ctx: &Ctx, preferences: &Preferences) -> AppResult<UserView> {
+    if ctx.principal.scope == closer_domain::access::TokenScope::Read {
+        return Err(AppError::Forbidden(
+            "a read-only token cannot change preferences".into(),
+        ));
+    }
+    let id = ctx.actor();
+    let mut conn = ctx.db.acquire().await?;
+    let current = users::get(conn.conn(), ctx.workspace, id)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "user",
+            id: id.as_uuid(),
+        })?;
+    drop(conn);
+    let next = users::User {
+        language: preferences.language.map(|l| l.as_str().to_owned()),
+        ..current.clone()
+    };
+    if next.language == current.language {
+        return view(ctx, next).await;
+    }
+    let at = now();
+    let mut tx = ctx.begin().await?;
+    users::update(tx.conn(), ctx.workspace, &next, at).await?;
+    let shown = |u: &users::User| serde_json::json!({ "language": u.language });
+    let entries = ctx.audit_change(
+        at,
+        "user",
+        id.as_uuid(),
+        AuditAction::Update,
+        Some(&shown(&current)),
+        &shown(&next),
+    );
+    audit::insert(tx.conn(), ctx.workspace, &entries).await?;
+    tx.commit().await?;
+    view(ctx, next).await
 }
 
 /// Sets a user's password (generated when none is given, and returned once).

@@ -136,6 +136,7 @@ pub async fn ensure_installation(db: &Db, setup: &AdminSetup) -> AppResult<Start
         display_name: "Administrator".into(),
         role: "admin".into(),
         disabled_at: None,
+        language: None,
     };
     let mut tx = db.begin().await?;
     match workspaces::insert(tx.conn(), &workspace, at).await {

@@ -11,6 +11,8 @@ use time::Date;
 use crate::api::extract::cookie;
 
 /// The cookie that keeps the language a visitor chose.
+use closer_domain::user::Language;
+
 pub const LANGUAGE_COOKIE: &str = "closer_lang";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,22 @@ impl Locale {
             "en" => Some(Locale::En),
             "zh" => Some(Locale::Zh),
             _ => None,
+        }
+    }
+
+    /// The language a user chose in their preferences.
+    pub fn chosen(language: Language) -> Locale {
+        match language {
+            Language::En => Locale::En,
+            Language::Zh => Locale::Zh,
+        }
+    }
+
+    /// The preference that stores this locale.
+    pub fn language(self) -> Language {
+        match self {
+            Locale::En => Language::En,
+            Locale::Zh => Language::Zh,
         }
     }
 

@@ -139,7 +139,6 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let locale = Locale::negotiate(&parts.headers);
         let to_login = || Redirect::to("/login").into_response();
         let Some(secret) = session_secret(&parts.headers) else {
             return Err(to_login());
@@ -155,6 +154,10 @@ impl FromRequestParts<AppState> for Viewer {
         let user = app::admin::get_user(&ctx, ctx.actor())
             .await
             .map_err(|e| crate::api::problem::Problem::from(e).into_response())?;
+        // The user's own choice wins over the browser's.
+        let locale = user
+            .language
+            .map_or_else(|| Locale::negotiate(&parts.headers), Locale::chosen);
         let chrome = Chrome {
             locale,
             admin: ctx.principal.is_admin(),
@@ -336,13 +339,23 @@ struct LanguageForm {
     lang: String,
     #[serde(default)]
     back: String,
+    #[serde(default)]
+    csrf_token: String,
 }
 
-/// Keeps the chosen language in a cookie and returns to the page it was chosen on.
-async fn choose_language(headers: HeaderMap, Form(form): Form<LanguageForm>) -> Response {
+/// Keeps the chosen language in a cookie and, for a signed-in user whose form carries the
+/// session's token, in their preferences; then returns to the page it was chosen on.
+async fn choose_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LanguageForm>,
+) -> Response {
     let Some(locale) = Locale::from_tag(&form.lang) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "unknown language").into_response();
     };
+    if let Err(e) = remember_language(&state, &headers, &form.csrf_token, locale).await {
+        return crate::api::problem::Problem::from(e).into_response();
+    }
     // Only paths of this site, so the switch cannot be used to send people elsewhere.
     let back = if form.back.starts_with('/') && !form.back.starts_with("//") && !form.back.contains('\\') {
         form.back
@@ -360,6 +373,29 @@ async fn choose_language(headers: HeaderMap, Form(form): Form<LanguageForm>) -> 
         [(header::LOCATION, back), (header::SET_COOKIE, cookie)],
     )
         .into_response()
+}
+
+/// Stores the language in the signed-in user's preferences; without a session or with a token
+/// that is not the session's, the cookie alone keeps it.
+async fn remember_language(state: &AppState, headers: &HeaderMap, sent: &str, locale: Locale) -> app::AppResult<()> {
+    let Some(secret) = session_secret(headers) else {
+        return Ok(());
+    };
+    let Some(auth) = auth::authenticate_session(&state.db, secret).await? else {
+        return Ok(());
+    };
+    let expected = auth.csrf_token.as_deref().unwrap_or("");
+    if expected.is_empty() || !auth::same_secret(sent, expected) {
+        return Ok(());
+    }
+    let ctx = match context_for(state, &auth, headers).await {
+        Ok(ctx) => ctx,
+        Err(_) => return Ok(()),
+    };
+    let preferences = closer_domain::user::Preferences {
+        language: Some(locale.language()),
+    };
+    app::admin::set_own_preferences(&ctx, &preferences).await.map(|_| ())
 }
 
 /// The stylesheet, scripts and icons, compiled into the binary.

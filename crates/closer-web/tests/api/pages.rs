@@ -137,6 +137,35 @@ on_both_backends! {
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 
+    async fn a_signed_in_users_language_is_kept_in_their_preferences(app: &TestApp) {
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let day = app.page("/my-day", &session, None, &[]).await;
+        let csrf = day.field("csrf_token").expect("the language form carries the session's token");
+        // A switch without the session's token only sets the cookie: nobody else can change it.
+        let forged = app.page("/language", &session, Some(&[("lang", "zh-CN"), ("back", "/my-day"), ("csrf_token", "forged")]), &[]).await;
+        assert_eq!(forged.status, StatusCode::SEE_OTHER);
+        let me = app.get("/api/v1/session").await.expect(200);
+        assert_eq!(me.body["user"]["language"], serde_json::Value::Null);
+
+        let switch = app.page("/language", &session, Some(&[("lang", "zh-CN"), ("back", "/my-day"), ("csrf_token", csrf.as_str())]), &[]).await;
+        assert_eq!(switch.status, StatusCode::SEE_OTHER);
+        let me = app.get("/api/v1/session").await.expect(200);
+        assert_eq!(me.body["user"]["language"], "zh", "the choice is stored for the user");
+        // Another browser, asking for English and without the cookie, still gets Chinese.
+        let elsewhere = app.page("/my-day", &session, None, &[("accept-language", "en-GB,en")]).await;
+        assert!(elsewhere.html.contains("<html lang=\"zh-CN\">"), "the user's setting comes before the browser's");
+
+        // Through the API: back to following the browser, and a language Closer does not speak.
+        let cleared = app.send(reqwest::Method::PUT, "/api/v1/session/preferences", Some(&json!({ "language": null })), &[]).await.expect(200);
+        assert_eq!(cleared.body["language"], serde_json::Value::Null);
+        let english = app.page("/my-day", &session, None, &[("accept-language", "en-GB,en")]).await;
+        assert!(english.html.contains("<html lang=\"en\">"));
+        app.send(reqwest::Method::PUT, "/api/v1/session/preferences", Some(&json!({ "language": "tlh" })), &[]).await.expect(422);
+        app.send(reqwest::Method::PUT, "/api/v1/session/preferences", Some(&json!({ "colour": "red" })), &[]).await.expect(422);
+        let history = app.get("/api/v1/audit?entity_type=user").await.expect(200);
+        assert!(history.body.to_string().contains("\"language\""), "the change is audited: {}", history.body);
+    }
+
     async fn markup_in_names_renders_as_text(app: &TestApp) {
         let payload = "<script>alert('x')</script><img src=x onerror=alert(1)>";
         b2b_deal(app, payload, 100, "USD").await;

@@ -291,6 +291,7 @@ async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId, password_ha
                 display_name: name.into(),
                 role: role.into(),
                 disabled_at: None,
+                language: None,
             };
             users::insert(tx.conn(), seeder.workspace, &user, Some(password_hash), seeder.now).await?;
             teams::set_member(
