@@ -99,33 +99,10 @@ pub struct TeamMembership {
     pub is_manager: bool,
 }
 
-/// The languages the web application speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// English.
-    En,
-    /// Simplified Chinese.
-    Zh,
-}
-
-impl Language {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Zh => "zh",
-        }
-    }
-
-    /// The stored code back as a language; an unknown code is no choice.
-    pub fn from_code(code: &str) -> Option<Language> {
-        match code {
-            "en" => Some(Language::En),
-            "zh" => Some(Language::Zh),
-            _ => None,
-        }
-    }
-}
+crate::string_enum!(
+    /// The languages the web application speaks: English and Simplified Chinese.
+    Language { En => "en", Zh => "zh" }
+);
 
 /// What users choose for themselves.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -187,6 +187,12 @@ pub struct DealFilter {
     pub stage_id: Option<StageId>,
     pub playbook_id: Option<PlaybookId>,
     pub owner_id: Option<UserId>,
+    /// Deals the team owns.
+    pub team_id: Option<TeamId>,
+    /// Deals expected to close on or after this day, and on or before the next; either bound
+    /// leaves out deals with no expected close.
+    pub expected_close_from: Option<Date>,
+    pub expected_close_to: Option<Date>,
     /// Deals whose counterparty is each of these parties (so two different ones match nothing).
     pub counterparties: Vec<PartyId>,
     /// Text in the deal title or in the counterparty's name, e-mails or phones.
@@ -222,6 +228,15 @@ pub async fn list(
     }
     if let Some(owner) = filter.owner_id {
         statement.and_where(col(Deals::OwnerId).eq(owner.as_uuid()));
+    }
+    if let Some(team) = filter.team_id {
+        statement.and_where(col(Deals::TeamId).eq(team.as_uuid()));
+    }
+    if let Some(from) = filter.expected_close_from {
+        statement.and_where(col(Deals::ExpectedClose).gte(from));
+    }
+    if let Some(to) = filter.expected_close_to {
+        statement.and_where(col(Deals::ExpectedClose).lte(to));
     }
     for party in &filter.counterparties {
         statement.and_where(col(Deals::CounterpartyId).eq(party.as_uuid()));

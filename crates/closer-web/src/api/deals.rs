@@ -2,12 +2,12 @@
 
 use axum::Json;
 use closer_domain::deal::{Deal, DealDraft, DealMove, DealPatch};
-use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, UserId};
+use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, TeamId, UserId};
 use closer_domain::playbook::{DealKind, DealStatus};
 use closer_store::deals::{self, DealFilter, StageTransition};
 use closer_store::records::search_needle;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -26,6 +26,12 @@ pub struct DealsQuery {
     pub stage_id: Option<StageId>,
     pub playbook_id: Option<PlaybookId>,
     pub owner_id: Option<UserId>,
+    /// Deals the team owns.
+    pub team_id: Option<TeamId>,
+    /// Deals expected to close on or after this day (`YYYY-MM-DD`).
+    pub expected_close_from: Option<Date>,
+    /// Deals expected to close on or before this day (`YYYY-MM-DD`).
+    pub expected_close_to: Option<Date>,
     /// B2B deals with this organisation.
     pub organisation_id: Option<PartyId>,
     /// B2C deals with this person.
@@ -56,6 +62,9 @@ pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Resu
         stage_id: query.stage_id,
         playbook_id: query.playbook_id,
         owner_id: query.owner_id,
+        team_id: query.team_id,
+        expected_close_from: query.expected_close_from,
+        expected_close_to: query.expected_close_to,
         counterparties: query.organisation_id.into_iter().chain(query.person_id).collect(),
         search: query.q.as_deref().and_then(search_needle),
         rotting: query.rotting,

@@ -45,7 +45,7 @@ fn user_view(user: users::User, memberships: &[teams::Membership]) -> AppResult<
         role,
         disabled: user.disabled_at.is_some(),
         teams,
-        language: user.language.as_deref().and_then(Language::from_code),
+        language: user.language.as_deref().and_then(|code| Language::parse(code).ok()),
     })
 }
 

@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use closer_domain::cycle::DealHealth;
 use closer_domain::deal::Deal;
-use closer_domain::ids::{PlaybookId, StageId, UserId};
-use closer_domain::playbook::{DealStatus, Playbook, Stage};
+use closer_domain::ids::{PlaybookId, StageId, TeamId, UserId};
+use closer_domain::playbook::{DealKind, DealStatus, Playbook, Stage};
 use closer_store::deals::{self, DealFilter};
-use closer_store::{PageRequest, deal_health, parties, playbooks, users};
+use closer_store::{PageRequest, deal_health, parties, playbooks, teams, users};
+use time::Date;
 
 use super::{AppResult, Ctx};
 
@@ -49,23 +50,39 @@ pub struct Board {
     pub columns: Vec<BoardColumn>,
     /// Everyone who can own deals, by name, for the owner filter.
     pub owners: Vec<(UserId, String)>,
+    /// Every team, by name, for the team filter.
+    pub teams: Vec<(TeamId, String)>,
 }
 
-/// The board of the playbook with `key` (the first default playbook when `None`; `None` when
-/// there is no such playbook), showing only
-/// the deals the caller may see. Deals on older revisions of the playbook sit in the column of
-/// the stage with the same key.
-pub async fn load(
-    ctx: &Ctx,
-    key: Option<&str>,
-    owner: Option<UserId>,
-    expanded: Option<&str>,
-) -> AppResult<Option<Board>> {
+/// Which board, and which of its deals.
+#[derive(Debug, Clone, Default)]
+pub struct BoardFilter<'a> {
+    /// The playbook's key; the first default playbook (of `kind`, when given) when `None`.
+    pub playbook: Option<&'a str>,
+    /// Only playbooks of this kind are offered.
+    pub kind: Option<DealKind>,
+    pub owner: Option<UserId>,
+    pub team: Option<TeamId>,
+    pub expected_close_from: Option<Date>,
+    pub expected_close_to: Option<Date>,
+    /// The stage whose column shows all its cards.
+    pub expanded: Option<&'a str>,
+}
+
+/// The board `filter` asks for (`None` when there is no such playbook), showing only the deals
+/// the caller may see. Deals on older revisions of the playbook sit in the column of the stage
+/// with the same key.
+pub async fn load(ctx: &Ctx, filter: &BoardFilter<'_>) -> AppResult<Option<Board>> {
+    let expanded = filter.expanded;
     let mut conn = ctx.db.acquire().await?;
     let all = playbooks::list(conn.conn(), ctx.workspace).await?;
-    let mut current: Vec<Playbook> = all.iter().filter(|p| p.is_default).cloned().collect();
+    let mut current: Vec<Playbook> = all
+        .iter()
+        .filter(|p| p.is_default && filter.kind.is_none_or(|kind| p.kind == kind))
+        .cloned()
+        .collect();
     current.sort_by(|a, b| a.kind.as_str().cmp(b.kind.as_str()).then(a.name.cmp(&b.name)));
-    let found = match key {
+    let found = match filter.playbook {
         Some(key) => current.iter().find(|p| p.key == key),
         None => current.first(),
     };
@@ -92,10 +109,13 @@ pub async fn load(
         .flat_map(|p| p.stages.iter().map(|s| (s.id, s.key.as_str())))
         .collect();
 
-    let filter = DealFilter {
+    let deal_filter = DealFilter {
         kind: Some(playbook.kind),
         status: Some(DealStatus::Open),
-        owner_id: owner,
+        owner_id: filter.owner,
+        team_id: filter.team,
+        expected_close_from: filter.expected_close_from,
+        expected_close_to: filter.expected_close_to,
         ..Default::default()
     };
     let mut deals_on_board = Vec::new();
@@ -104,7 +124,7 @@ pub async fn load(
         limit: 200,
     };
     loop {
-        let found = deals::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page).await?;
+        let found = deals::list(conn.conn(), ctx.workspace, &ctx.visibility(), &deal_filter, page).await?;
         deals_on_board.extend(
             found
                 .items
@@ -167,6 +187,12 @@ pub async fn load(
         .map(|u| (u.user_id(), u.display_name))
         .collect();
     owners.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut all_teams: Vec<(TeamId, String)> = teams::list(conn.conn(), ctx.workspace)
+        .await?
+        .into_iter()
+        .map(|t| (TeamId(t.id), t.name))
+        .collect();
+    all_teams.sort_by(|a, b| a.1.cmp(&b.1));
     for card in columns.iter_mut().flat_map(|c| c.cards.iter_mut()) {
         card.counterparty = names.get(&card.deal.terms.counterparty_id).cloned().unwrap_or_default();
         card.owner = people.get(&card.deal.ownership.owner_id).cloned().unwrap_or_default();
@@ -177,5 +203,6 @@ pub async fn load(
         playbook,
         columns,
         owners,
+        teams: all_teams,
     }))
 }

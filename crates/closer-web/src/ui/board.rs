@@ -6,34 +6,111 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::deal::DealMove;
-use closer_domain::ids::{DealId, StageId, UserId};
+use closer_domain::ids::{DealId, StageId, TeamId, UserId};
 use closer_domain::money::{Currency, Money};
+use closer_domain::playbook::DealKind;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, Viewer, error_page, render, see_other, translated};
-use crate::app::board::{self, BoardCard};
+use super::{Chrome, Viewer, error_page, form_date, render, see_other, translated};
+use crate::app::board::{self, BoardCard, BoardFilter};
 use crate::app::{AppError, Expected, deals};
 
-#[derive(Deserialize)]
+/// The board's filters as the filter form (or a card's move form) sends them; empty is "any".
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct BoardQuery {
-    playbook: Option<String>,
-    /// Only this user's deals (empty: everyone's).
-    owner: Option<String>,
+    #[serde(default)]
+    playbook: String,
+    /// Only playbooks of this kind (`b2b`, `b2c`).
+    #[serde(default)]
+    kind: String,
+    /// Only this user's deals.
+    #[serde(default)]
+    owner: String,
+    /// Only this team's deals.
+    #[serde(default)]
+    team: String,
+    /// Expected to close on or after / on or before (`YYYY-MM-DD`).
+    #[serde(default)]
+    close_from: String,
+    #[serde(default)]
+    close_to: String,
+}
+
+impl BoardQuery {
+    /// The filters as a query string, to come back to the same board.
+    fn query(&self) -> String {
+        [
+            ("playbook", &self.playbook),
+            ("kind", &self.kind),
+            ("owner", &self.owner),
+            ("team", &self.team),
+            ("close_from", &self.close_from),
+            ("close_to", &self.close_to),
+        ]
+        .iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(name, value)| format!("{name}={}", urlencoding(value.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+
+    /// The same filters on another playbook's board.
+    fn on_playbook(&self, key: &str) -> String {
+        let other = BoardQuery {
+            playbook: key.to_owned(),
+            ..self.clone()
+        };
+        other.query()
+    }
+
+    /// The filters checked; `None` when one of them makes no sense (an error page says so).
+    fn parse(&self) -> Option<ParsedFilters> {
+        fn id(text: &str) -> Option<Option<Uuid>> {
+            match text.trim() {
+                "" => Some(None),
+                text => Uuid::parse_str(text).ok().map(Some),
+            }
+        }
+        fn day(text: &str) -> Option<Option<time::Date>> {
+            match text.trim() {
+                "" => Some(None),
+                text => form_date(text, "day").ok().map(Some),
+            }
+        }
+        Some(ParsedFilters {
+            kind: match self.kind.trim() {
+                "" => None,
+                kind => Some(DealKind::parse(kind).ok()?),
+            },
+            owner: id(&self.owner)?.map(UserId),
+            team: id(&self.team)?.map(TeamId),
+            expected_close_from: day(&self.close_from)?,
+            expected_close_to: day(&self.close_to)?,
+        })
+    }
+}
+
+struct ParsedFilters {
+    kind: Option<DealKind>,
+    owner: Option<UserId>,
+    team: Option<TeamId>,
+    expected_close_from: Option<time::Date>,
+    expected_close_to: Option<time::Date>,
+}
+
+/// What the board's query string holds: its filters, and the column shown in full.
+#[derive(Deserialize)]
+pub struct BoardRequest {
+    #[serde(flatten)]
+    filters: BoardQuery,
     /// The stage whose column shows all its cards, not only the first ones.
     expand: Option<String>,
 }
 
-/// The owner filter: none when empty, an error page when it names no one.
-fn owner_filter(text: Option<&str>) -> Result<Option<UserId>, ()> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(text) => Uuid::parse_str(text).map(|id| Some(UserId(id))).map_err(|_| ()),
-    }
-}
-
 struct Tab {
-    key: String,
+    /// The query string of this playbook's board, with the same filters.
+    query: String,
     name: String,
     active: bool,
 }
@@ -87,9 +164,12 @@ struct Card {
 struct BoardPage {
     chrome: Chrome,
     playbook_key: String,
-    /// The owner filter as sent, kept in the filter form and in moves.
-    owner: String,
+    /// The filters as sent, kept in the filter form and in every move.
+    filters: BoardQuery,
+    /// The filters as a query string, for the links that keep them.
+    query: String,
     owners: Vec<(String, String)>,
+    teams: Vec<(String, String)>,
     tabs: Vec<Tab>,
     columns: Vec<Column>,
 }
@@ -121,31 +201,32 @@ fn card(chrome: &Chrome, card: BoardCard, refusal: &mut Option<Refusal>) -> Card
     }
 }
 
-pub async fn show(viewer: Viewer, Query(query): Query<BoardQuery>) -> Response {
-    let owner = query.owner.unwrap_or_default();
-    let view = BoardView {
-        key: query.playbook.as_deref(),
-        owner: &owner,
-        expand: query.expand.as_deref(),
-    };
-    board_page(viewer, view, None, StatusCode::OK).await
+pub async fn show(viewer: Viewer, Query(request): Query<BoardRequest>) -> Response {
+    board_page(viewer, request.filters, request.expand.as_deref(), None, StatusCode::OK).await
 }
 
-/// The board of the playbook with `key`, with a card's refused move shown on it.
-/// Which board, filtered how.
-struct BoardView<'a> {
-    key: Option<&'a str>,
-    owner: &'a str,
-    expand: Option<&'a str>,
-}
-
-async fn board_page(viewer: Viewer, view: BoardView<'_>, mut refusal: Option<Refusal>, status: StatusCode) -> Response {
-    let BoardView { key, owner, expand } = view;
+/// The board the filters ask for, with a card's refused move shown on it.
+async fn board_page(
+    viewer: Viewer,
+    filters: BoardQuery,
+    expand: Option<&str>,
+    mut refusal: Option<Refusal>,
+    status: StatusCode,
+) -> Response {
     let chrome = viewer.chrome;
-    let Ok(owner_id) = owner_filter(Some(owner)) else {
+    let Some(parsed) = filters.parse() else {
         return error_page(&chrome, StatusCode::BAD_REQUEST, "error.bad_filter");
     };
-    let loaded = match board::load(&viewer.ctx, key, owner_id, expand).await {
+    let wanted = BoardFilter {
+        playbook: Some(filters.playbook.trim()).filter(|key| !key.is_empty()),
+        kind: parsed.kind,
+        owner: parsed.owner,
+        team: parsed.team,
+        expected_close_from: parsed.expected_close_from,
+        expected_close_to: parsed.expected_close_to,
+        expanded: expand,
+    };
+    let loaded = match board::load(&viewer.ctx, &wanted).await {
         Ok(Some(loaded)) => loaded,
         Ok(None) => return error_page(&chrome, StatusCode::NOT_FOUND, "error.no_playbook"),
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
@@ -154,7 +235,7 @@ async fn board_page(viewer: Viewer, view: BoardView<'_>, mut refusal: Option<Ref
         .playbooks
         .iter()
         .map(|p| Tab {
-            key: p.key.clone(),
+            query: filters.on_playbook(&p.key),
             name: translated(&chrome, &format!("playbook.{}", p.key), &p.name),
             active: p.id == loaded.playbook.id,
         })
@@ -195,13 +276,23 @@ async fn board_page(viewer: Viewer, view: BoardView<'_>, mut refusal: Option<Ref
         .into_iter()
         .map(|(id, name)| (id.to_string(), name))
         .collect();
-    let owner = owner.trim().to_owned();
+    let teams = loaded
+        .teams
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
+    let filters = BoardQuery {
+        playbook: playbook_key.clone(),
+        ..filters
+    };
     render(
         &BoardPage {
             chrome,
+            query: filters.query(),
             playbook_key,
-            owner,
+            filters,
             owners,
+            teams,
             tabs,
             columns,
         },
@@ -214,11 +305,11 @@ pub struct MoveForm {
     #[serde(default)]
     csrf_token: String,
     stage_id: String,
-    version: i64,
-    #[serde(default)]
-    playbook: String,
-    #[serde(default)]
-    owner: String,
+    /// A string: numbers do not survive `serde(flatten)` in forms.
+    version: String,
+    /// The board the card was moved on, to come back to.
+    #[serde(flatten)]
+    filters: BoardQuery,
 }
 
 /// Moves a card to another stage (by drag and drop, or by the card's own form from the
@@ -228,11 +319,7 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
     if let Some(refused) = viewer.refuse_forged(&form.csrf_token) {
         return refused;
     }
-    let key = (!form.playbook.is_empty()).then_some(form.playbook.as_str());
-    let mut back = format!("/board?playbook={}", urlencoding(key.unwrap_or("")));
-    if !form.owner.trim().is_empty() {
-        back.push_str(&format!("&owner={}", urlencoding(form.owner.trim())));
-    }
+    let back = format!("/board?{}", form.filters.query());
     viewer.chrome.here = back.clone();
     let deal_id = DealId(id);
     let refuse = |message: String, criteria: Vec<FailedCriterion>| Refusal {
@@ -242,12 +329,14 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
     };
     let Ok(stage) = Uuid::parse_str(&form.stage_id) else {
         let refusal = refuse(viewer.chrome.text("board.move_unknown_stage").to_owned(), Vec::new());
-        let view = BoardView {
-            key,
-            owner: &form.owner,
-            expand: None,
-        };
-        return board_page(viewer, view, Some(refusal), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return board_page(
+            viewer,
+            form.filters,
+            None,
+            Some(refusal),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let request = DealMove {
         stage_id: StageId(stage),
@@ -257,7 +346,10 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
         override_reason: None,
         competitor: None,
     };
-    let expected = Expected::OneOf(vec![form.version]);
+    let Ok(version) = form.version.trim().parse::<i64>() else {
+        return error_page(&viewer.chrome, StatusCode::BAD_REQUEST, "error.bad_form");
+    };
+    let expected = Expected::OneOf(vec![version]);
     let (status, refusal) = match deals::move_deal(&viewer.ctx, deal_id, &expected, &request).await {
         Ok(_) => return see_other(back),
         Err(AppError::GateBlocked(check)) => {
@@ -291,12 +383,7 @@ pub async fn move_card(mut viewer: Viewer, Path(id): Path<Uuid>, Form(form): For
         Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, refuse(message, Vec::new())),
         Err(other) => return crate::api::problem::Problem::from(other).into_response(),
     };
-    let view = BoardView {
-        key,
-        owner: &form.owner,
-        expand: None,
-    };
-    board_page(viewer, view, Some(refusal), status).await
+    board_page(viewer, form.filters, None, Some(refusal), status).await
 }
 
 /// Percent-encodes a query value (playbook keys are plain, but a form can send anything).

@@ -726,11 +726,55 @@ on_both_backends! {
         let board = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
         assert_eq!(cards(&board.html), 50);
         assert!(column(&board.html, "b2b_qualify").contains("<span class=\"count\">52</span>"), "the count covers every deal");
-        let more = column(&board.html, "b2b_qualify").split("class=\"more\"><a href=\"").nth(1).and_then(|p| p.split('"').next()).expect("a link to the rest").replace("&#38;", "&");
+        let more = column(&board.html, "b2b_qualify").split("class=\"more\"><a href=\"").nth(1).and_then(|p| p.split('"').next()).expect("a link to the rest").replace("&#38;", "&").replace("&amp;", "&");
         let expanded = app.page(&more, &session, None, &[]).await;
         assert_eq!(expanded.status, StatusCode::OK);
         assert_eq!(cards(&expanded.html), 52);
         assert!(!column(&expanded.html, "b2b_qualify").contains("class=\"more\""));
+    }
+
+    async fn the_board_filters_by_team_kind_and_expected_close(app: &TestApp) {
+        let team = app.post("/api/v1/teams", &json!({ "name": "Team East" })).await.expect(201).id();
+        let (rep, _) = app.user("east.rep@example.com", "member").await;
+        let organisation = app.create_organisation("Acme").await.id();
+        let person = app.create_person("Wang Fang").await.id();
+        let deal = |title: &str, close: Option<&str>| {
+            json!({ "title": title, "kind": "b2b", "counterparty_id": organisation, "currency": "CNY", "expected_close": close })
+        };
+        let east = app.post("/api/v1/deals", &deal("East expansion", Some("2026-12-10"))).await.expect(201).id();
+        app.post(&format!("/api/v1/deals/{east}/assign"), &json!({ "owner_id": rep, "team_id": team })).await.expect(200);
+        app.post("/api/v1/deals", &deal("Late renewal", Some("2027-03-01"))).await.expect(201);
+        app.post("/api/v1/deals", &deal("Undated pilot", None)).await.expect(201);
+        let b2c = json!({ "title": "Home gym", "kind": "b2c", "counterparty_id": person, "currency": "CNY" });
+        app.post("/api/v1/deals", &b2c).await.expect(201);
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+        let by_team = app.page(&format!("/board?playbook=b2b_default&team={team}"), &session, None, &[]).await;
+        assert_eq!(by_team.status, StatusCode::OK);
+        assert!(by_team.html.contains("East expansion") && !by_team.html.contains("Late renewal"), "only the team's deals");
+        assert!(by_team.html.contains(&format!("<option value=\"{team}\" selected>Team East</option>")), "the filter shows what it filters by");
+        // A move made on a filtered board comes back to the same filtered board.
+        assert!(by_team.html.contains(&format!("name=\"team\" value=\"{team}\"")), "moves keep the filters");
+
+        let closing = app.page("/board?playbook=b2b_default&close_from=2026-12-01&close_to=2026-12-31", &session, None, &[]).await;
+        assert!(closing.html.contains("East expansion"));
+        assert!(!closing.html.contains("Late renewal") && !closing.html.contains("Undated pilot"), "only deals closing in December");
+        assert!(closing.html.contains("value=\"2026-12-01\"") && closing.html.contains("value=\"2026-12-31\""));
+
+        // The kind filter offers only that kind's playbooks, and opens the first of them.
+        let consumer = app.page("/board?kind=b2c", &session, None, &[]).await;
+        assert!(consumer.html.contains("Home gym") && !consumer.html.contains("East expansion"));
+        assert!(!consumer.html.contains("playbook=b2b_default"), "no B2B tab under the B2C filter");
+
+        let api = app.get(&format!("/api/v1/deals?team_id={team}&expected_close_to=2026-12-31")).await.expect(200);
+        let titles: Vec<_> = api.body["items"].as_array().expect("items").iter().map(|d| d["title"].clone()).collect();
+        assert_eq!(titles, vec![json!("East expansion")], "the API filters the same way");
+        app.get("/api/v1/deals?expected_close_from=December").await.expect(422);
+
+        for nonsense in ["/board?team=east", "/board?kind=b2x", "/board?close_from=31.12.2026"] {
+            let refused = app.page(nonsense, &session, None, &[]).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{nonsense}");
+        }
     }
 
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
