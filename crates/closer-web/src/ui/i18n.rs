@@ -237,6 +237,8 @@ mod tests {
             include_str!("../../templates/party.html"),
             include_str!("../../templates/settings.html"),
             include_str!("settings.rs"),
+            include_str!("../../templates/playbook_settings.html"),
+            include_str!("playbook_settings.rs"),
             include_str!("deal.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),
@@ -302,6 +304,23 @@ mod tests {
         }
         let missing: Vec<_> = keys.iter().filter(|k| !EN.contains_key(k.as_str())).collect();
         assert!(missing.is_empty(), "labels without a translation: {missing:?}");
+    }
+
+    /// A default name shows translated only while it is the English text of its key, so the two
+    /// must agree (a renamed stage shows the name the admin gave it, in every language).
+    #[test]
+    fn default_playbook_names_are_their_english_texts() {
+        for playbook in closer_domain::playbook::DEFAULT_PLAYBOOKS {
+            assert_eq!(Locale::En.text(&format!("playbook.{}", playbook.key)), playbook.name);
+            for stage in playbook.stages {
+                assert_eq!(
+                    Locale::En.text(&format!("stage.{}", stage.key)),
+                    stage.name,
+                    "{}",
+                    stage.key
+                );
+            }
+        }
     }
 
     #[test]

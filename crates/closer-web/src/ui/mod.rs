@@ -10,6 +10,7 @@ mod i18n;
 mod meeting_forms;
 mod my_day;
 mod parties;
+mod playbook_settings;
 mod settings;
 mod stage_forms;
 
@@ -45,6 +46,19 @@ pub fn routes() -> Router<AppState> {
         .route("/organisations", get(parties::organisations))
         .route("/people/{id}", get(parties::person))
         .route("/settings", get(settings::show))
+        .route(
+            "/settings/playbooks/{id}",
+            get(playbook_settings::edit).post(playbook_settings::save),
+        )
+        .route("/settings/users", post(settings::add_user))
+        .route("/settings/users/{id}", post(settings::update_user))
+        .route("/settings/teams", post(settings::add_team))
+        .route("/settings/teams/{id}", post(settings::rename_team))
+        .route("/settings/teams/{id}/members", post(settings::set_member))
+        .route(
+            "/settings/teams/{team}/members/{user}/remove",
+            post(settings::remove_member),
+        )
         .route("/organisations/{id}", get(parties::organisation))
         .route("/deals", post(deal_form::create))
         .route("/deals/new", get(deal_form::new_deal))
@@ -89,11 +103,37 @@ fn see_other(path: String) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, path)]).into_response()
 }
 
-/// A name in the viewer's language: the translation of `key` when there is one (the default
-/// playbooks and their stages), else the name an admin gave it.
+/// What to tell someone whose form a use case refused, with the status to answer; `None` for
+/// failures that are not theirs to fix (answered as a problem).
+fn refusal_message(chrome: &Chrome, error: &app::AppError) -> Option<(StatusCode, String)> {
+    use app::AppError;
+    let said = |status, key: &str| Some((status, chrome.text(key).to_owned()));
+    match error {
+        AppError::Invalid(errors) | AppError::MissingReference(errors) => {
+            let message = errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Some((StatusCode::UNPROCESSABLE_ENTITY, message))
+        }
+        AppError::Conflict(message) => Some((StatusCode::CONFLICT, message.clone())),
+        AppError::StaleVersion { .. } => said(StatusCode::CONFLICT, "error.stale"),
+        AppError::GateBlocked(_) => said(StatusCode::CONFLICT, "board.move_blocked"),
+        AppError::Forbidden(_) => said(StatusCode::FORBIDDEN, "error.forbidden"),
+        AppError::NotFound { .. } | AppError::Deleted { .. } => said(StatusCode::NOT_FOUND, "error.not_found"),
+        AppError::Store(_) => None,
+    }
+}
+
+/// A name in the viewer's language: the translation of `key` while the name is still the
+/// default one (the default playbooks and their stages), else the name an admin gave it.
 fn translated(chrome: &Chrome, key: &str, name: &str) -> String {
-    let text = chrome.text(key);
-    if text == "?" { name.to_owned() } else { text.to_owned() }
+    if Locale::En.text(key) != name {
+        return name.to_owned();
+    }
+    chrome.text(key).to_owned()
 }
 
 /// The fields of a posted form, in order, repeated names included (checkbox groups), so a form

@@ -14,6 +14,19 @@ async fn b2b_deal(app: &TestApp, title: &str, amount_minor: i64, currency: &str)
     app.post("/api/v1/deals", &body).await.expect(201).id()
 }
 
+/// The B2B playbook's current revision.
+async fn current_b2b(app: &TestApp) -> serde_json::Value {
+    let playbooks = app.get("/api/v1/playbooks").await.expect(200).body;
+    playbooks
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|p| p["kind"] == "b2b" && p["is_default"] == true)
+                .cloned()
+        })
+        .expect("a current B2B playbook")
+}
+
 /// The HTML of one stage's column on the board.
 fn column<'a>(html: &'a str, stage_key: &str) -> &'a str {
     let start = html
@@ -713,6 +726,147 @@ on_both_backends! {
         let refused = app.page("/settings", &manager_session, None, &[]).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         assert!(!app.page("/my-day", &manager_session, None, &[]).await.html.contains("href=\"/settings\""));
+    }
+
+    async fn an_admin_manages_users_and_teams_from_the_settings(app: &TestApp) {
+        let admin = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page("/settings", &admin, None, &[]).await;
+        let csrf = page.field("csrf_token").expect("the forms carry the CSRF token");
+        let post = |path: String, fields: Vec<(&'static str, String)>| {
+            let admin = admin.clone();
+            let csrf = csrf.clone();
+            async move {
+                let mut form: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                form.push(("csrf_token", csrf.as_str()));
+                app.page(&path, &admin, Some(&form), &[]).await
+            }
+        };
+
+        // A refused user keeps what was typed, and says why.
+        let bad = post("/settings/users".into(), vec![("email", "not an address".into()), ("display_name", "Li Lei".into()), ("role", "member".into())]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.html.contains("class=\"form-error\"") && bad.html.contains("email:"), "the error is shown in place");
+        assert!(bad.html.contains("value=\"Li Lei\"") && bad.html.contains("value=\"not an address\""), "nothing typed is lost");
+        let created = post("/settings/users".into(), vec![("email", "li.lei@example.com".into()), ("display_name", "Li Lei".into()), ("role", "member".into())]).await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        assert!(created.html.contains("it is not shown again") && created.html.contains("li.lei@example.com: "), "the generated password is shown once");
+        let users = app.get("/api/v1/users").await.expect(200).body;
+        let li = users.as_array().and_then(|all| all.iter().find(|u| u["email"] == "li.lei@example.com")).expect("Li Lei exists").clone();
+        let li_id = li["id"].as_str().expect("an id").to_owned();
+        let admin_id = users.as_array().and_then(|all| all.iter().find(|u| u["email"] == ADMIN_EMAIL)).and_then(|u| u["id"].as_str()).expect("the admin").to_owned();
+
+        let promoted = post(format!("/settings/users/{li_id}"), vec![("role", "manager".into())]).await;
+        assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.get(&format!("/api/v1/users/{li_id}")).await.body["role"], "manager");
+        let disabled = post(format!("/settings/users/{li_id}"), vec![("role", "manager".into()), ("disabled", "on".into())]).await;
+        assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.get(&format!("/api/v1/users/{li_id}")).await.body["disabled"], true);
+        let last_admin = post(format!("/settings/users/{admin_id}"), vec![("role", "member".into())]).await;
+        assert_eq!(last_admin.status, StatusCode::CONFLICT);
+        assert!(last_admin.html.contains("at least one active administrator"), "the refusal is shown on the user's row");
+        assert_eq!(app.get(&format!("/api/v1/users/{admin_id}")).await.body["role"], "admin", "nothing changed");
+
+        let unnamed = post("/settings/teams".into(), vec![("name", "   ".into())]).await;
+        assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(post("/settings/teams".into(), vec![("name", "North".into())]).await.status, StatusCode::SEE_OTHER);
+        let teams = app.get("/api/v1/teams").await.expect(200).body;
+        let north = teams.as_array().and_then(|all| all.iter().find(|t| t["name"] == "North")).and_then(|t| t["id"].as_str()).expect("North").to_owned();
+        post(format!("/settings/users/{li_id}"), vec![("role", "manager".into())]).await;
+        let joined = post(format!("/settings/teams/{north}/members"), vec![("user_id", li_id.clone()), ("is_manager", "on".into())]).await;
+        assert_eq!(joined.status, StatusCode::SEE_OTHER);
+        let team = app.get(&format!("/api/v1/teams/{north}")).await.expect(200).body;
+        assert_eq!(team["members"][0]["user_id"], li_id.as_str());
+        assert_eq!(team["members"][0]["is_manager"], true);
+        let nobody = post(format!("/settings/teams/{north}/members"), vec![("user_id", "".into())]).await;
+        assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(post(format!("/settings/teams/{north}"), vec![("name", "North & Coast".into())]).await.status, StatusCode::SEE_OTHER);
+        let removed = post(format!("/settings/teams/{north}/members/{li_id}/remove"), vec![]).await;
+        assert_eq!(removed.status, StatusCode::SEE_OTHER);
+        let team = app.get(&format!("/api/v1/teams/{north}")).await.expect(200).body;
+        assert_eq!(team["name"], "North & Coast");
+        assert!(team["members"].as_array().is_some_and(Vec::is_empty));
+
+        // Forms without the session's token, or from someone who is not an admin, change nothing.
+        let forged = app.page("/settings/teams", &admin, Some(&[("name", "Forged"), ("csrf_token", "nope")]), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        app.user("plain.member@example.com", "member").await;
+        let member = app.sign_in_page("plain.member@example.com", ADMIN_PASSWORD).await;
+        let member_csrf = app.page("/my-day", &member, None, &[]).await.field("csrf_token").expect("a token");
+        let refused = app.page("/settings/teams", &member, Some(&[("name", "Mine"), ("csrf_token", member_csrf.as_str())]), &[]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.get("/api/v1/teams").await.body.as_array().map(Vec::len), Some(1));
+    }
+
+    async fn an_admin_revises_a_playbook_from_the_settings(app: &TestApp) {
+        let playbook = app.playbook("b2b").await;
+        let id = playbook["id"].as_str().expect("an id").to_owned();
+        let admin = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let editor = app.page(&format!("/settings/playbooks/{id}"), &admin, None, &[]).await;
+        assert_eq!(editor.status, StatusCode::OK);
+        let csrf = editor.field("csrf_token").expect("a token");
+        assert!(editor.html.contains("name=\"stage.0.rot_days\""));
+
+        // The form as the editor fills it, with the admin's changes.
+        let stages = playbook["stages"].as_array().expect("stages");
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf_token".into(), csrf.clone()),
+            ("name".into(), playbook["name"].as_str().unwrap_or("").into()),
+            ("cycle_budget_min_days".into(), "12".into()),
+            ("cycle_budget_max_days".into(), "30".into()),
+        ];
+        for (i, stage) in stages.iter().enumerate() {
+            let number = |v: &serde_json::Value| v.as_i64().map(|n| n.to_string()).unwrap_or_default();
+            let name = if stage["key"] == "b2b_qualify" { "Qualify the account".to_owned() } else { stage["name"].as_str().unwrap_or("").to_owned() };
+            form.push((format!("stage.{i}.name"), name));
+            form.push((format!("stage.{i}.probability"), number(&stage["probability"])));
+            form.push((format!("stage.{i}.target_days"), number(&stage["target_days"])));
+            let rot = if i == 0 { "9".to_owned() } else { number(&stage["rot_days"]) };
+            form.push((format!("stage.{i}.rot_days"), rot));
+            for (position, criterion) in stage["criteria"].as_array().into_iter().flatten().enumerate() {
+                let key = criterion["key"].as_str().unwrap_or("");
+                let gate = if i == 0 && position == 0 { "off" } else { criterion["gate"].as_str().unwrap_or("") };
+                form.push((format!("stage.{i}.gate.{key}"), gate.to_owned()));
+            }
+        }
+        form.push(("stage.0.add".into(), "two_departments".into()));
+        form.push(("stage.0.add_gate".into(), "soft".into()));
+        let dropped = stages[0]["criteria"][0]["key"].as_str().expect("a first criterion").to_owned();
+
+        let mut wrong = form.clone();
+        wrong.retain(|(n, _)| n != "stage.1.rot_days");
+        wrong.push(("stage.1.rot_days".into(), "a week".into()));
+        let as_pairs = |f: &Vec<(String, String)>| f.iter().map(|(n, v)| (n.clone(), v.clone())).collect::<Vec<_>>();
+        let send = |fields: Vec<(String, String)>| {
+            let admin = admin.clone();
+            let path = format!("/settings/playbooks/{id}");
+            async move {
+                let borrowed: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                app.page(&path, &admin, Some(&borrowed), &[]).await
+            }
+        };
+        let refused = send(as_pairs(&wrong)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("stages[1].rot_days") && refused.html.contains("value=\"a week\""), "the error names the field and keeps the text");
+        assert!(refused.html.contains("value=\"Qualify the account\""), "every other change is kept too");
+        assert_eq!(current_b2b(app).await["revision"], 1, "a refused edit changes nothing");
+
+        let saved = send(as_pairs(&form)).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+        let revised = current_b2b(app).await;
+        assert_eq!(revised["revision"], 2);
+        assert_eq!(revised["cycle_budget_max_days"], 30);
+        assert_eq!(revised["stages"][0]["rot_days"], 9);
+        assert_eq!(revised["stages"][0]["name"], "Qualify the account");
+        let keys: Vec<_> = revised["stages"][0]["criteria"].as_array().expect("criteria").iter().map(|c| c["key"].as_str().unwrap_or("").to_owned()).collect();
+        assert!(!keys.contains(&dropped) && keys.contains(&"two_departments".to_owned()), "{keys:?}");
+
+        // The renamed stage reads as the admin named it, in Chinese too; the others stay translated.
+        let chinese = app.page("/board?playbook=b2b_default", &admin, None, &[("accept-language", "zh-CN")]).await;
+        assert!(chinese.html.contains("Qualify the account") && chinese.html.contains("决策人会面"));
+        // The old revision's editor cannot overwrite the new one.
+        let stale = send(as_pairs(&form)).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(stale.html.contains("not the current one"));
     }
 
     async fn a_long_column_shows_fifty_cards_then_the_rest_on_demand(app: &TestApp) {
