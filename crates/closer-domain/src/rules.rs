@@ -22,8 +22,128 @@ pub struct Proposal {
     pub differences: Vec<String>,
     /// Higher first.
     pub priority: i32,
+    /// In English.
     pub title: String,
+    /// In English.
     pub action: String,
+    /// Which text this is (a key of [`MESSAGES`]), for showing it in another language.
+    pub message: String,
+    /// What fills the message's `{0}`, `{1}`…: numbers, or labels named by their translation
+    /// key (`purpose.negotiation`).
+    pub args: Vec<String>,
+}
+
+/// Every text a rule proposes: its key, title and action in English. `{0}`, `{1}`… stand for the
+/// proposal's arguments; translations use the same keys.
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "first_meeting_without_decision_maker",
+        "The first meeting was held without the decision-maker",
+        "Ask the key person how decisions and sign-off work and who signs; ask for an introduction to the decision-maker",
+    ),
+    (
+        "single_threaded",
+        "Single-threaded: {0} stakeholder(s) met in {1} department(s)",
+        "Meet a technical, finance or procurement stakeholder as well",
+    ),
+    (
+        "no_need_to_change",
+        "An influential stakeholder is in {0} mode",
+        "Teach: bring a commercial insight tailored to what this person needs to win",
+    ),
+    (
+        "influential_opponent",
+        "An influential stakeholder opposes the deal",
+        "Give them a counterpart on our team and plan a one-to-one",
+    ),
+    (
+        "champion_going_dark",
+        "The champion has not been met for over two weeks",
+        "Call the champion",
+    ),
+    (
+        "no_solution_engineer",
+        "No solution engineer on the deal team",
+        "Add a solution engineer to face the technical buyer",
+    ),
+    (
+        "coverage_gap",
+        "{0} has no counterpart",
+        "Give this buying role a counterpart on our team",
+    ),
+    (
+        "key_meeting_understaffed",
+        "Only {0} of our people invited to the {1}",
+        "Invite a solution engineer or an executive sponsor",
+    ),
+    (
+        "key_meeting_away",
+        "The {0} is not at our office",
+        "Propose to host it at our office: home ground gives the initiative",
+    ),
+    (
+        "visit_without_plan",
+        "A visit to the client has no visit plan",
+        "Plan the visit: travel, attendees, objectives, materials",
+    ),
+    (
+        "negotiation_without_plan",
+        "The negotiation has no negotiation plan",
+        "Set objectives, opening, target, walk-away, concessions and BATNA",
+    ),
+    (
+        "meeting_unconfirmed",
+        "A face-to-face meeting within a day is not confirmed by the buyer",
+        "Call to confirm the meeting",
+    ),
+    (
+        "no_visit_planned",
+        "No store or office visit planned",
+        "Invite the customer to visit our store or office",
+    ),
+    (
+        "no_next_step",
+        "No next step is planned",
+        "Plan the next meeting or call",
+    ),
+    (
+        "rotting",
+        "Nothing has happened for {0} days",
+        "Re-engage: call or meet this week",
+    ),
+    (
+        "over_budget_b2b",
+        "Over the {0}-day budget before signature",
+        "Ask your manager to review the deal",
+    ),
+    (
+        "over_budget_b2c",
+        "Over the {0}-day budget",
+        "Move the customer to nurture, or close the deal as lost",
+    ),
+    (
+        "slow_stage",
+        "{0} days in the stage; its target is {1}",
+        "Move the deal on, or record why it waits",
+    ),
+];
+
+/// `template` with `{0}`, `{1}`… replaced by each argument as `read` reads it.
+pub fn fill(template: &str, args: &[String], read: impl Fn(&str) -> String) -> String {
+    args.iter().enumerate().fold(template.to_owned(), |text, (i, arg)| {
+        text.replace(&format!("{{{i}}}"), &read(arg))
+    })
+}
+
+/// An argument in plain English: a label key (`purpose.decision_maker_meeting`) reads as its
+/// value in words ("decision maker meeting"); anything else as it is.
+pub fn english_arg(arg: &str) -> String {
+    match arg.split_once('.') {
+        Some((_, value)) if arg.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.') => {
+            value.replace('_', " ")
+        }
+        _ => arg.to_owned(),
+    }
 }
 
 fn proposal(
@@ -31,16 +151,23 @@ fn proposal(
     subject: impl std::fmt::Display,
     differences: &[&str],
     priority: i32,
-    title: String,
-    action: &str,
+    message: &str,
+    args: Vec<String>,
 ) -> Proposal {
+    let (_, title, action) = MESSAGES
+        .iter()
+        .find(|(key, _, _)| *key == message)
+        .copied()
+        .unwrap_or((message, message, ""));
     Proposal {
         key: format!("{rule}:{subject}"),
         rule: rule.to_owned(),
         differences: differences.iter().map(|d| (*d).to_owned()).collect(),
         priority,
-        title,
+        title: fill(title, &args, english_arg),
         action: action.to_owned(),
+        message: message.to_owned(),
+        args,
     }
 }
 
@@ -92,9 +219,14 @@ pub fn propose(
             let came_without_dm =
                 meeting.buyer_attended() && !decision_makers.iter().any(|dm| meeting.attended_by(*dm));
             if came_without_dm && meeting.fields.purpose == MeetingPurpose::FirstMeeting {
-                out.push(proposal("R1.3", meeting.id, &["D1"], 80,
-                    "The first meeting was held without the decision-maker".into(),
-                    "Ask the key person how decisions and sign-off work and who signs; ask for an introduction to the decision-maker"));
+                out.push(proposal(
+                    "R1.3",
+                    meeting.id,
+                    &["D1"],
+                    80,
+                    "first_meeting_without_decision_maker",
+                    vec![],
+                ));
             }
         }
         let covered = coverage(committee);
@@ -105,12 +237,11 @@ pub fn propose(
                 "committee",
                 &["D1"],
                 70,
-                format!(
-                    "Single-threaded: {} stakeholder(s) met in {} department(s)",
-                    covered.threads,
-                    covered.departments_engaged.len()
-                ),
-                "Meet a technical, finance or procurement stakeholder as well",
+                "single_threaded",
+                vec![
+                    covered.threads.to_string(),
+                    covered.departments_engaged.len().to_string(),
+                ],
             ));
         }
         for stakeholder in committee {
@@ -122,8 +253,8 @@ pub fn propose(
                     stakeholder.id,
                     &["D1"],
                     50,
-                    format!("An influential stakeholder is in {} mode", f.response_mode),
-                    "Teach: bring a commercial insight tailored to what this person needs to win",
+                    "no_need_to_change",
+                    vec![format!("response_mode.{}", f.response_mode)],
                 ));
             }
             // R1.7: an influential opponent.
@@ -133,8 +264,8 @@ pub fn propose(
                     stakeholder.id,
                     &["D1", "D6"],
                     75,
-                    "An influential stakeholder opposes the deal".into(),
-                    "Give them a counterpart on our team and plan a one-to-one",
+                    "influential_opponent",
+                    vec![],
                 ));
             }
             // R1.6: the champion is going dark.
@@ -146,8 +277,8 @@ pub fn propose(
                         stakeholder.id,
                         &["D1"],
                         65,
-                        "The champion has not been met for over two weeks".into(),
-                        "Call the champion",
+                        "champion_going_dark",
+                        vec![],
                     ));
                 }
             }
@@ -162,18 +293,18 @@ pub fn propose(
                     "solution_engineer",
                     &["D6"],
                     55,
-                    "No solution engineer on the deal team".into(),
-                    "Add a solution engineer to face the technical buyer",
+                    "no_solution_engineer",
+                    vec![],
                 ));
             }
-            for gap in crate::team::coverage(snapshot.team, committee).gaps {
+            for gap in crate::team::coverage(snapshot.team, committee).gap_roles() {
                 out.push(proposal(
                     "R6.2",
-                    &gap,
+                    format!("{} has no counterpart", gap.as_str().replace('_', " ")),
                     &["D6"],
                     45,
-                    gap.clone(),
-                    "Give this buying role a counterpart on our team",
+                    "coverage_gap",
+                    vec![format!("role.{gap}")],
                 ));
             }
         }
@@ -189,12 +320,11 @@ pub fn propose(
                     meeting.id,
                     &["D6"],
                     60,
-                    format!(
-                        "Only {} of our people invited to the {}",
-                        sellers_invited(meeting),
-                        meeting.fields.purpose
-                    ),
-                    "Invite a solution engineer or an executive sponsor",
+                    "key_meeting_understaffed",
+                    vec![
+                        sellers_invited(meeting).to_string(),
+                        format!("purpose.{}", meeting.fields.purpose),
+                    ],
                 ));
             }
             // R8.2: a key meeting away from home ground.
@@ -204,8 +334,8 @@ pub fn propose(
                     meeting.id,
                     &["D8"],
                     55,
-                    format!("The {} is not at our office", meeting.fields.purpose),
-                    "Propose to host it at our office: home ground gives the initiative",
+                    "key_meeting_away",
+                    vec![format!("purpose.{}", meeting.fields.purpose)],
                 ));
             }
             // R8.3: a visit without a visit plan.
@@ -215,8 +345,8 @@ pub fn propose(
                     meeting.id,
                     &["D8", "D9"],
                     40,
-                    "A visit to the client has no visit plan".into(),
-                    "Plan the visit: travel, attendees, objectives, materials",
+                    "visit_without_plan",
+                    vec![],
                 ));
             }
             // R9.4: a negotiation without a negotiation plan.
@@ -226,8 +356,8 @@ pub fn propose(
                     meeting.id,
                     &["D9"],
                     70,
-                    "The negotiation has no negotiation plan".into(),
-                    "Set objectives, opening, target, walk-away, concessions and BATNA",
+                    "negotiation_without_plan",
+                    vec![],
                 ));
             }
             // R9.5: a face-to-face meeting within a day that buyers have not accepted.
@@ -238,14 +368,7 @@ pub fn propose(
                 .iter()
                 .any(|a| a.side == Side::Buyer && a.response != InviteResponse::Accepted);
             if meeting.face_to_face && soon && unconfirmed {
-                out.push(proposal(
-                    "R9.5",
-                    meeting.id,
-                    &["D9"],
-                    65,
-                    "A face-to-face meeting within a day is not confirmed by the buyer".into(),
-                    "Call to confirm the meeting",
-                ));
+                out.push(proposal("R9.5", meeting.id, &["D9"], 65, "meeting_unconfirmed", vec![]));
             }
         }
     } else if stage_key == "b2c_qualified"
@@ -255,27 +378,13 @@ pub fn propose(
             .any(|m| m.fields.venue == Venue::OurOffice && (upcoming(m, now) || m.fields.status == MeetingStatus::Held))
     {
         // R8.1: bring the consumer to us.
-        out.push(proposal(
-            "R8.1",
-            "visit",
-            &["D8"],
-            60,
-            "No store or office visit planned".into(),
-            "Invite the customer to visit our store or office",
-        ));
+        out.push(proposal("R8.1", "visit", &["D8"], 60, "no_visit_planned", vec![]));
     }
 
     // R4.5: nothing is planned next.
     let next_meeting = snapshot.meetings.iter().any(|m| upcoming(m, now));
     if !next_meeting && !has_open_task {
-        out.push(proposal(
-            "R4.5",
-            "next_step",
-            &["D4"],
-            60,
-            "No next step is planned".into(),
-            "Plan the next meeting or call",
-        ));
+        out.push(proposal("R4.5", "next_step", &["D4"], 60, "no_next_step", vec![]));
     }
     if let Some(health) = health {
         // R7.1: rotting.
@@ -285,27 +394,15 @@ pub fn propose(
                 "rotting",
                 &["D7"],
                 85,
-                format!(
-                    "Nothing has happened for {} days",
-                    (now - health.last_activity_at).whole_days()
-                ),
-                "Re-engage: call or meet this week",
+                "rotting",
+                vec![(now - health.last_activity_at).whole_days().to_string()],
             ));
         }
         // R7.2: over the cycle budget.
         if health.over_budget {
-            let (title, action) = if b2b {
-                (
-                    "Over the 25-day budget before signature",
-                    "Ask your manager to review the deal",
-                )
-            } else {
-                (
-                    "Over the 10-day budget",
-                    "Move the customer to nurture, or close the deal as lost",
-                )
-            };
-            out.push(proposal("R7.2", "budget", &["D7"], 80, title.into(), action));
+            let message = if b2b { "over_budget_b2b" } else { "over_budget_b2c" };
+            let budget = vec![playbook.cycle_budget_max_days.to_string()];
+            out.push(proposal("R7.2", "budget", &["D7"], 80, message, budget));
         }
         // R7.4: longer in the stage than its target, not yet rotting.
         if let Some(target) = stage.and_then(|s| s.target_days)
@@ -317,8 +414,8 @@ pub fn propose(
                 stage_key,
                 &["D7"],
                 35,
-                format!("{} days in the stage; its target is {target}", health.days_in_stage),
-                "Move the deal on, or record why it waits",
+                "slow_stage",
+                vec![health.days_in_stage.to_string(), target.to_string()],
             ));
         }
     }

@@ -141,6 +141,25 @@ pub struct RoleCoverage {
     pub covered_by: Vec<UserId>,
 }
 
+impl RoleCoverage {
+    /// Nobody on our team covers the role. Nobody answers to a blocker: they are managed, not
+    /// covered.
+    pub fn is_gap(&self) -> bool {
+        self.covered_by.is_empty() && self.buying_role != BuyingRole::Blocker
+    }
+}
+
+impl TeamCoverage {
+    /// The buying roles nobody on our team covers.
+    pub fn gap_roles(&self) -> Vec<BuyingRole> {
+        self.roles
+            .iter()
+            .filter(|r| r.is_gap())
+            .map(|r| r.buying_role)
+            .collect()
+    }
+}
+
 /// The coverage map of a deal (D6): every buying role the committee holds, who covers it, and the
 /// gaps in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -166,8 +185,7 @@ pub fn coverage(team: &[DealTeamMember], committee: &[Stakeholder]) -> TeamCover
         .collect();
     let gaps = roles
         .iter()
-        // Nobody on our side answers to a blocker; they are managed, not covered.
-        .filter(|r| r.covered_by.is_empty() && r.buying_role != BuyingRole::Blocker)
+        .filter(|r| r.is_gap())
         .map(|r| format!("{} has no counterpart", r.buying_role.as_str().replace('_', " ")))
         .collect();
     let seller_roles: BTreeSet<SellerRole> = team.iter().map(|m| m.fields.role).collect();

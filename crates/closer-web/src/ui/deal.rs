@@ -393,11 +393,14 @@ fn page(
     let recommendations = view
         .recommendations
         .iter()
-        .map(|p| Recommendation {
-            key: p.key.clone(),
-            title: p.title.clone(),
-            action: p.action.clone(),
-            differences: p.differences.join(" "),
+        .map(|p| {
+            let (title, action) = locale.proposal(p);
+            Recommendation {
+                key: p.key.clone(),
+                title,
+                action,
+                differences: p.differences.join(" "),
+            }
         })
         .collect();
     let mut by_department: BTreeMap<String, Vec<StakeholderCard>> = BTreeMap::new();

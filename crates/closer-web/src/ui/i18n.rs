@@ -11,6 +11,7 @@ use time::Date;
 use crate::api::extract::cookie;
 
 /// The cookie that keeps the language a visitor chose.
+use closer_domain::rules::{MESSAGES, Proposal, fill};
 use closer_domain::user::Language;
 
 pub const LANGUAGE_COOKIE: &str = "closer_lang";
@@ -122,6 +123,29 @@ impl Locale {
         }
     }
 
+    /// A proposed next action's title and action in this language. The rules' own words are the
+    /// English; a label argument (`purpose.negotiation`) reads as its label here.
+    pub fn proposal(self, proposal: &Proposal) -> (String, String) {
+        let english = MESSAGES.iter().find(|(key, _, _)| *key == proposal.message);
+        let translated = |suffix: &str| match self {
+            Locale::En => None,
+            Locale::Zh => ZH_RECOMMENDATIONS
+                .get(format!("rec.{}{suffix}", proposal.message).as_str())
+                .copied(),
+        };
+        let (Some(title), Some(action)) = (
+            translated("").or(english.map(|(_, title, _)| *title)),
+            translated(".action").or(english.map(|(_, _, action)| *action)),
+        ) else {
+            return (proposal.title.clone(), proposal.action.clone());
+        };
+        let read = |arg: &str| match self.text(arg) {
+            "?" => arg.to_owned(),
+            label => label.to_owned(),
+        };
+        (fill(title, &proposal.args, read), action.to_owned())
+    }
+
     /// `amount` in its currency: symbol, grouped thousands, the currency's minor digits.
     pub fn money(self, amount: &Money) -> String {
         let digits = u32::from(amount.currency.minor_digits());
@@ -193,6 +217,8 @@ static EN: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| parse(include_str!("../../locales/en.txt")));
 static ZH_CRITERIA: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| parse(include_str!("../../locales/zh-criteria.txt")));
+static ZH_RECOMMENDATIONS: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(include_str!("../../locales/zh-recommendations.txt")));
 static ZH: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| parse(include_str!("../../locales/zh.txt")));
 
@@ -281,6 +307,11 @@ mod tests {
                 .map(|v| format!("meeting_status.{}", v.as_str())),
         );
         keys.extend(Gate::ALL.iter().map(|v| format!("gate.{}", v.as_str())));
+        keys.extend(
+            closer_domain::committee::ResponseMode::ALL
+                .iter()
+                .map(|v| format!("response_mode.{}", v.as_str())),
+        );
         keys.extend(Verdict::ALL.iter().map(|v| format!("verdict.{}", v.as_str())));
         keys.extend(DealKind::ALL.iter().map(|v| format!("kind.{}", v.as_str())));
         keys.extend(
@@ -338,6 +369,49 @@ mod tests {
             unknown.is_empty(),
             "Chinese for criteria that do not exist: {unknown:?}"
         );
+    }
+
+    #[test]
+    fn every_proposal_reads_in_chinese() {
+        let mut expected: BTreeSet<String> = BTreeSet::new();
+        for (key, title, _) in MESSAGES {
+            expected.insert(format!("rec.{key}"));
+            expected.insert(format!("rec.{key}.action"));
+            let placeholders = (0..4).filter(|i| title.contains(&format!("{{{i}}}"))).count();
+            let chinese = ZH_RECOMMENDATIONS
+                .get(format!("rec.{key}").as_str())
+                .copied()
+                .unwrap_or("");
+            let translated = (0..4).filter(|i| chinese.contains(&format!("{{{i}}}"))).count();
+            assert_eq!(placeholders, translated, "rec.{key} must use the same arguments");
+        }
+        let present: BTreeSet<String> = ZH_RECOMMENDATIONS.keys().map(|k| (*k).to_owned()).collect();
+        let missing: Vec<_> = expected.difference(&present).collect();
+        assert!(missing.is_empty(), "proposals without Chinese: {missing:?}");
+        let unknown: Vec<_> = present.difference(&expected).collect();
+        assert!(
+            unknown.is_empty(),
+            "Chinese for proposals that do not exist: {unknown:?}"
+        );
+
+        let proposal = Proposal {
+            key: "R8.2:x".into(),
+            rule: "R8.2".into(),
+            differences: vec!["D8".into()],
+            priority: 55,
+            title: "The decision maker meeting is not at our office".into(),
+            action: String::new(),
+            message: "key_meeting_away".into(),
+            args: vec!["purpose.decision_maker_meeting".into()],
+        };
+        let (title, _) = Locale::Zh.proposal(&proposal);
+        assert!(
+            title.contains("决策人会面"),
+            "label arguments are translated too: {title}"
+        );
+        let (title, action) = Locale::En.proposal(&proposal);
+        assert_eq!(title, "The Decision-maker meeting is not at our office");
+        assert!(action.contains("home ground"));
     }
 
     #[test]

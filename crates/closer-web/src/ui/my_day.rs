@@ -115,12 +115,15 @@ pub async fn show(viewer: Viewer) -> Response {
     let recommendations = day
         .recommendations
         .iter()
-        .map(|(d, p)| Item {
-            link: deal_link(d.id),
-            title: format!("{} · {}", p.title, d.terms.title),
-            detail: p.action.clone(),
-            when: p.differences.join(" "),
-            late: false,
+        .map(|(d, p)| {
+            let (title, action) = chrome.locale.proposal(p);
+            Item {
+                link: deal_link(d.id),
+                title: format!("{title} · {}", d.terms.title),
+                detail: action,
+                when: p.differences.join(" "),
+                late: false,
+            }
         })
         .collect();
     let today = locale.date(day.today);

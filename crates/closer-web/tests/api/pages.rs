@@ -321,6 +321,13 @@ on_both_backends! {
             }
         };
 
+        // Proposals read in the viewer's language, and the API names their text for translation.
+        let listed = app.get(&format!("/api/v1/deals/{}/recommendations", deals[0])).await.expect(200).body;
+        assert!(listed.as_array().is_some_and(|all| all.iter().any(|p| p["message"] == "no_next_step" && p["title"] == "No next step is planned")), "{listed}");
+        let chinese = app.page(&format!("/deals/{}", deals[0]), &session, None, &[("accept-language", "zh-CN")]).await;
+        assert!(chinese.html.contains("没有安排下一步") && chinese.html.contains("安排下一次会面或电话"), "the proposal in Chinese");
+        assert!(!chinese.html.contains("No next step is planned"));
+
         let before = open(deals[0].clone()).await;
         let (key, no_reason) = decide(deals[0].clone(), "dismissed", " ").await;
         assert!(before.contains(&key), "the page lists what the API proposes");
