@@ -137,6 +137,46 @@ struct KeyedRow {
     checked_at: OffsetDateTime,
 }
 
+/// Records how many next best actions are open on a deal whose health is stored.
+pub async fn save_open_recommendations(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId, count: i64) -> Result<()> {
+    let statement = Query::update()
+        .table(DealHealthRows::Table)
+        .value(DealHealthRows::OpenRecommendations, count)
+        .and_where(Expr::col(DealHealthRows::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(DealHealthRows::DealId).eq(deal.as_uuid()))
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct CountRow {
+    deal_id: Uuid,
+    open_recommendations: Option<i64>,
+}
+
+/// How many next best actions were open on each of `deals` when last worked out.
+pub async fn open_recommendations(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    deals: &[DealId],
+) -> Result<HashMap<DealId, i64>> {
+    if deals.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let statement = Query::select()
+        .columns([DealHealthRows::DealId, DealHealthRows::OpenRecommendations])
+        .from(DealHealthRows::Table)
+        .and_where(Expr::col(DealHealthRows::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(DealHealthRows::DealId).is_in(deals.iter().map(|d| d.as_uuid()).collect::<Vec<_>>()))
+        .to_owned();
+    let rows: Vec<CountRow> = conn.fetch_all(&statement).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.open_recommendations.map(|count| (DealId(r.deal_id), count)))
+        .collect())
+}
+
 /// The stored health of each of `deals` that has been checked.
 pub async fn for_deals(
     conn: Conn<'_>,

@@ -382,6 +382,7 @@ pub enum DealHealthRows {
     Rotting,
     OverBudget,
     CheckedAt,
+    OpenRecommendations,
 }
 
 #[derive(Iden, Clone, Copy)]

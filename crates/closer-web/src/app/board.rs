@@ -25,6 +25,8 @@ pub struct BoardCard {
     pub owner: String,
     /// As the last deal-health run found; `None` before the first run.
     pub health: Option<DealHealth>,
+    /// Next best actions open when they were last worked out; `None` before that.
+    pub open_recommendations: Option<i64>,
     /// The stages a card can be moved to from the board: the open and won stages of the deal's
     /// playbook revision (losing a deal asks for a reason, in the deal workspace).
     pub targets: Vec<Stage>,
@@ -169,6 +171,7 @@ pub async fn load(ctx: &Ctx, filter: &BoardFilter<'_>) -> AppResult<Option<Board
                 counterparty: String::new(),
                 owner: String::new(),
                 health: None,
+                open_recommendations: None,
                 targets,
             };
             column.cards.push(card);
@@ -179,6 +182,7 @@ pub async fn load(ctx: &Ctx, filter: &BoardFilter<'_>) -> AppResult<Option<Board
     let names = parties::names(conn.conn(), ctx.workspace, &parties).await?;
     let ids: Vec<_> = shown.iter().map(|d| d.id).collect();
     let mut health = deal_health::for_deals(conn.conn(), ctx.workspace, &ids).await?;
+    let open_recommendations = deal_health::open_recommendations(conn.conn(), ctx.workspace, &ids).await?;
     let users = users::list(conn.conn(), ctx.workspace).await?;
     let people: HashMap<UserId, String> = users.iter().map(|u| (u.user_id(), u.display_name.clone())).collect();
     let mut owners: Vec<(UserId, String)> = users
@@ -197,6 +201,7 @@ pub async fn load(ctx: &Ctx, filter: &BoardFilter<'_>) -> AppResult<Option<Board
         card.counterparty = names.get(&card.deal.terms.counterparty_id).cloned().unwrap_or_default();
         card.owner = people.get(&card.deal.ownership.owner_id).cloned().unwrap_or_default();
         card.health = health.remove(&card.deal.id);
+        card.open_recommendations = open_recommendations.get(&card.deal.id).copied();
     }
     Ok(Some(Board {
         playbooks: current,

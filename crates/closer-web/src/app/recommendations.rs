@@ -4,13 +4,14 @@
 use closer_domain::ValidationErrors;
 use closer_domain::access::Action;
 use closer_domain::audit::AuditAction;
+use closer_domain::cycle::DealHealth;
 use closer_domain::deal::Deal;
 use closer_domain::ids::DealId;
 use closer_domain::rules::{Proposal, propose};
 use closer_domain::text::{self, BODY_MAX};
 use closer_store::recommendations::{self, Decision};
 use closer_store::tasks::{self, TaskFilter};
-use closer_store::{PageRequest, audit};
+use closer_store::{PageRequest, audit, deal_health};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -45,7 +46,7 @@ pub async fn open(ctx: &Ctx, id: DealId) -> AppResult<Vec<Proposal>> {
     drop(conn);
     let health = super::jobs::deal_health_now(&ctx.db, ctx.workspace, &deal).await?;
     let proposals = propose(&loaded.snapshot(&deal), &playbook, Some(&health), has_open_task, at);
-    Ok(proposals
+    let open: Vec<Proposal> = proposals
         .into_iter()
         .filter(|p| {
             decisions
@@ -53,7 +54,26 @@ pub async fn open(ctx: &Ctx, id: DealId) -> AppResult<Vec<Proposal>> {
                 .find(|d| d.key == p.key)
                 .is_none_or(|d| d.decision == "snoozed" && d.snoozed_until.is_none_or(|until| until <= at))
         })
-        .collect())
+        .collect();
+    remember_count(ctx, id, &health, open.len()).await?;
+    Ok(open)
+}
+
+/// Keeps the number of open proposals beside the deal's health, for the badge on its board card
+/// (worked out here, where the proposals are, rather than for every card of a board).
+async fn remember_count(ctx: &Ctx, id: DealId, health: &DealHealth, count: usize) -> AppResult<()> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    let mut conn = ctx.db.acquire().await?;
+    let stored = deal_health::open_recommendations(conn.conn(), ctx.workspace, &[id]).await?;
+    if stored.get(&id) == Some(&count) {
+        return Ok(());
+    }
+    drop(conn);
+    let mut tx = ctx.db.begin().await?;
+    deal_health::save(tx.conn(), ctx.workspace, id, health).await?;
+    deal_health::save_open_recommendations(tx.conn(), ctx.workspace, id, count).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What someone decided about a proposal.
@@ -121,6 +141,8 @@ pub async fn decide(ctx: &Ctx, id: DealId, draft: &DecisionDraft) -> AppResult<(
         serde_json::json!({ "recommendation": decision.key, "decision": decision.decision, "reason": decision.reason });
     let entries = ctx.audit_change(at, "deal", deal.id.as_uuid(), AuditAction::Update, None, &shown);
     audit::insert(tx.conn(), ctx.workspace, &entries).await?;
+    let still_open = i64::try_from(open.len().saturating_sub(1)).unwrap_or(i64::MAX);
+    deal_health::save_open_recommendations(tx.conn(), ctx.workspace, deal.id, still_open).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -157,6 +157,8 @@ struct Card {
     age_days: Option<i64>,
     rotting: bool,
     over_budget: bool,
+    /// Open next best actions, when known and any.
+    to_do: Option<i64>,
 }
 
 #[derive(Template)]
@@ -198,6 +200,7 @@ fn card(chrome: &Chrome, card: BoardCard, refusal: &mut Option<Refusal>) -> Card
         age_days: health.map(|h| h.cycle_age_days),
         rotting: health.is_some_and(|h| h.rotting),
         over_budget: health.is_some_and(|h| h.over_budget),
+        to_do: card.open_recommendations.filter(|count| *count > 0),
     }
 }
 

@@ -328,6 +328,13 @@ on_both_backends! {
         assert!(chinese.html.contains("没有安排下一步") && chinese.html.contains("安排下一次会面或电话"), "the proposal in Chinese");
         assert!(!chinese.html.contains("No next step is planned"));
 
+        // The board card counts the open proposals worked out for the deal page.
+        let count = listed.as_array().map_or(0, Vec::len);
+        let board = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
+        let card = board.html.split(&format!("data-deal=\"{}\"", deals[0])).nth(1).and_then(|rest| rest.split("</li>").next()).expect("the card");
+        assert!(card.contains(&format!("class=\"badge to-do\" href=\"/deals/{}#recommendations\"", deals[0])), "{card}");
+        assert!(card.contains(&format!(">{count} to do<")), "{card}");
+
         let before = open(deals[0].clone()).await;
         let (key, no_reason) = decide(deals[0].clone(), "dismissed", " ").await;
         assert!(before.contains(&key), "the page lists what the API proposes");
@@ -341,6 +348,10 @@ on_both_backends! {
             assert_eq!(answer.location(), Some(format!("/deals/{deal}").as_str()));
             assert!(!open(deal.clone()).await.contains(&key), "{decision}: {key} is no longer open");
         }
+        let left = open(deals[2].clone()).await.len();
+        let board = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
+        let card = board.html.split(&format!("data-deal=\"{}\"", deals[2])).nth(1).and_then(|rest| rest.split("</li>").next()).expect("the card");
+        assert_eq!(card.contains(&format!(">{left} to do<")), left > 0, "the badge follows the decision: {card}");
         let forged = app.page(&format!("/deals/{}/recommendations", deals[0]), &session, Some(&[("csrf_token", "x"), ("key", "k"), ("decision", "done")]), &[]).await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
     }
