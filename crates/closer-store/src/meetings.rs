@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::access::{self, Visibility};
 use crate::db::{Conn, Result, StoreError};
 use crate::records::{self, Deleted, Page, PageRequest, label};
-use crate::schema::{MeetingAttendees, Meetings};
+use crate::schema::{Deals, MeetingAttendees, Meetings};
 
 #[derive(FromRow)]
 struct Row {
@@ -311,6 +311,9 @@ pub struct MeetingFilter {
     pub deal_id: Option<DealId>,
     pub status: Option<MeetingStatus>,
     pub organiser_id: Option<UserId>,
+    /// Meetings with this person among the buyer's attendees, or on deals with this person or
+    /// organisation as the counterparty.
+    pub party_id: Option<PartyId>,
     /// Meetings planned to start at or after this instant.
     pub from: Option<OffsetDateTime>,
     /// Meetings planned to start before this instant.
@@ -351,6 +354,25 @@ pub async fn list(
     }
     if let Some(organiser) = filter.organiser_id {
         statement.and_where(col(Meetings::OrganiserId).eq(organiser.as_uuid()));
+    }
+    if let Some(party) = filter.party_id {
+        let attended = Query::select()
+            .column(MeetingAttendees::MeetingId)
+            .from(MeetingAttendees::Table)
+            .and_where(Expr::col(MeetingAttendees::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(Expr::col(MeetingAttendees::PersonId).eq(party.as_uuid()))
+            .to_owned();
+        let their_deals = Query::select()
+            .column(Deals::Id)
+            .from(Deals::Table)
+            .and_where(Expr::col(Deals::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(Expr::col(Deals::CounterpartyId).eq(party.as_uuid()))
+            .to_owned();
+        statement.cond_where(
+            Cond::any()
+                .add(col(Meetings::Id).in_subquery(attended))
+                .add(col(Meetings::DealId).in_subquery(their_deals)),
+        );
     }
     if let Some(from) = filter.from {
         statement.and_where(col(Meetings::PlannedStart).gte(from));

@@ -1,7 +1,7 @@
 //! `/api/v1/meetings`: meetings and visits, their attendees from both sides, and how they went.
 
 use axum::Json;
-use closer_domain::ids::{DealId, MeetingId, UserId};
+use closer_domain::ids::{DealId, MeetingId, PartyId, UserId};
 use closer_domain::meeting::{Meeting, MeetingDraft, MeetingLog, MeetingPatch, MeetingReschedule, MeetingStatus};
 use closer_store::meetings::{self, MeetingFilter};
 use serde::Deserialize;
@@ -22,6 +22,8 @@ pub struct MeetingsQuery {
     pub deal_id: Option<DealId>,
     pub status: Option<MeetingStatus>,
     pub organiser_id: Option<UserId>,
+    /// Meetings this person attends for the buyer, or on deals with this person or organisation.
+    pub party_id: Option<PartyId>,
     /// Meetings planned to start at or after this instant (RFC 3339).
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[param(value_type = Option<String>, format = DateTime)]
@@ -49,6 +51,7 @@ pub async fn list_meetings(
         deal_id: query.deal_id,
         status: query.status,
         organiser_id: query.organiser_id,
+        party_id: query.party_id,
         from: query.from,
         to: query.to,
         deleted: query.deleted.unwrap_or_default().into(),

@@ -32,7 +32,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use records::{
-    Guard, Resource, begin_change, begin_update, create, finish_change, finish_update, get, remove, restore,
+    Guard, Resource, begin_change, begin_update, create, finish_change, finish_update, get, insert_in, remove, restore,
 };
 
 /// Who acts, where, under which access defaults and request id.

@@ -10,7 +10,7 @@ use closer_domain::record::RecordMeta;
 use closer_store::{Conn, parties};
 
 use super::resources::References;
-use super::{AppResult, Ctx, Expected, begin_update, create, finish_update, new_id, now};
+use super::{AppResult, Ctx, Expected, begin_update, create, finish_update, insert_in, new_id, now};
 
 pub async fn create_person(ctx: &Ctx, draft: &PersonDraft) -> AppResult<Person> {
     let person = Person {
@@ -21,6 +21,70 @@ pub async fn create_person(ctx: &Ctx, draft: &PersonDraft) -> AppResult<Person> 
         meta: RecordMeta::created(now()),
     };
     create(ctx, person).await
+}
+
+/// Where a new person works, recorded with them.
+#[derive(Debug, Clone)]
+pub struct Workplace {
+    pub organisation_id: PartyId,
+    pub title: Option<String>,
+    pub department: Option<String>,
+}
+
+/// A new person and, when given, their current employment: both are made, or neither.
+pub async fn create_person_at(ctx: &Ctx, draft: &PersonDraft, workplace: Option<&Workplace>) -> AppResult<Person> {
+    let Some(workplace) = workplace else {
+        return create_person(ctx, draft).await;
+    };
+    let id = PartyId(new_id());
+    let employment_draft = EmploymentDraft {
+        person_id: id,
+        organisation_id: workplace.organisation_id,
+        title: workplace.title.clone(),
+        department: workplace.department.clone(),
+        seniority: None,
+        started_on: None,
+        ended_on: None,
+    };
+    let mut refs = References::new();
+    let mut conn = ctx.db.acquire().await?;
+    refs.party(
+        ctx,
+        conn.conn(),
+        "organisation_id",
+        workplace.organisation_id,
+        PartyKind::Organisation,
+    )
+    .await?;
+    drop(conn);
+    let parsed = match (draft.parse(), employment_draft.parse()) {
+        (Ok(person), Ok(employment)) => Ok((person, employment)),
+        (person, employment) => {
+            let mut errors = closer_domain::ValidationErrors::default();
+            errors.0.extend(person.err().into_iter().flat_map(|e| e.0));
+            errors.0.extend(employment.err().into_iter().flat_map(|e| e.0));
+            Err(errors)
+        }
+    };
+    let (person_fields, employment_fields) = refs.merge(parsed)?;
+    let at = now();
+    let person = Person {
+        id,
+        fields: person_fields,
+        record_type: RecordType::Consumer,
+        ownership: ctx.new_ownership(),
+        meta: RecordMeta::created(at),
+    };
+    let employment = Employment {
+        id: EmploymentId(new_id()),
+        fields: employment_fields,
+        meta: RecordMeta::created(at),
+    };
+    let mut tx = ctx.begin().await?;
+    insert_in(ctx, tx.conn(), &person).await?;
+    insert_in(ctx, tx.conn(), &employment).await?;
+    tx.commit().await?;
+    Ok(person)
 }
 
 pub async fn patch_person(ctx: &Ctx, id: PartyId, version: &Expected, patch: &PersonPatch) -> AppResult<Person> {

@@ -240,23 +240,30 @@ pub async fn get<R: Resource>(ctx: &Ctx, id: Uuid) -> AppResult<R> {
 /// Stores a new record with its audit row, if the principal may create it.
 pub async fn create<R: Resource>(ctx: &Ctx, record: R) -> AppResult<R> {
     let mut tx = ctx.begin().await?;
+    insert_in(ctx, tx.conn(), &record).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Inserts a new record inside a transaction that makes several together (all or nothing), if
+/// the principal may create it; audited like [`create`].
+pub async fn insert_in<R: Resource>(ctx: &Ctx, mut conn: Conn<'_>, record: &R) -> AppResult<()> {
     refused::<R>(
-        decide(ctx, tx.conn(), record.guard(), Action::Create).await?,
+        decide(ctx, conn.reborrow(), record.guard(), Action::Create).await?,
         Action::Create,
         record.id(),
     )?;
-    record.insert(tx.conn(), ctx.workspace).await?;
+    record.insert(conn.reborrow(), ctx.workspace).await?;
     let entries = ctx.audit_change(
         record.meta().created_at,
         R::ENTITY,
         record.id(),
         AuditAction::Create,
         None,
-        &record,
+        record,
     );
-    audit::insert(tx.conn(), ctx.workspace, &entries).await?;
-    tx.commit().await?;
-    Ok(record)
+    audit::insert(conn, ctx.workspace, &entries).await?;
+    Ok(())
 }
 
 /// Opens a change of kind `action`: the transaction and the live record, if the principal may

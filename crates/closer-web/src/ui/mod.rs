@@ -10,6 +10,7 @@ mod i18n;
 mod meeting_forms;
 mod my_day;
 mod parties;
+mod party_forms;
 mod playbook_settings;
 mod settings;
 mod stage_forms;
@@ -42,9 +43,18 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/language", post(choose_language))
         .route("/board", get(board::show))
-        .route("/people", get(parties::people))
-        .route("/organisations", get(parties::organisations))
+        .route("/people", get(parties::people).post(party_forms::create_person))
+        .route("/people/new", get(party_forms::new_person))
+        .route(
+            "/organisations",
+            get(parties::organisations).post(party_forms::create_organisation_form),
+        )
+        .route("/organisations/new", get(party_forms::new_organisation))
         .route("/people/{id}", get(parties::person))
+        .route(
+            "/people/{id}/employments",
+            get(party_forms::new_employment).post(party_forms::add_employment),
+        )
         .route("/settings", get(settings::show))
         .route(
             "/settings/playbooks/{id}",

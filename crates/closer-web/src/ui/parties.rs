@@ -10,6 +10,7 @@ use closer_domain::party::{Organisation, Person};
 use closer_store::PageRequest;
 use closer_store::deals::{self, DealFilter};
 use closer_store::employments::{self, EmploymentFilter};
+use closer_store::meetings::{self, MeetingFilter};
 use closer_store::notes::{self, NoteFilter};
 use closer_store::parties::{self, PartyFilter};
 use closer_store::records::PAGE_MAX;
@@ -46,6 +47,8 @@ struct PartiesPage {
     rows: Vec<Row>,
     /// The link to the next page, when there is one.
     next: Option<String>,
+    /// The form that adds one, and its label key.
+    new: (String, &'static str),
 }
 
 /// The query string for the page after `after`, keeping the search.
@@ -151,6 +154,11 @@ async fn list(viewer: Viewer, query: ListQuery, kind: &'static str) -> Response 
             q,
             rows,
             next,
+            new: if kind == "people" {
+                ("/people/new".to_owned(), "party_form.new_person")
+            } else {
+                ("/organisations/new".to_owned(), "party_form.new_organisation")
+            },
         },
         StatusCode::OK,
     )
@@ -179,7 +187,10 @@ struct PartyPage {
     /// Where they work (a person) or who works there (an organisation).
     employments: Vec<Link>,
     deals: Vec<Link>,
+    meetings: Vec<Link>,
     notes: Vec<Link>,
+    /// The form that adds to the employment list, and its label key.
+    add_employment: (String, &'static str),
 }
 
 /// Everything about one person or organisation the viewer may see.
@@ -288,6 +299,30 @@ async fn party_page(viewer: Viewer, id: PartyId, person: bool) -> AppResult<Opti
             label: d.terms.title,
         })
         .collect();
+    let meeting_filter = MeetingFilter {
+        party_id: Some(id),
+        ..Default::default()
+    };
+    let mut found_meetings = meetings::list(conn.conn(), ctx.workspace, &visibility, &meeting_filter, page)
+        .await?
+        .items;
+    found_meetings.sort_by_key(|m| std::cmp::Reverse(m.fields.planned_start));
+    let meetings = found_meetings
+        .into_iter()
+        .map(|m| Link {
+            href: m.fields.deal_id.map(|deal| format!("/deals/{deal}")),
+            label: format!(
+                "{} · {}",
+                locale.text(&format!("purpose.{}", m.fields.purpose.as_str())),
+                locale.text(&format!("venue.{}", m.fields.venue.as_str()))
+            ),
+            detail: format!(
+                "{} · {}",
+                locale.date(m.fields.planned_start.date()),
+                locale.text(&format!("meeting_status.{}", m.fields.status.as_str()))
+            ),
+        })
+        .collect();
     let subject_type = if person {
         SubjectType::Person
     } else {
@@ -317,7 +352,13 @@ async fn party_page(viewer: Viewer, id: PartyId, person: bool) -> AppResult<Opti
         details,
         employments,
         deals,
+        meetings,
         notes,
+        add_employment: if person {
+            (format!("/people/{id}/employments"), "party.add_employment")
+        } else {
+            (format!("/people/new?organisation_id={id}"), "party.add_person")
+        },
     };
     Ok(Some(render(&page, StatusCode::OK)))
 }

@@ -724,6 +724,82 @@ on_both_backends! {
         assert_eq!(app.page("/organisations/01890a5d-ac96-774b-bcce-b302099a8057", &session, None, &[]).await.status, StatusCode::NOT_FOUND);
     }
 
+    async fn people_and_organisations_are_added_from_their_pages(app: &TestApp) {
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let list = app.page("/organisations", &session, None, &[]).await;
+        assert!(list.html.contains("href=\"/organisations/new\""), "the list offers to add one");
+        let form = app.page("/organisations/new", &session, None, &[]).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.field("csrf_token").expect("a token");
+        let post = |path: String, fields: Vec<(&'static str, String)>| {
+            let session = session.clone();
+            let csrf = csrf.clone();
+            async move {
+                let mut form: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                form.push(("csrf_token", csrf.as_str()));
+                app.page(&path, &session, Some(&form), &[]).await
+            }
+        };
+
+        let unnamed = post("/organisations".into(), vec![("name", " ".into()), ("industry", "Robotics".into()), ("website", "acme.example".into())]).await;
+        assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unnamed.html.contains("data-field=\"name\""), "the error sits by its field");
+        assert!(unnamed.html.contains("value=\"Robotics\""), "nothing typed is lost");
+        let created = post("/organisations".into(), vec![("name", "Acme Robotics".into()), ("industry", "Robotics".into()), ("requires_po", "on".into())]).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+        let acme = created.location().and_then(|l| l.strip_prefix("/organisations/")).expect("the new organisation's page").to_owned();
+        let stored = app.get(&format!("/api/v1/organisations/{acme}")).await.expect(200).body;
+        assert_eq!(stored["requires_po"], true);
+        let page = app.page(&format!("/organisations/{acme}"), &session, None, &[]).await;
+        assert!(page.html.contains(&format!("href=\"/people/new?organisation_id={acme}\"")), "the page offers to add someone who works there");
+
+        let prefilled = app.page(&format!("/people/new?organisation_id={acme}"), &session, None, &[]).await;
+        assert!(prefilled.html.contains(&format!("<option value=\"{acme}\" selected>Acme Robotics</option>")));
+        let people_before = app.all("/api/v1/people").await.len();
+        let bad_email = post("/people".into(), vec![("name", "Li Wei".into()), ("email", "li at acme".into()), ("organisation_id", acme.clone()), ("title", "CTO".into())]).await;
+        assert_eq!(bad_email.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad_email.html.contains("data-field=\"email\"") && bad_email.html.contains("value=\"Li Wei\"") && bad_email.html.contains("value=\"CTO\""));
+        let long_title = post("/people".into(), vec![("name", "Li Wei".into()), ("organisation_id", acme.clone()), ("title", "x".repeat(300))]).await;
+        assert_eq!(long_title.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(app.all("/api/v1/people").await.len(), people_before, "a refused employment leaves no person behind");
+
+        let li = post("/people".into(), vec![("name", "Li Wei".into()), ("email", "li.wei@acme.example".into()), ("organisation_id", acme.clone()), ("title", "CTO".into()), ("department", "IT".into())]).await;
+        assert_eq!(li.status, StatusCode::SEE_OTHER, "{}", li.html);
+        let li = li.location().and_then(|l| l.strip_prefix("/people/")).expect("the new person's page").to_owned();
+        let jobs = app.get(&format!("/api/v1/employments?person_id={li}")).await.expect(200).body;
+        assert_eq!(jobs["items"][0]["title"], "CTO");
+        assert_eq!(jobs["items"][0]["organisation_id"], acme.as_str());
+
+        let other = app.create_organisation("Star Logistics").await.id();
+        let none = post(format!("/people/{li}/employments"), vec![("title", "Advisor".into())]).await;
+        assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(none.html.contains("data-field=\"organisation_id\"") && none.html.contains("value=\"Advisor\""));
+        let bad_day = post(format!("/people/{li}/employments"), vec![("organisation_id", other.clone()), ("started_on", "last spring".into())]).await;
+        assert!(bad_day.html.contains("data-field=\"started_on\""));
+        let added = post(format!("/people/{li}/employments"), vec![("organisation_id", other.clone()), ("title", "Advisor".into()), ("started_on", "2025-06-01".into())]).await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.html);
+
+        // The person page: both workplaces, and the meetings they attend.
+        let body = json!({ "title": "Sorting line", "kind": "b2b", "counterparty_id": acme, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+        let meeting = json!({
+            "deal_id": deal, "purpose": "decision_maker_meeting", "venue": "our_office", "objective": "Agree the pilot",
+            "planned_start": "2026-12-01T02:00:00Z", "planned_end": "2026-12-01T03:00:00Z", "attendees": [{ "person_id": li }]
+        });
+        app.post("/api/v1/meetings", &meeting).await.expect(201);
+        let person = app.page(&format!("/people/{li}"), &session, None, &[]).await;
+        assert!(person.html.contains(&format!("href=\"/organisations/{acme}\"")) && person.html.contains(&format!("href=\"/organisations/{other}\"")));
+        assert!(person.html.contains("Advisor · 1 Jun 2025 –"));
+        assert!(person.html.contains("Decision-maker meeting · Our office") && person.html.contains(&format!("href=\"/deals/{deal}\"")), "meetings on the person page");
+        let organisation = app.page(&format!("/organisations/{acme}"), &session, None, &[]).await;
+        assert!(organisation.html.contains("Decision-maker meeting"), "the organisation's deals' meetings too");
+        let api = app.get(&format!("/api/v1/meetings?party_id={li}")).await.expect(200).body;
+        assert_eq!(api["items"].as_array().map(Vec::len), Some(1));
+
+        let forged = app.page("/organisations", &session, Some(&[("name", "Forged Ltd"), ("csrf_token", "nope")]), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    }
+
     async fn settings_show_users_teams_and_playbooks_to_admins_only(app: &TestApp) {
         let team = app.post("/api/v1/teams", &json!({ "name": "East sales" })).await.expect(201).id();
         let (manager, _) = app.user("manager@example.com", "manager").await;
