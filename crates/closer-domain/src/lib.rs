@@ -27,6 +27,7 @@ pub mod team;
 pub mod text;
 pub mod user;
 pub mod validation;
+pub mod zone;
 
 pub use validation::{FieldError, Validation, ValidationErrors};
 

@@ -111,6 +111,10 @@ pub struct Preferences {
     /// The language of the web application; null follows the browser's `Accept-Language`.
     #[serde(default)]
     pub language: Option<Language>,
+    /// The IANA time zone you live in (`Asia/Shanghai`): meetings are typed and shown, and your
+    /// day begins, on its clocks. Null is UTC.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// A user as the API shows it.
@@ -124,4 +128,6 @@ pub struct UserView {
     pub teams: Vec<TeamMembership>,
     /// The language the user chose; null follows the browser.
     pub language: Option<Language>,
+    /// The IANA time zone the user lives in; null is UTC.
+    pub time_zone: Option<String>,
 }

@@ -26,6 +26,7 @@ pub enum Users {
     PasswordHash,
     DisabledAt,
     Language,
+    TimeZone,
     Version,
     CreatedAt,
     UpdatedAt,

@@ -21,6 +21,8 @@ pub struct User {
     pub disabled_at: Option<OffsetDateTime>,
     /// The language chosen for the web application (`en`, `zh`); None follows the browser.
     pub language: Option<String>,
+    /// The IANA time zone the user lives in; None is UTC.
+    pub time_zone: Option<String>,
 }
 
 impl User {
@@ -38,6 +40,7 @@ fn select(workspace: WorkspaceId) -> SelectStatement {
             Users::Role,
             Users::DisabledAt,
             Users::Language,
+            Users::TimeZone,
         ])
         .from(Users::Table)
         .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))
@@ -63,6 +66,7 @@ pub async fn insert(
             Users::PasswordHash,
             Users::DisabledAt,
             Users::Language,
+            Users::TimeZone,
             Users::CreatedAt,
             Users::UpdatedAt,
         ])
@@ -75,6 +79,7 @@ pub async fn insert(
             password_hash.map(str::to_owned).into(),
             user.disabled_at.into(),
             user.language.clone().into(),
+            user.time_zone.clone().into(),
             now.into(),
             now.into(),
         ])
@@ -92,6 +97,7 @@ pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, user: &User, now: Of
         .value(Users::Role, user.role.clone())
         .value(Users::DisabledAt, user.disabled_at)
         .value(Users::Language, user.language.clone())
+        .value(Users::TimeZone, user.time_zone.clone())
         .value(Users::UpdatedAt, now)
         .value(Users::Version, Expr::col(Users::Version).add(1))
         .and_where(Expr::col(Users::WorkspaceId).eq(workspace.as_uuid()))

@@ -9,6 +9,7 @@ use closer_domain::ids::{TeamId, UserId};
 use closer_domain::record::Ownership;
 use closer_domain::text::{self, NAME_MAX};
 use closer_domain::user::{Language, Preferences, TeamMembership, UserDraft, UserFields, UserPatch, UserView};
+use closer_domain::zone::Zone;
 use closer_store::teams::{self, Team};
 use closer_store::{access_defaults, audit, sessions, tokens, users};
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,7 @@ fn user_view(user: users::User, memberships: &[teams::Membership]) -> AppResult<
         disabled: user.disabled_at.is_some(),
         teams,
         language: user.language.as_deref().and_then(|code| Language::parse(code).ok()),
+        time_zone: user.time_zone,
     })
 }
 
@@ -110,6 +112,7 @@ async fn insert_user(ctx: &Ctx, fields: &UserFields, hash: &str) -> AppResult<us
         role: fields.role.as_str().to_owned(),
         disabled_at: None,
         language: None,
+        time_zone: None,
     };
     let mut tx = ctx.begin().await?;
     if users::by_email(tx.conn(), ctx.workspace, &user.email).await?.is_some() {
@@ -171,6 +174,7 @@ pub async fn patch_user(ctx: &Ctx, id: UserId, patch: &UserPatch) -> AppResult<U
             None
         },
         language: current.language.clone(),
+        time_zone: current.time_zone.clone(),
     };
     let mut tx = ctx.begin().await?;
     if next.email != current.email && users::by_email(tx.conn(), ctx.workspace, &next.email).await?.is_some() {
@@ -240,17 +244,27 @@ pub async fn set_own_preferences(ctx: &Ctx, preferences: &Preferences) -> AppRes
             id: id.as_uuid(),
         })?;
     drop(conn);
+    let time_zone = match preferences.time_zone.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => Some(
+            Zone::named(name)
+                .map_err(|m| ValidationErrors::single("time_zone", m))?
+                .name()
+                .to_owned(),
+        ),
+    };
     let next = users::User {
         language: preferences.language.map(|l| l.as_str().to_owned()),
+        time_zone,
         ..current.clone()
     };
-    if next.language == current.language {
+    if next.language == current.language && next.time_zone == current.time_zone {
         return view(ctx, next).await;
     }
     let at = now();
     let mut tx = ctx.begin().await?;
     users::update(tx.conn(), ctx.workspace, &next, at).await?;
-    let shown = |u: &users::User| serde_json::json!({ "language": u.language });
+    let shown = |u: &users::User| serde_json::json!({ "language": u.language, "time_zone": u.time_zone });
     let entries = ctx.audit_change(
         at,
         "user",

@@ -137,6 +137,7 @@ pub async fn ensure_installation(db: &Db, setup: &AdminSetup) -> AppResult<Start
         role: "admin".into(),
         disabled_at: None,
         language: None,
+        time_zone: None,
     };
     let mut tx = db.begin().await?;
     match workspaces::insert(tx.conn(), &workspace, at).await {

@@ -8,6 +8,7 @@ use closer_domain::ids::{DealId, PartyId};
 use closer_domain::meeting::{Meeting, MeetingStatus};
 use closer_domain::playbook::DealStatus;
 use closer_domain::rules::Proposal;
+use closer_domain::zone::Zone;
 use closer_store::deals::{self, DealFilter};
 use closer_store::meetings::{self, MeetingFilter};
 use closer_store::tasks::{self, TaskFilter};
@@ -40,10 +41,13 @@ fn mine(meeting: &Meeting, ctx: &Ctx) -> bool {
         || meeting.fields.attendees.iter().any(|a| a.user_id == Some(ctx.actor()))
 }
 
-/// The day of `now` (UTC) for the signed-in user.
-pub async fn load(ctx: &Ctx, now: OffsetDateTime) -> AppResult<MyDay> {
-    let today = now.date();
-    let start = today.with_time(Time::MIDNIGHT).assume_utc();
+/// The day of `now` on the signed-in user's clocks (`zone`).
+pub async fn load(ctx: &Ctx, now: OffsetDateTime, zone: &Zone) -> AppResult<MyDay> {
+    let today = zone.local(now).date();
+    let start = zone.instant(today, Time::MIDNIGHT);
+    let end = today.next_day().map_or(start + Duration::days(1), |tomorrow| {
+        zone.instant(tomorrow, Time::MIDNIGHT)
+    });
     let mut conn = ctx.db.acquire().await?;
     let visibility = ctx.visibility();
     let page = PageRequest {
@@ -63,7 +67,7 @@ pub async fn load(ctx: &Ctx, now: OffsetDateTime) -> AppResult<MyDay> {
 
     let today_filter = MeetingFilter {
         from: Some(start),
-        to: Some(start + Duration::days(1)),
+        to: Some(end),
         ..Default::default()
     };
     let mut meetings: Vec<Meeting> = meetings::list(conn.conn(), ctx.workspace, &visibility, &today_filter, page)

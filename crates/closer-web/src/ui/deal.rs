@@ -475,7 +475,7 @@ fn page(
                     (None, None) => None,
                 })
                 .collect(),
-            when: locale.date(m.fields.planned_start.date()),
+            when: chrome.day_and_time(m.fields.planned_start),
             purpose: text(format!("purpose.{}", m.fields.purpose.as_str())),
             venue: text(format!("venue.{}", m.fields.venue.as_str())),
             home_ground: m.home_ground,
@@ -490,7 +490,7 @@ fn page(
         .notes
         .iter()
         .map(|n| Line {
-            when: locale.date(n.meta.created_at.date()),
+            when: chrome.day(n.meta.created_at),
             who: user(n.fields.author_id),
             text: n.fields.body.clone(),
             done: false,
@@ -510,7 +510,7 @@ fn page(
         .history
         .iter()
         .map(|e| Line {
-            when: locale.date(e.at.date()),
+            when: chrome.day(e.at),
             who: e.actor_id.map(user).unwrap_or_default(),
             text: describe_change(e),
             done: false,

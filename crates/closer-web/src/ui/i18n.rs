@@ -260,6 +260,8 @@ mod tests {
             include_str!("stage_forms.rs"),
             include_str!("parties.rs"),
             include_str!("party_forms.rs"),
+            include_str!("preferences.rs"),
+            include_str!("../../templates/preferences.html"),
             include_str!("../../templates/party_form.html"),
             include_str!("../../templates/parties.html"),
             include_str!("../../templates/party.html"),

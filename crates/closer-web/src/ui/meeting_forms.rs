@@ -9,6 +9,7 @@ use closer_domain::ids::{DealId, MeetingId, PartyId, UserId};
 use closer_domain::meeting::{
     AttendanceEntry, AttendeeDraft, MeetingDraft, MeetingLog, MeetingOutcome, MeetingPurpose, Venue,
 };
+use closer_domain::zone::Zone;
 use time::{Duration, OffsetDateTime, Time};
 use uuid::Uuid;
 
@@ -28,7 +29,7 @@ fn party_or_user(value: &str) -> Result<(Option<PartyId>, Option<UserId>), Strin
     }
 }
 
-fn meeting_draft(deal: DealId, form: &FormValues, organiser: UserId) -> Result<MeetingDraft, String> {
+fn meeting_draft(deal: DealId, form: &FormValues, organiser: UserId, zone: &Zone) -> Result<MeetingDraft, String> {
     let purpose = MeetingPurpose::parse(form.get("purpose"))?;
     let venue = Venue::parse(form.get("venue"))?;
     let day = form_date(form.get("date"), "date")?;
@@ -38,7 +39,8 @@ fn meeting_draft(deal: DealId, form: &FormValues, organiser: UserId) -> Result<M
         .get("minutes")
         .parse()
         .map_err(|_| "choose how long it lasts".to_owned())?;
-    let start: OffsetDateTime = day.with_time(at).assume_utc();
+    // Typed on the rep's own clocks.
+    let start: OffsetDateTime = zone.instant(day, at);
     let invited = |person_id, user_id| AttendeeDraft {
         person_id,
         user_id,
@@ -107,7 +109,7 @@ pub async fn plan(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(
         return refused;
     }
     let deal = DealId(id);
-    let draft = match meeting_draft(deal, &kept, viewer.ctx.actor()) {
+    let draft = match meeting_draft(deal, &kept, viewer.ctx.actor(), &viewer.chrome.zone) {
         Ok(draft) => draft,
         Err(message) => return refuse(viewer, deal, message, kept, StatusCode::UNPROCESSABLE_ENTITY).await,
     };

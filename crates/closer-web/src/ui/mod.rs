@@ -12,6 +12,7 @@ mod my_day;
 mod parties;
 mod party_forms;
 mod playbook_settings;
+mod preferences;
 mod settings;
 mod stage_forms;
 
@@ -22,6 +23,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use closer_domain::zone::Zone;
 use serde::Deserialize;
 
 pub use i18n::Locale;
@@ -55,6 +57,7 @@ pub fn routes() -> Router<AppState> {
             "/people/{id}/employments",
             get(party_forms::new_employment).post(party_forms::add_employment),
         )
+        .route("/preferences", get(preferences::show).post(preferences::save))
         .route("/settings", get(settings::show))
         .route(
             "/settings/playbooks/{id}",
@@ -94,11 +97,29 @@ pub struct Chrome {
     pub csrf_token: String,
     /// The path of the page, so the language switch returns to it.
     pub here: String,
+    /// The viewer's time zone: times are typed and shown on its clocks.
+    pub zone: Zone,
 }
 
 impl Chrome {
     pub fn text(&self, key: &str) -> &'static str {
         self.locale.text(key)
+    }
+
+    /// The day of an instant, on the viewer's clocks, in their language.
+    pub fn day(&self, at: time::OffsetDateTime) -> String {
+        self.locale.date(self.zone.local(at).date())
+    }
+
+    /// The day and time of an instant, on the viewer's clocks.
+    pub fn day_and_time(&self, at: time::OffsetDateTime) -> String {
+        let local = self.zone.local(at);
+        format!(
+            "{} {:02}:{:02}",
+            self.locale.date(local.date()),
+            local.hour(),
+            local.minute()
+        )
     }
 }
 
@@ -208,7 +229,13 @@ impl FromRequestParts<AppState> for Viewer {
         let locale = user
             .language
             .map_or_else(|| Locale::negotiate(&parts.headers), Locale::chosen);
+        let zone = user
+            .time_zone
+            .as_deref()
+            .and_then(|name| Zone::named(name).ok())
+            .unwrap_or_default();
         let chrome = Chrome {
+            zone,
             locale,
             admin: ctx.principal.is_admin(),
             user_name: Some(user.display_name),
@@ -267,6 +294,7 @@ fn login_form(headers: &HeaderMap, email: String, error: Option<&str>, status: S
         return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness available").into_response();
     };
     let chrome = Chrome {
+        zone: Zone::default(),
         locale,
         admin: false,
         user_name: None,
@@ -442,8 +470,10 @@ async fn remember_language(state: &AppState, headers: &HeaderMap, sent: &str, lo
         Ok(ctx) => ctx,
         Err(_) => return Ok(()),
     };
+    let me = app::admin::get_user(&ctx, ctx.actor()).await?;
     let preferences = closer_domain::user::Preferences {
         language: Some(locale.language()),
+        time_zone: me.time_zone,
     };
     app::admin::set_own_preferences(&ctx, &preferences).await.map(|_| ())
 }

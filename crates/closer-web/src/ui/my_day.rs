@@ -32,7 +32,7 @@ struct MyDayPage {
 pub async fn show(viewer: Viewer) -> Response {
     let chrome = viewer.chrome;
     let now = OffsetDateTime::now_utc();
-    let day = match my_day::load(&viewer.ctx, now).await {
+    let day = match my_day::load(&viewer.ctx, now, &chrome.zone).await {
         Ok(day) => day,
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
     };
@@ -77,9 +77,9 @@ pub async fn show(viewer: Viewer) -> Response {
         .meetings
         .iter()
         .map(|m| {
-            let time = m.fields.planned_start.time();
+            let time = chrome.zone.local(m.fields.planned_start).time();
             let when = format!(
-                "{:02}:{:02} UTC · {}",
+                "{:02}:{:02} · {}",
                 time.hour(),
                 time.minute(),
                 locale.text(&format!("venue.{}", m.fields.venue.as_str()))

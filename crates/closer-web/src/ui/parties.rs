@@ -318,7 +318,7 @@ async fn party_page(viewer: Viewer, id: PartyId, person: bool) -> AppResult<Opti
             ),
             detail: format!(
                 "{} · {}",
-                locale.date(m.fields.planned_start.date()),
+                viewer.chrome.day_and_time(m.fields.planned_start),
                 locale.text(&format!("meeting_status.{}", m.fields.status.as_str()))
             ),
         })
@@ -342,7 +342,7 @@ async fn party_page(viewer: Viewer, id: PartyId, person: bool) -> AppResult<Opti
         .map(|n| Link {
             href: None,
             label: n.fields.body,
-            detail: locale.date(n.meta.created_at.date()),
+            detail: viewer.chrome.day(n.meta.created_at),
         })
         .collect();
     let chrome = viewer.chrome;

@@ -179,6 +179,59 @@ on_both_backends! {
         assert!(history.body.to_string().contains("\"language\""), "the change is audited: {}", history.body);
     }
 
+    async fn a_users_time_zone_sets_the_clocks_of_their_meetings_and_their_day(app: &TestApp) {
+        let organisation = app.create_organisation("Acme Robotics").await.id();
+        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": organisation, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let form = app.page("/preferences", &session, None, &[]).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.html.contains("<option value=\"UTC\" selected>"), "UTC until a zone is chosen");
+        let csrf = form.field("csrf_token").expect("a token");
+        let send = |path: String, fields: Vec<(&'static str, String)>| {
+            let session = session.clone();
+            let csrf = csrf.clone();
+            async move {
+                let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                form.push(("csrf_token", csrf.as_str()));
+                app.page(&path, &session, Some(&form), &[]).await
+            }
+        };
+
+        let nowhere = send("/preferences".into(), vec![("language", "".into()), ("time_zone", "Mars/Olympus_Mons".into())]).await;
+        assert_eq!(nowhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(nowhere.html.contains("Mars/Olympus_Mons") && nowhere.html.contains("not a time zone"));
+        let chosen = send("/preferences".into(), vec![("language", "".into()), ("time_zone", "Asia/Shanghai".into())]).await;
+        assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.get("/api/v1/session").await.body["user"]["time_zone"], "Asia/Shanghai");
+        app.send(reqwest::Method::PUT, "/api/v1/session/preferences", Some(&json!({ "time_zone": "Nowhere/Land" })), &[]).await.expect(422);
+
+        // 10:00 typed by a rep in Shanghai is 02:00 UTC, and reads 10:00 again on the deal page.
+        let plan = vec![("purpose", "decision_maker_meeting".to_owned()), ("venue", "our_office".to_owned()),
+                        ("date", "2026-12-03".to_owned()), ("time", "10:00".to_owned()), ("minutes", "60".to_owned())];
+        let planned = send(format!("/deals/{deal}/meetings"), plan).await;
+        assert_eq!(planned.status, StatusCode::SEE_OTHER, "{}", planned.html);
+        let meetings = app.all(&format!("/api/v1/meetings?deal_id={deal}")).await;
+        assert_eq!(meetings[0]["planned_start"], "2026-12-03T02:00:00Z");
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("3 Dec 2026 10:00"), "shown on the rep's clocks");
+        assert!(page.html.contains("(Asia/Shanghai)"), "the form says which clocks it means");
+
+        // My day begins at midnight in Shanghai: a meeting at 00:30 there is today's, though it
+        // is still yesterday in UTC.
+        let shanghai_today = (time::OffsetDateTime::now_utc() + time::Duration::hours(8)).date();
+        let start = shanghai_today.with_time(time::macros::time!(00:30)).assume_utc() - time::Duration::hours(8);
+        let format = time::format_description::well_known::Rfc3339;
+        let early = json!({
+            "deal_id": deal, "purpose": "negotiation", "venue": "our_office",
+            "planned_start": start.format(&format).expect("a time"),
+            "planned_end": (start + time::Duration::hours(1)).format(&format).expect("a time")
+        });
+        app.post("/api/v1/meetings", &early).await.expect(201);
+        let day = app.page("/my-day", &session, None, &[]).await;
+        assert!(day.html.contains("00:30 · Our office"), "today's meeting at its local time: {}", day.html);
+    }
+
     async fn markup_in_names_renders_as_text(app: &TestApp) {
         let payload = "<script>alert('x')</script><img src=x onerror=alert(1)>";
         b2b_deal(app, payload, 100, "USD").await;

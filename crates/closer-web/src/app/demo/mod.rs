@@ -292,6 +292,7 @@ async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId, password_ha
                 role: role.into(),
                 disabled_at: None,
                 language: None,
+                time_zone: None,
             };
             users::insert(tx.conn(), seeder.workspace, &user, Some(password_hash), seeder.now).await?;
             teams::set_member(
