@@ -5,7 +5,7 @@ use closer_domain::committee::{
     CommitteeCoverage, Contact, Stakeholder, StakeholderDraft, StakeholderPatch, check_committee, coverage,
 };
 use closer_domain::deal::Deal;
-use closer_domain::ids::{DealId, DealTeamMemberId, PartyId, StakeholderId};
+use closer_domain::ids::{DealId, DealTeamMemberId, PartyId, StakeholderId, WorkspaceId};
 use closer_domain::meeting::{Meeting, MeetingStatus};
 use closer_domain::party::PartyKind;
 use closer_domain::playbook::DealKind;
@@ -46,9 +46,9 @@ fn enrich(stored: StoredStakeholder, meetings: &[Meeting]) -> Stakeholder {
 }
 
 /// A deal's committee, each stakeholder with what the deal's meetings say about them.
-pub async fn committee_of(mut conn: Conn<'_>, ctx: &Ctx, deal: DealId) -> AppResult<Vec<Stakeholder>> {
-    let stored = stakeholders::for_deal(conn.reborrow(), ctx.workspace, deal).await?;
-    let held = meetings::for_deal(conn, ctx.workspace, deal).await?;
+pub async fn committee_of(mut conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> AppResult<Vec<Stakeholder>> {
+    let stored = stakeholders::for_deal(conn.reborrow(), workspace, deal).await?;
+    let held = meetings::for_deal(conn, workspace, deal).await?;
     let relevant: Vec<Meeting> = held
         .into_iter()
         .filter(|m| m.fields.status != MeetingStatus::Cancelled)
@@ -66,7 +66,7 @@ pub struct Committee {
 pub async fn committee(ctx: &Ctx, deal: DealId) -> AppResult<Committee> {
     let _deal: Deal = get(ctx, deal.as_uuid()).await?;
     let mut conn = ctx.db.acquire().await?;
-    let stakeholders = committee_of(conn.conn(), ctx, deal).await?;
+    let stakeholders = committee_of(conn.conn(), ctx.workspace, deal).await?;
     Ok(Committee {
         coverage: coverage(&stakeholders),
         stakeholders,
@@ -156,7 +156,7 @@ pub async fn deal_team(ctx: &Ctx, deal: DealId) -> AppResult<DealTeam> {
     let _deal: Deal = get(ctx, deal.as_uuid()).await?;
     let mut conn = ctx.db.acquire().await?;
     let members = deal_team::for_deal(conn.conn(), ctx.workspace, deal).await?;
-    let committee = committee_of(conn.conn(), ctx, deal).await?;
+    let committee = committee_of(conn.conn(), ctx.workspace, deal).await?;
     Ok(DealTeam {
         coverage: team::coverage(&members, &committee),
         members,

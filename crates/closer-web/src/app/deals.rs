@@ -5,7 +5,7 @@ use closer_domain::access::Role;
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::{Deal, DealDraft, DealMove, DealPatch, DealProgress};
 use closer_domain::gates::{CriterionResult, Gate, Snapshot, Verdict, check_move, evaluate};
-use closer_domain::ids::{DealId, PlaybookId};
+use closer_domain::ids::{DealId, PlaybookId, WorkspaceId};
 use closer_domain::playbook::{DealStatus, Playbook};
 use closer_domain::record::RecordMeta;
 use closer_store::deals::{self, StageTransition};
@@ -93,19 +93,19 @@ pub(crate) struct Loaded {
     counterparty_reachable: bool,
 }
 
-pub(crate) async fn load_snapshot(mut conn: Conn<'_>, ctx: &Ctx, deal: &Deal) -> AppResult<Loaded> {
-    let committee = super::committee::committee_of(conn.reborrow(), ctx, deal.id).await?;
-    let meetings = closer_store::meetings::for_deal(conn.reborrow(), ctx.workspace, deal.id).await?;
-    let team = closer_store::deal_team::for_deal(conn.reborrow(), ctx.workspace, deal.id).await?;
+pub(crate) async fn load_snapshot(mut conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> AppResult<Loaded> {
+    let committee = super::committee::committee_of(conn.reborrow(), workspace, deal.id).await?;
+    let meetings = closer_store::meetings::for_deal(conn.reborrow(), workspace, deal.id).await?;
+    let team = closer_store::deal_team::for_deal(conn.reborrow(), workspace, deal.id).await?;
     let counterparty = deal.terms.counterparty_id;
-    let (is_organisation, reachable) =
-        match parties::get_organisation(conn.reborrow(), ctx.workspace, counterparty).await? {
-            Some(o) => (true, !o.fields.phones.is_empty() || !o.fields.emails.is_empty()),
-            None => match parties::get_person(conn, ctx.workspace, counterparty).await? {
-                Some(p) => (false, !p.fields.phones.is_empty() || !p.fields.emails.is_empty()),
-                None => (false, false),
-            },
-        };
+    let (is_organisation, reachable) = match parties::get_organisation(conn.reborrow(), workspace, counterparty).await?
+    {
+        Some(o) => (true, !o.fields.phones.is_empty() || !o.fields.emails.is_empty()),
+        None => match parties::get_person(conn, workspace, counterparty).await? {
+            Some(p) => (false, !p.fields.phones.is_empty() || !p.fields.emails.is_empty()),
+            None => (false, false),
+        },
+    };
     Ok(Loaded {
         committee,
         meetings,
@@ -141,7 +141,7 @@ pub async fn gates(ctx: &Ctx, id: DealId) -> AppResult<DealGates> {
     let deal: Deal = super::get(ctx, id.as_uuid()).await?;
     let mut conn = ctx.db.acquire().await?;
     let playbook = playbook_of(conn.conn(), ctx, deal.progress.playbook_id).await?;
-    let loaded = load_snapshot(conn.conn(), ctx, &deal).await?;
+    let loaded = load_snapshot(conn.conn(), ctx.workspace, &deal).await?;
     let criteria = match playbook.stage(deal.progress.stage_id) {
         Some(stage) if stage.status == closer_domain::playbook::DealStatus::Open => {
             evaluate(stage, &loaded.snapshot(&deal))
@@ -171,7 +171,7 @@ pub async fn move_deal(ctx: &Ctx, id: DealId, version: &Expected, request: &Deal
         playbook.stage(current.progress.stage_id),
         playbook.stage(request.stage_id),
     ) {
-        let loaded = load_snapshot(tx.conn(), ctx, &current).await?;
+        let loaded = load_snapshot(tx.conn(), ctx.workspace, &current).await?;
         let gates = check_move(&playbook, from, to, &loaded.snapshot(&current));
         if !gates.blocking.is_empty() {
             let may_override = matches!(ctx.principal.role, Role::Manager | Role::Admin);

@@ -20,7 +20,8 @@ pub const DEAL_HEALTH_EVERY: Duration = Duration::hours(1);
 /// How long a claimed job stays claimed before another worker may take it over.
 const LEASE: Duration = Duration::minutes(10);
 
-/// Recomputes the health of every open deal of the workspace; returns how many were checked.
+/// Recomputes the health of every open deal of the workspace, and how many next best actions
+/// are open on it (for the board's badge); returns how many deals were checked.
 pub async fn refresh_deal_health(db: &Db, workspace: WorkspaceId) -> AppResult<usize> {
     let at = now();
     let mut conn = db.acquire().await?;
@@ -43,7 +44,8 @@ pub async fn refresh_deal_health(db: &Db, workspace: WorkspaceId) -> AppResult<u
         let deals = deals::list(conn.conn(), workspace, &everything, &filter, page).await?;
         let ids: Vec<uuid::Uuid> = deals.items.iter().map(|d| d.id.as_uuid()).collect();
         let activity = deal_health::last_activity(conn.conn(), workspace, &ids).await?;
-        let mut tx = db.begin().await?;
+        // Worked out before the write transaction, so SQLite's one writer is held briefly.
+        let mut checks = Vec::with_capacity(deals.items.len());
         for deal in &deals.items {
             let Some(playbook) = playbooks.get(&deal.progress.playbook_id) else {
                 continue;
@@ -52,7 +54,16 @@ pub async fn refresh_deal_health(db: &Db, workspace: WorkspaceId) -> AppResult<u
                 .get(&deal.id.as_uuid())
                 .copied()
                 .unwrap_or(deal.meta.created_at);
-            deal_health::save(tx.conn(), workspace, deal.id, &health(deal, playbook, last, at)).await?;
+            let checked_health = health(deal, playbook, last, at);
+            let open = super::recommendations::open_for(conn.conn(), workspace, deal, playbook, &checked_health, at)
+                .await?
+                .len();
+            checks.push((deal.id, checked_health, i64::try_from(open).unwrap_or(i64::MAX)));
+        }
+        let mut tx = db.begin().await?;
+        for (deal, checked_health, open) in &checks {
+            deal_health::save(tx.conn(), workspace, *deal, checked_health).await?;
+            deal_health::save_open_recommendations(tx.conn(), workspace, *deal, *open).await?;
             checked += 1;
         }
         tx.commit().await?;

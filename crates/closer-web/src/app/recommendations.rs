@@ -7,11 +7,13 @@ use closer_domain::audit::AuditAction;
 use closer_domain::cycle::DealHealth;
 use closer_domain::deal::Deal;
 use closer_domain::ids::DealId;
+use closer_domain::ids::WorkspaceId;
+use closer_domain::playbook::Playbook;
 use closer_domain::rules::{Proposal, propose};
 use closer_domain::text::{self, BODY_MAX};
 use closer_store::recommendations::{self, Decision};
 use closer_store::tasks::{self, TaskFilter};
-use closer_store::{PageRequest, audit, deal_health};
+use closer_store::{Conn, PageRequest, audit, deal_health};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -22,19 +24,37 @@ use super::{AppError, AppResult, Ctx, begin_change, now};
 /// The deal's open proposals, best first.
 pub async fn open(ctx: &Ctx, id: DealId) -> AppResult<Vec<Proposal>> {
     let deal: Deal = super::get(ctx, id.as_uuid()).await?;
-    let at = now();
     let mut conn = ctx.db.acquire().await?;
     let playbook = playbook_of(conn.conn(), ctx, deal.progress.playbook_id).await?;
-    let loaded = load_snapshot(conn.conn(), ctx, &deal).await?;
+    drop(conn);
+    let health = super::jobs::deal_health_now(&ctx.db, ctx.workspace, &deal).await?;
+    let mut conn = ctx.db.acquire().await?;
+    let open = open_for(conn.conn(), ctx.workspace, &deal, &playbook, &health, now()).await?;
+    drop(conn);
+    remember_count(ctx, id, &health, open.len()).await?;
+    Ok(open)
+}
+
+/// What the rules propose for `deal` at `at`, less what people decided (done, dismissed, still
+/// snoozed). For callers that already know the deal may be seen: the deal page, the health job.
+pub(crate) async fn open_for(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    deal: &Deal,
+    playbook: &Playbook,
+    health: &DealHealth,
+    at: OffsetDateTime,
+) -> AppResult<Vec<Proposal>> {
+    let loaded = load_snapshot(conn.reborrow(), workspace, deal).await?;
     let open_tasks = TaskFilter {
-        subject_id: Some(id.as_uuid()),
+        subject_id: Some(deal.id.as_uuid()),
         done: Some(false),
         ..TaskFilter::default()
     };
-    let everything = closer_store::access::Visibility::everything(ctx.workspace);
+    let everything = closer_store::access::Visibility::everything(workspace);
     let has_open_task = !tasks::list(
-        conn.conn(),
-        ctx.workspace,
+        conn.reborrow(),
+        workspace,
         &everything,
         &open_tasks,
         PageRequest { after: None, limit: 1 },
@@ -42,11 +62,9 @@ pub async fn open(ctx: &Ctx, id: DealId) -> AppResult<Vec<Proposal>> {
     .await?
     .items
     .is_empty();
-    let decisions = recommendations::for_deal(conn.conn(), ctx.workspace, id).await?;
-    drop(conn);
-    let health = super::jobs::deal_health_now(&ctx.db, ctx.workspace, &deal).await?;
-    let proposals = propose(&loaded.snapshot(&deal), &playbook, Some(&health), has_open_task, at);
-    let open: Vec<Proposal> = proposals
+    let decisions = recommendations::for_deal(conn, workspace, deal.id).await?;
+    let proposals = propose(&loaded.snapshot(deal), playbook, Some(health), has_open_task, at);
+    Ok(proposals
         .into_iter()
         .filter(|p| {
             decisions
@@ -54,9 +72,7 @@ pub async fn open(ctx: &Ctx, id: DealId) -> AppResult<Vec<Proposal>> {
                 .find(|d| d.key == p.key)
                 .is_none_or(|d| d.decision == "snoozed" && d.snoozed_until.is_none_or(|until| until <= at))
         })
-        .collect();
-    remember_count(ctx, id, &health, open.len()).await?;
-    Ok(open)
+        .collect())
 }
 
 /// Keeps the number of open proposals beside the deal's health, for the badge on its board card

@@ -49,6 +49,16 @@ on_both_backends! {
         assert_eq!(app.all("/api/v1/deals?over_budget=false").await.len(), 1);
         assert_eq!(app.get(&format!("/api/v1/deals/{fresh}/health")).await.body["rotting"], false);
 
+        // The run also counts each deal's open next best actions for its board card, before
+        // anyone opened the deal.
+        let session = app.sign_in_page(crate::support::ADMIN_EMAIL, crate::support::ADMIN_PASSWORD).await;
+        let board = app.page("/board?playbook=b2c_default", &session, None, &[]).await;
+        let card = board.html.split(&format!("data-deal=\"{idle}\"")).nth(1).and_then(|rest| rest.split("</li>").next()).expect("the card");
+        let proposed = app.get(&format!("/api/v1/deals/{idle}/recommendations")).await.expect(200).body;
+        let count = proposed.as_array().map_or(0, Vec::len);
+        assert!(count > 0, "an idle deal has something to do");
+        assert!(card.contains(&format!(">{count} to do<")), "{card}");
+
         // Activity on the deal clears the flag at the next run.
         app.post("/api/v1/notes", &json!({ "subject_type": "deal", "subject_id": idle, "body": "Called back." })).await.expect(201);
         app.post("/api/v1/jobs/deal-health", &json!({})).await.expect(200);
