@@ -225,12 +225,26 @@ async fn drag(browser: &Client, deal: &str, stage_key: &str) -> Step {
 
 on_both_backends! {
     async fn a_rep_drags_a_b2b_deal_into_a_gate_then_meets_it_and_reads_the_board_in_chinese(app: &TestApp) {
-        let organisation = app.create_organisation("Acme Robotics").await.id();
-        let head = app.create_person("Li Wei").await.id();
-        app.post("/api/v1/employments", &json!({ "person_id": head, "organisation_id": organisation, "department": "IT" })).await.expect(201);
-
         in_browser(app, "gate_story", async |app, browser| {
             sign_in(app, browser, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+
+            // The organisation, and the head of IT who works there, through their forms.
+            browser.goto(&format!("{}/organisations", app.base)).await.or_say("the organisations")?;
+            browser.find(Locator::Css(".page-title a.new")).await.or_say("the New organisation link")?.click().await.or_say("open the form")?;
+            let form = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("form.record-form")).await.or_say("the organisation form")?;
+            form.find(Locator::Css("input[name=name]")).await.or_say("the name field")?.send_keys("Acme Robotics").await.or_say("type the name")?;
+            form.find(Locator::Css("button[type=submit]")).await.or_say("the save button")?.click().await.or_say("save")?;
+            browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".deal-header a.new")).await.or_say("the organisation's page")?.click().await.or_say("add someone who works there")?;
+            let form = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("form.record-form")).await.or_say("the person form")?;
+            form.find(Locator::Css("input[name=name]")).await.or_say("the name field")?.send_keys("Li Wei").await.or_say("type the name")?;
+            form.find(Locator::Css("input[name=department]")).await.or_say("the department field")?.send_keys("IT").await.or_say("type the department")?;
+            form.find(Locator::Css("button[type=submit]")).await.or_say("the save button")?.click().await.or_say("save")?;
+            let page = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("[data-section='party.employments'] a")).await.or_say("Li Wei's workplace")?;
+            let organisation = page.attr("href").await.or_say("the workplace link")?.unwrap_or_default().trim_start_matches("/organisations/").to_owned();
+            let url = browser.current_url().await.or_say("Li Wei's address")?;
+            let head = url.path().trim_start_matches("/people/").to_owned();
+            ensure(!organisation.is_empty() && !head.is_empty(), "the forms lead to the new records")?;
+            browser.goto(&format!("{}/board?playbook=b2b_default", app.base)).await.or_say("the board")?;
 
             // A B2B deal for an organisation, through the form.
             browser.find(Locator::Css(".tabs a.new")).await.or_say("the New deal link")?.click().await.or_say("open the form")?;
