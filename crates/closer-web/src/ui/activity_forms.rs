@@ -3,41 +3,18 @@
 use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use closer_domain::activity::{NoteDraft, SubjectType, TaskDraft};
 use closer_domain::ids::DealId;
 use uuid::Uuid;
 
-use super::deal::{Refusal, deal_page, summary};
-use super::{FormValues, Viewer, error_page, form_date, see_other};
-use crate::app::{AppError, AppResult, activity};
+use super::deal::{Refusal, deal_page};
+use super::{FormValues, Viewer, form_date};
+use crate::app::{AppResult, activity};
 
 /// Back to the deal, or the deal page with the refusal in the notes panel.
 async fn answer(viewer: Viewer, deal: DealId, kept: FormValues, outcome: AppResult<()>) -> Response {
-    let refuse = |message: String, kept: FormValues| {
-        Some(Refusal {
-            panel: "notes",
-            message,
-            kept,
-        })
-    };
-    match outcome {
-        Ok(()) => see_other(format!("/deals/{deal}")),
-        Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
-            deal_page(
-                viewer,
-                deal,
-                refuse(summary(&errors), kept),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
-            error_page(&viewer.chrome, StatusCode::NOT_FOUND, "deal.not_found")
-        }
-        Err(AppError::Forbidden(_)) => error_page(&viewer.chrome, StatusCode::FORBIDDEN, "error.forbidden"),
-        Err(e) => crate::api::problem::Problem::from(e).into_response(),
-    }
+    super::deal_panels::answer(viewer, deal, "notes", kept, outcome).await
 }
 
 pub async fn add_note(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {

@@ -23,6 +23,16 @@ use crate::app::committee;
 use crate::app::deal_view::{self, DealView};
 use crate::app::recommendations::{self, DecisionDraft};
 
+/// The deal's editable fields, as text for the form.
+struct Details {
+    title: String,
+    amount: String,
+    currency: String,
+    expected_close: String,
+    lead_source: String,
+    competitor: String,
+}
+
 struct Header {
     title: String,
     kind: &'static str,
@@ -59,6 +69,8 @@ struct Recommendation {
 }
 
 struct StakeholderCard {
+    id: String,
+    version: i64,
     name: String,
     roles: Vec<&'static str>,
     key_person: bool,
@@ -108,6 +120,9 @@ struct MeetingRow {
 }
 
 struct Line {
+    /// A task's id and version, for ticking it off (empty for notes and history).
+    id: String,
+    version: i64,
     when: String,
     who: String,
     text: String,
@@ -123,6 +138,13 @@ struct DealPage {
     refusal: Option<Refusal>,
     /// People who can be added to the committee.
     people: Vec<(String, String)>,
+    /// Our active users, who can join the deal team.
+    sellers: Vec<(String, String)>,
+    seller_roles: Vec<(&'static str, &'static str)>,
+    /// The deal's own fields as the details form shows them.
+    details: Details,
+    currencies: Vec<&'static str>,
+    lead_sources: Vec<(&'static str, &'static str)>,
     buying_roles: Vec<(&'static str, &'static str)>,
     stances: Vec<(&'static str, &'static str)>,
     purposes: Vec<(&'static str, &'static str)>,
@@ -167,6 +189,23 @@ impl DealPage {
             .map(|r| r.message.as_str())
     }
 
+    /// A field of the details form: as typed when that form was refused, else as stored.
+    fn detail(&self, field: &str) -> String {
+        if self.refused("details").is_some() {
+            return self.kept().get(field).to_owned();
+        }
+        let d = &self.details;
+        match field {
+            "title" => d.title.clone(),
+            "amount" => d.amount.clone(),
+            "currency" => d.currency.clone(),
+            "expected_close" => d.expected_close.clone(),
+            "lead_source" => d.lead_source.clone(),
+            "competitor" => d.competitor.clone(),
+            _ => String::new(),
+        }
+    }
+
     /// What the refused form held (nothing when no form was refused).
     fn kept(&self) -> FormValues {
         self.refusal.as_ref().map(|r| r.kept.clone()).unwrap_or_default()
@@ -178,8 +217,18 @@ pub async fn show(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
 }
 
 pub(super) async fn deal_page(viewer: Viewer, id: DealId, refusal: Option<Refusal>, status: StatusCode) -> Response {
-    let people = match people_choices(&viewer.ctx).await {
-        Ok(people) => people,
+    let choices = async {
+        let people = people_choices(&viewer.ctx).await?;
+        let sellers: Vec<(String, String)> = crate::app::admin::list_users(&viewer.ctx)
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .map(|u| (u.id.to_string(), u.display_name))
+            .collect();
+        Ok::<_, AppError>(Choices { people, sellers })
+    };
+    let people = match choices.await {
+        Ok(choices) => choices,
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
     };
     let chrome = viewer.chrome;
@@ -193,6 +242,12 @@ pub(super) async fn deal_page(viewer: Viewer, id: DealId, refusal: Option<Refusa
         }
         Err(e) => crate::api::problem::Problem::from(e).into_response(),
     }
+}
+
+/// What the page's pickers offer.
+struct Choices {
+    people: Vec<(String, String)>,
+    sellers: Vec<(String, String)>,
 }
 
 /// How long "later" puts a recommendation away.
@@ -345,13 +400,7 @@ fn stakeholder_draft(form: &FormValues) -> Result<StakeholderDraft, String> {
     })
 }
 
-fn page(
-    chrome: Chrome,
-    view: DealView,
-    refusal: Option<Refusal>,
-    people: Vec<(String, String)>,
-    may_override: bool,
-) -> DealPage {
+fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choices, may_override: bool) -> DealPage {
     let locale = chrome.locale;
     let text = |key: String| locale.text(&key);
     let user = |id| view.users.get(&id).cloned().unwrap_or_default();
@@ -406,6 +455,8 @@ fn page(
     let mut by_department: BTreeMap<String, Vec<StakeholderCard>> = BTreeMap::new();
     for s in &view.committee.stakeholders {
         let card = StakeholderCard {
+            id: s.id.to_string(),
+            version: s.meta.version,
             name: person(s.fields.person_id),
             roles: s
                 .fields
@@ -490,6 +541,8 @@ fn page(
         .notes
         .iter()
         .map(|n| Line {
+            id: String::new(),
+            version: 0,
             when: chrome.day(n.meta.created_at),
             who: user(n.fields.author_id),
             text: n.fields.body.clone(),
@@ -500,6 +553,8 @@ fn page(
         .tasks
         .iter()
         .map(|t| Line {
+            id: t.id.to_string(),
+            version: t.meta.version,
             when: t.fields.due_on.map(|d| locale.date(d)).unwrap_or_default(),
             who: user(t.fields.assignee_id),
             text: t.fields.title.clone(),
@@ -510,6 +565,8 @@ fn page(
         .history
         .iter()
         .map(|e| Line {
+            id: String::new(),
+            version: 0,
             when: chrome.day(e.at),
             who: e.actor_id.map(user).unwrap_or_default(),
             text: describe_change(e),
@@ -534,7 +591,35 @@ fn page(
             .collect(),
         may_override,
         refusal,
-        people,
+        people: choices.people,
+        sellers: choices.sellers,
+        seller_roles: closer_domain::team::SellerRole::ALL
+            .iter()
+            .map(|r| (r.as_str(), locale.text(&format!("seller_role.{}", r.as_str()))))
+            .collect(),
+        details: Details {
+            title: view.deal.terms.title.clone(),
+            amount: super::deal_form::amount_text(&view.deal.terms.amount),
+            currency: view.deal.terms.amount.currency.code().to_owned(),
+            expected_close: view
+                .deal
+                .terms
+                .expected_close
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            lead_source: view
+                .deal
+                .terms
+                .lead_source
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_default(),
+            competitor: view.deal.terms.competitor.clone().unwrap_or_default(),
+        },
+        currencies: super::deal_form::CURRENCIES.to_vec(),
+        lead_sources: closer_domain::deal::LeadSource::ALL
+            .iter()
+            .map(|l| (l.as_str(), locale.text(&format!("lead_source.{}", l.as_str()))))
+            .collect(),
         buying_roles: BuyingRole::ALL
             .iter()
             .map(|r| (r.as_str(), locale.text(&format!("role.{}", r.as_str()))))

@@ -22,7 +22,7 @@ use crate::app::{AppError, AppResult, Ctx, deals};
 
 /// Counterparties the picker offers; more than this needs the search of the lists.
 const PICKER_LIMIT: u32 = 200;
-const CURRENCIES: [&str; 6] = ["CNY", "USD", "EUR", "GBP", "HKD", "JPY"];
+pub(super) const CURRENCIES: [&str; 6] = ["CNY", "USD", "EUR", "GBP", "HKD", "JPY"];
 
 struct Choice {
     value: String,
@@ -149,8 +149,23 @@ async fn counterparty_choices(ctx: &Ctx, b2b: bool, selected: &str) -> AppResult
         .collect())
 }
 
+/// An amount in minor units as the form shows it for editing (`12500.50`).
+pub(super) fn amount_text(amount: &closer_domain::money::Money) -> String {
+    let digits = u32::from(amount.currency.minor_digits());
+    if digits == 0 {
+        return amount.amount_minor.to_string();
+    }
+    let scale = 10_i64.pow(digits);
+    let width = digits as usize;
+    format!(
+        "{}.{:0width$}",
+        amount.amount_minor / scale,
+        amount.amount_minor % scale
+    )
+}
+
 /// An amount as people type it (`12,500.50`) in minor units of `currency`.
-fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
+pub(super) fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
     let digits = Currency::parse(currency)
         .map(|c| u32::from(c.minor_digits()))
         .unwrap_or(2);

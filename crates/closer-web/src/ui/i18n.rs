@@ -270,6 +270,7 @@ mod tests {
             include_str!("../../templates/playbook_settings.html"),
             include_str!("playbook_settings.rs"),
             include_str!("deal.rs"),
+            include_str!("deal_panels.rs"),
             include_str!("board.rs"),
             include_str!("mod.rs"),
         ];

@@ -6,6 +6,7 @@ mod activity_forms;
 mod board;
 mod deal;
 mod deal_form;
+mod deal_panels;
 mod i18n;
 mod meeting_forms;
 mod my_day;
@@ -79,6 +80,13 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/move", post(board::move_card))
         .route("/deals/{id}/recommendations", post(deal::decide))
         .route("/deals/{id}/stakeholders", post(deal::add_stakeholder))
+        .route(
+            "/deals/{deal}/stakeholders/{stakeholder}",
+            post(deal_panels::update_stakeholder),
+        )
+        .route("/deals/{id}/details", post(deal_panels::edit_details))
+        .route("/deals/{id}/team", post(deal_panels::add_member))
+        .route("/tasks/{id}/done", post(deal_panels::toggle_task))
         .route("/deals/{id}/meetings", post(meeting_forms::plan))
         .route("/deals/{id}/notes", post(activity_forms::add_note))
         .route("/deals/{id}/stage", post(stage_forms::move_deal))

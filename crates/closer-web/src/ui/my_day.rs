@@ -15,6 +15,8 @@ struct Item {
     detail: String,
     when: String,
     late: bool,
+    /// A task's id and version: the item can be ticked off.
+    task: Option<(String, i64)>,
 }
 
 #[derive(Template)]
@@ -61,6 +63,7 @@ pub async fn show(viewer: Viewer) -> Response {
             .unwrap_or_default(),
         when,
         late,
+        task: None,
     };
     let tasks = day
         .tasks
@@ -71,6 +74,7 @@ pub async fn show(viewer: Viewer) -> Response {
             detail: String::new(),
             when: t.fields.due_on.map(|d| locale.date(d)).unwrap_or_default(),
             late: t.fields.due_on.is_some_and(|d| d < day.today),
+            task: Some((t.id.to_string(), t.meta.version)),
         })
         .collect();
     let meetings = day
@@ -110,6 +114,7 @@ pub async fn show(viewer: Viewer) -> Response {
             detail: name_of(d.terms.counterparty_id),
             when: locale.money(&d.terms.amount),
             late: true,
+            task: None,
         })
         .collect();
     let recommendations = day
@@ -123,6 +128,7 @@ pub async fn show(viewer: Viewer) -> Response {
                 detail: action,
                 when: p.differences.join(" "),
                 late: false,
+                task: None,
             }
         })
         .collect();

@@ -232,6 +232,71 @@ on_both_backends! {
         assert!(day.html.contains("00:30 · Our office"), "today's meeting at its local time: {}", day.html);
     }
 
+    async fn a_deals_details_team_stakeholders_and_tasks_are_edited_from_its_page(app: &TestApp) {
+        let organisation = app.create_organisation("Acme Robotics").await.id();
+        let head = app.create_person("Li Wei").await.id();
+        let body = json!({ "title": "Assembly line", "kind": "b2b", "counterparty_id": organisation, "amount_minor": 50_000_000, "currency": "CNY" });
+        let deal = app.post("/api/v1/deals", &body).await.expect(201).id();
+        let stakeholder = app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": head, "roles": ["technical_buyer"] })).await.expect(201).id();
+        let task = app.post("/api/v1/tasks", &json!({ "title": "Send the layout drawings", "subject_type": "deal", "subject_id": deal })).await.expect(201).id();
+        let (engineer, _) = app.user("engineer@example.com", "member").await;
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        let csrf = page.field("csrf_token").expect("a token");
+        assert!(page.html.contains("value=\"500000.00\""), "the amount as it is typed");
+        let send = |path: String, fields: Vec<(&'static str, String)>| {
+            let session = session.clone();
+            let csrf = csrf.clone();
+            async move {
+                let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                form.push(("csrf_token", csrf.as_str()));
+                app.page(&path, &session, Some(&form), &[]).await
+            }
+        };
+        let details = |amount: &str, version: &str| {
+            vec![("version", version.to_owned()), ("title", "Assembly line, phase 2".to_owned()), ("amount", amount.to_owned()),
+                 ("currency", "CNY".to_owned()), ("expected_close", "2026-12-20".to_owned()), ("lead_source", "referral".to_owned()), ("competitor", "Rival Co".to_owned())]
+        };
+
+        let wrong = send(format!("/deals/{deal}/details"), details("lots", "1")).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.html.contains("amount:") && wrong.html.contains("value=\"lots\"") && wrong.html.contains("value=\"Assembly line, phase 2\""));
+        let saved = send(format!("/deals/{deal}/details"), details("650,000", "1")).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+        let stored = app.get(&format!("/api/v1/deals/{deal}")).await.expect(200).body;
+        assert_eq!((stored["amount"]["amount_minor"].as_i64(), stored["expected_close"].as_str()), (Some(65_000_000), Some("2026-12-20")));
+        assert_eq!((stored["title"].as_str(), stored["lead_source"].as_str(), stored["competitor"].as_str()), (Some("Assembly line, phase 2"), Some("referral"), Some("Rival Co")));
+        let stale = send(format!("/deals/{deal}/details"), details("1", "1")).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "a form filled in before someone else's change does not overwrite it");
+        assert_eq!(app.get(&format!("/api/v1/deals/{deal}")).await.body["amount"]["amount_minor"], 65_000_000);
+
+        let nobody = send(format!("/deals/{deal}/team"), vec![("user_id", String::new()), ("role", "solution_engineer".into())]).await;
+        assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let joined = send(format!("/deals/{deal}/team"), vec![("user_id", engineer.clone()), ("role", "solution_engineer".into()), ("covers", "technical_buyer".into())]).await;
+        assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.html);
+        let team = app.get(&format!("/api/v1/deals/{deal}/team")).await.expect(200).body;
+        assert!(team.to_string().contains(&engineer) && team.to_string().contains("solution_engineer"), "{team}");
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(!page.html.contains("class=\"gap-count\""), "the technical buyer is covered now");
+
+        let turned = send(format!("/deals/{deal}/stakeholders/{stakeholder}"), vec![("version", "1".into()), ("stance", "opponent".into()), ("influence", "5".into())]).await;
+        assert_eq!(turned.status, StatusCode::SEE_OTHER, "{}", turned.html);
+        let now = app.get(&format!("/api/v1/stakeholders/{stakeholder}")).await.expect(200).body;
+        assert_eq!((now["stance"].as_str(), now["influence"].as_i64()), (Some("opponent"), Some(5)));
+        let stale = send(format!("/deals/{deal}/stakeholders/{stakeholder}"), vec![("version", "1".into()), ("stance", "supporter".into()), ("influence", "3".into())]).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+
+        let ticked = send(format!("/tasks/{task}/done"), vec![("version", "1".into()), ("done", "true".into()), ("back", format!("/deals/{deal}"))]).await;
+        assert_eq!(ticked.status, StatusCode::SEE_OTHER);
+        assert_eq!(ticked.location(), Some(format!("/deals/{deal}").as_str()));
+        assert_eq!(app.get(&format!("/api/v1/tasks/{task}")).await.body["done"], true);
+        let elsewhere = send(format!("/tasks/{task}/done"), vec![("version", "2".into()), ("done", "false".into()), ("back", "//evil.example/".into())]).await;
+        assert_eq!(elsewhere.location(), Some("/my-day"), "only back to our own pages");
+        assert_eq!(app.get(&format!("/api/v1/tasks/{task}")).await.body["done"], false);
+        let day = app.page("/my-day", &session, None, &[]).await;
+        assert!(day.html.contains(&format!("action=\"/tasks/{task}/done\"")), "My day ticks tasks off too");
+    }
+
     async fn markup_in_names_renders_as_text(app: &TestApp) {
         let payload = "<script>alert('x')</script><img src=x onerror=alert(1)>";
         b2b_deal(app, payload, 100, "USD").await;
