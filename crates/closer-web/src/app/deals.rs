@@ -135,6 +135,15 @@ pub struct DealGates {
     pub criteria: Vec<CriterionResult>,
     /// Every hard criterion is met or pending: the deal may move on without an override.
     pub can_advance: bool,
+    /// The stage after this one and its exit criteria, judged now: what comes next.
+    pub next: Option<NextStageGates>,
+}
+
+/// The exit criteria of the stage a deal moves to next, judged now.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NextStageGates {
+    pub stage_id: closer_domain::ids::StageId,
+    pub criteria: Vec<CriterionResult>,
 }
 
 pub async fn gates(ctx: &Ctx, id: DealId) -> AppResult<DealGates> {
@@ -142,12 +151,21 @@ pub async fn gates(ctx: &Ctx, id: DealId) -> AppResult<DealGates> {
     let mut conn = ctx.db.acquire().await?;
     let playbook = playbook_of(conn.conn(), ctx, deal.progress.playbook_id).await?;
     let loaded = load_snapshot(conn.conn(), ctx.workspace, &deal).await?;
-    let criteria = match playbook.stage(deal.progress.stage_id) {
-        Some(stage) if stage.status == closer_domain::playbook::DealStatus::Open => {
-            evaluate(stage, &loaded.snapshot(&deal))
-        }
-        _ => Vec::new(),
-    };
+    let open = |s: &&closer_domain::playbook::Stage| s.status == closer_domain::playbook::DealStatus::Open;
+    let current = playbook.stage(deal.progress.stage_id).filter(open);
+    let criteria = current.map_or_else(Vec::new, |stage| evaluate(stage, &loaded.snapshot(&deal)));
+    let next = current
+        .and_then(|stage| {
+            playbook
+                .stages
+                .iter()
+                .filter(open)
+                .find(|s| s.position > stage.position)
+        })
+        .map(|stage| NextStageGates {
+            stage_id: stage.id,
+            criteria: evaluate(stage, &loaded.snapshot(&deal)),
+        });
     let can_advance = !criteria
         .iter()
         .any(|c| c.gate == Gate::Hard && c.verdict == Verdict::Unmet);
@@ -155,6 +173,7 @@ pub async fn gates(ctx: &Ctx, id: DealId) -> AppResult<DealGates> {
         stage_id: deal.progress.stage_id,
         criteria,
         can_advance,
+        next,
     })
 }
 

@@ -159,6 +159,8 @@ struct DealPage {
     may_override: bool,
     header: Header,
     gates: Vec<GateRow>,
+    /// The next stage's name and exit criteria, judged now.
+    next_gates: Option<(String, Vec<GateRow>)>,
     can_advance: bool,
     recommendations: Vec<Recommendation>,
     departments: Vec<Department>,
@@ -425,20 +427,26 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
         over_budget: view.health.over_budget,
         rotting: view.health.rotting,
     };
-    let gates = view
-        .gates
-        .criteria
-        .iter()
-        .map(|c| GateRow {
-            requirement: locale.criterion(&c.key, &c.requirement).to_owned(),
-            action: locale.criterion_action(&c.key, &c.action).to_owned(),
-            differences: c.differences.join(" "),
-            hard: c.gate == Gate::Hard,
-            gate: text(format!("gate.{}", c.gate.as_str())),
-            verdict: c.verdict.as_str(),
-            verdict_label: text(format!("verdict.{}", c.verdict.as_str())),
-        })
-        .collect();
+    let rows = |criteria: &[closer_domain::gates::CriterionResult]| -> Vec<GateRow> {
+        criteria
+            .iter()
+            .map(|c| GateRow {
+                requirement: locale.criterion(&c.key, &c.requirement).to_owned(),
+                action: locale.criterion_action(&c.key, &c.action).to_owned(),
+                differences: c.differences.join(" "),
+                hard: c.gate == Gate::Hard,
+                gate: text(format!("gate.{}", c.gate.as_str())),
+                verdict: c.verdict.as_str(),
+                verdict_label: text(format!("verdict.{}", c.verdict.as_str())),
+            })
+            .collect()
+    };
+    let gates = rows(&view.gates.criteria);
+    let next_gates = view.gates.next.as_ref().and_then(|next| {
+        let stage = view.playbook.stage(next.stage_id)?;
+        let name = translated(&chrome, &format!("stage.{}", stage.key), &stage.name);
+        Some((name, rows(&next.criteria)))
+    });
     let recommendations = view
         .recommendations
         .iter()
@@ -645,6 +653,7 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
         header,
         can_advance: view.gates.can_advance,
         gates,
+        next_gates,
         recommendations,
         departments,
         single_threaded: view.committee.coverage.single_threaded,

@@ -389,6 +389,10 @@ on_both_backends! {
         assert!(html.contains("<h1>Assembly line</h1>") && html.contains("Acme Robotics") && html.contains("¥123,456.00"));
         assert!(html.contains("class=\"cycle-clock") && html.contains("/ 25 days"), "the cycle clock against the B2B budget");
         assert!(html.contains("criterion unmet hard") && html.contains("Schedule the first meeting"), "the gates checklist");
+        let next = html.find("class=\"next-stage\"").expect("the next stage's checklist");
+        assert!(html[next..].contains("Then, to leave First meeting") && html[next..].contains("a first meeting was held with a buyer who attended"), "what the next stage asks");
+        let gates = app.get(&format!("/api/v1/deals/{deal}/gates")).await.expect(200).body;
+        assert_eq!(gates["next"]["stage_id"], app.stage("b2b", "b2b_first_meeting").await.as_str());
         let executive = html.find("<h3>Executive</h3>").expect("the committee grouped by department");
         let it = html.find("<h3>IT</h3>").expect("the IT department");
         assert!(executive < it, "departments in order");
