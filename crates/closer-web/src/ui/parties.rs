@@ -26,6 +26,9 @@ const PAGE_DEFAULT: u32 = 50;
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    /// `1`: only the records the viewer owns.
+    #[serde(default)]
+    mine: String,
     after: Option<String>,
     limit: Option<u32>,
 }
@@ -44,6 +47,7 @@ struct PartiesPage {
     kind: &'static str,
     title: &'static str,
     q: String,
+    mine: bool,
     rows: Vec<Row>,
     /// The link to the next page, when there is one.
     next: Option<String>,
@@ -51,8 +55,8 @@ struct PartiesPage {
     new: (String, &'static str),
 }
 
-/// The query string for the page after `after`, keeping the search.
-fn next_link(kind: &str, q: &str, after: Option<Uuid>, limit: u32) -> Option<String> {
+/// The query string for the page after `after`, keeping the search and the owner filter.
+fn next_link(kind: &str, q: &str, mine: bool, after: Option<Uuid>, limit: u32) -> Option<String> {
     let encoded: String = q
         .bytes()
         .map(|b| match b {
@@ -60,7 +64,8 @@ fn next_link(kind: &str, q: &str, after: Option<Uuid>, limit: u32) -> Option<Str
             _ => format!("%{b:02X}"),
         })
         .collect();
-    after.map(|after| format!("/{kind}?q={encoded}&after={after}&limit={limit}"))
+    let mine = if mine { "&mine=1" } else { "" };
+    after.map(|after| format!("/{kind}?q={encoded}{mine}&after={after}&limit={limit}"))
 }
 
 fn page_request(query: &ListQuery) -> Result<PageRequest, ()> {
@@ -126,8 +131,14 @@ async fn list(viewer: Viewer, query: ListQuery, kind: &'static str) -> Response 
         return error_page(&viewer.chrome, StatusCode::BAD_REQUEST, "error.bad_filter");
     };
     let q = query.q.trim().to_owned();
+    let mine = match query.mine.as_str() {
+        "" => false,
+        "1" => true,
+        _ => return error_page(&viewer.chrome, StatusCode::BAD_REQUEST, "error.bad_filter"),
+    };
     let filter = PartyFilter {
         search: (!q.is_empty()).then(|| q.clone()),
+        owner_id: mine.then(|| viewer.ctx.actor()),
         ..Default::default()
     };
     let found = if kind == "people" {
@@ -145,13 +156,14 @@ async fn list(viewer: Viewer, query: ListQuery, kind: &'static str) -> Response 
     } else {
         "nav.organisations"
     });
-    let next = next_link(kind, &q, after, page.limit);
+    let next = next_link(kind, &q, mine, after, page.limit);
     render(
         &PartiesPage {
             chrome,
             kind,
             title,
             q,
+            mine,
             rows,
             next,
             new: if kind == "people" {

@@ -816,6 +816,17 @@ on_both_backends! {
         assert_eq!(app.page("/people?after=not-an-id", &session, None, &[]).await.status, StatusCode::BAD_REQUEST);
         assert_eq!(app.page("/people?limit=0", &session, None, &[]).await.status, StatusCode::BAD_REQUEST);
         assert_eq!(app.page("/people", "", None, &[]).await.status, StatusCode::SEE_OTHER, "signed-in users only");
+
+        // "Only mine": the records the viewer owns.
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        app.as_(&rep).post("/api/v1/people", &json!({ "name": "Erin Zhou" })).await.expect(201);
+        let rep_session = app.sign_in_page("rep@example.com", ADMIN_PASSWORD).await;
+        let theirs = app.page("/people?mine=1", &rep_session, None, &[]).await;
+        assert!(theirs.html.contains("Erin Zhou") && !theirs.html.contains("Ann Lee"), "only the rep's own people");
+        assert!(theirs.html.contains("name=\"mine\" value=\"1\" checked"));
+        let admins = app.page("/people?mine=1", &session, None, &[]).await;
+        assert!(admins.html.contains("Ann Lee") && !admins.html.contains("Erin Zhou"));
+        assert_eq!(app.page("/people?mine=yes", &session, None, &[]).await.status, StatusCode::BAD_REQUEST);
     }
 
     async fn person_and_organisation_pages_show_employment_deals_and_notes(app: &TestApp) {
