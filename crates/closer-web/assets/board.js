@@ -3,7 +3,8 @@
 // and sends it, so both paths go through the same server-side gates.
 "use strict";
 
-document.addEventListener("DOMContentLoaded", () => {
+// Pages arrive whole or, through htmx, swapped into the body (which runs this script again).
+function enableDragging() {
   let dragged = null;
 
   for (const card of document.querySelectorAll(".card[data-deal]")) {
@@ -44,4 +45,10 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // Tells people and tests alike that cards can be dragged now.
   document.body.dataset.boardReady = "true";
-});
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", enableDragging);
+} else {
+  enableDragging();
+}

@@ -93,6 +93,22 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/tasks", post(activity_forms::add_task))
         .route("/deals/{deal}/meetings/{meeting}/log", post(meeting_forms::log))
         .route("/assets/{*path}", get(asset))
+        .layer(axum::middleware::from_fn(keep_address))
+}
+
+/// Pages move through htmx (`hx-boost`), which puts the address of each answer in the browser's
+/// bar. A form answered with a page (refused, shown again in place) must not put its own address
+/// there: reloading it would ask for a page that only takes forms. A redirect after a form ends
+/// on a page of its own, whose address is right.
+async fn keep_address(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let sent_a_form = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let mut response = next.run(request).await;
+    if sent_a_form && !response.status().is_redirection() {
+        response
+            .headers_mut()
+            .insert("hx-push-url", HeaderValue::from_static("false"));
+    }
+    response
 }
 
 /// What the frame of every page needs: the language, and who is signed in.

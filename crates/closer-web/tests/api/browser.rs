@@ -262,6 +262,8 @@ on_both_backends! {
             browser.find(Locator::Css(&card_in("b2b_qualify", &deal))).await.or_say("the new deal in Qualify")?;
 
             // Dragged past its gate, the card snaps back and says why, with the difference.
+            // Pages move through htmx: a mark left on this page's window survives the next page.
+            browser.execute("window.closerStayed = true;", vec![]).await.or_say("mark the window")?;
             drag(browser, &deal, "b2b_first_meeting").await?;
             let refused = browser
                 .wait()
@@ -271,6 +273,11 @@ on_both_backends! {
                 .or_say("the refusal on the card")?;
             let reason = refused.text().await.or_say("the refusal's text")?;
             ensure(reason.contains("D1") && reason.contains("Add the first stakeholder"), format!("the refusal names the gap: {reason}"))?;
+            let stayed = browser.execute("return [window.closerStayed === true, location.pathname];", vec![]).await.or_say("read the window")?;
+            ensure(
+                stayed == json!([true, "/board"]),
+                format!("htmx swapped the pages in one window, and a refused move keeps the board's address: {stayed}"),
+            )?;
 
             // Meet the gate in the deal workspace: a stakeholder, then a first meeting at our office.
             browser.goto(&format!("{}/deals/{deal}", app.base)).await.or_say("open the deal")?;

@@ -261,8 +261,10 @@ on_both_backends! {
         let wrong = send(format!("/deals/{deal}/details"), details("lots", "1")).await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(wrong.html.contains("amount:") && wrong.html.contains("value=\"lots\"") && wrong.html.contains("value=\"Assembly line, phase 2\""));
+        assert_eq!(wrong.headers.get("hx-push-url").and_then(|v| v.to_str().ok()), Some("false"), "a refused form keeps the page's address");
         let saved = send(format!("/deals/{deal}/details"), details("650,000", "1")).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+        assert!(saved.headers.get("hx-push-url").is_none(), "after a redirect the new page's address is right");
         let stored = app.get(&format!("/api/v1/deals/{deal}")).await.expect(200).body;
         assert_eq!((stored["amount"]["amount_minor"].as_i64(), stored["expected_close"].as_str()), (Some(65_000_000), Some("2026-12-20")));
         assert_eq!((stored["title"].as_str(), stored["lead_source"].as_str(), stored["competitor"].as_str()), (Some("Assembly line, phase 2"), Some("referral"), Some("Rival Co")));
