@@ -283,6 +283,7 @@ mod tests {
             for (i, piece) in source.split('"').enumerate() {
                 let looks_like_key = i % 2 == 1
                     && piece.contains('.')
+                    && piece.chars().any(|c| c.is_ascii_lowercase())
                     && !piece.ends_with(".html")
                     && piece.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
                 if looks_like_key {
