@@ -1,5 +1,6 @@
 //! The `closer` binary: serve the web UI and JSON API, migrate the database, load demo data.
 
+mod bench;
 mod config;
 
 use std::net::SocketAddr;
@@ -60,6 +61,11 @@ enum Command {
     Migrate,
     /// Load the demo workspace (organisations, people, B2C and B2B deals, notes, tasks).
     Demo,
+    /// Benchmarks: generate data at scale.
+    Bench {
+        #[command(subcommand)]
+        action: bench::BenchCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +140,13 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied");
             db.close().await;
             Ok(())
+        }
+        Command::Bench { action } => {
+            let db = open(&settings).await?;
+            let started = start(&db, &AdminSetup::default()).await?;
+            let result = bench::run(&db, started.installation, action).await;
+            db.close().await;
+            result
         }
         Command::Demo => {
             let db = open(&settings).await?;

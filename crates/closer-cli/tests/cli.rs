@@ -557,3 +557,99 @@ async fn users_are_managed_from_the_command_line() {
         "{text}"
     );
 }
+
+/// Generates a small benchmark workspace into `url` (SQLite in `dir` when `None`), serves it,
+/// and returns its deals as the admin sees them over the API.
+async fn generate_and_read(dir: &Path, url: Option<&str>, seed: &str) -> Vec<Value> {
+    let mut generate = closer(dir);
+    generate.args(["bench", "generate", "--deals", "300", "--people", "400", "--seed", seed]);
+    if let Some(url) = url {
+        generate.env("CLOSER_DATABASE_URL", url);
+    }
+    let (output, text) = run(&mut generate);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("generated: ") && text.contains("300 deals") && text.contains("deals/s"),
+        "{text}"
+    );
+    let password = admin_password(&text).expect("the generator made the admin");
+
+    let (again, text_again) = run(&mut generate);
+    assert!(
+        !again.status.success(),
+        "a second run into the same database is refused"
+    );
+    assert!(text_again.contains("already has deals"), "{text_again}");
+
+    let mut server = Server::start({
+        let mut command = closer(dir);
+        command.args(["serve", "--listen", "127.0.0.1:0"]);
+        if let Some(url) = url {
+            command.env("CLOSER_DATABASE_URL", url);
+        }
+        command
+    });
+    server.sign_in("admin@closer.local", &password).await;
+    let deals = server.all("/api/v1/deals").await;
+    let people = server.all("/api/v1/people").await;
+    assert!((350..=450).contains(&people.len()), "{} people", people.len());
+    let kinds: BTreeSet<&str> = deals.iter().filter_map(|d| d["kind"].as_str()).collect();
+    let statuses: BTreeSet<&str> = deals.iter().filter_map(|d| d["status"].as_str()).collect();
+    assert_eq!(kinds, BTreeSet::from(["b2b", "b2c"]));
+    assert_eq!(
+        statuses,
+        BTreeSet::from(["lost", "open", "won"]),
+        "every stage, closed ones too"
+    );
+    let oldest = deals
+        .iter()
+        .filter_map(|d| d["created_at"].as_str())
+        .min()
+        .unwrap_or("")
+        .to_owned();
+    let year_ago = (time::OffsetDateTime::now_utc() - time::Duration::days(200))
+        .date()
+        .to_string();
+    assert!(
+        oldest < year_ago,
+        "deals spread over the past year: the oldest is from {oldest}"
+    );
+    deals
+}
+
+#[tokio::test]
+async fn bench_generate_makes_the_same_data_for_the_same_seed_on_both_databases() {
+    let first = tempfile::tempdir().expect("temp dir");
+    let deals = generate_and_read(first.path(), None, "7").await;
+    assert_eq!(deals.len(), 300);
+    let second = tempfile::tempdir().expect("temp dir");
+    assert_eq!(
+        fingerprint(&generate_and_read(second.path(), None, "7").await),
+        fingerprint(&deals),
+        "the same seed, the same data"
+    );
+    let third = tempfile::tempdir().expect("temp dir");
+    assert_ne!(
+        fingerprint(&generate_and_read(third.path(), None, "8").await),
+        fingerprint(&deals)
+    );
+
+    let (refused, text) = run(closer(first.path()).args(["bench", "generate", "--deals", "0"]));
+    assert!(
+        !refused.status.success() && text.contains("at least one deal"),
+        "{text}"
+    );
+
+    if let Some(admin_url) = postgres_admin_url() {
+        let database = PgDatabase::create(&admin_url).await;
+        let url = database.url_with_password("pw");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let on_postgres = generate_and_read(dir.path(), Some(&url), "7").await;
+        assert_eq!(
+            fingerprint(&on_postgres),
+            fingerprint(&deals),
+            "PostgreSQL gets the very same data"
+        );
+        database.drop_database().await;
+    }
+}

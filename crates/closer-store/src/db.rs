@@ -235,6 +235,23 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Commits what the transaction holds and goes on in a new one on the same connection, for
+    /// bulk loads written in batches. (Opening the next transaction before committing this one
+    /// would wait on SQLite's single writer: this one.)
+    pub async fn checkpoint(&mut self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => {
+                sqlx::query("COMMIT").execute(&mut **tx).await?;
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut **tx).await?;
+            }
+            Tx::Postgres(tx) => {
+                sqlx::query("COMMIT").execute(&mut **tx).await?;
+                sqlx::query("BEGIN").execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A borrowed connection, from a pool or inside a transaction; every store function takes one.

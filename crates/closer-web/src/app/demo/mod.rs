@@ -31,6 +31,52 @@ mod story;
 
 const SEED: u64 = 20_170_407;
 
+/// How much data to make. The demo is small and shown to people; benchmarks ask for a million
+/// deals and people, written in batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scale {
+    pub seed: u64,
+    pub organisations: usize,
+    /// People who buy for themselves (B2C), besides the organisations' employees.
+    pub consumers: usize,
+    pub b2c_deals: usize,
+    pub b2b_deals: usize,
+    /// Deals written per transaction; the demo writes everything in one.
+    pub batch: usize,
+    /// Closed deals are spread over this many days before today (0: all recent).
+    pub history_days: i64,
+}
+
+impl Scale {
+    /// The demo workspace.
+    pub const DEMO: Scale = Scale {
+        seed: SEED,
+        organisations: 32,
+        consumers: 40,
+        b2c_deals: 30,
+        b2b_deals: 30,
+        batch: usize::MAX,
+        history_days: 0,
+    };
+
+    /// About `deals` deals (half B2C, half B2B) and `people` people, from `seed`. An organisation
+    /// has 5.5 employees and 3 deals on average; the other people are consumers.
+    pub fn sized(deals: usize, people: usize, seed: u64) -> Scale {
+        let b2b_deals = deals / 2;
+        let organisations = (b2b_deals / 3).max(1);
+        let employees = organisations * 11 / 2;
+        Scale {
+            seed,
+            organisations,
+            consumers: people.saturating_sub(employees).max(1),
+            b2c_deals: deals - b2b_deals,
+            b2b_deals,
+            batch: 500,
+            history_days: 365,
+        }
+    }
+}
+
 /// What the demo loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoSummary {
@@ -81,6 +127,10 @@ impl Ids {
 pub(super) struct Seeder {
     rng: fastrand::Rng,
     ids: Ids,
+    /// Closed deals are spread over this many days before today.
+    history_days: i64,
+    /// Records written per transaction.
+    batch: usize,
     now: OffsetDateTime,
     workspace: WorkspaceId,
     summary: DemoSummary,
@@ -168,6 +218,12 @@ impl Seeder {
 /// Loads the demo into the installation's workspace. Returns `None` (and changes nothing) when
 /// the workspace already has deals.
 pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoSummary>> {
+    generate(db, installation, Scale::DEMO).await
+}
+
+/// Makes `scale`'s data in the installation's workspace, the same for the same seed. Returns
+/// `None` (and changes nothing) when the workspace already has deals.
+pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppResult<Option<DemoSummary>> {
     let workspace = installation.workspace;
     // One password for every demo user, new on each load and shown once.
     let password = auth::random_secret()?[..16].to_owned();
@@ -185,11 +241,13 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
         return Ok(None);
     }
     let mut seeder = Seeder {
-        rng: fastrand::Rng::with_seed(SEED),
+        rng: fastrand::Rng::with_seed(scale.seed),
         ids: Ids {
-            rng: fastrand::Rng::with_seed(SEED ^ 0x5eed),
+            rng: fastrand::Rng::with_seed(scale.seed ^ 0x5eed),
             millis: 0,
         },
+        history_days: scale.history_days,
+        batch: scale.batch,
         now: now(),
         workspace,
         summary: DemoSummary {
@@ -205,12 +263,21 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
         },
     };
     let reps = seed_users(&mut seeder, &mut tx, installation.admin, &password_hash).await?;
-    let organisations = seed_organisations(&mut seeder, &mut tx, &reps).await?;
-    let consumers_needed = 210usize.saturating_sub(seeder.summary.people).max(40);
+    let organisations = seed_organisations(&mut seeder, &mut tx, &reps, scale.organisations).await?;
+    let consumers_needed = if scale == Scale::DEMO {
+        210usize.saturating_sub(seeder.summary.people).max(scale.consumers)
+    } else {
+        scale.consumers
+    };
     let mut consumers = Vec::with_capacity(consumers_needed);
     for i in 0..consumers_needed {
         let owner = reps[i % reps.len()];
-        consumers.push(seeder.person(&mut tx, owner, i % 2 == 0, None).await?);
+        let chinese = i % 2 == 0;
+        let person = seeder.person(&mut tx, owner, chinese, None).await?;
+        consumers.push((person.id, person.ownership, chinese));
+        if (i + 1) % (scale.batch.saturating_mul(4)) == 0 {
+            next_batch(&mut tx).await?;
+        }
     }
     let playbooks = playbooks::list(tx.conn(), workspace).await?;
     let b2c = playbooks.iter().find(|p| p.kind == DealKind::B2c).cloned();
@@ -218,31 +285,25 @@ pub async fn load(db: &Db, installation: Installation) -> AppResult<Option<DemoS
     let (Some(b2c), Some(b2b)) = (b2c, b2b) else {
         return Err(AppError::Conflict("the workspace lacks a B2C or B2B playbook".into()));
     };
-    for i in 0..30 {
-        let customer = &consumers[i % consumers.len()];
-        let chinese = customer.fields.timezone.as_deref() == Some("Asia/Shanghai");
-        seed_deal(
-            &mut seeder,
-            &mut tx,
-            &b2c,
-            i,
-            customer.id,
-            customer.ownership,
-            chinese,
-            &reps,
-            &[],
-        )
-        .await?;
+    for i in 0..scale.b2c_deals {
+        if i > 0 && i % scale.batch == 0 {
+            next_batch(&mut tx).await?;
+        }
+        let (customer, ownership, chinese) = consumers[i % consumers.len()];
+        seed_deal(&mut seeder, &mut tx, &b2c, i, customer, ownership, chinese, &reps, &[]).await?;
     }
-    for i in 0..30 {
-        let (organisation, chinese, staff) = &organisations[i % organisations.len()];
+    for i in 0..scale.b2b_deals {
+        if i > 0 && i % scale.batch == 0 {
+            next_batch(&mut tx).await?;
+        }
+        let (organisation, ownership, chinese, staff) = &organisations[i % organisations.len()];
         seed_deal(
             &mut seeder,
             &mut tx,
             &b2b,
             i,
-            organisation.id,
-            organisation.ownership,
+            *organisation,
+            *ownership,
             *chinese,
             &reps,
             staff,
@@ -314,14 +375,31 @@ async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId, password_ha
     Ok(owners)
 }
 
+/// An organisation as the deals need it: id, owner, Chinese or not, and its employees.
+type Customer = (PartyId, Ownership, bool, Vec<story::Staff>);
+
+/// Commits what the transaction holds and goes on in the next one.
+async fn next_batch(tx: &mut Tx) -> AppResult<()> {
+    Ok(tx.checkpoint().await?)
+}
+
 async fn seed_organisations(
     seeder: &mut Seeder,
     tx: &mut Tx,
     reps: &[Ownership],
-) -> AppResult<Vec<(Organisation, bool, Vec<story::Staff>)>> {
+    count: usize,
+) -> AppResult<Vec<Customer>> {
     let bands = EmployeeBand::ALL;
-    let mut organisations = Vec::with_capacity(ORGANISATIONS.len());
-    for (index, seed) in ORGANISATIONS.iter().enumerate() {
+    let mut organisations = Vec::with_capacity(count);
+    for index in 0..count {
+        let seed = &ORGANISATIONS[index % ORGANISATIONS.len()];
+        // Past the list, the same companies again as numbered branches.
+        let round = index / ORGANISATIONS.len();
+        let name = if round == 0 {
+            seed.name.to_owned()
+        } else {
+            format!("{} {}", seed.name, round + 1)
+        };
         let owner = reps[1 + index % (reps.len() - 1)];
         let switchboard = if seed.chinese {
             format!("+86 21 {:08}", seeder.rng.u32(..100_000_000))
@@ -331,7 +409,7 @@ async fn seed_organisations(
         let organisation = Organisation {
             id: PartyId(seeder.ids.next()),
             fields: OrganisationFields {
-                name: seed.name.into(),
+                name,
                 legal_name: Some(seed.legal_name.into()),
                 tax_id: seed
                     .chinese
@@ -398,7 +476,10 @@ async fn seed_organisations(
             staff.push((person.id, employment.fields.department.clone().unwrap_or_default()));
             seeder.summary.employments += 1;
         }
-        organisations.push((organisation, seed.chinese, staff));
+        organisations.push((organisation.id, organisation.ownership, seed.chinese, staff));
+        if (index + 1) % seeder.batch == 0 {
+            next_batch(tx).await?;
+        }
     }
     Ok(organisations)
 }
@@ -442,7 +523,12 @@ async fn seed_deal(
         path.push(stage);
     }
     let step_days: i64 = if b2b { 4 } else { 1 };
-    let age_days = step_days * path.len() as i64 + seeder.rng.i64(0..3);
+    let closed_long_ago = if stage.status == DealStatus::Open || seeder.history_days == 0 {
+        0
+    } else {
+        seeder.rng.i64(0..seeder.history_days)
+    };
+    let age_days = step_days * path.len() as i64 + seeder.rng.i64(0..3) + closed_long_ago;
     let created = seeder.now - Duration::days(age_days);
     let products = if b2b { B2B_PRODUCTS } else { B2C_PRODUCTS };
     let (title_en, title_zh, base) = *seeder.pick(products);
