@@ -60,10 +60,11 @@ impl Scale {
     };
 
     /// About `deals` deals (half B2C, half B2B) and `people` people, from `seed`. An organisation
-    /// has 5.5 employees and 3 deals on average; the other people are consumers.
+    /// has 5.5 employees and about 3 deals; employees are at most 60% of the people (with few
+    /// people, organisations get more deals each), the others are consumers.
     pub fn sized(deals: usize, people: usize, seed: u64) -> Scale {
         let b2b_deals = deals / 2;
-        let organisations = (b2b_deals / 3).max(1);
+        let organisations = (b2b_deals / 3).min(people * 6 / 55).max(1);
         let employees = organisations * 11 / 2;
         Scale {
             seed,
