@@ -3,7 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -21,6 +21,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    #[error("a bulk transaction only writes; read on another connection")]
+    BulkRead,
 }
 
 impl StoreError {
@@ -167,12 +169,22 @@ impl Db {
         })
     }
 
+    /// A transaction for bulk loads: on PostgreSQL its writes go to the server in batches (see
+    /// [`Tx::PostgresBulk`]); SQLite, in process, gains nothing from that and writes as usual.
+    pub async fn begin_bulk(&self) -> Result<Tx> {
+        Ok(match self.begin().await? {
+            Tx::Postgres(tx) => Tx::PostgresBulk(tx, Vec::new()),
+            other => other,
+        })
+    }
+
     /// Answers when the database does (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         let mut conn = self.acquire().await?;
         let _: i64 = match conn.conn() {
             Conn::Sqlite(c) => sqlx::query_scalar("SELECT 1").fetch_one(&mut *c).await?,
             Conn::Postgres(c) => sqlx::query_scalar("SELECT 1::BIGINT").fetch_one(&mut *c).await?,
+            Conn::Bulk(_) => return Err(StoreError::BulkRead),
         };
         Ok(())
     }
@@ -218,6 +230,9 @@ impl DbConn {
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
+    /// PostgreSQL for bulk loads: writes are kept and sent together at each checkpoint and at
+    /// commit, one round trip for thousands of rows; reads are refused.
+    PostgresBulk(Transaction<'static, Postgres>, Vec<String>),
 }
 
 impl Tx {
@@ -225,13 +240,27 @@ impl Tx {
         match self {
             Tx::Sqlite(tx) => Conn::Sqlite(tx),
             Tx::Postgres(tx) => Conn::Postgres(tx),
+            Tx::PostgresBulk(_, kept) => Conn::Bulk(kept),
         }
     }
 
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        self.flush().await?;
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Postgres(tx) | Tx::PostgresBulk(tx, _) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Sends the writes a bulk transaction kept.
+    async fn flush(&mut self) -> Result<()> {
+        if let Tx::PostgresBulk(tx, kept) = self
+            && !kept.is_empty()
+        {
+            let script = kept.join(";\n");
+            kept.clear();
+            sqlx::raw_sql(AssertSqlSafe(script)).execute(&mut **tx).await?;
         }
         Ok(())
     }
@@ -240,12 +269,13 @@ impl Tx {
     /// bulk loads written in batches. (Opening the next transaction before committing this one
     /// would wait on SQLite's single writer: this one.)
     pub async fn checkpoint(&mut self) -> Result<()> {
+        self.flush().await?;
         match self {
             Tx::Sqlite(tx) => {
                 sqlx::query("COMMIT").execute(&mut **tx).await?;
                 sqlx::query("BEGIN IMMEDIATE").execute(&mut **tx).await?;
             }
-            Tx::Postgres(tx) => {
+            Tx::Postgres(tx) | Tx::PostgresBulk(tx, _) => {
                 sqlx::query("COMMIT").execute(&mut **tx).await?;
                 sqlx::query("BEGIN").execute(&mut **tx).await?;
             }
@@ -258,6 +288,9 @@ impl Tx {
 pub enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection),
     Postgres(&'c mut PgConnection),
+    /// The writes of a PostgreSQL bulk transaction ([`Db::begin_bulk`]), kept as statements with
+    /// their values written in by sea-query's escaping.
+    Bulk(&'c mut Vec<String>),
 }
 
 /// A row type that decodes from both backends.
@@ -270,19 +303,25 @@ impl Conn<'_> {
         match self {
             Conn::Sqlite(c) => Conn::Sqlite(c),
             Conn::Postgres(c) => Conn::Postgres(c),
+            Conn::Bulk(kept) => Conn::Bulk(kept),
         }
     }
 
     pub fn backend(&self) -> Backend {
         match self {
             Conn::Sqlite(_) => Backend::Sqlite,
-            Conn::Postgres(_) => Backend::Postgres,
+            Conn::Postgres(_) | Conn::Bulk(_) => Backend::Postgres,
         }
     }
 
-    /// Runs a statement; returns the number of rows it touched.
-    pub async fn execute<S: SqlxBinder>(self, statement: &S) -> Result<u64> {
+    /// Runs a statement; returns the number of rows it touched (in a bulk transaction, where the
+    /// statement runs later, 1).
+    pub async fn execute<S: SqlxBinder + QueryStatementWriter>(self, statement: &S) -> Result<u64> {
         Ok(match self {
+            Conn::Bulk(kept) => {
+                kept.push(statement.to_string(PostgresQueryBuilder));
+                1
+            }
             Conn::Sqlite(c) => {
                 let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_with(AssertSqlSafe(sql), values)
@@ -302,6 +341,7 @@ impl Conn<'_> {
 
     pub async fn fetch_all<T: AnyRow, S: SqlxBinder>(self, statement: &S) -> Result<Vec<T>> {
         Ok(match self {
+            Conn::Bulk(_) => return Err(StoreError::BulkRead),
             Conn::Sqlite(c) => {
                 let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await?
@@ -315,6 +355,7 @@ impl Conn<'_> {
 
     pub async fn fetch_optional<T: AnyRow, S: SqlxBinder>(self, statement: &S) -> Result<Option<T>> {
         Ok(match self {
+            Conn::Bulk(_) => return Err(StoreError::BulkRead),
             Conn::Sqlite(c) => {
                 let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_as_with(AssertSqlSafe(sql), values)

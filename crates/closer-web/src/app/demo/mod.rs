@@ -229,9 +229,9 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
     // One password for every demo user, new on each load and shown once.
     let password = auth::random_secret()?[..16].to_owned();
     let password_hash = auth::hash_password(&password).await?;
-    let mut tx = db.begin().await?;
+    let mut conn = db.acquire().await?;
     let existing = deals::list(
-        tx.conn(),
+        conn.conn(),
         workspace,
         &Visibility::everything(workspace),
         &DealFilter::default(),
@@ -241,6 +241,10 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
     if !existing.items.is_empty() {
         return Ok(None);
     }
+    let playbooks = playbooks::list(conn.conn(), workspace).await?;
+    drop(conn);
+    // Writes only from here on, sent in batches (one round trip each on PostgreSQL).
+    let mut tx = db.begin_bulk().await?;
     let mut seeder = Seeder {
         rng: fastrand::Rng::with_seed(scale.seed),
         ids: Ids {
@@ -280,7 +284,6 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
             next_batch(&mut tx).await?;
         }
     }
-    let playbooks = playbooks::list(tx.conn(), workspace).await?;
     let b2c = playbooks.iter().find(|p| p.kind == DealKind::B2c).cloned();
     let b2b = playbooks.iter().find(|p| p.kind == DealKind::B2b).cloned();
     let (Some(b2c), Some(b2b)) = (b2c, b2b) else {
