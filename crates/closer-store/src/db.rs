@@ -173,7 +173,7 @@ impl Db {
     /// [`Tx::PostgresBulk`]); SQLite, in process, gains nothing from that and writes as usual.
     pub async fn begin_bulk(&self) -> Result<Tx> {
         Ok(match self.begin().await? {
-            Tx::Postgres(tx) => Tx::PostgresBulk(tx, Vec::new()),
+            Tx::Postgres(tx) => Tx::PostgresBulk(tx, Bulk::default()),
             other => other,
         })
     }
@@ -232,7 +232,121 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
     /// PostgreSQL for bulk loads: writes are kept and sent together at each checkpoint and at
     /// commit, one round trip for thousands of rows; reads are refused.
-    PostgresBulk(Transaction<'static, Postgres>, Vec<String>),
+    PostgresBulk(Transaction<'static, Postgres>, Bulk),
+}
+
+/// The writes a PostgreSQL bulk transaction keeps until it sends them. Plain inserts into one
+/// table with the same columns become one multi-row insert; any other statement keeps its place,
+/// so only runs of plain inserts between two such statements are grouped (parents before
+/// children, as they came: a group is placed where its table's first row came).
+#[derive(Debug, Default)]
+pub struct Bulk {
+    entries: Vec<BulkEntry>,
+    /// Where the groups of the current run of plain inserts begin in `entries`.
+    run_start: usize,
+}
+
+#[derive(Debug)]
+enum BulkEntry {
+    /// `INSERT INTO … VALUES ` and the row tuples, comma-separated.
+    Rows {
+        prefix: String,
+        rows: String,
+    },
+    Statement(String),
+}
+
+impl Bulk {
+    fn push(&mut self, sql: String) {
+        match plain_insert(&sql) {
+            Some((prefix, rows)) => {
+                let run = &mut self.entries[self.run_start..];
+                let group = run.iter_mut().find_map(|entry| match entry {
+                    BulkEntry::Rows { prefix: p, rows } if p == prefix => Some(rows),
+                    _ => None,
+                });
+                match group {
+                    Some(existing) => {
+                        existing.push_str(", ");
+                        existing.push_str(rows);
+                    }
+                    None => self.entries.push(BulkEntry::Rows {
+                        prefix: prefix.to_owned(),
+                        rows: rows.to_owned(),
+                    }),
+                }
+            }
+            None => {
+                self.entries.push(BulkEntry::Statement(sql));
+                self.run_start = self.entries.len();
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Everything kept, as one script, and nothing kept any more.
+    fn take_script(&mut self) -> String {
+        self.run_start = 0;
+        std::mem::take(&mut self.entries)
+            .into_iter()
+            .map(|entry| match entry {
+                BulkEntry::Rows { prefix, rows } => format!("{prefix}{rows}"),
+                BulkEntry::Statement(sql) => sql,
+            })
+            .collect::<Vec<_>>()
+            .join(";\n")
+    }
+}
+
+/// `INSERT INTO … VALUES ` and its row tuples, when `sql` is a plain insert (no `ON CONFLICT`,
+/// no `RETURNING`) as sea-query writes it for PostgreSQL: strings in `'…'` or `E'…'` with
+/// backslash escapes.
+fn plain_insert(sql: &str) -> Option<(&str, &str)> {
+    if !sql.starts_with("INSERT INTO ") {
+        return None;
+    }
+    // Identifiers and columns come first, in double quotes; the first ` VALUES ` is the keyword.
+    let at = sql.find(" VALUES (")? + " VALUES ".len();
+    let (prefix, rows) = sql.split_at(at);
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut chars = rows.char_indices().peekable();
+    while let Some((index, c)) = chars.next() {
+        if quoted {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '\'' if chars.peek().is_some_and(|(_, next)| *next == '\'') => {
+                    chars.next();
+                }
+                '\'' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '\'' => quoted = true,
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    let rest = rows[index + 1..].trim_start();
+                    if rest.is_empty() {
+                        return Some((prefix, rows));
+                    }
+                    if !rest.starts_with(',') {
+                        return None;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 impl Tx {
@@ -258,8 +372,7 @@ impl Tx {
         if let Tx::PostgresBulk(tx, kept) = self
             && !kept.is_empty()
         {
-            let script = kept.join(";\n");
-            kept.clear();
+            let script = kept.take_script();
             sqlx::raw_sql(AssertSqlSafe(script)).execute(&mut **tx).await?;
         }
         Ok(())
@@ -290,7 +403,7 @@ pub enum Conn<'c> {
     Postgres(&'c mut PgConnection),
     /// The writes of a PostgreSQL bulk transaction ([`Db::begin_bulk`]), kept as statements with
     /// their values written in by sea-query's escaping.
-    Bulk(&'c mut Vec<String>),
+    Bulk(&'c mut Bulk),
 }
 
 /// A row type that decodes from both backends.
@@ -374,7 +487,36 @@ impl Conn<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{Bulk, plain_insert, redact_url};
+
+    #[test]
+    fn plain_inserts_are_told_from_others_and_grouped_in_order() {
+        let tricky = r#"INSERT INTO "t" ("a", "b") VALUES (E'it\'s a \\ back\' VALUES (x)', 5), ('第二', NULL)"#;
+        let (prefix, rows) = plain_insert(tricky).expect("a plain insert");
+        assert_eq!(prefix, r#"INSERT INTO "t" ("a", "b") VALUES "#);
+        assert!(rows.ends_with("('第二', NULL)"));
+        let quoted = r#"INSERT INTO "t" ("a") VALUES ('a '') ON CONFLICT')"#;
+        assert!(
+            plain_insert(quoted).is_some(),
+            "a doubled quote stays inside the string"
+        );
+        assert!(plain_insert(r#"INSERT INTO "t" ("a") VALUES (1) ON CONFLICT ("a") DO NOTHING"#).is_none());
+        assert!(plain_insert(r#"INSERT INTO "t" ("a") VALUES (1) RETURNING "a""#).is_none());
+        assert!(plain_insert(r#"DELETE FROM "t" WHERE "a" = 1"#).is_none());
+
+        let mut bulk = Bulk::default();
+        bulk.push(r#"INSERT INTO "p" ("id") VALUES (1)"#.into());
+        bulk.push(r#"INSERT INTO "c" ("p") VALUES (1)"#.into());
+        bulk.push(r#"INSERT INTO "p" ("id") VALUES (2)"#.into());
+        bulk.push(r#"UPDATE "p" SET "x" = 1"#.into());
+        bulk.push(r#"INSERT INTO "p" ("id") VALUES (3)"#.into());
+        assert_eq!(
+            bulk.take_script(),
+            "INSERT INTO \"p\" (\"id\") VALUES (1), (2);\nINSERT INTO \"c\" (\"p\") VALUES (1);\n\
+             UPDATE \"p\" SET \"x\" = 1;\nINSERT INTO \"p\" (\"id\") VALUES (3)"
+        );
+        assert!(bulk.is_empty());
+    }
 
     #[test]
     fn passwords_are_redacted() {

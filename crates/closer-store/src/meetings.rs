@@ -228,6 +228,7 @@ pub async fn for_deal(mut conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) 
     assemble(conn, workspace, rows).await
 }
 
+/// Replaces a meeting's attendees with those it lists now.
 async fn write_attendees(mut conn: Conn<'_>, workspace: WorkspaceId, meeting: &Meeting) -> Result<()> {
     let clear = Query::delete()
         .from_table(MeetingAttendees::Table)
@@ -235,6 +236,11 @@ async fn write_attendees(mut conn: Conn<'_>, workspace: WorkspaceId, meeting: &M
         .and_where(Expr::col(MeetingAttendees::MeetingId).eq(meeting.id.as_uuid()))
         .to_owned();
     conn.reborrow().execute(&clear).await?;
+    insert_attendees(conn, workspace, meeting).await
+}
+
+/// Writes the attendees of a meeting that has none stored yet.
+async fn insert_attendees(conn: Conn<'_>, workspace: WorkspaceId, meeting: &Meeting) -> Result<()> {
     if meeting.fields.attendees.is_empty() {
         return Ok(());
     }
@@ -279,7 +285,7 @@ pub async fn insert(mut conn: Conn<'_>, workspace: WorkspaceId, meeting: &Meetin
         values(&meeting.fields),
     )
     .await?;
-    write_attendees(conn, workspace, meeting).await
+    insert_attendees(conn, workspace, meeting).await
 }
 
 pub async fn update(
