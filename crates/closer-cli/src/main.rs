@@ -142,6 +142,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { action } => {
+            let Some(action) = bench::run_without_database(action).await? else {
+                return Ok(());
+            };
             let db = open(&settings).await?;
             let started = start(&db, &AdminSetup::default()).await?;
             let result = bench::run(&db, started.installation, action).await;

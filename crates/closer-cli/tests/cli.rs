@@ -653,3 +653,41 @@ async fn bench_generate_makes_the_same_data_for_the_same_seed_on_both_databases(
         database.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn bench_load_measures_a_local_server_and_refuses_others() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start({
+        let mut command = closer(dir.path());
+        command.args(["serve", "--listen", "127.0.0.1:0"]);
+        command
+    });
+    let url = format!("{}/healthz", server.base);
+    let (output, text) =
+        run(closer(dir.path()).args(["bench", "load", "--url", &url, "--seconds", "1", "--concurrency", "4"]));
+    assert!(output.status.success(), "{text}");
+    let report: Value = serde_json::from_str(text.lines().last().unwrap_or("")).expect("one JSON line");
+    let requests = report["requests"].as_u64().unwrap_or(0);
+    assert!(requests > 10, "{report}");
+    assert_eq!(report["errors"], 0, "{report}");
+    assert!(
+        report["p99_us"].as_u64() >= report["p50_us"].as_u64() && report["p50_us"].as_u64() > Some(0),
+        "{report}"
+    );
+    assert!(report["requests_per_second"].as_f64().unwrap_or(0.0) > 10.0);
+
+    // Answers outside 2xx count as errors: the API without a sign-in says 401.
+    let api = format!("{}/api/v1/deals", server.base);
+    let (output, text) =
+        run(closer(dir.path()).args(["bench", "load", "--url", &api, "--seconds", "1", "--concurrency", "2"]));
+    assert!(output.status.success(), "{text}");
+    let report: Value = serde_json::from_str(text.lines().last().unwrap_or("")).expect("one JSON line");
+    assert_eq!(report["errors"], report["requests"], "{report}");
+
+    let (refused, text) =
+        run(closer(dir.path()).args(["bench", "load", "--url", "http://example.com/", "--seconds", "1"]));
+    assert!(
+        !refused.status.success() && text.contains("only targets this machine"),
+        "{text}"
+    );
+}
