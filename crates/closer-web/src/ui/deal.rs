@@ -353,25 +353,8 @@ pub async fn add_stakeholder(
             .await;
         }
     };
-    match committee::add_stakeholder(&viewer.ctx, deal_id, &draft).await {
-        Ok(_) => see_other(format!("/deals/{deal_id}")),
-        Err(AppError::Invalid(errors) | AppError::MissingReference(errors)) => {
-            deal_page(
-                viewer,
-                deal_id,
-                Some(refuse(summary(&errors), kept)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Conflict(message)) => {
-            deal_page(viewer, deal_id, Some(refuse(message, kept)), StatusCode::CONFLICT).await
-        }
-        Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
-            error_page(&viewer.chrome, StatusCode::NOT_FOUND, "deal.not_found")
-        }
-        Err(e) => crate::api::problem::Problem::from(e).into_response(),
-    }
+    let outcome = committee::add_stakeholder(&viewer.ctx, deal_id, &draft).await;
+    super::deal_panels::answer(viewer, deal_id, "committee", kept, outcome).await
 }
 
 fn stakeholder_draft(form: &FormValues) -> Result<StakeholderDraft, String> {

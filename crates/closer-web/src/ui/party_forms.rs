@@ -283,14 +283,9 @@ async fn answer(viewer: Viewer, which: Which, kept: FormValues, outcome: AppResu
     form_page(viewer, which, &kept, errors, refusal, status).await
 }
 
-/// The refusal of a form without the session's CSRF token.
-fn forged(viewer: &Viewer, kept: &FormValues) -> Option<Response> {
-    viewer.refuse_forged(kept.get("csrf_token"))
-}
-
 pub async fn create_person(viewer: Viewer, Form(fields): Form<Vec<(String, String)>>) -> Response {
     let kept = FormValues(fields);
-    if let Some(refused) = forged(&viewer, &kept) {
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
         return refused;
     }
     let outcome = async {
@@ -316,7 +311,7 @@ pub async fn create_person(viewer: Viewer, Form(fields): Form<Vec<(String, Strin
 
 pub async fn create_organisation_form(viewer: Viewer, Form(fields): Form<Vec<(String, String)>>) -> Response {
     let kept = FormValues(fields);
-    if let Some(refused) = forged(&viewer, &kept) {
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
         return refused;
     }
     let draft = OrganisationDraft {
@@ -344,7 +339,7 @@ pub async fn add_employment(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let kept = FormValues(fields);
-    if let Some(refused) = forged(&viewer, &kept) {
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
         return refused;
     }
     let person = PartyId(person);
