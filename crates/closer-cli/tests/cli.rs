@@ -675,6 +675,10 @@ async fn bench_load_measures_a_local_server_and_refuses_others() {
         "{report}"
     );
     assert!(report["requests_per_second"].as_f64().unwrap_or(0.0) > 10.0);
+    assert!(
+        report["server_p50_us"].as_u64() > Some(0),
+        "the server's own time comes from Server-Timing: {report}"
+    );
 
     // Answers outside 2xx count as errors: the API without a sign-in says 401.
     let api = format!("{}/api/v1/deals", server.base);
@@ -688,6 +692,102 @@ async fn bench_load_measures_a_local_server_and_refuses_others() {
         run(closer(dir.path()).args(["bench", "load", "--url", "http://example.com/", "--seconds", "1"]));
     assert!(
         !refused.status.success() && text.contains("only targets this machine"),
+        "{text}"
+    );
+}
+
+/// The benchmark run as CI's smoke check: a small size on each database, every workload
+/// answered without errors and the report written with its baselines.
+#[tokio::test]
+async fn bench_run_measures_every_workload_against_its_baselines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = dir.path().join("BENCHMARKS.md");
+    let report_arg = report.display().to_string();
+    let mut args = vec![
+        "bench",
+        "run",
+        "--deals",
+        "200",
+        "--seconds",
+        "0.3",
+        "--concurrency",
+        "2",
+        "--report",
+        &report_arg,
+    ];
+    let admin_url = postgres_admin_url();
+    if let Some(url) = &admin_url {
+        args.extend(["--postgres", url.as_str()]);
+    }
+    let (output, text) = run(closer(dir.path()).args(&args));
+    assert!(output.status.success(), "{text}");
+    let written = std::fs::read_to_string(&report).expect("the report is written");
+    let backends: &[&str] = if admin_url.is_some() {
+        &["SQLite", "PostgreSQL"]
+    } else {
+        &["SQLite"]
+    };
+    for backend in backends {
+        let section = written
+            .split("### ")
+            .find(|s| s.starts_with(&format!("{backend} — 200 deals")))
+            .unwrap_or_else(|| panic!("a section for {backend}: {written}"));
+        for workload in [
+            "hello world",
+            "GET one deal",
+            "list page",
+            "board, administrator",
+            "board, rep",
+            "gates of a deal",
+            "next best actions",
+            "create a deal",
+        ] {
+            let row = section
+                .lines()
+                .find(|line| line.starts_with(&format!("| {workload}")))
+                .unwrap_or_else(|| panic!("{backend}: a row for {workload}: {section}"));
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let rate: f64 = cells[3].parse().expect("req/s");
+            assert!(rate > 0.0, "{backend} {workload} answered: {row}");
+            assert_eq!(cells[9], "0", "{backend} {workload} without errors: {row}");
+            let server_p50: f64 = cells[7].parse().expect("server p50");
+            assert!(server_p50 > 0.0, "the server's own time is read: {row}");
+        }
+        for baseline in ["one transaction", "one commit per row"] {
+            let row = section
+                .lines()
+                .find(|line| line.contains(baseline))
+                .unwrap_or_else(|| panic!("{backend}: the {baseline} baseline: {section}"));
+            let rate: f64 = row
+                .split('|')
+                .nth(2)
+                .map(str::trim)
+                .unwrap_or("")
+                .parse()
+                .expect("rows/s");
+            assert!(rate > 0.0, "{row}");
+        }
+        assert!(section.contains("server RSS idle"), "{section}");
+    }
+    if let Some(url) = &admin_url {
+        let mut admin = sqlx::PgConnection::connect(url).await.expect("postgres");
+        let name = text
+            .lines()
+            .find_map(|line| line.strip_prefix("bench: PostgreSQL database "))
+            .expect("the run names its database")
+            .trim()
+            .to_owned();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .expect("count");
+        assert_eq!(left, 0, "the run drops its databases");
+    }
+
+    let (refused, text) = run(closer(dir.path()).args(["bench", "run", "--deals", "0"]));
+    assert!(
+        !refused.status.success() && text.contains("at least one deal"),
         "{text}"
     );
 }

@@ -5,7 +5,7 @@ use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, TeamId, UserId, W
 use closer_domain::money::{Currency, Money};
 use closer_domain::playbook::{DealKind, DealStatus};
 use closer_domain::record::Ownership;
-use sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
+use sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
@@ -212,6 +212,81 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Deal>> {
     let mut statement = select(workspace);
+    narrow(&mut statement, workspace, visibility, filter);
+    records::scope_page(&mut statement, Deals::Table, workspace, filter.deleted, page);
+    let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
+    let deals = rows.into_iter().map(DealRow::into_deal).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(deals, page, |d| d.id.as_uuid()))
+}
+
+/// How many deals of one stage in one currency, and their amounts added up.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct StageTotal {
+    pub stage_id: Uuid,
+    pub currency: String,
+    pub deals: i64,
+    pub amount_minor: i64,
+}
+
+/// Counts and totals by stage and currency of the live deals in `stages` that `visibility`
+/// admits and `filter` matches, summed by the database (a board's columns over any number of
+/// deals).
+pub async fn stage_totals(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    visibility: &Visibility,
+    filter: &DealFilter,
+    stages: &[StageId],
+) -> Result<Vec<StageTotal>> {
+    if stages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let col = |c: Deals| Expr::col((Deals::Table, c));
+    let mut statement = Query::select()
+        .expr_as(col(Deals::StageId), Alias::new("stage_id"))
+        .expr_as(col(Deals::Currency), Alias::new("currency"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("deals"))
+        // PostgreSQL sums BIGINT as NUMERIC; both backends give BIGINT back this way.
+        .expr_as(
+            Expr::cust(r#"CAST(SUM("deals"."amount_minor") AS BIGINT)"#),
+            Alias::new("amount_minor"),
+        )
+        .from(Deals::Table)
+        .and_where(col(Deals::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(col(Deals::StageId).is_in(stages.iter().map(|s| s.as_uuid())))
+        .and_where(col(Deals::DeletedAt).is_null())
+        .group_by_col((Deals::Table, Deals::StageId))
+        .group_by_col((Deals::Table, Deals::Currency))
+        .to_owned();
+    narrow(&mut statement, workspace, visibility, filter);
+    conn.fetch_all(&statement).await
+}
+
+/// The first `limit` live deals of one stage that `visibility` admits and `filter` matches, the
+/// longest in the stage first.
+pub async fn stage_cards(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    visibility: &Visibility,
+    filter: &DealFilter,
+    stage: StageId,
+    limit: u64,
+) -> Result<Vec<Deal>> {
+    let col = |c: Deals| Expr::col((Deals::Table, c));
+    let mut statement = select(workspace)
+        .and_where(col(Deals::StageId).eq(stage.as_uuid()))
+        .and_where(col(Deals::DeletedAt).is_null())
+        .order_by((Deals::Table, Deals::StageEnteredAt), Order::Asc)
+        .order_by((Deals::Table, Deals::Id), Order::Asc)
+        .limit(limit)
+        .to_owned();
+    narrow(&mut statement, workspace, visibility, filter);
+    let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(DealRow::into_deal).collect()
+}
+
+/// Adds to `statement` (over `deals`) what `visibility` hides and what `filter` asks for.
+fn narrow(statement: &mut SelectStatement, workspace: WorkspaceId, visibility: &Visibility, filter: &DealFilter) {
     statement.cond_where(access::deals(visibility));
     let col = |c: Deals| Expr::col((Deals::Table, c));
     if let Some(kind) = filter.kind {
@@ -274,10 +349,6 @@ pub async fn list(
             statement.and_where(condition);
         }
     }
-    records::scope_page(&mut statement, Deals::Table, workspace, filter.deleted, page);
-    let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
-    let deals = rows.into_iter().map(DealRow::into_deal).collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_rows(deals, page, |d| d.id.as_uuid()))
 }
 
 /// One entry of a deal's stage history; kept forever, it feeds the forecast.

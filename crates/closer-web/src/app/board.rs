@@ -7,15 +7,15 @@ use closer_domain::deal::Deal;
 use closer_domain::ids::{PlaybookId, StageId, TeamId, UserId};
 use closer_domain::playbook::{DealKind, DealStatus, Playbook, Stage};
 use closer_store::deals::{self, DealFilter};
-use closer_store::{PageRequest, deal_health, parties, playbooks, teams, users};
+use closer_store::{deal_health, parties, playbooks, teams, users};
 use time::Date;
 
 use super::{AppResult, Ctx};
 
 /// Cards a column shows before it offers the rest on demand.
 pub const CARDS_PER_COLUMN: usize = 50;
-/// Open deals one board reads at most; a pipeline larger than this needs filters.
-const BOARD_LIMIT: usize = 2_000;
+/// Cards an expanded column shows at most; a stage larger than this needs filters.
+const EXPANDED_LIMIT: usize = 2_000;
 
 /// A deal as its card shows it.
 #[derive(Debug, Clone)]
@@ -35,12 +35,12 @@ pub struct BoardCard {
 #[derive(Debug, Clone)]
 pub struct BoardColumn {
     pub stage: Stage,
-    /// Every open deal in the stage.
+    /// Every open deal in the stage the caller may see (and the filters admit).
     pub count: usize,
     /// Amounts by currency code, over every deal in the stage.
     pub totals: BTreeMap<String, i64>,
-    /// The first [`CARDS_PER_COLUMN`] cards (all of them in the expanded column), oldest in the
-    /// stage first.
+    /// The first [`CARDS_PER_COLUMN`] cards (up to [`EXPANDED_LIMIT`] in the expanded column),
+    /// the longest in the stage first.
     pub cards: Vec<BoardCard>,
 }
 
@@ -105,41 +105,15 @@ pub async fn load(ctx: &Ctx, filter: &BoardFilter<'_>) -> AppResult<Option<Board
             )
         })
         .collect();
-    let stage_key: HashMap<StageId, &str> = all
+    // Deals on older revisions sit in the column of the stage with the same key.
+    let mut revisions_of: HashMap<&str, Vec<StageId>> = HashMap::new();
+    for stage in all
         .iter()
         .filter(|p| p.key == playbook.key)
-        .flat_map(|p| p.stages.iter().map(|s| (s.id, s.key.as_str())))
-        .collect();
-
-    let deal_filter = DealFilter {
-        kind: Some(playbook.kind),
-        status: Some(DealStatus::Open),
-        owner_id: filter.owner,
-        team_id: filter.team,
-        expected_close_from: filter.expected_close_from,
-        expected_close_to: filter.expected_close_to,
-        ..Default::default()
-    };
-    let mut deals_on_board = Vec::new();
-    let mut page = PageRequest {
-        after: None,
-        limit: 200,
-    };
-    loop {
-        let found = deals::list(conn.conn(), ctx.workspace, &ctx.visibility(), &deal_filter, page).await?;
-        deals_on_board.extend(
-            found
-                .items
-                .into_iter()
-                .filter(|d| stage_key.contains_key(&d.progress.stage_id)),
-        );
-        match found.next_after {
-            Some(after) if deals_on_board.len() < BOARD_LIMIT => page.after = Some(after),
-            _ => break,
-        }
+        .flat_map(|p| p.stages.iter())
+    {
+        revisions_of.entry(stage.key.as_str()).or_default().push(stage.id);
     }
-    deals_on_board.sort_by_key(|d| (d.progress.stage_entered_at, d.id.as_uuid()));
-
     let mut columns: Vec<BoardColumn> = playbook
         .stages
         .iter()
@@ -151,30 +125,69 @@ pub async fn load(ctx: &Ctx, filter: &BoardFilter<'_>) -> AppResult<Option<Board
             cards: Vec::new(),
         })
         .collect();
-    let mut shown = Vec::new();
-    for deal in deals_on_board {
-        let key = stage_key.get(&deal.progress.stage_id).copied().unwrap_or("");
-        let Some(column) = columns.iter_mut().find(|c| c.stage.key == key) else {
+    let column_of: HashMap<StageId, usize> = columns
+        .iter()
+        .enumerate()
+        .flat_map(|(index, column)| {
+            revisions_of
+                .get(column.stage.key.as_str())
+                .into_iter()
+                .flatten()
+                .map(move |id| (*id, index))
+        })
+        .collect();
+
+    // The stages say the deals are open and of the playbook's kind.
+    let deal_filter = DealFilter {
+        owner_id: filter.owner,
+        team_id: filter.team,
+        expected_close_from: filter.expected_close_from,
+        expected_close_to: filter.expected_close_to,
+        ..Default::default()
+    };
+    let visibility = ctx.visibility();
+    let stage_ids: Vec<StageId> = column_of.keys().copied().collect();
+    for total in deals::stage_totals(conn.conn(), ctx.workspace, &visibility, &deal_filter, &stage_ids).await? {
+        let Some(column) = column_of.get(&StageId(total.stage_id)).map(|&i| &mut columns[i]) else {
             continue;
         };
-        column.count += 1;
-        let total = column
-            .totals
-            .entry(deal.terms.amount.currency.code().to_owned())
-            .or_default();
-        *total = total.saturating_add(deal.terms.amount.amount_minor);
-        if column.cards.len() < CARDS_PER_COLUMN || expanded == Some(key) {
+        column.count = column.count.saturating_add(usize::try_from(total.deals).unwrap_or(0));
+        let sum = column.totals.entry(total.currency).or_default();
+        *sum = sum.saturating_add(total.amount_minor);
+    }
+    let mut shown = Vec::new();
+    for column in &mut columns {
+        let limit = if expanded == Some(column.stage.key.as_str()) {
+            EXPANDED_LIMIT
+        } else {
+            CARDS_PER_COLUMN
+        };
+        let mut cards = Vec::new();
+        for stage in revisions_of.get(column.stage.key.as_str()).into_iter().flatten() {
+            cards.extend(
+                deals::stage_cards(
+                    conn.conn(),
+                    ctx.workspace,
+                    &visibility,
+                    &deal_filter,
+                    *stage,
+                    limit as u64,
+                )
+                .await?,
+            );
+        }
+        cards.sort_by_key(|d| (d.progress.stage_entered_at, d.id.as_uuid()));
+        cards.truncate(limit);
+        for deal in cards {
             shown.push(deal.clone());
-            let targets = targets.get(&deal.progress.playbook_id).cloned().unwrap_or_default();
-            let card = BoardCard {
+            column.cards.push(BoardCard {
+                targets: targets.get(&deal.progress.playbook_id).cloned().unwrap_or_default(),
                 deal,
                 counterparty: String::new(),
                 owner: String::new(),
                 health: None,
                 open_recommendations: None,
-                targets,
-            };
-            column.cards.push(card);
+            });
         }
     }
 

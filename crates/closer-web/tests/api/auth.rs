@@ -183,6 +183,9 @@ on_both_backends! {
             assert_eq!(answer.header("referrer-policy"), Some("no-referrer"));
             assert_eq!(answer.header("cache-control"), Some("no-store"));
             assert!(answer.header("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+            let timing = answer.header("server-timing").unwrap_or_default();
+            let milliseconds: f64 = timing.strip_prefix("app;dur=").and_then(|d| d.parse().ok()).unwrap_or(-1.0);
+            assert!(milliseconds >= 0.0, "the server says how long it took: {timing}");
         }
         let docs = app.client.get(format!("{}/api/docs/", app.base)).send().await.expect("docs");
         assert!(docs.headers().get("content-security-policy").is_some());

@@ -99,6 +99,25 @@ on_both_backends! {
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
     }
 
+    async fn a_full_column_counts_and_totals_every_deal_and_shows_the_longest_waiting_first(app: &TestApp) {
+        let person = app.create_person("Ann Lee").await.id();
+        for n in 0..55 {
+            let deal = json!({ "title": format!("Kit {n:02}"), "kind": "b2c", "counterparty_id": person, "amount_minor": 100 + n, "currency": "CNY" });
+            app.post("/api/v1/deals", &deal).await.expect(201);
+        }
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let board = app.page("/board?playbook=b2c_default", &session, None, &[]).await;
+        let leads = column(&board.html, "b2c_new_lead");
+        assert!(leads.contains("<span class=\"count\">55</span>"), "every deal is counted: {leads}");
+        // 55 deals of 100 + n minor units: 5500 + 1485.
+        assert!(leads.contains("¥69.85"), "every deal is summed: {leads}");
+        assert_eq!(leads.matches("<li class=\"card").count(), 50, "one page of cards");
+        assert!(leads.contains("Kit 00") && leads.contains("Kit 49") && !leads.contains("Kit 50"), "the longest in the stage first");
+        assert!(leads.contains(">5 "), "the rest on demand: {leads}");
+        let expanded = app.page("/board?playbook=b2c_default&expand=b2c_new_lead", &session, None, &[]).await;
+        assert_eq!(column(&expanded.html, "b2c_new_lead").matches("<li class=\"card").count(), 55);
+    }
+
     async fn a_rep_sees_only_the_deals_they_may_see(app: &TestApp) {
         let (_, rep_a) = app.user("rep.a@example.com", "member").await;
         app.user("rep.b@example.com", "member").await;
