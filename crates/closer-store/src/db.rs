@@ -1,6 +1,7 @@
 //! Connections, transactions and statement execution for both backends.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder};
@@ -9,6 +10,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use crate::sqlite_writer::{WriteTx, Writer};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +26,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("a bulk transaction only writes; read on another connection")]
     BulkRead,
+    #[error("the commit that held this write failed: {0}")]
+    GroupCommit(String),
 }
 
 impl StoreError {
@@ -67,8 +72,16 @@ pub struct SqliteSettings {
 /// A pool of connections to one of the two backends.
 #[derive(Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
+}
+
+/// SQLite: pooled connections for reads, and the one connection every write transaction goes
+/// through (see [`crate::sqlite_writer`]).
+#[derive(Clone)]
+pub struct SqliteDb {
+    pub pool: SqlitePool,
+    writer: Arc<Writer>,
 }
 
 /// Shows only the backend: the pools' own Debug output includes connection options, passwords
@@ -102,7 +115,8 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            let writer = Writer::new(pool.acquire().await?.detach());
+            Ok(Db::Sqlite(SqliteDb { pool, writer }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?.application_name("closer");
             let pool = PgPoolOptions::new()
@@ -126,7 +140,7 @@ impl Db {
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Sqlite(SqliteDb { pool, .. }) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -134,7 +148,7 @@ impl Db {
 
     /// Reads back the SQLite settings of a pooled connection (None on PostgreSQL).
     pub async fn sqlite_settings(&self) -> Result<Option<SqliteSettings>> {
-        let Db::Sqlite(pool) = self else {
+        let Db::Sqlite(SqliteDb { pool, .. }) = self else {
             return Ok(None);
         };
         let mut conn = pool.acquire().await?;
@@ -155,16 +169,17 @@ impl Db {
     /// A pooled connection for reads.
     pub async fn acquire(&self) -> Result<DbConn> {
         Ok(match self {
-            Db::Sqlite(pool) => DbConn::Sqlite(pool.acquire().await?),
+            Db::Sqlite(SqliteDb { pool, .. }) => DbConn::Sqlite(pool.acquire().await?),
             Db::Postgres(pool) => DbConn::Postgres(pool.acquire().await?),
         })
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`)
-    /// so that a read-then-write cannot fail half-way on a concurrent writer.
+    /// Starts a write transaction. On SQLite it waits its turn for the one writing connection
+    /// (so a read-then-write cannot fail half-way on a concurrent writer) and shares a commit
+    /// with the writes around it.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(sqlite) => Tx::Sqlite(WriteTx::begin(&sqlite.writer).await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -191,7 +206,10 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite(SqliteDb { pool, writer }) => {
+                writer.close().await;
+                pool.close().await;
+            }
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -228,7 +246,7 @@ impl DbConn {
 
 /// An open transaction of either backend. Dropping it without [`Tx::commit`] rolls it back.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(WriteTx),
     Postgres(Transaction<'static, Postgres>),
     /// PostgreSQL for bulk loads: writes are kept and sent together at each checkpoint and at
     /// commit, one round trip for thousands of rows; reads are refused.
@@ -352,7 +370,7 @@ fn plain_insert(sql: &str) -> Option<(&str, &str)> {
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Sqlite(tx) => Conn::Sqlite(tx.connection()),
             Tx::Postgres(tx) => Conn::Postgres(tx),
             Tx::PostgresBulk(_, kept) => Conn::Bulk(kept),
         }
@@ -384,10 +402,7 @@ impl Tx {
     pub async fn checkpoint(&mut self) -> Result<()> {
         self.flush().await?;
         match self {
-            Tx::Sqlite(tx) => {
-                sqlx::query("COMMIT").execute(&mut **tx).await?;
-                sqlx::query("BEGIN IMMEDIATE").execute(&mut **tx).await?;
-            }
+            Tx::Sqlite(tx) => tx.checkpoint().await?,
             Tx::Postgres(tx) | Tx::PostgresBulk(tx, _) => {
                 sqlx::query("COMMIT").execute(&mut **tx).await?;
                 sqlx::query("BEGIN").execute(&mut **tx).await?;

@@ -6,7 +6,7 @@ use sqlx::FromRow;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::{Db, Result};
+use crate::db::{Db, Result, SqliteDb};
 
 /// A claimed job.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -20,7 +20,7 @@ pub struct Job {
 pub async fn ensure(db: &Db, workspace: WorkspaceId, kind: &str, first_run: OffsetDateTime) -> Result<()> {
     let id = Uuid::now_v7();
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(SqliteDb { pool, .. }) => {
             sqlx::query(
                 "INSERT INTO jobs (id, workspace_id, kind, run_at, created_at) VALUES (?, ?, ?, ?, ?) \
                  ON CONFLICT (workspace_id, kind) DO NOTHING",
@@ -54,7 +54,7 @@ pub async fn ensure(db: &Db, workspace: WorkspaceId, kind: &str, first_run: Offs
 pub async fn claim(db: &Db, worker: &str, now: OffsetDateTime, lease: Duration) -> Result<Option<Job>> {
     let until = now + lease;
     Ok(match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(SqliteDb { pool, .. }) => {
             sqlx::query_as(
                 "UPDATE jobs SET locked_until = ?, locked_by = ?, attempts = attempts + 1 \
                  WHERE id = (SELECT id FROM jobs WHERE run_at <= ? AND (locked_until IS NULL OR locked_until < ?) \
@@ -93,7 +93,7 @@ pub async fn finish(
     error: Option<&str>,
 ) -> Result<()> {
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(SqliteDb { pool, .. }) => {
             sqlx::query(
                 "UPDATE jobs SET run_at = ?, locked_until = NULL, locked_by = NULL, last_error = ?, last_run_at = ?, \
                  attempts = CASE WHEN ? IS NULL THEN 0 ELSE attempts END WHERE id = ?",

@@ -21,6 +21,7 @@ pub mod recommendations;
 pub mod records;
 mod schema;
 pub mod sessions;
+mod sqlite_writer;
 pub mod stakeholders;
 pub mod tasks;
 pub mod teams;
@@ -29,5 +30,6 @@ pub mod tokens;
 pub mod users;
 pub mod workspaces;
 
-pub use db::{AnyRow, Backend, Conn, Db, DbConn, SqliteSettings, StoreError, Tx, redact_url};
+pub use db::{AnyRow, Backend, Conn, Db, DbConn, SqliteDb, SqliteSettings, StoreError, Tx, redact_url};
 pub use records::{Page, PageRequest};
+pub use sqlite_writer::WriteTx;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use closer_store::Db;
+use closer_store::{Db, SqliteDb};
 use sqlx::{Connection, Row};
 
 fn migration_names(backend: &str) -> Vec<String> {
@@ -37,7 +37,7 @@ async fn sqlite_schema() -> Schema {
         .await
         .expect("open");
     db.migrate().await.expect("migrate SQLite");
-    let Db::Sqlite(pool) = &db else {
+    let Db::Sqlite(SqliteDb { pool, .. }) = &db else {
         unreachable!("an SQLite URL opens SQLite")
     };
     let tables: Vec<String> = sqlx::query_scalar(

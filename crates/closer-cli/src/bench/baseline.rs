@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use closer_store::Db;
+use closer_store::{Db, SqliteDb};
 use sqlx::{AssertSqlSafe, Executor};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -85,7 +85,7 @@ pub async fn measure(
 ) -> anyhow::Result<InsertRates> {
     let budget = Duration::from_secs_f64(seconds);
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(SqliteDb { pool, .. }) => {
             let sql = insert_sql(false);
             let mut conn = pool.acquire().await?;
             let t: Template = sqlx::query_as(AssertSqlSafe(select_sql(false)))

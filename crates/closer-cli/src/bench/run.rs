@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use closer_domain::access::TokenScope;
-use closer_store::Db;
+use closer_store::{Db, SqliteDb};
 use closer_web::app::bootstrap::{self, AdminSetup, Installation};
 use closer_web::app::demo::{self, Scale};
 use closer_web::app::{auth, jobs};
@@ -261,7 +261,7 @@ async fn prepare(url: &str, deals: usize, seed: u64) -> anyhow::Result<Prepared>
 /// 256 deal ids spread over the whole table, and how many deals are open.
 async fn sample_deals(db: &Db, workspace: Uuid) -> anyhow::Result<(Vec<Uuid>, usize)> {
     let (ids, open): (Vec<Uuid>, i64) = match db {
-        Db::Sqlite(pool) => (
+        Db::Sqlite(SqliteDb { pool, .. }) => (
             sqlx::query_scalar("SELECT id FROM deals WHERE workspace_id = ? ORDER BY id")
                 .bind(workspace)
                 .fetch_all(pool)
@@ -290,7 +290,7 @@ async fn sample_deals(db: &Db, workspace: Uuid) -> anyhow::Result<(Vec<Uuid>, us
 /// The database's size on disk (SQLite: the file after a checkpoint; PostgreSQL: the database).
 async fn database_bytes(db: &Db, url: &str) -> anyhow::Result<u64> {
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(SqliteDb { pool, .. }) => {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
             let path = url.trim_start_matches("sqlite://");
             let mut bytes = 0;

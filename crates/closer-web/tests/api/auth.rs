@@ -61,7 +61,7 @@ on_both_backends! {
         let day_ago = time::OffsetDateTime::now_utc() - time::Duration::hours(25);
         let weeks_ago = time::OffsetDateTime::now_utc() - time::Duration::days(15);
         match &app.db {
-            closer_store::Db::Sqlite(pool) => {
+            closer_store::Db::Sqlite(closer_store::SqliteDb { pool, .. }) => {
                 sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?").bind(day_ago).bind(&idle_hash).execute(pool).await.expect("age");
                 sqlx::query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?").bind(weeks_ago).bind(&old_hash).execute(pool).await.expect("age");
             }
@@ -132,7 +132,7 @@ on_both_backends! {
         let session = app.sign_in("p@example.com", &long).await;
 
         let hashes: Vec<String> = match &app.db {
-            closer_store::Db::Sqlite(pool) => sqlx::query_scalar("SELECT password_hash FROM users").fetch_all(pool).await.expect("hashes"),
+            closer_store::Db::Sqlite(closer_store::SqliteDb { pool, .. }) => sqlx::query_scalar("SELECT password_hash FROM users").fetch_all(pool).await.expect("hashes"),
             closer_store::Db::Postgres(pool) => sqlx::query_scalar("SELECT password_hash FROM users").fetch_all(pool).await.expect("hashes"),
         };
         assert!(!hashes.is_empty());

@@ -10,7 +10,7 @@ pub(crate) async fn age(app: &TestApp, deal: &str, days: i64) {
     let then = OffsetDateTime::now_utc() - Duration::days(days);
     let id = uuid::Uuid::parse_str(deal).expect("an id");
     match &app.db {
-        closer_store::Db::Sqlite(pool) => {
+        closer_store::Db::Sqlite(closer_store::SqliteDb { pool, .. }) => {
             sqlx::query("UPDATE deals SET created_at = ?, updated_at = ?, stage_entered_at = ? WHERE id = ?")
                 .bind(then)
                 .bind(then)
