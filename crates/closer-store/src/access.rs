@@ -48,7 +48,7 @@ impl Visibility {
 }
 
 /// Ids of the deals on whose deal team `user` has a place.
-fn deals_shared_with(workspace: WorkspaceId, user: UserId) -> SelectStatement {
+pub(crate) fn deals_shared_with(workspace: WorkspaceId, user: UserId) -> SelectStatement {
     Query::select()
         .column((DealTeamMembers::Table, DealTeamMembers::DealId))
         .from(DealTeamMembers::Table)

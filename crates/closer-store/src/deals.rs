@@ -1,11 +1,12 @@
 //! Deals and their stage-transition log.
 
+use closer_domain::access::ReadScope;
 use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason};
 use closer_domain::ids::{DealId, PartyId, PlaybookId, StageId, TeamId, UserId, WorkspaceId};
 use closer_domain::money::{Currency, Money};
 use closer_domain::playbook::{DealKind, DealStatus};
 use closer_domain::record::Ownership;
-use sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use crate::access::{self, Visibility};
 use crate::db::{Conn, Result, StoreError};
 use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
-use crate::schema::{DealHealthRows, Deals, Parties, StageTransitions};
+use crate::schema::{DealHealthRows, DealStageTotals, Deals, Parties, StageTransitions};
 
 #[derive(FromRow)]
 struct DealRow {
@@ -180,7 +181,7 @@ pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal, expecte
 }
 
 /// Filters of the deal list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DealFilter {
     pub kind: Option<DealKind>,
     pub status: Option<DealStatus>,
@@ -229,10 +230,11 @@ pub struct StageTotal {
 }
 
 /// Counts and totals by stage and currency of the live deals in `stages` that `visibility`
-/// admits and `filter` matches, summed by the database (a board's columns over any number of
-/// deals).
+/// admits and `filter` matches (a board's columns over any number of deals). Filtered by owner
+/// or team only, they are added up from `deal_stage_totals`, which triggers keep on every write
+/// to deals; other filters count the deals themselves.
 pub async fn stage_totals(
-    conn: Conn<'_>,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     visibility: &Visibility,
     filter: &DealFilter,
@@ -241,6 +243,88 @@ pub async fn stage_totals(
     if stages.is_empty() {
         return Ok(Vec::new());
     }
+    let by_owner_and_team_only = DealFilter {
+        owner_id: filter.owner_id,
+        team_id: filter.team_id,
+        ..DealFilter::default()
+    };
+    if *filter != by_owner_and_team_only {
+        return counted(conn, workspace, visibility, filter, stages, None).await;
+    }
+    let t = |c: DealStageTotals| Expr::col((DealStageTotals::Table, c));
+    let mut statement = Query::select()
+        .expr_as(t(DealStageTotals::StageId), Alias::new("stage_id"))
+        .expr_as(t(DealStageTotals::Currency), Alias::new("currency"))
+        .expr_as(
+            Expr::cust(r#"CAST(SUM("deal_stage_totals"."deals") AS BIGINT)"#),
+            Alias::new("deals"),
+        )
+        .expr_as(
+            Expr::cust(r#"CAST(SUM("deal_stage_totals"."amount_minor") AS BIGINT)"#),
+            Alias::new("amount_minor"),
+        )
+        .from(DealStageTotals::Table)
+        .and_where(t(DealStageTotals::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(t(DealStageTotals::StageId).is_in(stages.iter().map(|s| s.as_uuid())))
+        .group_by_col((DealStageTotals::Table, DealStageTotals::StageId))
+        .group_by_col((DealStageTotals::Table, DealStageTotals::Currency))
+        .and_having(Expr::cust(r#"SUM("deal_stage_totals"."deals")"#).gt(0))
+        .to_owned();
+    if let Some(owner) = filter.owner_id {
+        statement.and_where(t(DealStageTotals::OwnerId).eq(owner.as_uuid()));
+    }
+    if let Some(team) = filter.team_id {
+        statement.and_where(t(DealStageTotals::TeamKey).eq(team.as_uuid()));
+    }
+    let ReadScope::OwnedOrTeams { owner, teams, shared } = &visibility.deal else {
+        return conn.fetch_all(&statement).await;
+    };
+    let team_ids: Vec<Uuid> = teams.iter().map(|t| t.as_uuid()).collect();
+    let mut own = Cond::any().add(t(DealStageTotals::OwnerId).eq(owner.as_uuid()));
+    if !team_ids.is_empty() {
+        own = own.add(t(DealStageTotals::TeamKey).is_in(team_ids.clone()));
+    }
+    statement.cond_where(own);
+    let mut totals: Vec<StageTotal> = conn.reborrow().fetch_all(&statement).await?;
+    if *shared {
+        // Deals they see through a place on the deal team, besides their own and their teams'.
+        let col = |c: Deals| Expr::col((Deals::Table, c));
+        let mut outside = Cond::all()
+            .add(col(Deals::Id).in_subquery(access::deals_shared_with(workspace, *owner)))
+            .add(col(Deals::OwnerId).ne(owner.as_uuid()));
+        if !team_ids.is_empty() {
+            outside = outside.add(
+                Cond::any()
+                    .add(col(Deals::TeamId).is_null())
+                    .add(col(Deals::TeamId).is_not_in(team_ids)),
+            );
+        }
+        let everything = Visibility::everything(workspace);
+        for extra in counted(conn, workspace, &everything, filter, stages, Some(outside)).await? {
+            match totals
+                .iter_mut()
+                .find(|t| t.stage_id == extra.stage_id && t.currency == extra.currency)
+            {
+                Some(total) => {
+                    total.deals += extra.deals;
+                    total.amount_minor = total.amount_minor.saturating_add(extra.amount_minor);
+                }
+                None => totals.push(extra),
+            }
+        }
+    }
+    Ok(totals)
+}
+
+/// Counts and totals added up from the deals themselves (with `extra` conditions).
+async fn counted(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    visibility: &Visibility,
+    filter: &DealFilter,
+    stages: &[StageId],
+    extra: Option<Cond>,
+) -> Result<Vec<StageTotal>> {
     let col = |c: Deals| Expr::col((Deals::Table, c));
     let mut statement = Query::select()
         .expr_as(col(Deals::StageId), Alias::new("stage_id"))
@@ -258,6 +342,9 @@ pub async fn stage_totals(
         .group_by_col((Deals::Table, Deals::StageId))
         .group_by_col((Deals::Table, Deals::Currency))
         .to_owned();
+    if let Some(extra) = extra {
+        statement.cond_where(extra);
+    }
     narrow(&mut statement, workspace, visibility, filter);
     conn.fetch_all(&statement).await
 }

@@ -372,6 +372,18 @@ pub enum MeetingAttendees {
 }
 
 #[derive(Iden, Clone, Copy)]
+pub enum DealStageTotals {
+    Table,
+    WorkspaceId,
+    StageId,
+    OwnerId,
+    TeamKey,
+    Currency,
+    Deals,
+    AmountMinor,
+}
+
+#[derive(Iden, Clone, Copy)]
 #[iden = "deal_health"]
 pub enum DealHealthRows {
     Table,

@@ -101,9 +101,10 @@ on_both_backends! {
 
     async fn a_full_column_counts_and_totals_every_deal_and_shows_the_longest_waiting_first(app: &TestApp) {
         let person = app.create_person("Ann Lee").await.id();
+        let mut ids = Vec::new();
         for n in 0..55 {
             let deal = json!({ "title": format!("Kit {n:02}"), "kind": "b2c", "counterparty_id": person, "amount_minor": 100 + n, "currency": "CNY" });
-            app.post("/api/v1/deals", &deal).await.expect(201);
+            ids.push(app.post("/api/v1/deals", &deal).await.expect(201).id());
         }
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board?playbook=b2c_default", &session, None, &[]).await;
@@ -116,6 +117,34 @@ on_both_backends! {
         assert!(leads.contains(">5 "), "the rest on demand: {leads}");
         let expanded = app.page("/board?playbook=b2c_default&expand=b2c_new_lead", &session, None, &[]).await;
         assert_eq!(column(&expanded.html, "b2c_new_lead").matches("<li class=\"card").count(), 55);
+
+        // Deleting, re-pricing, moving, re-assigning and restoring keep every column's figures.
+        app.delete(&format!("/api/v1/deals/{}", ids[54]), "*").await.expect(200);
+        app.patch(&format!("/api/v1/deals/{}", ids[0]), "*", &json!({ "amount_minor": 10_100 })).await.expect(200);
+        let qualified = app.stage("b2c", "b2c_qualified").await;
+        let moved = json!({ "stage_id": qualified, "override_reason": "Qualified on the phone" });
+        app.post(&format!("/api/v1/deals/{}/move", ids[1]), &moved).await.expect(200);
+        let (rep, rep_auth) = app.user("rep.kit@example.com", "member").await;
+        app.post(&format!("/api/v1/deals/{}/assign", ids[2]), &json!({ "owner_id": rep })).await.expect(200);
+        let board = app.page("/board?playbook=b2c_default", &session, None, &[]).await;
+        let leads = column(&board.html, "b2c_new_lead");
+        assert!(leads.contains("<span class=\"count\">53</span>"), "{leads}");
+        // 6985 - 154 (deleted) - 100 + 10100 (re-priced) - 101 (moved on) = 16730.
+        assert!(leads.contains("¥167.30"), "{leads}");
+        let next = column(&board.html, "b2c_qualified");
+        assert!(next.contains("<span class=\"count\">1</span>") && next.contains("¥1.01"), "{next}");
+        app.post(&format!("/api/v1/deals/{}/restore", ids[54]), &json!({})).await.expect(200);
+        let board = app.page("/board?playbook=b2c_default", &session, None, &[]).await;
+        assert!(column(&board.html, "b2c_new_lead").contains("<span class=\"count\">54</span>"));
+
+        // A rep counts their own deals and those shared with them through the deal team.
+        app.post(&format!("/api/v1/deals/{}/team", ids[3]), &json!({ "user_id": rep, "role": "telesales" })).await.expect(201);
+        let rep_session = app.sign_in_page("rep.kit@example.com", ADMIN_PASSWORD).await;
+        let theirs = app.page("/board?playbook=b2c_default", &rep_session, None, &[]).await;
+        let leads = column(&theirs.html, "b2c_new_lead");
+        assert!(leads.contains("<span class=\"count\">2</span>") && leads.contains("¥2.05"), "owned 102 + shared 103: {leads}");
+        assert!(leads.contains("Kit 02") && leads.contains("Kit 03") && !leads.contains("Kit 04"), "{leads}");
+        let _ = rep_auth;
     }
 
     async fn a_rep_sees_only_the_deals_they_may_see(app: &TestApp) {
