@@ -47,15 +47,20 @@ impl Visibility {
     }
 }
 
-/// Ids of the deals on whose deal team `user` has a place.
-pub(crate) fn deals_shared_with(workspace: WorkspaceId, user: UserId) -> SelectStatement {
-    Query::select()
-        .column((DealTeamMembers::Table, DealTeamMembers::DealId))
-        .from(DealTeamMembers::Table)
-        .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::WorkspaceId)).eq(workspace.as_uuid()))
-        .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::UserId)).eq(user.as_uuid()))
-        .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::DeletedAt)).is_null())
-        .to_owned()
+/// True for a row of `table` (deals) on whose deal team `user` has a place: probed row by row
+/// through the deal's few members, so the cost does not grow with how many deal teams the user
+/// is on.
+fn on_deal_team(workspace: WorkspaceId, table: impl IntoIden + Copy, user: UserId) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(DealTeamMembers::Table)
+            .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::WorkspaceId)).eq(workspace.as_uuid()))
+            .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::DealId)).equals((table, Alias::new("id"))))
+            .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::UserId)).eq(user.as_uuid()))
+            .and_where(Expr::col((DealTeamMembers::Table, DealTeamMembers::DeletedAt)).is_null())
+            .to_owned(),
+    )
 }
 
 /// `scope` on a table with `owner_id` and `team_id` columns.
@@ -69,7 +74,7 @@ fn owned_by(workspace: WorkspaceId, table: impl IntoIden + Copy, scope: &ReadSco
                 any = any.add(Expr::col((table, Alias::new("team_id"))).is_in(ids));
             }
             if *shared {
-                any = any.add(Expr::col((table, Alias::new("id"))).in_subquery(deals_shared_with(workspace, *owner)));
+                any = any.add(on_deal_team(workspace, table, *owner));
             }
             any
         }

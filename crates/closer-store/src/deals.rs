@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::access::{self, Visibility};
 use crate::db::{Conn, Result, StoreError};
 use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
-use crate::schema::{DealHealthRows, DealStageTotals, Deals, Parties, StageTransitions};
+use crate::schema::{DealHealthRows, DealStageTotals, DealTeamMembers, Deals, Parties, StageTransitions};
 
 #[derive(FromRow)]
 struct DealRow {
@@ -249,7 +249,7 @@ pub async fn stage_totals(
         ..DealFilter::default()
     };
     if *filter != by_owner_and_team_only {
-        return counted(conn, workspace, visibility, filter, stages, None).await;
+        return counted(conn, workspace, visibility, filter, stages).await;
     }
     let t = |c: DealStageTotals| Expr::col((DealStageTotals::Table, c));
     let mut statement = Query::select()
@@ -287,20 +287,46 @@ pub async fn stage_totals(
     statement.cond_where(own);
     let mut totals: Vec<StageTotal> = conn.reborrow().fetch_all(&statement).await?;
     if *shared {
-        // Deals they see through a place on the deal team, besides their own and their teams'.
+        // Deals they see through a place on the deal team, besides their own and their teams':
+        // read from their memberships outward (SQLite keeps a CROSS JOIN's order).
+        let m = |c: DealTeamMembers| Expr::col((DealTeamMembers::Table, c));
         let col = |c: Deals| Expr::col((Deals::Table, c));
-        let mut outside = Cond::all()
-            .add(col(Deals::Id).in_subquery(access::deals_shared_with(workspace, *owner)))
-            .add(col(Deals::OwnerId).ne(owner.as_uuid()));
+        let mut outside = Query::select()
+            .expr_as(col(Deals::StageId), Alias::new("stage_id"))
+            .expr_as(col(Deals::Currency), Alias::new("currency"))
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("deals"))
+            .expr_as(
+                Expr::cust(r#"CAST(SUM("deals"."amount_minor") AS BIGINT)"#),
+                Alias::new("amount_minor"),
+            )
+            .from(DealTeamMembers::Table)
+            .cross_join(Deals::Table)
+            .and_where(m(DealTeamMembers::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(m(DealTeamMembers::UserId).eq(owner.as_uuid()))
+            .and_where(m(DealTeamMembers::DeletedAt).is_null())
+            .and_where(col(Deals::WorkspaceId).equals((DealTeamMembers::Table, DealTeamMembers::WorkspaceId)))
+            .and_where(col(Deals::Id).equals((DealTeamMembers::Table, DealTeamMembers::DealId)))
+            .and_where(col(Deals::StageId).is_in(stages.iter().map(|s| s.as_uuid())))
+            .and_where(col(Deals::DeletedAt).is_null())
+            .and_where(col(Deals::OwnerId).ne(owner.as_uuid()))
+            .group_by_col((Deals::Table, Deals::StageId))
+            .group_by_col((Deals::Table, Deals::Currency))
+            .to_owned();
         if !team_ids.is_empty() {
-            outside = outside.add(
+            outside.cond_where(
                 Cond::any()
                     .add(col(Deals::TeamId).is_null())
                     .add(col(Deals::TeamId).is_not_in(team_ids)),
             );
         }
-        let everything = Visibility::everything(workspace);
-        for extra in counted(conn, workspace, &everything, filter, stages, Some(outside)).await? {
+        if let Some(owner) = filter.owner_id {
+            outside.and_where(col(Deals::OwnerId).eq(owner.as_uuid()));
+        }
+        if let Some(team) = filter.team_id {
+            outside.and_where(col(Deals::TeamId).eq(team.as_uuid()));
+        }
+        let extras: Vec<StageTotal> = conn.fetch_all(&outside).await?;
+        for extra in extras {
             match totals
                 .iter_mut()
                 .find(|t| t.stage_id == extra.stage_id && t.currency == extra.currency)
@@ -316,14 +342,13 @@ pub async fn stage_totals(
     Ok(totals)
 }
 
-/// Counts and totals added up from the deals themselves (with `extra` conditions).
+/// Counts and totals added up from the deals themselves.
 async fn counted(
     conn: Conn<'_>,
     workspace: WorkspaceId,
     visibility: &Visibility,
     filter: &DealFilter,
     stages: &[StageId],
-    extra: Option<Cond>,
 ) -> Result<Vec<StageTotal>> {
     let col = |c: Deals| Expr::col((Deals::Table, c));
     let mut statement = Query::select()
@@ -342,9 +367,6 @@ async fn counted(
         .group_by_col((Deals::Table, Deals::StageId))
         .group_by_col((Deals::Table, Deals::Currency))
         .to_owned();
-    if let Some(extra) = extra {
-        statement.cond_where(extra);
-    }
     narrow(&mut statement, workspace, visibility, filter);
     conn.fetch_all(&statement).await
 }

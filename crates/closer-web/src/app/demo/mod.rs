@@ -45,6 +45,8 @@ pub struct Scale {
     pub batch: usize,
     /// Closed deals are spread over this many days before today (0: all recent).
     pub history_days: i64,
+    /// Sellers besides the demo's four, in teams of ten: a large pipeline has many owners.
+    pub extra_sellers: usize,
 }
 
 impl Scale {
@@ -57,6 +59,7 @@ impl Scale {
         b2b_deals: 30,
         batch: usize::MAX,
         history_days: 0,
+        extra_sellers: 0,
     };
 
     /// About `deals` deals (half B2C, half B2B) and `people` people, from `seed`. An organisation
@@ -74,6 +77,8 @@ impl Scale {
             b2b_deals,
             batch: 500,
             history_days: 365,
+            // About one seller per 2,000 deals (a few hundred open each).
+            extra_sellers: deals / 2_000,
         }
     }
 }
@@ -267,7 +272,14 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
             meetings: 0,
         },
     };
-    let reps = seed_users(&mut seeder, &mut tx, installation.admin, &password_hash).await?;
+    let reps = seed_users(
+        &mut seeder,
+        &mut tx,
+        installation.admin,
+        &password_hash,
+        scale.extra_sellers,
+    )
+    .await?;
     let organisations = seed_organisations(&mut seeder, &mut tx, &reps, scale.organisations).await?;
     let consumers_needed = if scale == Scale::DEMO {
         210usize.saturating_sub(seeder.summary.people).max(scale.consumers)
@@ -319,9 +331,15 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
     Ok(Some(seeder.summary))
 }
 
-/// Two sales teams, each with a manager and a rep; the admin owns a share of the records too.
-/// Returns who owns what, admin first.
-async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId, password_hash: &str) -> AppResult<Vec<Ownership>> {
+/// Two sales teams, each with a manager and a rep, and `extra_sellers` more in teams of ten; the
+/// admin owns a share of the records too. Returns who owns what, admin first.
+async fn seed_users(
+    seeder: &mut Seeder,
+    tx: &mut Tx,
+    admin: UserId,
+    password_hash: &str,
+    extra_sellers: usize,
+) -> AppResult<Vec<Ownership>> {
     let teams_and_reps = [
         (
             "华东销售 East",
@@ -375,6 +393,37 @@ async fn seed_users(seeder: &mut Seeder, tx: &mut Tx, admin: UserId, password_ha
             });
             seeder.summary.users += 1;
         }
+    }
+    let mut team = None;
+    for n in 0..extra_sellers {
+        let manages = n % 10 == 0;
+        if manages {
+            let new_team = Team {
+                id: seeder.ids.next(),
+                name: format!("Sales team {}", n / 10 + 1),
+            };
+            teams::insert(tx.conn(), seeder.workspace, &new_team, seeder.now).await?;
+            team = Some(TeamId(new_team.id));
+        }
+        let Some(team) = team else {
+            continue;
+        };
+        let user = users::User {
+            id: seeder.ids.next(),
+            email: format!("seller{}@bench.closer.local", n + 1),
+            display_name: format!("Seller {}", n + 1),
+            role: if manages { "manager" } else { "member" }.into(),
+            disabled_at: None,
+            language: None,
+            time_zone: None,
+        };
+        users::insert(tx.conn(), seeder.workspace, &user, Some(password_hash), seeder.now).await?;
+        teams::set_member(tx.conn(), seeder.workspace, team, user.user_id(), manages, seeder.now).await?;
+        owners.push(Ownership {
+            owner_id: user.user_id(),
+            team_id: Some(team),
+        });
+        seeder.summary.users += 1;
     }
     Ok(owners)
 }
