@@ -593,6 +593,25 @@ async fn generate_and_read(dir: &Path, url: Option<&str>, seed: &str) -> Vec<Val
     let deals = server.all("/api/v1/deals").await;
     let people = server.all("/api/v1/people").await;
     assert!((350..=450).contains(&people.len()), "{} people", people.len());
+    // The board's columns, added up from the totals the database keeps, count every open deal
+    // the bulk load wrote.
+    for kind in ["b2c", "b2b"] {
+        let mut request = reqwest::Client::new().get(format!("{}/board?kind={kind}", server.base));
+        if let Some(cookie) = &server.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let html = request.send().await.expect("board").text().await.expect("HTML");
+        let on_board: usize = html
+            .split("<span class=\"count\">")
+            .skip(1)
+            .filter_map(|rest| rest.split('<').next()?.replace(',', "").parse::<usize>().ok())
+            .sum();
+        let open = deals
+            .iter()
+            .filter(|d| d["kind"] == kind && d["status"] == "open")
+            .count();
+        assert_eq!(on_board, open, "{kind} board counts every open deal");
+    }
     let kinds: BTreeSet<&str> = deals.iter().filter_map(|d| d["kind"].as_str()).collect();
     let statuses: BTreeSet<&str> = deals.iter().filter_map(|d| d["status"].as_str()).collect();
     assert_eq!(kinds, BTreeSet::from(["b2b", "b2c"]));

@@ -193,6 +193,16 @@ impl Db {
         })
     }
 
+    /// Refreshes PostgreSQL's planner statistics after a bulk load: until autovacuum gets to the
+    /// new rows (minutes later) it plans as if the tables were nearly empty, sorting whole tables
+    /// instead of reading an index. SQLite plans without statistics and is left as it is.
+    pub async fn analyze(&self) -> Result<()> {
+        if let Db::Postgres(pool) = self {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+        Ok(())
+    }
+
     /// Answers when the database does (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         let mut conn = self.acquire().await?;

@@ -328,6 +328,7 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
     }
     tx.commit().await?;
     seeder.summary.password = password;
+    db.analyze().await?;
     Ok(Some(seeder.summary))
 }
 
