@@ -4,6 +4,10 @@
 CREATE INDEX deals_stage_cards ON deals (workspace_id, stage_id, stage_entered_at, id);
 -- Lists filtered by kind and status (the open B2B deals), in id order.
 CREATE INDEX deals_by_kind_status ON deals (workspace_id, kind, status, id);
+-- A user's live places on deal teams, read without the table: checking what a rep may see
+-- probes or lists them on every page.
+CREATE INDEX deal_team_members_live_by_user ON deal_team_members (workspace_id, user_id, deal_id)
+    WHERE deleted_at IS NULL;
 
 -- Live deals counted and summed per stage, owner, team and currency, kept by the triggers below
 -- on every write to deals, so a board's columns are added up from a few rows instead of every
