@@ -291,27 +291,15 @@ pub async fn stage_totals(
         // read from their memberships outward (SQLite keeps a CROSS JOIN's order).
         let m = |c: DealTeamMembers| Expr::col((DealTeamMembers::Table, c));
         let col = |c: Deals| Expr::col((Deals::Table, c));
-        let mut outside = Query::select()
-            .expr_as(col(Deals::StageId), Alias::new("stage_id"))
-            .expr_as(col(Deals::Currency), Alias::new("currency"))
-            .expr_as(Expr::cust("COUNT(*)"), Alias::new("deals"))
-            .expr_as(
-                Expr::cust(r#"CAST(SUM("deals"."amount_minor") AS BIGINT)"#),
-                Alias::new("amount_minor"),
-            )
+        let mut outside = stage_sums(workspace, stages);
+        outside
             .from(DealTeamMembers::Table)
             .cross_join(Deals::Table)
             .and_where(m(DealTeamMembers::WorkspaceId).eq(workspace.as_uuid()))
             .and_where(m(DealTeamMembers::UserId).eq(owner.as_uuid()))
             .and_where(m(DealTeamMembers::DeletedAt).is_null())
-            .and_where(col(Deals::WorkspaceId).equals((DealTeamMembers::Table, DealTeamMembers::WorkspaceId)))
             .and_where(col(Deals::Id).equals((DealTeamMembers::Table, DealTeamMembers::DealId)))
-            .and_where(col(Deals::StageId).is_in(stages.iter().map(|s| s.as_uuid())))
-            .and_where(col(Deals::DeletedAt).is_null())
-            .and_where(col(Deals::OwnerId).ne(owner.as_uuid()))
-            .group_by_col((Deals::Table, Deals::StageId))
-            .group_by_col((Deals::Table, Deals::Currency))
-            .to_owned();
+            .and_where(col(Deals::OwnerId).ne(owner.as_uuid()));
         if !team_ids.is_empty() {
             outside.cond_where(
                 Cond::any()
@@ -319,12 +307,7 @@ pub async fn stage_totals(
                     .add(col(Deals::TeamId).is_not_in(team_ids)),
             );
         }
-        if let Some(owner) = filter.owner_id {
-            outside.and_where(col(Deals::OwnerId).eq(owner.as_uuid()));
-        }
-        if let Some(team) = filter.team_id {
-            outside.and_where(col(Deals::TeamId).eq(team.as_uuid()));
-        }
+        narrow(&mut outside, workspace, &Visibility::everything(workspace), filter);
         let extras: Vec<StageTotal> = conn.fetch_all(&outside).await?;
         for extra in extras {
             match totals
@@ -342,16 +325,11 @@ pub async fn stage_totals(
     Ok(totals)
 }
 
-/// Counts and totals added up from the deals themselves.
-async fn counted(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    visibility: &Visibility,
-    filter: &DealFilter,
-    stages: &[StageId],
-) -> Result<Vec<StageTotal>> {
+/// The live deals of `stages` counted and summed by stage and currency, as [`StageTotal`] rows;
+/// the caller names the tables (`deals`, maybe joined) and adds its conditions.
+fn stage_sums(workspace: WorkspaceId, stages: &[StageId]) -> SelectStatement {
     let col = |c: Deals| Expr::col((Deals::Table, c));
-    let mut statement = Query::select()
+    Query::select()
         .expr_as(col(Deals::StageId), Alias::new("stage_id"))
         .expr_as(col(Deals::Currency), Alias::new("currency"))
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("deals"))
@@ -360,13 +338,24 @@ async fn counted(
             Expr::cust(r#"CAST(SUM("deals"."amount_minor") AS BIGINT)"#),
             Alias::new("amount_minor"),
         )
-        .from(Deals::Table)
         .and_where(col(Deals::WorkspaceId).eq(workspace.as_uuid()))
         .and_where(col(Deals::StageId).is_in(stages.iter().map(|s| s.as_uuid())))
         .and_where(col(Deals::DeletedAt).is_null())
         .group_by_col((Deals::Table, Deals::StageId))
         .group_by_col((Deals::Table, Deals::Currency))
-        .to_owned();
+        .to_owned()
+}
+
+/// Counts and totals added up from the deals themselves.
+async fn counted(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    visibility: &Visibility,
+    filter: &DealFilter,
+    stages: &[StageId],
+) -> Result<Vec<StageTotal>> {
+    let mut statement = stage_sums(workspace, stages);
+    statement.from(Deals::Table);
     narrow(&mut statement, workspace, visibility, filter);
     conn.fetch_all(&statement).await
 }

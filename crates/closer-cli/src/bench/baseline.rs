@@ -84,61 +84,45 @@ pub async fn measure(
     seconds: f64,
 ) -> anyhow::Result<InsertRates> {
     let budget = Duration::from_secs_f64(seconds);
+    // The same steps on either backend's connection type; the placeholders, the way a write
+    // transaction begins, and whether a lone row needs one differ (PostgreSQL autocommits each
+    // statement, flushed to disk under synchronous_commit's default).
+    macro_rules! on {
+        ($pool:expr, $postgres:expr, $begin:expr) => {{
+            let sql = insert_sql($postgres);
+            let mut conn = $pool.acquire().await?;
+            let t: Template = sqlx::query_as(AssertSqlSafe(select_sql($postgres)))
+                .bind(workspace)
+                .bind(template)
+                .fetch_one(&mut *conn)
+                .await?;
+            let started = Instant::now();
+            conn.execute($begin).await?;
+            for _ in 0..rows {
+                bind_row!(sql.as_str(), t).execute(&mut *conn).await?;
+            }
+            conn.execute("COMMIT").await?;
+            let one_transaction = rows as f64 / started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let mut committed = 0usize;
+            while started.elapsed() < budget {
+                if $postgres {
+                    bind_row!(sql.as_str(), t).execute(&mut *conn).await?;
+                } else {
+                    conn.execute($begin).await?;
+                    bind_row!(sql.as_str(), t).execute(&mut *conn).await?;
+                    conn.execute("COMMIT").await?;
+                }
+                committed += 1;
+            }
+            Ok(InsertRates {
+                one_transaction,
+                commit_per_row: committed as f64 / started.elapsed().as_secs_f64(),
+            })
+        }};
+    }
     match db {
-        Db::Sqlite(SqliteDb { pool, .. }) => {
-            let sql = insert_sql(false);
-            let mut conn = pool.acquire().await?;
-            let t: Template = sqlx::query_as(AssertSqlSafe(select_sql(false)))
-                .bind(workspace)
-                .bind(template)
-                .fetch_one(&mut *conn)
-                .await?;
-            let started = Instant::now();
-            conn.execute("BEGIN IMMEDIATE").await?;
-            for _ in 0..rows {
-                bind_row!(sql.as_str(), t).execute(&mut *conn).await?;
-            }
-            conn.execute("COMMIT").await?;
-            let one_transaction = rows as f64 / started.elapsed().as_secs_f64();
-            let started = Instant::now();
-            let mut committed = 0usize;
-            while started.elapsed() < budget {
-                conn.execute("BEGIN IMMEDIATE").await?;
-                bind_row!(sql.as_str(), t).execute(&mut *conn).await?;
-                conn.execute("COMMIT").await?;
-                committed += 1;
-            }
-            Ok(InsertRates {
-                one_transaction,
-                commit_per_row: committed as f64 / started.elapsed().as_secs_f64(),
-            })
-        }
-        Db::Postgres(pool) => {
-            let sql = insert_sql(true);
-            let mut conn = pool.acquire().await?;
-            let t: Template = sqlx::query_as(AssertSqlSafe(select_sql(true)))
-                .bind(workspace)
-                .bind(template)
-                .fetch_one(&mut *conn)
-                .await?;
-            let started = Instant::now();
-            conn.execute("BEGIN").await?;
-            for _ in 0..rows {
-                bind_row!(sql.as_str(), t).execute(&mut *conn).await?;
-            }
-            conn.execute("COMMIT").await?;
-            let one_transaction = rows as f64 / started.elapsed().as_secs_f64();
-            let started = Instant::now();
-            let mut committed = 0usize;
-            while started.elapsed() < budget {
-                // Autocommit: one commit, flushed to disk (synchronous_commit's default), per row.
-                bind_row!(sql.as_str(), t).execute(&mut *conn).await?;
-                committed += 1;
-            }
-            Ok(InsertRates {
-                one_transaction,
-                commit_per_row: committed as f64 / started.elapsed().as_secs_f64(),
-            })
-        }
+        Db::Sqlite(SqliteDb { pool, .. }) => on!(pool, false, "BEGIN IMMEDIATE"),
+        Db::Postgres(pool) => on!(pool, true, "BEGIN"),
     }
 }
