@@ -4,8 +4,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder};
-use sea_query_sqlx::SqlxBinder;
+use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder, Value, Values};
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
@@ -184,11 +184,12 @@ impl Db {
         })
     }
 
-    /// A transaction for bulk loads: on PostgreSQL its writes go to the server in batches (see
-    /// [`Tx::PostgresBulk`]); SQLite, in process, gains nothing from that and writes as usual.
+    /// A transaction for bulk loads: its writes are kept and sent in batches, plain inserts into
+    /// one table as multi-row inserts (see [`Bulk`]); reads are refused.
     pub async fn begin_bulk(&self) -> Result<Tx> {
         Ok(match self.begin().await? {
-            Tx::Postgres(tx) => Tx::PostgresBulk(tx, Bulk::default()),
+            Tx::Postgres(tx) => Tx::PostgresBulk(tx, Bulk::new(Backend::Postgres)),
+            Tx::Sqlite(tx) => Tx::SqliteBulk(tx, Bulk::new(Backend::Sqlite)),
             other => other,
         })
     }
@@ -258,17 +259,24 @@ impl DbConn {
 pub enum Tx {
     Sqlite(WriteTx),
     Postgres(Transaction<'static, Postgres>),
-    /// PostgreSQL for bulk loads: writes are kept and sent together at each checkpoint and at
-    /// commit, one round trip for thousands of rows; reads are refused.
+    /// For bulk loads: writes are kept and sent together at each checkpoint and at commit, one
+    /// round trip (PostgreSQL) or one hand-over to SQLite's thread per thousands of rows; reads
+    /// are refused.
     PostgresBulk(Transaction<'static, Postgres>, Bulk),
+    SqliteBulk(WriteTx, Bulk),
 }
 
-/// The writes a PostgreSQL bulk transaction keeps until it sends them. Plain inserts into one
-/// table with the same columns become one multi-row insert; any other statement keeps its place,
-/// so only runs of plain inserts between two such statements are grouped (parents before
-/// children, as they came: a group is placed where its table's first row came).
-#[derive(Debug, Default)]
+/// Most parameters one SQLite statement may bind (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
+const SQLITE_MAX_PARAMETERS: usize = 32_766;
+
+/// The writes a bulk transaction keeps until it sends them. Plain inserts into one table with the
+/// same columns become one multi-row insert; any other statement keeps its place, so only runs of
+/// plain inserts between two such statements are grouped (parents before children, as they
+/// came: a group is placed where its table's first row came). PostgreSQL's statements carry their
+/// values written in by sea-query's escaping; SQLite's carry them as parameters, bound in order.
+#[derive(Debug)]
 pub struct Bulk {
+    backend: Backend,
     entries: Vec<BulkEntry>,
     /// Where the groups of the current run of plain inserts begin in `entries`.
     run_start: usize,
@@ -276,38 +284,64 @@ pub struct Bulk {
 
 #[derive(Debug)]
 enum BulkEntry {
-    /// `INSERT INTO … VALUES ` and the row tuples, comma-separated.
     Rows {
+        /// `INSERT INTO … VALUES `
         prefix: String,
+        /// The first row's tuple: with parameters, every row of the group has this one.
+        tuple: String,
+        /// The row tuples, comma-separated.
         rows: String,
+        count: usize,
+        /// Every row's parameters, in order.
+        values: Vec<Value>,
     },
-    Statement(String),
+    Statement(String, Vec<Value>),
+}
+
+/// One statement of a flushed bulk transaction.
+struct BulkStatement {
+    sql: String,
+    values: Vec<Value>,
 }
 
 impl Bulk {
-    fn push(&mut self, sql: String) {
-        match plain_insert(&sql) {
-            Some((prefix, rows)) => {
-                let run = &mut self.entries[self.run_start..];
-                let group = run.iter_mut().find_map(|entry| match entry {
-                    BulkEntry::Rows { prefix: p, rows } if p == prefix => Some(rows),
-                    _ => None,
-                });
-                match group {
-                    Some(existing) => {
-                        existing.push_str(", ");
-                        existing.push_str(rows);
-                    }
-                    None => self.entries.push(BulkEntry::Rows {
-                        prefix: prefix.to_owned(),
-                        rows: rows.to_owned(),
-                    }),
-                }
+    fn new(backend: Backend) -> Bulk {
+        Bulk {
+            backend,
+            entries: Vec::new(),
+            run_start: 0,
+        }
+    }
+
+    fn push(&mut self, sql: String, values: Vec<Value>) {
+        let Some((prefix, tuple)) = plain_insert(&sql) else {
+            self.entries.push(BulkEntry::Statement(sql, values));
+            self.run_start = self.entries.len();
+            return;
+        };
+        let group = self.entries[self.run_start..].iter_mut().find(|entry| {
+            matches!(entry, BulkEntry::Rows { prefix: p, tuple: t, values: v, .. }
+                if p == prefix && (v.is_empty() && values.is_empty() || t == tuple))
+        });
+        match group {
+            Some(BulkEntry::Rows {
+                rows,
+                count,
+                values: kept,
+                ..
+            }) => {
+                rows.push_str(", ");
+                rows.push_str(tuple);
+                *count += 1;
+                kept.extend(values);
             }
-            None => {
-                self.entries.push(BulkEntry::Statement(sql));
-                self.run_start = self.entries.len();
-            }
+            _ => self.entries.push(BulkEntry::Rows {
+                prefix: prefix.to_owned(),
+                tuple: tuple.to_owned(),
+                rows: tuple.to_owned(),
+                count: 1,
+                values,
+            }),
         }
     }
 
@@ -315,17 +349,59 @@ impl Bulk {
         self.entries.is_empty()
     }
 
-    /// Everything kept, as one script, and nothing kept any more.
-    fn take_script(&mut self) -> String {
+    /// Everything kept, as statements to run in order, and nothing kept any more. Without
+    /// parameters (PostgreSQL) that is one script; with them, each group is split where it would
+    /// bind more parameters than SQLite takes.
+    fn take_statements(&mut self) -> Vec<BulkStatement> {
         self.run_start = 0;
-        std::mem::take(&mut self.entries)
-            .into_iter()
-            .map(|entry| match entry {
-                BulkEntry::Rows { prefix, rows } => format!("{prefix}{rows}"),
-                BulkEntry::Statement(sql) => sql,
-            })
-            .collect::<Vec<_>>()
-            .join(";\n")
+        let entries = std::mem::take(&mut self.entries);
+        if self.backend == Backend::Postgres {
+            let script = entries
+                .into_iter()
+                .map(|entry| match entry {
+                    BulkEntry::Rows { prefix, rows, .. } => format!("{prefix}{rows}"),
+                    BulkEntry::Statement(sql, _) => sql,
+                })
+                .collect::<Vec<_>>()
+                .join(";\n");
+            return vec![BulkStatement {
+                sql: script,
+                values: Vec::new(),
+            }];
+        }
+        let mut statements = Vec::new();
+        for entry in entries {
+            match entry {
+                BulkEntry::Statement(sql, values) => statements.push(BulkStatement { sql, values }),
+                BulkEntry::Rows {
+                    prefix, rows, values, ..
+                } if values.is_empty() => statements.push(BulkStatement {
+                    sql: format!("{prefix}{rows}"),
+                    values,
+                }),
+                BulkEntry::Rows {
+                    prefix,
+                    tuple,
+                    count,
+                    values,
+                    ..
+                } => {
+                    let per_row = (values.len() / count).max(1);
+                    let rows_per_statement = (SQLITE_MAX_PARAMETERS / per_row).max(1);
+                    let mut values = values.into_iter();
+                    let mut left = count;
+                    while left > 0 {
+                        let rows = left.min(rows_per_statement);
+                        left -= rows;
+                        statements.push(BulkStatement {
+                            sql: format!("{prefix}{}", vec![tuple.as_str(); rows].join(", ")),
+                            values: values.by_ref().take(rows * per_row).collect(),
+                        });
+                    }
+                }
+            }
+        }
+        statements
     }
 }
 
@@ -382,14 +458,14 @@ impl Tx {
         match self {
             Tx::Sqlite(tx) => Conn::Sqlite(tx.connection()),
             Tx::Postgres(tx) => Conn::Postgres(tx),
-            Tx::PostgresBulk(_, kept) => Conn::Bulk(kept),
+            Tx::PostgresBulk(_, kept) | Tx::SqliteBulk(_, kept) => Conn::Bulk(kept),
         }
     }
 
     pub async fn commit(mut self) -> Result<()> {
         self.flush().await?;
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) | Tx::SqliteBulk(tx, _) => tx.commit().await?,
             Tx::Postgres(tx) | Tx::PostgresBulk(tx, _) => tx.commit().await?,
         }
         Ok(())
@@ -397,11 +473,22 @@ impl Tx {
 
     /// Sends the writes a bulk transaction kept.
     async fn flush(&mut self) -> Result<()> {
-        if let Tx::PostgresBulk(tx, kept) = self
-            && !kept.is_empty()
-        {
-            let script = kept.take_script();
-            sqlx::raw_sql(AssertSqlSafe(script)).execute(&mut **tx).await?;
+        match self {
+            Tx::PostgresBulk(tx, kept) if !kept.is_empty() => {
+                for statement in kept.take_statements() {
+                    sqlx::raw_sql(AssertSqlSafe(statement.sql)).execute(&mut **tx).await?;
+                }
+            }
+            Tx::SqliteBulk(tx, kept) if !kept.is_empty() => {
+                for statement in kept.take_statements() {
+                    // Each statement is run once: keeping it prepared would only fill the cache.
+                    sqlx::query_with(AssertSqlSafe(statement.sql), SqlxValues(Values(statement.values)))
+                        .persistent(false)
+                        .execute(tx.connection())
+                        .await?;
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -412,7 +499,7 @@ impl Tx {
     pub async fn checkpoint(&mut self) -> Result<()> {
         self.flush().await?;
         match self {
-            Tx::Sqlite(tx) => tx.checkpoint().await?,
+            Tx::Sqlite(tx) | Tx::SqliteBulk(tx, _) => tx.checkpoint().await?,
             Tx::Postgres(tx) | Tx::PostgresBulk(tx, _) => {
                 sqlx::query("COMMIT").execute(&mut **tx).await?;
                 sqlx::query("BEGIN").execute(&mut **tx).await?;
@@ -426,8 +513,7 @@ impl Tx {
 pub enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection),
     Postgres(&'c mut PgConnection),
-    /// The writes of a PostgreSQL bulk transaction ([`Db::begin_bulk`]), kept as statements with
-    /// their values written in by sea-query's escaping.
+    /// The writes of a bulk transaction ([`Db::begin_bulk`]), kept to be sent in batches.
     Bulk(&'c mut Bulk),
 }
 
@@ -448,7 +534,8 @@ impl Conn<'_> {
     pub fn backend(&self) -> Backend {
         match self {
             Conn::Sqlite(_) => Backend::Sqlite,
-            Conn::Postgres(_) | Conn::Bulk(_) => Backend::Postgres,
+            Conn::Postgres(_) => Backend::Postgres,
+            Conn::Bulk(kept) => kept.backend,
         }
     }
 
@@ -457,7 +544,13 @@ impl Conn<'_> {
     pub async fn execute<S: SqlxBinder + QueryStatementWriter>(self, statement: &S) -> Result<u64> {
         Ok(match self {
             Conn::Bulk(kept) => {
-                kept.push(statement.to_string(PostgresQueryBuilder));
+                match kept.backend {
+                    Backend::Postgres => kept.push(statement.to_string(PostgresQueryBuilder), Vec::new()),
+                    Backend::Sqlite => {
+                        let (sql, values) = statement.build(SqliteQueryBuilder);
+                        kept.push(sql, values.0);
+                    }
+                }
                 1
             }
             Conn::Sqlite(c) => {
@@ -512,7 +605,8 @@ impl Conn<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Bulk, plain_insert, redact_url};
+    use super::{Backend, Bulk, plain_insert, redact_url};
+    use sea_query::Value;
 
     #[test]
     fn plain_inserts_are_told_from_others_and_grouped_in_order() {
@@ -529,17 +623,46 @@ mod tests {
         assert!(plain_insert(r#"INSERT INTO "t" ("a") VALUES (1) RETURNING "a""#).is_none());
         assert!(plain_insert(r#"DELETE FROM "t" WHERE "a" = 1"#).is_none());
 
-        let mut bulk = Bulk::default();
-        bulk.push(r#"INSERT INTO "p" ("id") VALUES (1)"#.into());
-        bulk.push(r#"INSERT INTO "c" ("p") VALUES (1)"#.into());
-        bulk.push(r#"INSERT INTO "p" ("id") VALUES (2)"#.into());
-        bulk.push(r#"UPDATE "p" SET "x" = 1"#.into());
-        bulk.push(r#"INSERT INTO "p" ("id") VALUES (3)"#.into());
+        let mut bulk = Bulk::new(Backend::Postgres);
+        bulk.push(r#"INSERT INTO "p" ("id") VALUES (1)"#.into(), Vec::new());
+        bulk.push(r#"INSERT INTO "c" ("p") VALUES (1)"#.into(), Vec::new());
+        bulk.push(r#"INSERT INTO "p" ("id") VALUES (2)"#.into(), Vec::new());
+        bulk.push(r#"UPDATE "p" SET "x" = 1"#.into(), Vec::new());
+        bulk.push(r#"INSERT INTO "p" ("id") VALUES (3)"#.into(), Vec::new());
+        let statements = bulk.take_statements();
+        assert_eq!(statements.len(), 1, "PostgreSQL gets one script");
         assert_eq!(
-            bulk.take_script(),
+            statements[0].sql,
             "INSERT INTO \"p\" (\"id\") VALUES (1), (2);\nINSERT INTO \"c\" (\"p\") VALUES (1);\n\
              UPDATE \"p\" SET \"x\" = 1;\nINSERT INTO \"p\" (\"id\") VALUES (3)"
         );
+        assert!(bulk.is_empty());
+    }
+
+    #[test]
+    fn sqlite_bulk_groups_bind_every_row_and_split_at_the_parameter_limit() {
+        let mut bulk = Bulk::new(Backend::Sqlite);
+        let rows = 40_000usize;
+        for n in 0..rows {
+            let id = i64::try_from(n).expect("small");
+            bulk.push(
+                r#"INSERT INTO "p" ("id") VALUES (?)"#.into(),
+                vec![Value::BigInt(Some(id))],
+            );
+        }
+        bulk.push(r#"UPDATE "p" SET "x" = ?"#.into(), vec![Value::BigInt(Some(7))]);
+        bulk.push(
+            r#"INSERT INTO "p" ("id", "x") VALUES (?, ?)"#.into(),
+            vec![Value::BigInt(Some(1)), Value::BigInt(Some(2))],
+        );
+        let statements = bulk.take_statements();
+        assert_eq!(statements.len(), 4);
+        assert_eq!(statements[0].values.len(), super::SQLITE_MAX_PARAMETERS);
+        assert_eq!(statements[0].sql.matches("(?)").count(), super::SQLITE_MAX_PARAMETERS);
+        assert_eq!(statements[1].values.len(), rows - super::SQLITE_MAX_PARAMETERS);
+        assert_eq!(statements[1].values.last(), Some(&Value::BigInt(Some(39_999))));
+        assert_eq!(statements[2].sql, r#"UPDATE "p" SET "x" = ?"#);
+        assert_eq!(statements[3].sql, r#"INSERT INTO "p" ("id", "x") VALUES (?, ?)"#);
         assert!(bulk.is_empty());
     }
 
