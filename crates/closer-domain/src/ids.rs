@@ -60,4 +60,6 @@ typed_id!(
     MeetingId,
     /// An API token (its id, not its secret).
     TokenId,
+    ProductId,
+    QuoteId,
 );

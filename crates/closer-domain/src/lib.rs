@@ -19,6 +19,7 @@ pub mod meeting;
 pub mod money;
 pub mod party;
 pub mod playbook;
+pub mod pricing;
 pub mod qualification;
 pub mod record;
 pub mod revision;

@@ -362,8 +362,12 @@ async fn counted(
 
 /// The first `limit` live deals of one stage that `visibility` admits and `filter` matches, the
 /// longest in the stage first.
+///
+/// Someone who sees only some deals gets them branch by branch (their own, each team's, those
+/// whose deal team they are on), each read in stage order from its own index and cut at `limit`,
+/// then merged: filtering the whole stage instead reads every deal in it when few are theirs.
 pub async fn stage_cards(
-    conn: Conn<'_>,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     visibility: &Visibility,
     filter: &DealFilter,
@@ -371,16 +375,54 @@ pub async fn stage_cards(
     limit: u64,
 ) -> Result<Vec<Deal>> {
     let col = |c: Deals| Expr::col((Deals::Table, c));
-    let mut statement = select(workspace)
-        .and_where(col(Deals::StageId).eq(stage.as_uuid()))
-        .and_where(col(Deals::DeletedAt).is_null())
-        .order_by((Deals::Table, Deals::StageEnteredAt), Order::Asc)
-        .order_by((Deals::Table, Deals::Id), Order::Asc)
-        .limit(limit)
-        .to_owned();
-    narrow(&mut statement, workspace, visibility, filter);
-    let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
-    rows.into_iter().map(DealRow::into_deal).collect()
+    let shaped = |statement: &mut SelectStatement| {
+        statement
+            .columns(COLUMNS.map(|c| (Deals::Table, c)))
+            .and_where(col(Deals::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(col(Deals::StageId).eq(stage.as_uuid()))
+            .and_where(col(Deals::DeletedAt).is_null())
+            .order_by((Deals::Table, Deals::StageEnteredAt), Order::Asc)
+            .order_by((Deals::Table, Deals::Id), Order::Asc)
+            .limit(limit)
+            .to_owned()
+    };
+    let in_stage = || shaped(Query::select().from(Deals::Table));
+    let ReadScope::OwnedOrTeams { owner, teams, shared } = &visibility.deal else {
+        let mut statement = in_stage();
+        narrow(&mut statement, workspace, visibility, filter);
+        let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
+        return rows.into_iter().map(DealRow::into_deal).collect();
+    };
+    let everything = Visibility::everything(workspace);
+    let mut branches = vec![in_stage().and_where(col(Deals::OwnerId).eq(owner.as_uuid())).to_owned()];
+    for team in teams {
+        branches.push(in_stage().and_where(col(Deals::TeamId).eq(team.as_uuid())).to_owned());
+    }
+    if *shared {
+        // From their deal-team places outward (SQLite keeps a CROSS JOIN's order).
+        let m = |c: DealTeamMembers| Expr::col((DealTeamMembers::Table, c));
+        let mut through_team = shaped(Query::select().from(DealTeamMembers::Table).cross_join(Deals::Table));
+        through_team
+            .and_where(m(DealTeamMembers::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(m(DealTeamMembers::UserId).eq(owner.as_uuid()))
+            .and_where(m(DealTeamMembers::DeletedAt).is_null())
+            .and_where(col(Deals::Id).equals((DealTeamMembers::Table, DealTeamMembers::DealId)));
+        branches.push(through_team);
+    }
+    let mut cards: Vec<Deal> = Vec::new();
+    for mut branch in branches {
+        narrow(&mut branch, workspace, &everything, filter);
+        let rows: Vec<DealRow> = conn.reborrow().fetch_all(&branch).await?;
+        for row in rows {
+            let deal = row.into_deal()?;
+            if !cards.iter().any(|c| c.id == deal.id) {
+                cards.push(deal);
+            }
+        }
+    }
+    cards.sort_by_key(|d| (d.progress.stage_entered_at, d.id.as_uuid()));
+    cards.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(cards)
 }
 
 /// Adds to `statement` (over `deals`) what `visibility` hides and what `filter` asks for.

@@ -17,6 +17,8 @@ pub mod meetings;
 pub mod notes;
 pub mod parties;
 pub mod playbooks;
+pub mod products;
+pub mod quotes;
 pub mod recommendations;
 pub mod records;
 mod schema;

@@ -166,6 +166,8 @@ pub enum RecordTable {
     Stakeholders,
     DealTeamMembers,
     Meetings,
+    Products,
+    Quotes,
 }
 
 impl RecordTable {
@@ -179,6 +181,8 @@ impl RecordTable {
             RecordTable::Stakeholders => "stakeholders",
             RecordTable::DealTeamMembers => "deal_team_members",
             RecordTable::Meetings => "meetings",
+            RecordTable::Products => "products",
+            RecordTable::Quotes => "quotes",
         }
     }
 }

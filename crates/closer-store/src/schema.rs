@@ -410,3 +410,56 @@ pub enum RecommendationDecisions {
     DecidedBy,
     DecidedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Products {
+    Table,
+    WorkspaceId,
+    Id,
+    Sku,
+    Name,
+    Category,
+    Description,
+    Unit,
+    Prices,
+    Active,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Quotes {
+    Table,
+    WorkspaceId,
+    Id,
+    DealId,
+    Revision,
+    Currency,
+    Status,
+    PaymentTerms,
+    ValidUntil,
+    Notes,
+    SentAt,
+    DecidedAt,
+    ListTotalMinor,
+    NetTotalMinor,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum QuoteLines {
+    Table,
+    WorkspaceId,
+    QuoteId,
+    Position,
+    ProductId,
+    Description,
+    Quantity,
+    ListUnitPriceMinor,
+    NetUnitPriceMinor,
+}

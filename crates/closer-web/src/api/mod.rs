@@ -17,6 +17,7 @@ mod notes;
 mod organisations;
 mod people;
 mod playbooks;
+mod pricing;
 pub mod problem;
 mod records;
 pub(crate) mod session;
@@ -153,6 +154,8 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "committee", description = "The buying committee (D1) and the deal team (D6) of a deal"),
         (name = "meetings", description = "Meetings and visits with venue, attendance and plans (D4, D8, D9)"),
         (name = "tasks", description = "To-dos with due dates"),
+        (name = "products", description = "The catalogue: products and their list prices per currency"),
+        (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
         (name = "audit", description = "The audit trail"),
         (name = "session", description = "Signing in and out"),
         (name = "users", description = "Users, roles and the org-wide access defaults"),
@@ -241,6 +244,19 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::patch_task, tasks::delete_task))
         .routes(routes!(tasks::restore_task))
+        .routes(routes!(pricing::list_products, pricing::create_product))
+        .routes(routes!(
+            pricing::get_product,
+            pricing::patch_product,
+            pricing::delete_product
+        ))
+        .routes(routes!(pricing::restore_product))
+        .routes(routes!(pricing::list_quotes, pricing::create_quote))
+        .routes(routes!(pricing::get_quote, pricing::patch_quote, pricing::delete_quote))
+        .routes(routes!(pricing::send_quote))
+        .routes(routes!(pricing::accept_quote))
+        .routes(routes!(pricing::decline_quote))
+        .routes(routes!(pricing::revise_quote))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(playbooks::revise_playbook))

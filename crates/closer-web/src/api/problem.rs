@@ -182,6 +182,11 @@ impl From<AppError> for Problem {
                 }
             }
             AppError::Store(e) if e.is_contention() => Problem::unavailable("the database is busy; retry in a moment"),
+            // A concurrent write took the same unique value first (the checks before the write
+            // saw it free): the loser is told, never a 500.
+            AppError::Store(e) if e.is_unique_violation() => {
+                Problem::conflict("a concurrent change took the same unique value (SKU, revision…); reload and retry")
+            }
             AppError::Store(e) => Problem::internal(e),
         }
     }

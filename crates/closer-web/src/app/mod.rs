@@ -16,6 +16,7 @@ pub mod meetings;
 pub mod my_day;
 pub mod parties;
 pub mod playbooks;
+pub mod pricing;
 pub mod recommendations;
 mod records;
 pub mod resources;
@@ -33,6 +34,7 @@ use uuid::Uuid;
 
 pub use records::{
     Guard, Resource, begin_change, begin_update, create, finish_change, finish_update, get, insert_in, remove, restore,
+    update_in,
 };
 
 /// Who acts, where, under which access defaults and request id.

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use closer_domain::access::{Action, Owned, RecordType, can};
+use closer_domain::access::{Action, Owned, RecordType, Role, can};
 use closer_domain::activity::{Subject, SubjectType};
 use closer_domain::audit::AuditAction;
 use closer_domain::ids::{DealId, PartyId, UserId, WorkspaceId};
@@ -41,6 +41,9 @@ pub enum Guard {
     Child { parent: Subject, author: Option<UserId> },
     /// A task about nothing in particular: its assignee's alone.
     Personal(UserId),
+    /// The workspace's catalogue (products, prices): everyone reads it; admins and managers keep
+    /// it.
+    Catalogue,
 }
 
 /// A stored record with stamps, a table, an access guard and store functions.
@@ -185,6 +188,10 @@ pub async fn decide(ctx: &Ctx, mut conn: Conn<'_>, guard: Guard, action: Action)
             let read = p.is_admin() || assignee == p.user;
             (read, read && (action == Action::Read || p.writes()))
         }
+        Guard::Catalogue => (
+            true,
+            action == Action::Read || (p.writes() && matches!(p.role, Role::Admin | Role::Manager)),
+        ),
     };
     Ok(match (read, act) {
         (_, true) => Decision::Allowed,
@@ -291,6 +298,20 @@ pub async fn finish_change<R: Resource>(
     ctx: &Ctx,
     mut tx: Tx,
     current: &R,
+    next: R,
+    action: AuditAction,
+) -> AppResult<R> {
+    let next = update_in(ctx, tx.conn(), current, next, action).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Writes `next` over `current` with a bumped version and audits it as `action`, inside a
+/// transaction that changes several records together; returns what was written.
+pub async fn update_in<R: Resource>(
+    ctx: &Ctx,
+    mut conn: Conn<'_>,
+    current: &R,
     mut next: R,
     action: AuditAction,
 ) -> AppResult<R> {
@@ -300,7 +321,10 @@ pub async fn finish_change<R: Resource>(
         updated_at: at,
         ..current.meta().clone()
     };
-    if !next.update(tx.conn(), ctx.workspace, current.meta().version).await? {
+    if !next
+        .update(conn.reborrow(), ctx.workspace, current.meta().version)
+        .await?
+    {
         return Err(AppError::Conflict(format!(
             "{} {} changed meanwhile; reload and retry",
             R::ENTITY,
@@ -308,8 +332,7 @@ pub async fn finish_change<R: Resource>(
         )));
     }
     let entries = ctx.audit_change(at, R::ENTITY, current.id(), action, Some(current), &next);
-    audit::insert(tx.conn(), ctx.workspace, &entries).await?;
-    tx.commit().await?;
+    audit::insert(conn, ctx.workspace, &entries).await?;
     Ok(next)
 }
 

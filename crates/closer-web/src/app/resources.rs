@@ -4,16 +4,18 @@ use closer_domain::access::{Action, Owned, RecordType};
 use closer_domain::activity::{Note, Subject, SubjectType, Task};
 use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
-use closer_domain::ids::{DealTeamMemberId, MeetingId, StakeholderId};
+use closer_domain::ids::{DealTeamMemberId, MeetingId, ProductId, QuoteId, StakeholderId};
 use closer_domain::meeting::Meeting;
 use closer_domain::party::{Employment, Organisation, PartyKind, Person};
+use closer_domain::pricing::{Product, Quote};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::team::DealTeamMember;
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
-    Conn, StoreError, deal_team, deals, employments, meetings, notes, parties, stakeholders, tasks, users,
+    Conn, StoreError, deal_team, deals, employments, meetings, notes, parties, products, quotes, stakeholders, tasks,
+    users,
 };
 use uuid::Uuid;
 
@@ -188,6 +190,27 @@ resource!(
         organiser: m.fields.organiser_id,
         sellers: m.fields.attendees.iter().filter_map(|a| a.user_id).collect(),
     }
+);
+
+resource!(
+    Product,
+    "product",
+    Products,
+    ProductId,
+    products::get,
+    products::insert,
+    products::update,
+    |_p| Guard::Catalogue
+);
+resource!(
+    Quote,
+    "quote",
+    Quotes,
+    QuoteId,
+    quotes::get,
+    quotes::insert,
+    quotes::update,
+    |q| part_of_deal(q.fields.deal_id)
 );
 
 /// Records whose owner and team change only through the assign action.

@@ -13,6 +13,7 @@ mod gates;
 mod openapi;
 mod pages;
 mod parties;
+mod pricing;
 mod protocol;
 mod recommendations;
 mod support;

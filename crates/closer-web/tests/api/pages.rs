@@ -1208,6 +1208,50 @@ on_both_backends! {
         }
     }
 
+    async fn a_reps_board_shows_their_deals_their_teams_and_their_deal_team_places(app: &TestApp) {
+        let team = app.post("/api/v1/teams", &json!({ "name": "Team East" })).await.expect(201).id();
+        let (rep, _) = app.user("rep@example.com", "member").await;
+        let (colleague, _) = app.user("colleague@example.com", "member").await;
+        let (stranger, _) = app.user("stranger@example.com", "member").await;
+        for user in [&rep, &colleague] {
+            app.send(reqwest::Method::PUT, &format!("/api/v1/teams/{team}/members/{user}"), Some(&json!({ "is_manager": false })), &[])
+                .await
+                .expect(200);
+        }
+        let organisation = app.create_organisation("Acme").await.id();
+        let deal = |title: &str, owner: &str, team: Option<&str>| {
+            let title = title.to_owned();
+            let owner = owner.to_owned();
+            let team = team.map(str::to_owned);
+            let organisation = organisation.clone();
+            async move {
+                let id = app
+                    .post("/api/v1/deals", &json!({ "title": title, "kind": "b2b", "counterparty_id": organisation, "currency": "CNY" }))
+                    .await
+                    .expect(201)
+                    .id();
+                app.post(&format!("/api/v1/deals/{id}/assign"), &json!({ "owner_id": owner, "team_id": team })).await.expect(200);
+                id
+            }
+        };
+        deal("Mine alone", &rep, None).await;
+        deal("Team deal", &colleague, Some(&team)).await;
+        let shared = deal("Shared with me", &stranger, None).await;
+        deal("Not mine", &stranger, None).await;
+        app.post(&format!("/api/v1/deals/{shared}/team"), &json!({ "user_id": rep, "role": "solution_engineer", "access": "read" }))
+            .await
+            .expect(201);
+
+        let session = app.sign_in_page("rep@example.com", ADMIN_PASSWORD).await;
+        let board = app.page("/board?playbook=b2b_default", &session, None, &[]).await;
+        assert_eq!(board.status, StatusCode::OK);
+        for seen in ["Mine alone", "Team deal", "Shared with me"] {
+            assert!(board.html.contains(seen), "{seen} is on the rep's board");
+        }
+        assert!(!board.html.contains("Not mine"), "a deal the rep may not see stays off the board");
+        assert!(column(&board.html, "b2b_qualify").contains("<span class=\"count\">3</span>"), "the column counts the three deals the rep sees");
+    }
+
     async fn signing_out_needs_the_pages_token_and_ends_the_session(app: &TestApp) {
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let board = app.page("/board", &session, None, &[]).await;

@@ -1,0 +1,225 @@
+//! The catalogue and the quotes of deals: products with their prices; quote revisions written,
+//! sent (then frozen), answered by the customer and revised.
+
+use std::collections::HashMap;
+
+use closer_domain::ValidationErrors;
+use closer_domain::access::Action;
+use closer_domain::audit::AuditAction;
+use closer_domain::deal::Deal;
+use closer_domain::ids::{DealId, ProductId, QuoteId};
+use closer_domain::money::Money;
+use closer_domain::playbook::DealStatus;
+use closer_domain::pricing::{
+    Product, ProductDraft, ProductPatch, Quote, QuoteDraft, QuoteFields, QuoteLineDraft, QuotePatch, QuoteStatus,
+};
+use closer_domain::record::RecordMeta;
+use closer_store::{Conn, products, quotes};
+
+use super::records::{Decision, decide};
+use super::{
+    AppError, AppResult, Ctx, Expected, Resource, begin_change, begin_update, finish_change, finish_update, insert_in,
+    new_id, now, update_in,
+};
+
+/// Refuses a SKU another live product has.
+async fn sku_free(ctx: &Ctx, conn: Conn<'_>, sku: &str, this: Option<ProductId>) -> AppResult<()> {
+    match products::by_sku(conn, ctx.workspace, sku).await? {
+        Some(other) if Some(other.id) != this => Err(AppError::Invalid(ValidationErrors::single(
+            "sku",
+            format!("product {} already has SKU {}", other.id, other.fields.sku),
+        ))),
+        _ => Ok(()),
+    }
+}
+
+pub async fn create_product(ctx: &Ctx, draft: &ProductDraft) -> AppResult<Product> {
+    let fields = draft.parse()?;
+    let product = Product {
+        id: ProductId(new_id()),
+        fields,
+        meta: RecordMeta::created(now()),
+    };
+    let mut tx = ctx.begin().await?;
+    sku_free(ctx, tx.conn(), &product.fields.sku, None).await?;
+    insert_in(ctx, tx.conn(), &product).await?;
+    tx.commit().await?;
+    Ok(product)
+}
+
+pub async fn patch_product(ctx: &Ctx, id: ProductId, version: &Expected, patch: &ProductPatch) -> AppResult<Product> {
+    let (mut tx, current) = begin_update::<Product>(ctx, id.as_uuid(), version).await?;
+    let fields = patch.apply(&current.fields)?;
+    sku_free(ctx, tx.conn(), &fields.sku, Some(id)).await?;
+    let next = Product {
+        fields,
+        ..current.clone()
+    };
+    finish_update(ctx, tx, &current, next).await
+}
+
+/// Brings a deleted product back, unless a live one took its SKU meanwhile.
+pub async fn restore_product(ctx: &Ctx, id: ProductId, version: &Expected) -> AppResult<Product> {
+    let mut conn = ctx.db.acquire().await?;
+    if let Some(product) = products::get(conn.conn(), ctx.workspace, id).await? {
+        sku_free(ctx, conn.conn(), &product.fields.sku, Some(id)).await?;
+    }
+    drop(conn);
+    super::restore::<Product>(ctx, id.as_uuid(), version).await
+}
+
+/// The products the lines name, deleted or not (the domain tells which may be quoted).
+async fn products_of(ctx: &Ctx, conn: Conn<'_>, lines: &[QuoteLineDraft]) -> AppResult<HashMap<ProductId, Product>> {
+    let ids: Vec<ProductId> = lines.iter().filter_map(|l| l.product_id).collect();
+    Ok(products::by_ids(conn, ctx.workspace, &ids).await?)
+}
+
+/// The deal to quote: live, visible, open, and editable by the principal.
+async fn quotable_deal(ctx: &Ctx, mut conn: Conn<'_>, id: DealId) -> AppResult<Deal> {
+    let deal = closer_store::deals::get(conn.reborrow(), ctx.workspace, id)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "deal",
+            id: id.as_uuid(),
+        })?;
+    match decide(ctx, conn, deal.guard(), Action::Edit).await? {
+        Decision::Allowed => {}
+        Decision::Hidden => {
+            return Err(AppError::NotFound {
+                entity: "deal",
+                id: id.as_uuid(),
+            });
+        }
+        Decision::Denied => return Err(AppError::Forbidden("you may not quote on this deal".into())),
+    }
+    if deal.meta.deleted_at.is_some() {
+        return Err(AppError::Deleted {
+            entity: "deal",
+            id: id.as_uuid(),
+        });
+    }
+    if deal.progress.status != DealStatus::Open {
+        return Err(AppError::Conflict(format!(
+            "deal {id} is {}; quotes are made on open deals",
+            deal.progress.status
+        )));
+    }
+    Ok(deal)
+}
+
+/// Refuses a second draft: changes go to the deal's open draft.
+fn no_open_draft(existing: &[Quote]) -> AppResult<()> {
+    match existing.iter().find(|q| q.fields.status == QuoteStatus::Draft) {
+        Some(draft) => Err(AppError::Conflict(format!(
+            "revision {} ({}) is still a draft: change it instead of starting another",
+            draft.fields.revision, draft.id
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Starts the deal's next quote revision.
+pub async fn create_quote(ctx: &Ctx, deal_id: DealId, draft: &QuoteDraft) -> AppResult<Quote> {
+    let mut tx = ctx.begin().await?;
+    let deal = quotable_deal(ctx, tx.conn(), deal_id).await?;
+    no_open_draft(&quotes::for_deal(tx.conn(), ctx.workspace, deal_id).await?)?;
+    let revision = quotes::last_revision(tx.conn(), ctx.workspace, deal_id).await? + 1;
+    let products = products_of(ctx, tx.conn(), &draft.lines).await?;
+    let at = now();
+    let fields = draft.parse(&deal, revision, &products, at.date())?;
+    let quote = Quote::new(QuoteId(new_id()), fields, RecordMeta::created(at));
+    insert_in(ctx, tx.conn(), &quote).await?;
+    tx.commit().await?;
+    Ok(quote)
+}
+
+/// The deal's live quotes, newest revision first.
+pub async fn quotes_of(ctx: &Ctx, deal_id: DealId) -> AppResult<Vec<Quote>> {
+    let _deal: Deal = super::get(ctx, deal_id.as_uuid()).await?;
+    let mut conn = ctx.db.acquire().await?;
+    Ok(quotes::for_deal(conn.conn(), ctx.workspace, deal_id).await?)
+}
+
+pub async fn patch_quote(ctx: &Ctx, id: QuoteId, version: &Expected, patch: &QuotePatch) -> AppResult<Quote> {
+    let (mut tx, current) = begin_update::<Quote>(ctx, id.as_uuid(), version).await?;
+    let lines = patch.lines.as_deref().unwrap_or_default();
+    let products = products_of(ctx, tx.conn(), lines).await?;
+    let fields = patch.apply(&current.fields, &products, now().date())?;
+    let next = Quote::new(current.id, fields, current.meta.clone());
+    finish_update(ctx, tx, &current, next).await
+}
+
+/// Gives the quote to the customer: it is frozen from now on, and the revisions sent before it
+/// are superseded.
+pub async fn send_quote(ctx: &Ctx, id: QuoteId, version: &Expected) -> AppResult<Quote> {
+    let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), version, Action::Edit).await?;
+    let at = now();
+    let sent = current.fields.send(at)?;
+    let earlier = quotes::for_deal(tx.conn(), ctx.workspace, current.fields.deal_id).await?;
+    for old in earlier
+        .into_iter()
+        .filter(|q| q.fields.status == QuoteStatus::Sent && q.fields.revision < current.fields.revision)
+    {
+        let superseded = QuoteFields {
+            status: QuoteStatus::Superseded,
+            ..old.fields.clone()
+        };
+        let next = Quote::new(old.id, superseded, old.meta.clone());
+        update_in(ctx, tx.conn(), &old, next, AuditAction::Update).await?;
+    }
+    let next = Quote::new(current.id, sent, current.meta.clone());
+    finish_change(ctx, tx, &current, next, AuditAction::Update).await
+}
+
+/// Records the customer's answer. An accepted quote sets the deal's amount to its net total, so
+/// the pipeline and the forecast count what the customer agreed to.
+pub async fn decide_quote(ctx: &Ctx, id: QuoteId, version: &Expected, accepted: bool) -> AppResult<Quote> {
+    let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), version, Action::Edit).await?;
+    let fields = current.fields.decide(accepted, now())?;
+    if accepted {
+        let deal = closer_store::deals::get(tx.conn(), ctx.workspace, current.fields.deal_id)
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "deal",
+                id: current.fields.deal_id.as_uuid(),
+            })?;
+        let amount = Money {
+            amount_minor: current.totals.net_total_minor,
+            currency: current.fields.currency,
+        };
+        if deal.terms.amount != amount {
+            let mut next = deal.clone();
+            next.terms.amount = amount;
+            update_in(ctx, tx.conn(), &deal, next, AuditAction::Update).await?;
+        }
+    }
+    let next = Quote::new(current.id, fields, current.meta.clone());
+    finish_change(ctx, tx, &current, next, AuditAction::Update).await
+}
+
+/// Makes the next revision from a sent or declined quote: a draft with the same lines and terms.
+pub async fn revise_quote(ctx: &Ctx, id: QuoteId) -> AppResult<Quote> {
+    let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), &Expected::Any, Action::Edit).await?;
+    let deal_id = current.fields.deal_id;
+    quotable_deal(ctx, tx.conn(), deal_id).await?;
+    no_open_draft(&quotes::for_deal(tx.conn(), ctx.workspace, deal_id).await?)?;
+    let revision = quotes::last_revision(tx.conn(), ctx.workspace, deal_id).await? + 1;
+    let at = now();
+    let fields = current.fields.revise(revision, at.date())?;
+    let quote = Quote::new(QuoteId(new_id()), fields, RecordMeta::created(at));
+    insert_in(ctx, tx.conn(), &quote).await?;
+    tx.commit().await?;
+    Ok(quote)
+}
+
+/// Deletes a draft; a quote the customer has seen stays on record.
+pub async fn delete_quote(ctx: &Ctx, id: QuoteId, version: &Expected) -> AppResult<Quote> {
+    let quote: Quote = super::get(ctx, id.as_uuid()).await?;
+    if quote.fields.status != QuoteStatus::Draft {
+        return Err(AppError::Conflict(format!(
+            "revision {} is {}: only a draft is deleted",
+            quote.fields.revision, quote.fields.status
+        )));
+    }
+    super::remove::<Quote>(ctx, id.as_uuid(), version).await
+}
