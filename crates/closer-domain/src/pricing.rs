@@ -841,6 +841,40 @@ mod tests {
         assert!(draft.decide(true, now).is_err());
     }
 
+    proptest::proptest! {
+        /// Whatever the lines, an accepted quote never totals below zero, no discount exceeds its
+        /// list price, and the totals are the sums of the lines.
+        #[test]
+        fn totals_stay_whole_and_discounts_within_the_price(
+            lines in proptest::collection::vec((1i64..=QUANTITY_MAX, 0i64..=AMOUNT_MAX, 0i64..=AMOUNT_MAX), 0..12)
+        ) {
+            let drafts: Vec<QuoteLineDraft> = lines
+                .iter()
+                .map(|&(quantity, list, net)| QuoteLineDraft {
+                    product_id: None,
+                    description: Some("item".into()),
+                    quantity,
+                    list_unit_price_minor: Some(list),
+                    net_unit_price_minor: Some(net),
+                })
+                .collect();
+            if let Ok(priced) = price_lines(&drafts, cny(), &HashMap::new()) {
+                let totals = QuoteTotals::of(&priced);
+                proptest::prop_assert!(totals.net_total_minor >= 0 && totals.list_total_minor >= 0);
+                proptest::prop_assert_eq!(totals.net_total_minor, priced.iter().map(|l| l.net_total_minor).sum::<i64>());
+                for line in &priced {
+                    proptest::prop_assert!(line.list_total_minor <= AMOUNT_MAX && line.net_total_minor <= AMOUNT_MAX);
+                    proptest::prop_assert!(line.list_unit_price_minor - line.net_unit_price_minor <= line.list_unit_price_minor);
+                    proptest::prop_assert!(line.discount_bp <= 10_000);
+                }
+                proptest::prop_assert!(totals.discount_bp <= 10_000);
+            } else {
+                // Refused only when a line total would pass the limit.
+                proptest::prop_assert!(lines.iter().any(|&(q, l, n)| i128::from(q) * i128::from(l.max(n)) > i128::from(AMOUNT_MAX)));
+            }
+        }
+    }
+
     #[test]
     fn products_need_one_price_per_currency() {
         let draft = ProductDraft {

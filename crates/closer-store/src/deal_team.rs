@@ -100,6 +100,20 @@ pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> R
     rows.into_iter().map(Row::into_member).collect()
 }
 
+/// The live deal-team places of several deals, in id order.
+pub async fn for_deals(conn: Conn<'_>, workspace: WorkspaceId, deals: &[DealId]) -> Result<Vec<DealTeamMember>> {
+    if deals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = select(workspace)
+        .and_where(Expr::col(DealTeamMembers::DealId).is_in(deals.iter().map(|d| d.as_uuid()).collect::<Vec<_>>()))
+        .and_where(Expr::col(DealTeamMembers::DeletedAt).is_null())
+        .order_by(DealTeamMembers::Id, Order::Asc)
+        .to_owned();
+    let rows: Vec<Row> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(Row::into_member).collect()
+}
+
 /// What a user's live place on a deal's team lets them do, if they have one.
 pub async fn access_of(
     conn: Conn<'_>,

@@ -228,6 +228,22 @@ pub async fn for_deal(mut conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) 
     assemble(conn, workspace, rows).await
 }
 
+/// Every live meeting of several deals, earliest first.
+pub async fn for_deals(mut conn: Conn<'_>, workspace: WorkspaceId, deals: &[DealId]) -> Result<Vec<Meeting>> {
+    if deals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = select(workspace)
+        .and_where(
+            Expr::col((Meetings::Table, Meetings::DealId)).is_in(deals.iter().map(|d| d.as_uuid()).collect::<Vec<_>>()),
+        )
+        .and_where(Expr::col((Meetings::Table, Meetings::DeletedAt)).is_null())
+        .order_by((Meetings::Table, Meetings::PlannedStart), Order::Asc)
+        .to_owned();
+    let rows: Vec<Row> = conn.reborrow().fetch_all(&statement).await?;
+    assemble(conn, workspace, rows).await
+}
+
 /// Replaces a meeting's attendees with those it lists now.
 async fn write_attendees(mut conn: Conn<'_>, workspace: WorkspaceId, meeting: &Meeting) -> Result<()> {
     let clear = Query::delete()

@@ -141,6 +141,40 @@ async fn get_row(conn: Conn<'_>, workspace: WorkspaceId, kind: PartyKind, id: Pa
     conn.fetch_optional(&statement).await
 }
 
+/// For each of `ids` that exists (deleted or not): its kind, and whether it has an e-mail or a
+/// phone to be reached at.
+pub async fn reachability(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    ids: &[PartyId],
+) -> Result<HashMap<PartyId, (PartyKind, bool)>> {
+    #[derive(FromRow)]
+    struct Row {
+        id: Uuid,
+        kind: String,
+        emails: String,
+        phones: String,
+    }
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let statement = Query::select()
+        .columns([Parties::Id, Parties::Kind, Parties::Emails, Parties::Phones])
+        .from(Parties::Table)
+        .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Parties::Id).is_in(ids.iter().map(|id| id.as_uuid()).collect::<Vec<_>>()))
+        .to_owned();
+    let rows: Vec<Row> = conn.fetch_all(&statement).await?;
+    rows.into_iter()
+        .map(|row| {
+            let kind = label(PartyKind::parse, &row.kind)?;
+            let emails = decode_list::<String>(&row.emails)?;
+            let phones = decode_list::<String>(&row.phones)?;
+            Ok((PartyId(row.id), (kind, !emails.is_empty() || !phones.is_empty())))
+        })
+        .collect()
+}
+
 /// A person by id, deleted or not.
 pub async fn get_person(conn: Conn<'_>, workspace: WorkspaceId, id: PartyId) -> Result<Option<Person>> {
     get_row(conn, workspace, PartyKind::Person, id)

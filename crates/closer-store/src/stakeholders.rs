@@ -126,6 +126,20 @@ pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> R
     rows.into_iter().map(Row::into_stakeholder).collect()
 }
 
+/// The live stakeholders of several deals, in id order (for jobs that go over many deals).
+pub async fn for_deals(conn: Conn<'_>, workspace: WorkspaceId, deals: &[DealId]) -> Result<Vec<StoredStakeholder>> {
+    if deals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = select(workspace)
+        .and_where(Expr::col(Stakeholders::DealId).is_in(deals.iter().map(|d| d.as_uuid()).collect::<Vec<_>>()))
+        .and_where(Expr::col(Stakeholders::DeletedAt).is_null())
+        .order_by(Stakeholders::Id, Order::Asc)
+        .to_owned();
+    let rows: Vec<Row> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(Row::into_stakeholder).collect()
+}
+
 pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, stakeholder: &StoredStakeholder) -> Result<()> {
     let mut row = vec![
         (Stakeholders::DealId, stakeholder.fields.deal_id.as_uuid().into()),

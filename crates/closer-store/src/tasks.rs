@@ -1,5 +1,7 @@
 //! Tasks: dated to-dos for a user, optionally about a deal, person or organisation.
 
+use std::collections::HashSet;
+
 use closer_domain::activity::{SubjectType, Task, TaskFields};
 use closer_domain::ids::{TaskId, UserId, WorkspaceId};
 use sea_query::{Cond, Expr, ExprTrait, Query, SelectStatement};
@@ -112,6 +114,28 @@ pub async fn update(conn: Conn<'_>, workspace: WorkspaceId, task: &Task, expecte
         values(task),
     )
     .await
+}
+
+/// Which of `subjects` have a live task that is not done yet.
+pub async fn with_open_tasks(conn: Conn<'_>, workspace: WorkspaceId, subjects: &[Uuid]) -> Result<HashSet<Uuid>> {
+    #[derive(FromRow)]
+    struct Row {
+        subject_id: Uuid,
+    }
+    if subjects.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let statement = Query::select()
+        .distinct()
+        .column(Tasks::SubjectId)
+        .from(Tasks::Table)
+        .and_where(Expr::col(Tasks::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(Tasks::SubjectId).is_in(subjects.to_vec()))
+        .and_where(Expr::col(Tasks::DoneAt).is_null())
+        .and_where(Expr::col(Tasks::DeletedAt).is_null())
+        .to_owned();
+    let rows: Vec<Row> = conn.fetch_all(&statement).await?;
+    Ok(rows.into_iter().map(|r| r.subject_id).collect())
 }
 
 /// Filters of the task list.

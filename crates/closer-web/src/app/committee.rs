@@ -48,12 +48,18 @@ fn enrich(stored: StoredStakeholder, meetings: &[Meeting]) -> Stakeholder {
 /// A deal's committee, each stakeholder with what the deal's meetings say about them.
 pub async fn committee_of(mut conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> AppResult<Vec<Stakeholder>> {
     let stored = stakeholders::for_deal(conn.reborrow(), workspace, deal).await?;
-    let held = meetings::for_deal(conn, workspace, deal).await?;
-    let relevant: Vec<Meeting> = held
-        .into_iter()
+    let meetings = meetings::for_deal(conn, workspace, deal).await?;
+    Ok(committee_from(stored, &meetings))
+}
+
+/// A committee from its stored stakeholders and the deal's meetings (cancelled ones say nothing).
+pub(crate) fn committee_from(stored: Vec<StoredStakeholder>, meetings: &[Meeting]) -> Vec<Stakeholder> {
+    let relevant: Vec<Meeting> = meetings
+        .iter()
         .filter(|m| m.fields.status != MeetingStatus::Cancelled)
+        .cloned()
         .collect();
-    Ok(stored.into_iter().map(|s| enrich(s, &relevant)).collect())
+    stored.into_iter().map(|s| enrich(s, &relevant)).collect()
 }
 
 /// The buying committee of a deal and how well it is covered.

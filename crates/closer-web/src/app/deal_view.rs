@@ -10,12 +10,14 @@ use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, PartyId, UserId};
 use closer_domain::meeting::Meeting;
 use closer_domain::playbook::Playbook;
+use closer_domain::pricing::{Product, Quote};
 use closer_domain::rules::Proposal;
 use closer_store::audit::AuditFilter;
 use closer_store::meetings::MeetingFilter;
 use closer_store::notes::NoteFilter;
+use closer_store::products::ProductFilter;
 use closer_store::tasks::TaskFilter;
-use closer_store::{PageRequest, meetings, notes, parties, playbooks, tasks, users};
+use closer_store::{PageRequest, meetings, notes, parties, playbooks, products, quotes, tasks, users};
 
 use super::committee::{Committee, DealTeam};
 use super::deals::DealGates;
@@ -40,6 +42,10 @@ pub struct DealView {
     pub tasks: Vec<Task>,
     /// Newest first.
     pub history: Vec<AuditEntry>,
+    /// The deal's quote revisions, newest first.
+    pub quotes: Vec<Quote>,
+    /// Active products sold in the deal's currency, for the quote form.
+    pub products: Vec<Product>,
     /// Display names of the people and users the page mentions.
     pub people: HashMap<PartyId, String>,
     pub users: HashMap<UserId, String>,
@@ -108,6 +114,19 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
         .await?
         .items;
 
+    let quotes = quotes::for_deal(conn.conn(), ctx.workspace, id).await?;
+    let active = ProductFilter {
+        active: Some(true),
+        ..Default::default()
+    };
+    let currency = deal.terms.amount.currency;
+    let products = products::list(conn.conn(), ctx.workspace, &active, page)
+        .await?
+        .items
+        .into_iter()
+        .filter(|p| p.fields.price_in(currency).is_some())
+        .collect();
+
     let mut mentioned: Vec<PartyId> = vec![deal.terms.counterparty_id];
     mentioned.extend(committee.stakeholders.iter().map(|s| s.fields.person_id));
     mentioned.extend(
@@ -134,6 +153,8 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
         notes,
         tasks,
         history,
+        quotes,
+        products,
         people,
         users,
     })

@@ -1,11 +1,14 @@
 //! Use cases for deals: create in a playbook, edit terms, move between stages.
 
+use std::collections::HashMap;
+
 use closer_domain::access::Action;
 use closer_domain::access::Role;
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::{Deal, DealDraft, DealMove, DealPatch, DealProgress};
 use closer_domain::gates::{CriterionResult, Gate, Snapshot, Verdict, check_move, evaluate};
-use closer_domain::ids::{DealId, PlaybookId, WorkspaceId};
+use closer_domain::ids::{DealId, PartyId, PlaybookId, WorkspaceId};
+use closer_domain::party::PartyKind;
 use closer_domain::playbook::{DealStatus, Playbook};
 use closer_domain::record::RecordMeta;
 use closer_store::deals::{self, StageTransition};
@@ -93,26 +96,62 @@ pub(crate) struct Loaded {
     counterparty_reachable: bool,
 }
 
-pub(crate) async fn load_snapshot(mut conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> AppResult<Loaded> {
-    let committee = super::committee::committee_of(conn.reborrow(), workspace, deal.id).await?;
-    let meetings = closer_store::meetings::for_deal(conn.reborrow(), workspace, deal.id).await?;
-    let team = closer_store::deal_team::for_deal(conn.reborrow(), workspace, deal.id).await?;
-    let counterparty = deal.terms.counterparty_id;
-    let (is_organisation, reachable) = match parties::get_organisation(conn.reborrow(), workspace, counterparty).await?
-    {
-        Some(o) => (true, !o.fields.phones.is_empty() || !o.fields.emails.is_empty()),
-        None => match parties::get_person(conn, workspace, counterparty).await? {
-            Some(p) => (false, !p.fields.phones.is_empty() || !p.fields.emails.is_empty()),
-            None => (false, false),
-        },
-    };
-    Ok(Loaded {
-        committee,
-        meetings,
-        team,
-        counterparty_is_organisation: is_organisation,
-        counterparty_reachable: reachable,
-    })
+pub(crate) async fn load_snapshot(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> AppResult<Loaded> {
+    let mut loaded = load_snapshots(conn, workspace, std::slice::from_ref(deal)).await?;
+    loaded
+        .remove(&deal.id)
+        .ok_or_else(|| AppError::Conflict(format!("deal {} could not be loaded", deal.id)))
+}
+
+/// What the gates look at for each of `deals`, read a handful of statements for all of them (the
+/// deal-health job goes over every open deal a page at a time).
+pub(crate) async fn load_snapshots(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    deals: &[Deal],
+) -> AppResult<HashMap<DealId, Loaded>> {
+    let ids: Vec<DealId> = deals.iter().map(|d| d.id).collect();
+    let mut stakeholders: HashMap<DealId, Vec<_>> = HashMap::new();
+    for stakeholder in closer_store::stakeholders::for_deals(conn.reborrow(), workspace, &ids).await? {
+        stakeholders
+            .entry(stakeholder.fields.deal_id)
+            .or_default()
+            .push(stakeholder);
+    }
+    let mut meetings: HashMap<DealId, Vec<_>> = HashMap::new();
+    for meeting in closer_store::meetings::for_deals(conn.reborrow(), workspace, &ids).await? {
+        if let Some(deal) = meeting.fields.deal_id {
+            meetings.entry(deal).or_default().push(meeting);
+        }
+    }
+    let mut team: HashMap<DealId, Vec<_>> = HashMap::new();
+    for member in closer_store::deal_team::for_deals(conn.reborrow(), workspace, &ids).await? {
+        team.entry(member.fields.deal_id).or_default().push(member);
+    }
+    let counterparties: Vec<PartyId> = deals.iter().map(|d| d.terms.counterparty_id).collect();
+    let reach = parties::reachability(conn, workspace, &counterparties).await?;
+    let mut loaded = HashMap::with_capacity(deals.len());
+    for deal in deals {
+        let deal_meetings = meetings.remove(&deal.id).unwrap_or_default();
+        let (kind, reachable) = reach
+            .get(&deal.terms.counterparty_id)
+            .copied()
+            .unwrap_or((PartyKind::Person, false));
+        loaded.insert(
+            deal.id,
+            Loaded {
+                committee: super::committee::committee_from(
+                    stakeholders.remove(&deal.id).unwrap_or_default(),
+                    &deal_meetings,
+                ),
+                meetings: deal_meetings,
+                team: team.remove(&deal.id).unwrap_or_default(),
+                counterparty_is_organisation: kind == PartyKind::Organisation,
+                counterparty_reachable: reachable,
+            },
+        );
+    }
+    Ok(loaded)
 }
 
 impl Loaded {

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use closer_domain::cycle::{DealHealth, health};
-use closer_domain::ids::{PlaybookId, WorkspaceId};
+use closer_domain::ids::{DealId, PlaybookId, WorkspaceId};
 use closer_domain::playbook::{DealStatus, Playbook};
 use closer_store::access::Visibility;
 use closer_store::deals::{self, DealFilter};
-use closer_store::{Db, PageRequest, deal_health, jobs, playbooks};
+use closer_store::{Db, PageRequest, deal_health, jobs, playbooks, recommendations, tasks};
 use time::Duration;
 
 use super::{AppError, AppResult, now};
@@ -44,10 +44,16 @@ pub async fn refresh_deal_health(db: &Db, workspace: WorkspaceId) -> AppResult<u
         let deals = deals::list(conn.conn(), workspace, &everything, &filter, page).await?;
         let ids: Vec<uuid::Uuid> = deals.items.iter().map(|d| d.id.as_uuid()).collect();
         let activity = deal_health::last_activity(conn.conn(), workspace, &ids).await?;
+        // The page's committees, meetings, teams, tasks and decisions in a few statements.
+        let deal_ids: Vec<DealId> = deals.items.iter().map(|d| d.id).collect();
+        let loaded = super::deals::load_snapshots(conn.conn(), workspace, &deals.items).await?;
+        let with_tasks = tasks::with_open_tasks(conn.conn(), workspace, &ids).await?;
+        let decisions = recommendations::for_deals(conn.conn(), workspace, &deal_ids).await?;
         // Worked out before the write transaction, so SQLite's one writer is held briefly.
         let mut checks = Vec::with_capacity(deals.items.len());
         for deal in &deals.items {
-            let Some(playbook) = playbooks.get(&deal.progress.playbook_id) else {
+            let (Some(playbook), Some(snapshot)) = (playbooks.get(&deal.progress.playbook_id), loaded.get(&deal.id))
+            else {
                 continue;
             };
             let last = activity
@@ -55,9 +61,16 @@ pub async fn refresh_deal_health(db: &Db, workspace: WorkspaceId) -> AppResult<u
                 .copied()
                 .unwrap_or(deal.meta.created_at);
             let checked_health = health(deal, playbook, last, at);
-            let open = super::recommendations::open_for(conn.conn(), workspace, deal, playbook, &checked_health, at)
-                .await?
-                .len();
+            let open = super::recommendations::still_open(
+                snapshot,
+                deal,
+                playbook,
+                &checked_health,
+                with_tasks.contains(&deal.id.as_uuid()),
+                decisions.get(&deal.id).map_or(&[], Vec::as_slice),
+                at,
+            )
+            .len();
             checks.push((deal.id, checked_health, i64::try_from(open).unwrap_or(i64::MAX)));
         }
         let mut tx = db.begin().await?;

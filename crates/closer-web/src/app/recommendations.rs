@@ -18,7 +18,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::deals::{load_snapshot, playbook_of};
+use super::deals::{Loaded, load_snapshot, playbook_of};
 use super::{AppError, AppResult, Ctx, begin_change, now};
 
 /// The deal's open proposals, best first.
@@ -63,8 +63,29 @@ pub(crate) async fn open_for(
     .items
     .is_empty();
     let decisions = recommendations::for_deal(conn, workspace, deal.id).await?;
-    let proposals = propose(&loaded.snapshot(deal), playbook, Some(health), has_open_task, at);
-    Ok(proposals
+    Ok(still_open(
+        &loaded,
+        deal,
+        playbook,
+        health,
+        has_open_task,
+        &decisions,
+        at,
+    ))
+}
+
+/// What the rules propose for a loaded deal, less what people decided (done, dismissed, still
+/// snoozed).
+pub(crate) fn still_open(
+    loaded: &Loaded,
+    deal: &Deal,
+    playbook: &Playbook,
+    health: &DealHealth,
+    has_open_task: bool,
+    decisions: &[Decision],
+    at: OffsetDateTime,
+) -> Vec<Proposal> {
+    propose(&loaded.snapshot(deal), playbook, Some(health), has_open_task, at)
         .into_iter()
         .filter(|p| {
             decisions
@@ -72,7 +93,7 @@ pub(crate) async fn open_for(
                 .find(|d| d.key == p.key)
                 .is_none_or(|d| d.decision == "snoozed" && d.snoozed_until.is_none_or(|until| until <= at))
         })
-        .collect())
+        .collect()
 }
 
 /// Keeps the number of open proposals beside the deal's health, for the badge on its board card

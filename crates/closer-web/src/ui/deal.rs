@@ -14,6 +14,7 @@ use closer_domain::deal::LostReason;
 use closer_domain::gates::Gate;
 use closer_domain::ids::{DealId, PartyId};
 use closer_domain::meeting::{MeetingPurpose, MeetingStatus, Venue};
+use closer_domain::pricing::{PaymentTerms, QuoteStatus};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -119,6 +120,47 @@ struct MeetingRow {
     next_step: String,
 }
 
+/// One quote revision as the quote panel shows it.
+struct QuoteRow {
+    id: String,
+    version: i64,
+    revision: i64,
+    status: &'static str,
+    status_label: &'static str,
+    list_total: String,
+    net_total: String,
+    /// The whole quote's discount off list, e.g. "11.1%"; empty without one.
+    discount: String,
+    terms: &'static str,
+    valid_until: String,
+    /// Sent and past its validity.
+    expired: bool,
+    lines: Vec<QuoteLineRow>,
+    draft: bool,
+    sent: bool,
+    /// Sent, declined or superseded: a new revision can start from it.
+    revisable: bool,
+}
+
+struct QuoteLineRow {
+    description: String,
+    quantity: String,
+    list_unit: String,
+    net_unit: String,
+    net_total: String,
+    discount: String,
+}
+
+/// Basis points as a percentage with one decimal ("12.5%"); empty for none.
+fn percent(basis_points: i64) -> String {
+    if basis_points == 0 {
+        return String::new();
+    }
+    let sign = if basis_points < 0 { "-" } else { "" };
+    let tenths = (basis_points.abs() + 5) / 10;
+    format!("{sign}{}.{}%", tenths / 10, tenths % 10)
+}
+
 struct Line {
     /// A task's id and version, for ticking it off (empty for notes and history).
     id: String,
@@ -173,6 +215,14 @@ struct DealPage {
     notes: Vec<Line>,
     tasks: Vec<Line>,
     history: Vec<Line>,
+    quotes: Vec<QuoteRow>,
+    /// Products sold in the deal's currency: id and "SKU · name · list price".
+    products: Vec<(String, String)>,
+    payment_terms: Vec<(&'static str, &'static str)>,
+    /// The deal is open: quotes can be made.
+    quotable: bool,
+    /// No revision is a draft: a new quote may start.
+    may_start_quote: bool,
 }
 
 /// A form on the deal page the server refused: which panel it came from, why, and what it held.
@@ -528,6 +578,67 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
             next_step: m.fields.agreed_next_step.clone().unwrap_or_default(),
         })
         .collect();
+    let money = |amount_minor: i64| {
+        locale.money(&closer_domain::money::Money {
+            amount_minor,
+            currency: view.deal.terms.amount.currency,
+        })
+    };
+    let today = crate::app::now().date();
+    let quotes: Vec<QuoteRow> = view
+        .quotes
+        .iter()
+        .map(|q| QuoteRow {
+            id: q.id.to_string(),
+            version: q.meta.version,
+            revision: q.fields.revision,
+            status: q.fields.status.as_str(),
+            status_label: text(format!("quote_status.{}", q.fields.status.as_str())),
+            list_total: money(q.totals.list_total_minor),
+            net_total: money(q.totals.net_total_minor),
+            discount: percent(q.totals.discount_bp),
+            terms: text(format!("terms.{}", q.fields.payment_terms.as_str())),
+            valid_until: locale.date(q.fields.valid_until),
+            expired: q.fields.expired(today),
+            lines: q
+                .fields
+                .lines
+                .iter()
+                .map(|l| QuoteLineRow {
+                    description: l.description.clone(),
+                    quantity: locale.number(l.quantity),
+                    list_unit: money(l.list_unit_price_minor),
+                    net_unit: money(l.net_unit_price_minor),
+                    net_total: money(l.net_total_minor),
+                    discount: percent(l.discount_bp),
+                })
+                .collect(),
+            draft: q.fields.status == QuoteStatus::Draft,
+            sent: q.fields.status == QuoteStatus::Sent,
+            revisable: matches!(
+                q.fields.status,
+                QuoteStatus::Sent | QuoteStatus::Declined | QuoteStatus::Superseded
+            ),
+        })
+        .collect();
+    let currency = view.deal.terms.amount.currency;
+    let products = view
+        .products
+        .iter()
+        .filter_map(|p| {
+            let price = p.fields.price_in(currency)?;
+            Some((
+                p.id.to_string(),
+                format!("{} · {} · {}", p.fields.sku, p.fields.name, money(price)),
+            ))
+        })
+        .collect();
+    let payment_terms = PaymentTerms::ALL
+        .iter()
+        .map(|t| (t.as_str(), text(format!("terms.{}", t.as_str()))))
+        .collect();
+    let quotable = view.deal.progress.status == closer_domain::playbook::DealStatus::Open;
+    let may_start_quote = quotable && !view.quotes.iter().any(|q| q.fields.status == QuoteStatus::Draft);
     let notes = view
         .notes
         .iter()
@@ -648,6 +759,11 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
         notes,
         tasks,
         history,
+        quotes,
+        products,
+        payment_terms,
+        quotable,
+        may_start_quote,
         chrome,
     }
 }

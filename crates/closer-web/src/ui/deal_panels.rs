@@ -48,7 +48,7 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
 }
 
 /// The version a form was filled in against, so a change made meanwhile is not overwritten.
-fn version(kept: &FormValues) -> AppResult<Expected> {
+pub(super) fn version(kept: &FormValues) -> AppResult<Expected> {
     kept.get("version")
         .trim()
         .parse::<i64>()

@@ -14,6 +14,7 @@ mod parties;
 mod party_forms;
 mod playbook_settings;
 mod preferences;
+mod quote_forms;
 mod settings;
 mod stage_forms;
 
@@ -92,6 +93,9 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/stage", post(stage_forms::move_deal))
         .route("/deals/{id}/tasks", post(activity_forms::add_task))
         .route("/deals/{deal}/meetings/{meeting}/log", post(meeting_forms::log))
+        .route("/deals/{id}/quotes", post(quote_forms::start))
+        .route("/deals/{deal}/quotes/{quote}", post(quote_forms::act))
+        .route("/deals/{deal}/quotes/{quote}/lines", post(quote_forms::add_line))
         .route("/assets/{*path}", get(asset))
         .layer(axum::middleware::from_fn(keep_address))
 }

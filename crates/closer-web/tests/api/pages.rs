@@ -746,6 +746,66 @@ on_both_backends! {
         assert_eq!(gates["coverage"]["decision_maker_met"], true, "{gates}");
     }
 
+    async fn a_quote_is_built_sent_and_accepted_from_the_deal_page(app: &TestApp) {
+        let deal = b2b_deal(app, "Warehouse robots", 100, "CNY").await;
+        let product = app
+            .post("/api/v1/products", &json!({ "sku": "BOT-1", "name": "Picking robot", "prices": [{ "currency": "CNY", "amount_minor": 12_000_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        app.post("/api/v1/products", &json!({ "sku": "USD-ONLY", "name": "Dollar gadget", "prices": [{ "currency": "USD", "amount_minor": 100 }] }))
+            .await
+            .expect(201);
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("Picking robot"), "the quote form offers the products sold in the deal's currency");
+        assert!(!page.html.contains("Dollar gadget"), "a product without a CNY price is not offered");
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        let quotes = format!("/deals/{deal}/quotes");
+
+        let bad = [("csrf_token", csrf.as_str()), ("product_id", product.as_str()), ("quantity", "two")];
+        let refused = app.page(&quotes, &session, Some(&bad), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("whole number"), "the panel says why");
+        assert!(app.all(&format!("/api/v1/deals/{deal}/quotes")).await.is_empty());
+
+        let first = [("csrf_token", csrf.as_str()), ("product_id", product.as_str()), ("quantity", "2"), ("net_price", "108,000.00")];
+        assert_eq!(app.page(&quotes, &session, Some(&first), &[]).await.status, StatusCode::SEE_OTHER);
+        let quote = app.get(&format!("/api/v1/deals/{deal}/quotes")).await.expect(200).body[0].clone();
+        let id = quote["id"].as_str().unwrap().to_owned();
+        assert_eq!(quote["totals"]["net_total_minor"], 21_600_000);
+        assert_eq!(quote["payment_terms"], "net_30");
+
+        let version = quote["version"].to_string();
+        let line = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("description", "Installation"), ("quantity", "1"), ("list_price", "5000")];
+        assert_eq!(app.page(&format!("{quotes}/{id}/lines"), &session, Some(&line), &[]).await.status, StatusCode::SEE_OTHER);
+        let shown = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(shown.html.contains("Installation") && shown.html.contains("¥216,000.00"), "both lines are listed");
+        assert!(shown.html.contains("¥221,000.00"), "the net total adds the new line");
+        assert!(shown.html.contains("−9.8%"), "the discount off list shows: 24,000 of 245,000");
+        assert!(shown.html.contains("10.0%"), "the robot line's own discount shows");
+
+        let act = |action: &'static str, version: String| {
+            let csrf = csrf.clone();
+            let path = format!("{quotes}/{id}");
+            let session = session.clone();
+            async move {
+                let form = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("action", action)];
+                app.page(&path, &session, Some(&form), &[]).await
+            }
+        };
+        let current = || async { app.get(&format!("/api/v1/quotes/{id}")).await.expect(200).body };
+        assert_eq!(act("send", current().await["version"].to_string()).await.status, StatusCode::SEE_OTHER);
+        let stale = act("accept", "1".into()).await;
+        assert!(stale.status.is_client_error(), "an answer to an old version is refused");
+        assert_eq!(act("accept", current().await["version"].to_string()).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(current().await["status"], "accepted");
+        let deal_now = app.get(&format!("/api/v1/deals/{deal}")).await.expect(200).body;
+        assert_eq!(deal_now["amount"]["amount_minor"], 22_100_000);
+        let done = app.page(&format!("/deals/{deal}"), &session, None, &[("accept-language", "zh-CN")]).await;
+        assert!(done.html.contains("客户已接受") || done.html.contains("已接受"), "the status reads in Chinese");
+    }
+
     async fn notes_and_tasks_are_added_from_the_deal_page(app: &TestApp) {
         let deal = b2b_deal(app, "Assembly line", 100, "CNY").await;
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;

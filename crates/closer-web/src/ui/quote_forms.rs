@@ -1,0 +1,153 @@
+//! The quote panel's forms: start a quote with its first line, add lines to a draft, and send,
+//! accept, decline or revise a revision. Prices are typed in the deal's currency as people write
+//! them ("3,599.10"); an empty price takes the product's list price.
+
+use axum::Form;
+use axum::extract::Path;
+use axum::response::Response;
+use closer_domain::ValidationErrors;
+use closer_domain::ids::{DealId, ProductId, QuoteId};
+use closer_domain::pricing::{PaymentTerms, Quote, QuoteDraft, QuoteLineDraft, QuotePatch};
+use uuid::Uuid;
+
+use super::deal_form::parse_amount;
+use super::deal_panels::{answer, version};
+use super::{FormValues, Viewer, form_date};
+use crate::app::{AppError, AppResult, get, pricing};
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(ValidationErrors::single(field, message))
+}
+
+/// A price field: empty means "not given".
+fn price(form: &FormValues, name: &str, currency: &str) -> AppResult<Option<i64>> {
+    let text = form.get(name).trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    parse_amount(text, currency).map(Some).map_err(|m| invalid(name, m))
+}
+
+/// The line the form describes, priced in `currency`.
+fn line(form: &FormValues, currency: &str) -> AppResult<QuoteLineDraft> {
+    let product_id = match form.get("product_id").trim() {
+        "" => None,
+        id => Some(ProductId(
+            Uuid::parse_str(id).map_err(|_| invalid("product_id", "choose a product from the list"))?,
+        )),
+    };
+    let quantity = form
+        .get("quantity")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| invalid("quantity", "the quantity is a whole number, such as 1 or 12"))?;
+    let description = Some(form.get("description").trim())
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    Ok(QuoteLineDraft {
+        product_id,
+        description,
+        quantity,
+        list_unit_price_minor: price(form, "list_price", currency)?,
+        net_unit_price_minor: price(form, "net_price", currency)?,
+    })
+}
+
+/// The currency of the deal, for reading the typed prices.
+async fn currency_of(viewer: &Viewer, deal: DealId) -> AppResult<String> {
+    let deal: closer_domain::deal::Deal = get(&viewer.ctx, deal.as_uuid()).await?;
+    Ok(deal.terms.amount.currency.code().to_owned())
+}
+
+/// Runs a quote form of the deal page: checks its anti-forgery token, does `work` with what it
+/// holds, and answers with the deal page (the quote panel showing a refusal, if any).
+async fn quote_form<T>(
+    viewer: Viewer,
+    deal: DealId,
+    fields: Vec<(String, String)>,
+    work: impl AsyncFnOnce(&Viewer, &FormValues) -> AppResult<T>,
+) -> Response {
+    let kept = FormValues(fields);
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
+        return refused;
+    }
+    let outcome = work(&viewer, &kept).await;
+    answer(viewer, deal, "quotes", kept, outcome).await
+}
+
+/// Starts the deal's next quote with its first line.
+pub async fn start(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let deal = DealId(id);
+    quote_form(viewer, deal, fields, async |viewer, kept| {
+        let currency = currency_of(viewer, deal).await?;
+        let payment_terms = match kept.get("payment_terms").trim() {
+            "" => None,
+            terms => Some(PaymentTerms::parse(terms).map_err(|m| invalid("payment_terms", m))?),
+        };
+        let valid_until = match kept.get("valid_until").trim() {
+            "" => None,
+            date => Some(form_date(date, "valid until").map_err(|m| invalid("valid_until", m))?),
+        };
+        let draft = QuoteDraft {
+            lines: vec![line(kept, &currency)?],
+            payment_terms,
+            valid_until,
+            notes: None,
+        };
+        pricing::create_quote(&viewer.ctx, deal, &draft).await
+    })
+    .await
+}
+
+/// Adds a line to a draft quote.
+pub async fn add_line(
+    viewer: Viewer,
+    Path((deal, quote)): Path<(Uuid, Uuid)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    quote_form(viewer, DealId(deal), fields, async |viewer, kept| {
+        let expected = version(kept)?;
+        let current: Quote = get(&viewer.ctx, quote).await?;
+        let currency = current.fields.currency.code().to_owned();
+        // The lines already there go back as they are: list and net price kept.
+        let mut lines: Vec<QuoteLineDraft> = current
+            .fields
+            .lines
+            .iter()
+            .map(|l| QuoteLineDraft {
+                product_id: l.product_id,
+                description: Some(l.description.clone()),
+                quantity: l.quantity,
+                list_unit_price_minor: Some(l.list_unit_price_minor),
+                net_unit_price_minor: Some(l.net_unit_price_minor),
+            })
+            .collect();
+        lines.push(line(kept, &currency)?);
+        let patch = QuotePatch {
+            lines: Some(lines),
+            ..QuotePatch::default()
+        };
+        pricing::patch_quote(&viewer.ctx, QuoteId(quote), &expected, &patch).await
+    })
+    .await
+}
+
+/// Sends, accepts, declines or revises one revision, as the button pressed says.
+pub async fn act(
+    viewer: Viewer,
+    Path((deal, quote)): Path<(Uuid, Uuid)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let quote = QuoteId(quote);
+    quote_form(viewer, DealId(deal), fields, async |viewer, kept| {
+        let expected = version(kept)?;
+        match kept.get("action") {
+            "send" => pricing::send_quote(&viewer.ctx, quote, &expected).await,
+            "accept" => pricing::decide_quote(&viewer.ctx, quote, &expected, true).await,
+            "decline" => pricing::decide_quote(&viewer.ctx, quote, &expected, false).await,
+            "revise" => pricing::revise_quote(&viewer.ctx, quote).await,
+            other => Err(invalid("action", format!("'{other}' is not something a quote does"))),
+        }
+    })
+    .await
+}
