@@ -194,12 +194,15 @@ impl Db {
         })
     }
 
-    /// Refreshes PostgreSQL's planner statistics after a bulk load: until autovacuum gets to the
-    /// new rows (minutes later) it plans as if the tables were nearly empty, sorting whole tables
-    /// instead of reading an index. SQLite plans without statistics and is left as it is.
+    /// Refreshes PostgreSQL's planner statistics and visibility map after a bulk load: until
+    /// autovacuum gets to the new rows (minutes later) it plans as if the tables were nearly
+    /// empty, sorting whole tables instead of reading an index. SQLite plans without statistics
+    /// and is left as it is.
     pub async fn analyze(&self) -> Result<()> {
         if let Db::Postgres(pool) = self {
-            sqlx::query("ANALYZE").execute(pool).await?;
+            // VACUUM as well: it marks the new pages all-visible, so that index-only scans (a
+            // rep's deal-team places) need not visit the table, and the planner counts on them.
+            sqlx::query("VACUUM ANALYZE").execute(pool).await?;
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::access::{self, Visibility};
-use crate::db::{Conn, Result, StoreError};
+use crate::db::{Backend, Conn, Result, StoreError};
 use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
 use crate::schema::{DealHealthRows, DealStageTotals, DealTeamMembers, Deals, Parties, StageTransitions};
 
@@ -287,19 +287,11 @@ pub async fn stage_totals(
     statement.cond_where(own);
     let mut totals: Vec<StageTotal> = conn.reborrow().fetch_all(&statement).await?;
     if *shared {
-        // Deals they see through a place on the deal team, besides their own and their teams':
-        // read from their memberships outward (SQLite keeps a CROSS JOIN's order).
-        let m = |c: DealTeamMembers| Expr::col((DealTeamMembers::Table, c));
+        // Deals they see through a place on the deal team, besides their own and their teams'.
         let col = |c: Deals| Expr::col((Deals::Table, c));
         let mut outside = stage_sums(workspace, stages);
-        outside
-            .from(DealTeamMembers::Table)
-            .cross_join(Deals::Table)
-            .and_where(m(DealTeamMembers::WorkspaceId).eq(workspace.as_uuid()))
-            .and_where(m(DealTeamMembers::UserId).eq(owner.as_uuid()))
-            .and_where(m(DealTeamMembers::DeletedAt).is_null())
-            .and_where(col(Deals::Id).equals((DealTeamMembers::Table, DealTeamMembers::DealId)))
-            .and_where(col(Deals::OwnerId).ne(owner.as_uuid()));
+        from_deal_teams_of(&mut outside, conn.backend(), workspace, *owner);
+        outside.and_where(col(Deals::OwnerId).ne(owner.as_uuid()));
         if !team_ids.is_empty() {
             outside.cond_where(
                 Cond::any()
@@ -323,6 +315,43 @@ pub async fn stage_totals(
         }
     }
     Ok(totals)
+}
+
+/// Makes `statement` read the deals on whose deal team `user` has a live place, starting from
+/// those places (a few hundred) rather than from the deals: SQLite keeps a CROSS JOIN's order;
+/// PostgreSQL, given a join, hashes every deal of the stage, so it gets the places as an array
+/// and probes the deals' index with it.
+fn from_deal_teams_of(statement: &mut SelectStatement, backend: Backend, workspace: WorkspaceId, user: UserId) {
+    let m = |c: DealTeamMembers| Expr::col((DealTeamMembers::Table, c));
+    let places = |select: &mut SelectStatement| {
+        select
+            .and_where(m(DealTeamMembers::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(m(DealTeamMembers::UserId).eq(user.as_uuid()))
+            .and_where(m(DealTeamMembers::DeletedAt).is_null());
+    };
+    match backend {
+        Backend::Sqlite => {
+            statement.from(DealTeamMembers::Table).cross_join(Deals::Table);
+            places(statement);
+            statement.and_where(
+                Expr::col((Deals::Table, Deals::Id)).equals((DealTeamMembers::Table, DealTeamMembers::DealId)),
+            );
+        }
+        Backend::Postgres => {
+            let mut ids = Query::select()
+                .column((DealTeamMembers::Table, DealTeamMembers::DealId))
+                .from(DealTeamMembers::Table)
+                .to_owned();
+            places(&mut ids);
+            statement.from(Deals::Table).and_where(Expr::cust_with_exprs(
+                "$1 = ANY(ARRAY $2)",
+                [
+                    Expr::col((Deals::Table, Deals::Id)),
+                    Expr::SubQuery(None, Box::new(ids.into())),
+                ],
+            ));
+        }
+    }
 }
 
 /// The live deals of `stages` counted and summed by stage and currency, as [`StageTotal`] rows;
@@ -399,15 +428,9 @@ pub async fn stage_cards(
         branches.push(in_stage().and_where(col(Deals::TeamId).eq(team.as_uuid())).to_owned());
     }
     if *shared {
-        // From their deal-team places outward (SQLite keeps a CROSS JOIN's order).
-        let m = |c: DealTeamMembers| Expr::col((DealTeamMembers::Table, c));
-        let mut through_team = shaped(Query::select().from(DealTeamMembers::Table).cross_join(Deals::Table));
-        through_team
-            .and_where(m(DealTeamMembers::WorkspaceId).eq(workspace.as_uuid()))
-            .and_where(m(DealTeamMembers::UserId).eq(owner.as_uuid()))
-            .and_where(m(DealTeamMembers::DeletedAt).is_null())
-            .and_where(col(Deals::Id).equals((DealTeamMembers::Table, DealTeamMembers::DealId)));
-        branches.push(through_team);
+        let mut through_team = Query::select();
+        from_deal_teams_of(&mut through_team, conn.backend(), workspace, *owner);
+        branches.push(shaped(&mut through_team));
     }
     let mut cards: Vec<Deal> = Vec::new();
     for mut branch in branches {
