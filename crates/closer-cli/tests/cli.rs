@@ -328,6 +328,16 @@ async fn check_demo(server: &Server) -> Vec<Value> {
         .get(&format!("/api/v1/deals/{}/gates", deal["id"].as_str().unwrap_or("")))
         .await;
     assert!(gates["criteria"].as_array().is_some_and(|c| !c.is_empty()));
+    // A deal in negotiation has given the customer a quote, so that gate is no longer unmet.
+    let quote_gate = gates["criteria"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["key"] == "quote_approved"))
+        .expect("the quote criterion");
+    assert_ne!(quote_gate["verdict"], "unmet", "{gates}");
+    let quotes = server
+        .get(&format!("/api/v1/deals/{}/quotes", deal["id"].as_str().unwrap_or("")))
+        .await;
+    assert_eq!(quotes[0]["status"], "sent", "{quotes}");
     assert!(!server.all("/api/v1/meetings?status=held").await.is_empty());
     let health = server
         .get(&format!("/api/v1/deals/{}/health", deal["id"].as_str().unwrap_or("")))

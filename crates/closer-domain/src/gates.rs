@@ -13,6 +13,7 @@ use crate::committee::{BuyingRole, Engagement, Stakeholder};
 use crate::deal::Deal;
 use crate::meeting::{Meeting, MeetingPurpose, MeetingStatus, Side, Venue};
 use crate::playbook::{DealStatus, Playbook, Stage};
+use crate::pricing::{Quote, QuoteStatus};
 use crate::qualification::QualificationKey;
 use crate::string_enum;
 use crate::team::DealTeamMember;
@@ -424,9 +425,18 @@ pub struct Snapshot<'a> {
     pub committee: &'a [Stakeholder],
     pub meetings: &'a [Meeting],
     pub team: &'a [DealTeamMember],
+    /// The deal's quote revisions.
+    pub quotes: &'a [Quote],
 }
 
 impl Snapshot<'_> {
+    /// A quote was given to the customer: sent, or already accepted.
+    fn offer_made(&self) -> bool {
+        self.quotes
+            .iter()
+            .any(|q| matches!(q.fields.status, QuoteStatus::Sent | QuoteStatus::Accepted))
+    }
+
     fn noted(&self, key: QualificationKey) -> bool {
         self.deal.terms.qualification.has(key)
     }
@@ -465,15 +475,21 @@ pub fn judge(key: &str, s: &Snapshot) -> Verdict {
         "need_captured" => verdict(s.noted(Q::Need)),
         "budget_range" | "budget_indication" => verdict(s.noted(Q::Budget)),
         "timeline" => verdict(s.noted(Q::Timeline)),
-        "visit_or_offer" => {
-            if s.meetings
-                .iter()
-                .any(|m| m.fields.venue == Venue::OurOffice && scheduled(m))
-            {
-                Verdict::Met
-            } else {
-                // The offer half needs quotes.
+        "visit_or_offer" => verdict(
+            s.offer_made()
+                || s.meetings
+                    .iter()
+                    .any(|m| m.fields.venue == Venue::OurOffice && scheduled(m)),
+        ),
+        // No promotion can be applied yet, so a quote given to the customer has none to fail.
+        "quote_validated" => verdict(s.offer_made()),
+        // The discount approvals arrive with the approval matrix: until then an issued quote
+        // leaves the criterion pending (never blocking), and no quote fails it.
+        "quote_approved" => {
+            if s.offer_made() {
                 Verdict::Pending
+            } else {
+                Verdict::Unmet
             }
         }
         "visited_us" => verdict(s.meetings.iter().any(|m| {
@@ -614,6 +630,27 @@ mod tests {
     use crate::qualification::QualificationKey;
     use time::Duration;
 
+    /// A quote of `deal` given to the customer.
+    fn sent_quote(deal: &Deal) -> Quote {
+        let fields = crate::pricing::QuoteFields {
+            deal_id: deal.id,
+            revision: 1,
+            currency: deal.terms.amount.currency,
+            status: QuoteStatus::Sent,
+            lines: Vec::new(),
+            payment_terms: crate::pricing::PaymentTerms::DueOnReceipt,
+            valid_until: now().date(),
+            notes: None,
+            sent_at: Some(now()),
+            decided_at: None,
+        };
+        Quote::new(
+            crate::ids::QuoteId(uuid::Uuid::from_u128(9)),
+            fields,
+            crate::record::RecordMeta::created(now()),
+        )
+    }
+
     fn snapshot<'a>(
         deal: &'a Deal,
         committee: &'a [Stakeholder],
@@ -628,6 +665,7 @@ mod tests {
             committee,
             meetings,
             team: &[],
+            quotes: &[],
         }
     }
 
@@ -655,7 +693,7 @@ mod tests {
         let qualified = fixtures::stage(&playbook, "b2c_qualified");
         assert_eq!(
             unmet(&evaluate(qualified, &snapshot(&deal, &[], &[], false, true))),
-            ["need_captured", "budget_range", "timeline"]
+            ["need_captured", "budget_range", "timeline", "visit_or_offer"]
         );
         deal.terms
             .qualification
@@ -684,18 +722,65 @@ mod tests {
                 .iter()
                 .any(|r| r.key == "visited_us" && r.verdict == Verdict::Met)
         );
-        // One sitting: new lead to won when the hard criteria that can be checked hold.
+        // One sitting: new lead to won when the hard criteria that can be checked hold, the
+        // offer made in that sitting included.
         let won = fixtures::stage(&playbook, "b2c_won");
-        assert!(
-            check_move(&playbook, new_lead, won, &snapshot(&deal, &[], &[], false, true))
+        let without_offer = check_move(&playbook, new_lead, won, &snapshot(&deal, &[], &[], false, true));
+        assert_eq!(
+            without_offer
                 .blocking
-                .is_empty()
+                .iter()
+                .map(|c| c.key.as_str())
+                .collect::<Vec<_>>(),
+            ["visit_or_offer", "quote_validated"]
         );
+        let offer_sent = [sent_quote(&deal)];
+        let with_offer = Snapshot {
+            quotes: &offer_sent,
+            ..snapshot(&deal, &[], &[], false, true)
+        };
+        assert!(check_move(&playbook, new_lead, won, &with_offer).blocking.is_empty());
         deal.terms.qualification.0.clear();
-        let blocked = check_move(&playbook, new_lead, won, &snapshot(&deal, &[], &[], false, true));
+        let with_offer = Snapshot {
+            quotes: &offer_sent,
+            ..snapshot(&deal, &[], &[], false, true)
+        };
+        let blocked = check_move(&playbook, new_lead, won, &with_offer);
         assert_eq!(
             blocked.blocking.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(),
             ["need_captured"]
+        );
+    }
+
+    #[test]
+    fn a_b2b_proposal_needs_an_issued_quote() {
+        let playbook = fixtures::playbook(&B2B_DEFAULT);
+        let deal = fixtures::deal(&playbook, "b2b_proposal_negotiation", 3);
+        let proposal = fixtures::stage(&playbook, "b2b_proposal_negotiation");
+        let verdict_of = |snapshot: &Snapshot| {
+            evaluate(proposal, snapshot)
+                .into_iter()
+                .find(|r| r.key == "quote_approved")
+                .map(|r| r.verdict)
+        };
+        assert_eq!(verdict_of(&snapshot(&deal, &[], &[], true, true)), Some(Verdict::Unmet));
+        let mut draft = sent_quote(&deal);
+        draft.fields.status = QuoteStatus::Draft;
+        let drafts = [draft];
+        let only_a_draft = Snapshot {
+            quotes: &drafts,
+            ..snapshot(&deal, &[], &[], true, true)
+        };
+        assert_eq!(verdict_of(&only_a_draft), Some(Verdict::Unmet), "a draft is not issued");
+        let issued = [sent_quote(&deal)];
+        let with_quote = Snapshot {
+            quotes: &issued,
+            ..snapshot(&deal, &[], &[], true, true)
+        };
+        assert_eq!(
+            verdict_of(&with_quote),
+            Some(Verdict::Pending),
+            "the discount approvals come with the approval matrix"
         );
     }
 

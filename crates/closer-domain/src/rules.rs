@@ -446,6 +446,7 @@ mod tests {
             committee,
             meetings,
             team: &[],
+            quotes: &[],
         }
     }
 

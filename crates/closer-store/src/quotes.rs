@@ -166,6 +166,20 @@ pub async fn for_deal(mut conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) 
     assemble(conn, workspace, rows).await
 }
 
+/// Every live quote of several deals.
+pub async fn for_deals(mut conn: Conn<'_>, workspace: WorkspaceId, deals: &[DealId]) -> Result<Vec<Quote>> {
+    if deals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = select(workspace)
+        .and_where(Expr::col(Quotes::DealId).is_in(deals.iter().map(|d| d.as_uuid()).collect::<Vec<_>>()))
+        .and_where(Expr::col(Quotes::DeletedAt).is_null())
+        .order_by(Quotes::Revision, Order::Desc)
+        .to_owned();
+    let rows: Vec<Row> = conn.reborrow().fetch_all(&statement).await?;
+    assemble(conn, workspace, rows).await
+}
+
 /// The highest revision the deal's quotes reached, deleted ones included (a revision number is
 /// never given twice); 0 before the first quote.
 pub async fn last_revision(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<i64> {

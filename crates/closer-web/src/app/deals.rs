@@ -92,6 +92,7 @@ pub(crate) struct Loaded {
     committee: Vec<closer_domain::committee::Stakeholder>,
     meetings: Vec<closer_domain::meeting::Meeting>,
     team: Vec<closer_domain::team::DealTeamMember>,
+    quotes: Vec<closer_domain::pricing::Quote>,
     counterparty_is_organisation: bool,
     counterparty_reachable: bool,
 }
@@ -128,6 +129,10 @@ pub(crate) async fn load_snapshots(
     for member in closer_store::deal_team::for_deals(conn.reborrow(), workspace, &ids).await? {
         team.entry(member.fields.deal_id).or_default().push(member);
     }
+    let mut quotes: HashMap<DealId, Vec<_>> = HashMap::new();
+    for quote in closer_store::quotes::for_deals(conn.reborrow(), workspace, &ids).await? {
+        quotes.entry(quote.fields.deal_id).or_default().push(quote);
+    }
     let counterparties: Vec<PartyId> = deals.iter().map(|d| d.terms.counterparty_id).collect();
     let reach = parties::reachability(conn, workspace, &counterparties).await?;
     let mut loaded = HashMap::with_capacity(deals.len());
@@ -146,6 +151,7 @@ pub(crate) async fn load_snapshots(
                 ),
                 meetings: deal_meetings,
                 team: team.remove(&deal.id).unwrap_or_default(),
+                quotes: quotes.remove(&deal.id).unwrap_or_default(),
                 counterparty_is_organisation: kind == PartyKind::Organisation,
                 counterparty_reachable: reachable,
             },
@@ -163,6 +169,7 @@ impl Loaded {
             committee: &self.committee,
             meetings: &self.meetings,
             team: &self.team,
+            quotes: &self.quotes,
         }
     }
 }

@@ -149,6 +149,12 @@ on_both_backends! {
             }))
             .await
             .expect(201);
+        let offer = app
+            .post(&format!("/api/v1/deals/{}/quotes", walk_in.id()), &json!({ "lines": [{ "description": "Annual pass", "quantity": 1, "list_unit_price_minor": 398_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        app.post(&format!("/api/v1/quotes/{offer}/send"), &json!({})).await.expect(200);
         let won = app
             .post(&format!("/api/v1/deals/{}/move", walk_in.id()), &json!({ "stage_id": app.stage("b2c", "b2c_won").await }))
             .await

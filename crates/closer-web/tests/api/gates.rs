@@ -79,7 +79,17 @@ on_both_backends! {
         app.post(&format!("/api/v1/meetings/{visit}/log"), &held(&ceo)).await.expect(200);
         app.post(&format!("{deal_path}/move"), &move_to("b2b_proposal_negotiation").await).await.expect(200);
 
-        // Negotiation: a rep cannot override; a manager can, with a reason that is kept.
+        // Negotiation needs an issued quote first (its discount approvals come later).
+        let blocked = app.post(&format!("{deal_path}/move"), &move_to("b2b_company_contract").await).await.expect(409);
+        assert_eq!(keys(&blocked.body), ["quote_approved", "negotiation_face_to_face", "verbal_selection"]);
+        let quote = app
+            .post(&format!("{deal_path}/quotes"), &json!({ "lines": [{ "description": "ERP licences", "quantity": 50, "list_unit_price_minor": 120_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(200);
+
+        // A rep cannot override the rest; a manager can, with a reason that is kept.
         let blocked = app.post(&format!("{deal_path}/move"), &move_to("b2b_company_contract").await).await.expect(409);
         assert_eq!(keys(&blocked.body), ["negotiation_face_to_face", "verbal_selection"]);
         let team = app.post("/api/v1/teams", &json!({ "name": "Enterprise" })).await.expect(201).id();
@@ -111,10 +121,19 @@ on_both_backends! {
         let deal = app.post("/api/v1/deals", &json!({ "title": "Solar kit", "kind": "b2c", "counterparty_id": walk_in, "currency": "CNY", "lead_source": "inbound" })).await.expect(201).id();
         let won = json!({ "stage_id": app.stage("b2c", "b2c_won").await });
         let blocked = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
-        assert_eq!(keys(&blocked.body), ["contact_point", "need_captured"]);
+        assert_eq!(keys(&blocked.body), ["contact_point", "need_captured", "visit_or_offer", "quote_validated"]);
         assert_eq!(blocked.body["criteria"][0]["differences"], json!(["D9"]));
         app.patch(&format!("/api/v1/people/{walk_in}"), "*", &json!({ "phones": ["+86 138 0013 8000"] })).await.expect(200);
         app.patch(&format!("/api/v1/deals/{deal}"), "*", &json!({ "qualification": { "need": "Panels for a 120 m² roof", "budget": "" } })).await.expect(200);
+        // The offer is made in the same sitting: a quote written and handed over.
+        let quote = app
+            .post(&format!("/api/v1/deals/{deal}/quotes"), &json!({ "lines": [{ "description": "Solar kit, 6 kW", "quantity": 1, "list_unit_price_minor": 3_980_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        let still = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
+        assert_eq!(keys(&still.body), ["visit_or_offer", "quote_validated"], "a draft is no offer");
+        app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(200);
         let closed = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(200);
         assert_eq!(closed.body["status"], "won");
         assert_eq!(closed.body["qualification"], json!({ "need": "Panels for a 120 m² roof" }), "a blank note clears, and is not stored");

@@ -4,16 +4,18 @@
 
 use closer_domain::committee::{BuyingRole, ResponseMode, StakeholderFields, Stance};
 use closer_domain::deal::Deal;
-use closer_domain::ids::{DealTeamMemberId, MeetingId, PartyId, StakeholderId};
+use closer_domain::ids::{DealTeamMemberId, MeetingId, PartyId, QuoteId, StakeholderId};
 use closer_domain::meeting::{
     Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingFields, MeetingPurpose, MeetingStatus,
     NegotiationPlan, Side, Venue,
 };
+use closer_domain::playbook::{DealKind, DealStatus};
+use closer_domain::pricing::{PaymentTerms, Quote, QuoteFields, QuoteLine, QuoteStatus};
 use closer_domain::qualification::{Qualification, QualificationKey};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::team::{DealTeamMember, DealTeamMemberFields, SellerRole, TeamAccess};
 use closer_store::stakeholders::StoredStakeholder;
-use closer_store::{Tx, deal_team, meetings, stakeholders};
+use closer_store::{Tx, deal_team, meetings, quotes, stakeholders};
 use time::Duration;
 
 use super::Seeder;
@@ -99,6 +101,7 @@ pub async fn tell(
     reps: &[Ownership],
     chinese: bool,
 ) -> AppResult<()> {
+    offer(seeder, tx, deal, stages).await?;
     let (Some(leader), Some(head)) = (staff.first(), staff.get(1)) else {
         return Ok(());
     };
@@ -224,5 +227,37 @@ pub async fn tell(
         meetings::insert(tx.conn(), seeder.workspace, &meeting).await?;
         seeder.summary.meetings += 1;
     }
+    Ok(())
+}
+
+/// A deal that reached its offer (B2C) or proposal (B2B) stage has given the customer a quote:
+/// one line at the deal's amount, accepted when the deal was won.
+async fn offer(seeder: &mut Seeder, tx: &mut Tx, deal: &Deal, stages: &[&str]) -> AppResult<()> {
+    if !stages
+        .iter()
+        .any(|s| matches!(*s, "b2c_offer" | "b2b_proposal_negotiation"))
+    {
+        return Ok(());
+    }
+    let b2b = deal.progress.kind == DealKind::B2b;
+    let sent_at = deal.progress.stage_entered_at.min(seeder.now);
+    let won = deal.progress.status == DealStatus::Won;
+    let amount = deal.terms.amount.amount_minor;
+    let line = QuoteLine::priced(None, deal.terms.title.clone(), 1, amount, amount)
+        .map_err(|e| crate::app::AppError::Invalid(closer_domain::ValidationErrors::single("amount_minor", e)))?;
+    let fields = QuoteFields {
+        deal_id: deal.id,
+        revision: 1,
+        currency: deal.terms.amount.currency,
+        status: if won { QuoteStatus::Accepted } else { QuoteStatus::Sent },
+        lines: vec![line],
+        payment_terms: PaymentTerms::default_for(deal.progress.kind),
+        valid_until: (seeder.now + Duration::days(if b2b { 30 } else { 10 })).date(),
+        notes: None,
+        sent_at: Some(sent_at),
+        decided_at: won.then_some(sent_at),
+    };
+    let quote = Quote::new(QuoteId(seeder.ids.next()), fields, RecordMeta::created(sent_at));
+    quotes::insert(tx.conn(), seeder.workspace, &quote).await?;
     Ok(())
 }
