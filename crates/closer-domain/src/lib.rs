@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod approvals;
 pub mod audit;
 pub mod committee;
 pub mod contact;

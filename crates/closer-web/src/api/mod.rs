@@ -257,6 +257,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(pricing::accept_quote))
         .routes(routes!(pricing::decline_quote))
         .routes(routes!(pricing::revise_quote))
+        .routes(routes!(pricing::quote_approval))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(playbooks::revise_playbook))

@@ -237,6 +237,16 @@ quote_action!(
     |ctx, id, version| app::pricing::decide_quote(&ctx, id, &version, false)
 );
 
+/// What the quote needs approved on our side (discount depth, payment terms) under the default
+/// approval matrix, and by whom in which order.
+#[utoipa::path(get, path = "/quotes/{id}/approval", tag = "quotes",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = app::pricing::QuoteApproval),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn quote_approval(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<app::pricing::QuoteApproval>, Problem> {
+    Ok(Json(app::pricing::approval_of(&ctx, QuoteId(id)).await?))
+}
+
 /// Makes the next revision of a sent or declined quote: a draft with the same lines and terms.
 #[utoipa::path(post, path = "/quotes/{id}/revise", tag = "quotes",
     params(("id" = String, Path, format = Uuid)),

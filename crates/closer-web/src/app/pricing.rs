@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use closer_domain::ValidationErrors;
 use closer_domain::access::Action;
+use closer_domain::approvals::{ApprovalNeed, approval_needed, default_matrix};
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, ProductId, QuoteId};
@@ -210,6 +211,29 @@ pub async fn revise_quote(ctx: &Ctx, id: QuoteId) -> AppResult<Quote> {
     insert_in(ctx, tx.conn(), &quote).await?;
     tx.commit().await?;
     Ok(quote)
+}
+
+/// What a quote needs approved on our side before it goes out, under the default matrix.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct QuoteApproval {
+    pub required: bool,
+    /// The reasons and the chain of approvers; null when the seller may send it alone.
+    pub need: Option<ApprovalNeed>,
+}
+
+pub async fn approval_of(ctx: &Ctx, id: QuoteId) -> AppResult<QuoteApproval> {
+    let quote: Quote = super::get(ctx, id.as_uuid()).await?;
+    let deal: Deal = super::get(ctx, quote.fields.deal_id.as_uuid()).await?;
+    let need = approval_needed(
+        &default_matrix(),
+        deal.progress.kind,
+        &quote.totals,
+        quote.fields.payment_terms,
+    );
+    Ok(QuoteApproval {
+        required: need.is_some(),
+        need,
+    })
 }
 
 /// Deletes a draft; a quote the customer has seen stays on record.

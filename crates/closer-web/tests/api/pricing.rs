@@ -184,6 +184,29 @@ on_both_backends! {
             .expect(201);
         assert_eq!(quote.body["payment_terms"], "net_30", "B2B pays on terms");
         assert_eq!(quote.body["currency"], "EUR");
+        let approval = app.get(&format!("/api/v1/quotes/{}/approval", quote.id())).await.expect(200);
+        assert_eq!(approval.body, json!({ "required": false, "need": null }), "list price on Net 30 needs nobody");
+        let deeper = app
+            .patch(
+                &format!("/api/v1/quotes/{}", quote.id()),
+                &quote.etag(),
+                &json!({ "payment_terms": "net_60", "lines": [{ "product_id": gym["id"], "quantity": 3, "list_unit_price_minor": 50_000, "net_unit_price_minor": 36_000 }] }),
+            )
+            .await
+            .expect(200);
+        let approval = app.get(&format!("/api/v1/quotes/{}/approval", quote.id())).await.expect(200).body;
+        assert_eq!(approval["required"], true);
+        assert_eq!(approval["need"]["discount_bp"], 2_800);
+        assert_eq!(approval["need"]["reasons"], json!(["discount", "payment_terms"]));
+        let chain: Vec<(i64, &str)> = approval["need"]["chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["order"].as_i64().unwrap(), s["role"].as_str().unwrap()))
+            .collect();
+        assert_eq!(chain, [(1, "sales_manager"), (2, "director"), (3, "deal_desk")], "28% off on Net 60");
+        app.get("/api/v1/quotes/0190c5c8-0000-7000-8000-000000000000/approval").await.expect(404);
+        assert_eq!(deeper.body["totals"]["discount_bp"], 2_800);
         app.post(&format!("/api/v1/quotes/{}/send", quote.id()), &json!({}))
             .await
             .expect(200);
