@@ -207,6 +207,14 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes PostgreSQL's planner statistics only (quick, for the middle of a bulk load).
+    pub async fn analyze_only(&self) -> Result<()> {
+        if let Db::Postgres(pool) = self {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+        Ok(())
+    }
+
     /// Answers when the database does (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         let mut conn = self.acquire().await?;

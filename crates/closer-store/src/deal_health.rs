@@ -17,19 +17,45 @@ pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result
 }
 
 pub async fn save(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId, health: &DealHealth) -> Result<()> {
-    let statement = Query::insert()
+    upsert(conn, workspace, &[(deal, health, None)]).await
+}
+
+/// Stores the health and the open-proposal count of many deals in one statement (the health
+/// job writes a page of deals at a time).
+pub async fn save_checks(conn: Conn<'_>, workspace: WorkspaceId, checks: &[(DealId, DealHealth, i64)]) -> Result<()> {
+    let rows: Vec<(DealId, &DealHealth, Option<i64>)> = checks
+        .iter()
+        .map(|(deal, health, open)| (*deal, health, Some(*open)))
+        .collect();
+    upsert(conn, workspace, &rows).await
+}
+
+/// Inserts or replaces health rows; the open-proposal count is written only when given (all
+/// rows give it or none do).
+async fn upsert(conn: Conn<'_>, workspace: WorkspaceId, rows: &[(DealId, &DealHealth, Option<i64>)]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let with_count = rows.iter().all(|(_, _, open)| open.is_some());
+    let mut columns = vec![
+        DealHealthRows::WorkspaceId,
+        DealHealthRows::DealId,
+        DealHealthRows::CycleAgeDays,
+        DealHealthRows::DaysInStage,
+        DealHealthRows::LastActivityAt,
+        DealHealthRows::Rotting,
+        DealHealthRows::OverBudget,
+        DealHealthRows::CheckedAt,
+    ];
+    if with_count {
+        columns.push(DealHealthRows::OpenRecommendations);
+    }
+    let mut statement = Query::insert()
         .into_table(DealHealthRows::Table)
-        .columns([
-            DealHealthRows::WorkspaceId,
-            DealHealthRows::DealId,
-            DealHealthRows::CycleAgeDays,
-            DealHealthRows::DaysInStage,
-            DealHealthRows::LastActivityAt,
-            DealHealthRows::Rotting,
-            DealHealthRows::OverBudget,
-            DealHealthRows::CheckedAt,
-        ])
-        .values_panic([
+        .columns(columns.clone())
+        .to_owned();
+    for (deal, health, open) in rows {
+        let mut values: Vec<sea_query::Expr> = vec![
             workspace.as_uuid().into(),
             deal.as_uuid().into(),
             health.cycle_age_days.into(),
@@ -38,20 +64,17 @@ pub async fn save(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId, health: 
             health.rotting.into(),
             health.over_budget.into(),
             health.checked_at.into(),
-        ])
-        .on_conflict(
-            OnConflict::columns([DealHealthRows::WorkspaceId, DealHealthRows::DealId])
-                .update_columns([
-                    DealHealthRows::CycleAgeDays,
-                    DealHealthRows::DaysInStage,
-                    DealHealthRows::LastActivityAt,
-                    DealHealthRows::Rotting,
-                    DealHealthRows::OverBudget,
-                    DealHealthRows::CheckedAt,
-                ])
-                .to_owned(),
-        )
-        .to_owned();
+        ];
+        if with_count {
+            values.push((*open).into());
+        }
+        statement.values_panic(values);
+    }
+    statement.on_conflict(
+        OnConflict::columns([DealHealthRows::WorkspaceId, DealHealthRows::DealId])
+            .update_columns(columns.into_iter().skip(2))
+            .to_owned(),
+    );
     conn.execute(&statement).await?;
     Ok(())
 }

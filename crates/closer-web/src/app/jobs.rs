@@ -74,12 +74,9 @@ pub async fn refresh_deal_health(db: &Db, workspace: WorkspaceId) -> AppResult<u
             checks.push((deal.id, checked_health, i64::try_from(open).unwrap_or(i64::MAX)));
         }
         let mut tx = db.begin().await?;
-        for (deal, checked_health, open) in &checks {
-            deal_health::save(tx.conn(), workspace, *deal, checked_health).await?;
-            deal_health::save_open_recommendations(tx.conn(), workspace, *deal, *open).await?;
-            checked += 1;
-        }
+        deal_health::save_checks(tx.conn(), workspace, &checks).await?;
         tx.commit().await?;
+        checked += checks.len();
         match deals.next_after {
             Some(after) => page.after = Some(after),
             None => return Ok(checked),
