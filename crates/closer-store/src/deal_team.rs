@@ -91,13 +91,7 @@ pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: DealTeamMemberId) -
 
 /// A deal's live team, in the order it was formed.
 pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<DealTeamMember>> {
-    let statement = select(workspace)
-        .and_where(Expr::col(DealTeamMembers::DealId).eq(deal.as_uuid()))
-        .and_where(Expr::col(DealTeamMembers::DeletedAt).is_null())
-        .order_by(DealTeamMembers::Id, Order::Asc)
-        .to_owned();
-    let rows: Vec<Row> = conn.fetch_all(&statement).await?;
-    rows.into_iter().map(Row::into_member).collect()
+    for_deals(conn, workspace, &[deal]).await
 }
 
 /// The live deal-team places of several deals, in id order.

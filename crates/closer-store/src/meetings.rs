@@ -218,14 +218,8 @@ pub async fn get(mut conn: Conn<'_>, workspace: WorkspaceId, id: MeetingId) -> R
 }
 
 /// Every live meeting of a deal, earliest first.
-pub async fn for_deal(mut conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<Meeting>> {
-    let statement = select(workspace)
-        .and_where(Expr::col((Meetings::Table, Meetings::DealId)).eq(deal.as_uuid()))
-        .and_where(Expr::col((Meetings::Table, Meetings::DeletedAt)).is_null())
-        .order_by((Meetings::Table, Meetings::PlannedStart), Order::Asc)
-        .to_owned();
-    let rows: Vec<Row> = conn.reborrow().fetch_all(&statement).await?;
-    assemble(conn, workspace, rows).await
+pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<Meeting>> {
+    for_deals(conn, workspace, &[deal]).await
 }
 
 /// Every live meeting of several deals, earliest first.

@@ -156,14 +156,8 @@ pub async fn get(mut conn: Conn<'_>, workspace: WorkspaceId, id: QuoteId) -> Res
 }
 
 /// Every live quote of a deal, newest revision first.
-pub async fn for_deal(mut conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<Quote>> {
-    let statement = select(workspace)
-        .and_where(Expr::col(Quotes::DealId).eq(deal.as_uuid()))
-        .and_where(Expr::col(Quotes::DeletedAt).is_null())
-        .order_by(Quotes::Revision, Order::Desc)
-        .to_owned();
-    let rows: Vec<Row> = conn.reborrow().fetch_all(&statement).await?;
-    assemble(conn, workspace, rows).await
+pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<Quote>> {
+    for_deals(conn, workspace, &[deal]).await
 }
 
 /// Every live quote of several deals.

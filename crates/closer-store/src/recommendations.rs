@@ -22,20 +22,10 @@ pub struct Decision {
 }
 
 pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<Decision>> {
-    let statement = Query::select()
-        .columns([
-            RecommendationDecisions::Key,
-            RecommendationDecisions::Decision,
-            RecommendationDecisions::Reason,
-            RecommendationDecisions::SnoozedUntil,
-            RecommendationDecisions::DecidedBy,
-            RecommendationDecisions::DecidedAt,
-        ])
-        .from(RecommendationDecisions::Table)
-        .and_where(Expr::col(RecommendationDecisions::WorkspaceId).eq(workspace.as_uuid()))
-        .and_where(Expr::col(RecommendationDecisions::DealId).eq(deal.as_uuid()))
-        .to_owned();
-    conn.fetch_all(&statement).await
+    Ok(for_deals(conn, workspace, &[deal])
+        .await?
+        .remove(&deal)
+        .unwrap_or_default())
 }
 
 /// Records (or replaces) the decision on one proposal.

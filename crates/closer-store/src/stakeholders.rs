@@ -117,13 +117,7 @@ pub async fn get(conn: Conn<'_>, workspace: WorkspaceId, id: StakeholderId) -> R
 
 /// The live stakeholders of a deal, in the order they were added.
 pub async fn for_deal(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -> Result<Vec<StoredStakeholder>> {
-    let statement = select(workspace)
-        .and_where(Expr::col(Stakeholders::DealId).eq(deal.as_uuid()))
-        .and_where(Expr::col(Stakeholders::DeletedAt).is_null())
-        .order_by(Stakeholders::Id, Order::Asc)
-        .to_owned();
-    let rows: Vec<Row> = conn.fetch_all(&statement).await?;
-    rows.into_iter().map(Row::into_stakeholder).collect()
+    for_deals(conn, workspace, &[deal]).await
 }
 
 /// The live stakeholders of several deals, in id order (for jobs that go over many deals).
