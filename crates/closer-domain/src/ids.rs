@@ -62,4 +62,6 @@ typed_id!(
     TokenId,
     ProductId,
     QuoteId,
+    /// A request for our side's approval of a quote.
+    ApprovalId,
 );

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod access_defaults;
+pub mod approvals;
 pub mod audit;
 mod db;
 pub mod deal_health;

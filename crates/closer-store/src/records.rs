@@ -168,6 +168,7 @@ pub enum RecordTable {
     Meetings,
     Products,
     Quotes,
+    Approvals,
 }
 
 impl RecordTable {
@@ -183,6 +184,7 @@ impl RecordTable {
             RecordTable::Meetings => "meetings",
             RecordTable::Products => "products",
             RecordTable::Quotes => "quotes",
+            RecordTable::Approvals => "approvals",
         }
     }
 }

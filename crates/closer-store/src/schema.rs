@@ -463,3 +463,51 @@ pub enum QuoteLines {
     ListUnitPriceMinor,
     NetUnitPriceMinor,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApproverRoles {
+    Table,
+    WorkspaceId,
+    UserId,
+    Role,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Approvals {
+    Table,
+    WorkspaceId,
+    Id,
+    QuoteId,
+    DealId,
+    Revision,
+    Reasons,
+    DiscountBp,
+    Status,
+    RequestedBy,
+    Justification,
+    SlaHours,
+    ApprovedValues,
+    SubmittedAt,
+    DecidedAt,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApprovalSteps {
+    Table,
+    WorkspaceId,
+    ApprovalId,
+    Position,
+    StepOrder,
+    Role,
+    Status,
+    OpenedAt,
+    DueAt,
+    DecidedBy,
+    DecidedAt,
+    Comment,
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod approvals;
 mod audit;
 mod committee;
 mod deals;
@@ -155,6 +156,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "meetings", description = "Meetings and visits with venue, attendance and plans (D4, D8, D9)"),
         (name = "tasks", description = "To-dos with due dates"),
         (name = "products", description = "The catalogue: products and their list prices per currency"),
+        (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
         (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
         (name = "audit", description = "The audit trail"),
         (name = "session", description = "Signing in and out"),
@@ -258,6 +260,14 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(pricing::decline_quote))
         .routes(routes!(pricing::revise_quote))
         .routes(routes!(pricing::quote_approval))
+        .routes(routes!(approvals::submit_approval))
+        .routes(routes!(approvals::deal_approvals))
+        .routes(routes!(approvals::approval_inbox))
+        .routes(routes!(approvals::get_approval))
+        .routes(routes!(approvals::approve_approval))
+        .routes(routes!(approvals::reject_approval))
+        .routes(routes!(approvals::recall_approval))
+        .routes(routes!(approvals::get_approver_roles, approvals::set_approver_roles))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(playbooks::revise_playbook))

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod admin;
+pub mod approvals;
 pub mod auth;
 pub mod board;
 pub mod bootstrap;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use closer_domain::ValidationErrors;
 use closer_domain::access::Action;
-use closer_domain::approvals::{ApprovalNeed, approval_needed, default_matrix};
+use closer_domain::approvals::{Approval, ApprovalNeed};
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, ProductId, QuoteId};
@@ -17,6 +17,7 @@ use closer_domain::pricing::{
 use closer_domain::record::RecordMeta;
 use closer_store::{Conn, products, quotes};
 
+use super::approvals;
 use super::records::{Decision, decide};
 use super::{
     AppError, AppResult, Ctx, Expected, Resource, begin_change, begin_update, finish_change, finish_update, insert_in,
@@ -141,13 +142,28 @@ pub async fn quotes_of(ctx: &Ctx, deal_id: DealId) -> AppResult<Vec<Quote>> {
     Ok(quotes::for_deal(conn.conn(), ctx.workspace, deal_id).await?)
 }
 
+/// Changes a draft. Not while it waits for approval; an approval it had stops counting once the
+/// change goes beyond what was approved.
 pub async fn patch_quote(ctx: &Ctx, id: QuoteId, version: &Expected, patch: &QuotePatch) -> AppResult<Quote> {
     let (mut tx, current) = begin_update::<Quote>(ctx, id.as_uuid(), version).await?;
+    let requests = closer_store::approvals::for_deal(tx.conn(), ctx.workspace, current.fields.deal_id).await?;
+    approvals::not_pending(&current, &requests)?;
     let lines = patch.lines.as_deref().unwrap_or_default();
     let products = products_of(ctx, tx.conn(), lines).await?;
     let fields = patch.apply(&current.fields, &products, now().date())?;
     let next = Quote::new(current.id, fields, current.meta.clone());
+    let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
+    approvals::invalidate_if_exceeded(ctx, tx.conn(), &deal, &next, &requests).await?;
     finish_update(ctx, tx, &current, next).await
+}
+
+async fn deal_of(ctx: &Ctx, conn: Conn<'_>, id: DealId) -> AppResult<Deal> {
+    closer_store::deals::get(conn, ctx.workspace, id)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "deal",
+            id: id.as_uuid(),
+        })
 }
 
 /// Gives the quote to the customer: it is frozen from now on, and the revisions sent before it
@@ -156,6 +172,9 @@ pub async fn send_quote(ctx: &Ctx, id: QuoteId, version: &Expected) -> AppResult
     let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), version, Action::Edit).await?;
     let at = now();
     let sent = current.fields.send(at)?;
+    let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
+    let requests = closer_store::approvals::for_deal(tx.conn(), ctx.workspace, deal.id).await?;
+    approvals::approved_enough(&deal, &current, &requests)?;
     let earlier = quotes::for_deal(tx.conn(), ctx.workspace, current.fields.deal_id).await?;
     for old in earlier
         .into_iter()
@@ -178,12 +197,7 @@ pub async fn decide_quote(ctx: &Ctx, id: QuoteId, version: &Expected, accepted: 
     let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), version, Action::Edit).await?;
     let fields = current.fields.decide(accepted, now())?;
     if accepted {
-        let deal = closer_store::deals::get(tx.conn(), ctx.workspace, current.fields.deal_id)
-            .await?
-            .ok_or(AppError::NotFound {
-                entity: "deal",
-                id: current.fields.deal_id.as_uuid(),
-            })?;
+        let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
         let amount = Money {
             amount_minor: current.totals.net_total_minor,
             currency: current.fields.currency,
@@ -213,32 +227,41 @@ pub async fn revise_quote(ctx: &Ctx, id: QuoteId) -> AppResult<Quote> {
     Ok(quote)
 }
 
-/// What a quote needs approved on our side before it goes out, under the default matrix.
+/// What a quote needs approved on our side before it goes out, under the default matrix, once
+/// what the deal's earlier requests approved is counted.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct QuoteApproval {
+    /// The quote may not be sent before the approvals in `need` are given.
     pub required: bool,
     /// The reasons and the chain of approvers; null when the seller may send it alone.
     pub need: Option<ApprovalNeed>,
+    /// The latest request about this revision, if any.
+    pub request: Option<Approval>,
 }
 
 pub async fn approval_of(ctx: &Ctx, id: QuoteId) -> AppResult<QuoteApproval> {
     let quote: Quote = super::get(ctx, id.as_uuid()).await?;
     let deal: Deal = super::get(ctx, quote.fields.deal_id.as_uuid()).await?;
-    let need = approval_needed(
-        &default_matrix(),
-        deal.progress.kind,
-        &quote.totals,
-        quote.fields.payment_terms,
-    );
+    let mut conn = ctx.db.acquire().await?;
+    let requests = closer_store::approvals::for_deal(conn.conn(), ctx.workspace, deal.id).await?;
+    let need = match quote.fields.status {
+        QuoteStatus::Draft => approvals::still_needed(&deal, &quote, &requests),
+        _ => None,
+    };
     Ok(QuoteApproval {
         required: need.is_some(),
         need,
+        request: requests.into_iter().find(|a| a.fields.quote_id == id),
     })
 }
 
 /// Deletes a draft; a quote the customer has seen stays on record.
 pub async fn delete_quote(ctx: &Ctx, id: QuoteId, version: &Expected) -> AppResult<Quote> {
     let quote: Quote = super::get(ctx, id.as_uuid()).await?;
+    let mut conn = ctx.db.acquire().await?;
+    let requests = closer_store::approvals::for_deal(conn.conn(), ctx.workspace, quote.fields.deal_id).await?;
+    drop(conn);
+    approvals::not_pending(&quote, &requests)?;
     if quote.fields.status != QuoteStatus::Draft {
         return Err(AppError::Conflict(format!(
             "revision {} is {}: only a draft is deleted",

@@ -2,9 +2,10 @@
 
 use closer_domain::access::{Action, Owned, RecordType};
 use closer_domain::activity::{Note, Subject, SubjectType, Task};
+use closer_domain::approvals::Approval;
 use closer_domain::deal::Deal;
+use closer_domain::ids::{ApprovalId, DealTeamMemberId, MeetingId, ProductId, QuoteId, StakeholderId};
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
-use closer_domain::ids::{DealTeamMemberId, MeetingId, ProductId, QuoteId, StakeholderId};
 use closer_domain::meeting::Meeting;
 use closer_domain::party::{Employment, Organisation, PartyKind, Person};
 use closer_domain::pricing::{Product, Quote};
@@ -14,8 +15,8 @@ use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
-    Conn, StoreError, deal_team, deals, employments, meetings, notes, parties, products, quotes, stakeholders, tasks,
-    users,
+    Conn, StoreError, approvals, deal_team, deals, employments, meetings, notes, parties, products, quotes,
+    stakeholders, tasks, users,
 };
 use uuid::Uuid;
 
@@ -211,6 +212,16 @@ resource!(
     quotes::insert,
     quotes::update,
     |q| part_of_deal(q.fields.deal_id)
+);
+resource!(
+    Approval,
+    "approval",
+    Approvals,
+    ApprovalId,
+    approvals::get,
+    approvals::insert,
+    approvals::update,
+    |a| part_of_deal(a.fields.deal_id)
 );
 
 /// Records whose owner and team change only through the assign action.
