@@ -307,11 +307,14 @@ pub async fn roles_of(ctx: &Ctx, user: UserId) -> AppResult<Vec<ApproverRole>> {
             id: user.as_uuid(),
         });
     }
-    Ok(approvals::role_holders(conn.conn(), ctx.workspace, Some(user))
+    let mut roles: Vec<ApproverRole> = approvals::role_holders(conn.conn(), ctx.workspace, Some(user))
         .await?
         .into_iter()
         .map(|(_, role)| role)
-        .collect())
+        .collect();
+    // In the order of the ladder, as they were set.
+    roles.sort();
+    Ok(roles)
 }
 
 /// An administrator sets the approver roles a user holds; the change is audited on the user.

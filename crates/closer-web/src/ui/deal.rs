@@ -9,6 +9,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::access::Role;
+use closer_domain::approvals::ApprovalStatus;
 use closer_domain::committee::{BuyingRole, StakeholderDraft, Stance};
 use closer_domain::deal::LostReason;
 use closer_domain::gates::Gate;
@@ -140,6 +141,32 @@ struct QuoteRow {
     sent: bool,
     /// Sent, declined or superseded: a new revision can start from it.
     revisable: bool,
+    /// Who must approve the draft before it is sent ("Sales manager → Director"); empty when
+    /// nobody.
+    needs_approval: String,
+    /// The latest approval request about this revision.
+    approval: Option<ApprovalRow>,
+    /// That request is pending: the draft is frozen until it is decided or recalled.
+    waiting: bool,
+}
+
+struct ApprovalRow {
+    id: String,
+    version: i64,
+    status: &'static str,
+    status_label: &'static str,
+    pending: bool,
+    steps: Vec<ApprovalStepRow>,
+}
+
+struct ApprovalStepRow {
+    role: &'static str,
+    status: &'static str,
+    status_label: &'static str,
+    /// Who decided, and when.
+    decided: String,
+    comment: String,
+    overdue: bool,
 }
 
 struct QuoteLineRow {
@@ -152,7 +179,7 @@ struct QuoteLineRow {
 }
 
 /// Basis points as a percentage with one decimal ("12.5%"); empty for none.
-fn percent(basis_points: i64) -> String {
+pub(super) fn percent(basis_points: i64) -> String {
     if basis_points == 0 {
         return String::new();
     }
@@ -585,6 +612,7 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
         })
     };
     let today = crate::app::now().date();
+    let latest_approval = |q: &closer_domain::pricing::Quote| view.approvals.iter().find(|a| a.fields.quote_id == q.id);
     let quotes: Vec<QuoteRow> = view
         .quotes
         .iter()
@@ -619,6 +647,14 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
                 q.fields.status,
                 QuoteStatus::Sent | QuoteStatus::Declined | QuoteStatus::Superseded
             ),
+            needs_approval: match q.fields.status {
+                QuoteStatus::Draft => crate::app::approvals::still_needed(&view.deal, q, &view.approvals)
+                    .map(|need| approver_chain(&need, &text))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            },
+            approval: latest_approval(q).map(|a| approval_row(a, &text, &user, &chrome)),
+            waiting: latest_approval(q).is_some_and(|a| a.fields.status == ApprovalStatus::Pending),
         })
         .collect();
     let currency = view.deal.terms.amount.currency;
@@ -778,5 +814,54 @@ fn describe_change(entry: &closer_domain::audit::AuditEntry) -> String {
         (Some(field), Some(value)) => format!("{} {field}: {value}", entry.action.as_str()),
         (Some(field), None) => format!("{} {field}", entry.action.as_str()),
         (None, _) => entry.action.as_str().to_owned(),
+    }
+}
+
+/// The approvers of a need in order, parallel ones joined: "Sales manager → CFO + CEO".
+fn approver_chain(need: &closer_domain::approvals::ApprovalNeed, text: &impl Fn(String) -> &'static str) -> String {
+    let mut groups: Vec<(u8, Vec<&'static str>)> = Vec::new();
+    for step in &need.chain {
+        let label = text(format!("approver_role.{}", step.role.as_str()));
+        match groups.last_mut() {
+            Some((order, labels)) if *order == step.order => labels.push(label),
+            _ => groups.push((step.order, vec![label])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(_, labels)| labels.join(" + "))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+fn approval_row(
+    approval: &closer_domain::approvals::Approval,
+    text: &impl Fn(String) -> &'static str,
+    user: &impl Fn(closer_domain::ids::UserId) -> String,
+    chrome: &Chrome,
+) -> ApprovalRow {
+    let now = crate::app::now();
+    ApprovalRow {
+        id: approval.id.to_string(),
+        version: approval.meta.version,
+        status: approval.fields.status.as_str(),
+        status_label: text(format!("approval_status.{}", approval.fields.status.as_str())),
+        pending: approval.fields.status == ApprovalStatus::Pending,
+        steps: approval
+            .fields
+            .steps
+            .iter()
+            .map(|step| ApprovalStepRow {
+                role: text(format!("approver_role.{}", step.role.as_str())),
+                status: step.status.as_str(),
+                status_label: text(format!("approval_step.{}", step.status.as_str())),
+                decided: match (step.decided_by, step.decided_at) {
+                    (Some(by), Some(at)) => format!("{} · {}", user(by), chrome.day(at)),
+                    _ => String::new(),
+                },
+                comment: step.comment.clone().unwrap_or_default(),
+                overdue: step.overdue(now),
+            })
+            .collect(),
     }
 }

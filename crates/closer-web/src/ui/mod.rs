@@ -3,6 +3,7 @@
 //! hidden form field; the CSP forbids inline script, so behaviour lives in `/assets`.
 
 mod activity_forms;
+mod approvals;
 mod board;
 mod deal;
 mod deal_form;
@@ -47,6 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/language", post(choose_language))
         .route("/board", get(board::show))
+        .route("/approvals", get(approvals::show))
+        .route("/approvals/{id}", post(approvals::decide))
         .route("/people", get(parties::people).post(party_forms::create_person))
         .route("/people/new", get(party_forms::new_person))
         .route(
@@ -67,6 +70,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/settings/users", post(settings::add_user))
         .route("/settings/users/{id}", post(settings::update_user))
+        .route(
+            "/settings/users/{id}/approver-roles",
+            post(settings::set_approver_roles),
+        )
         .route("/settings/teams", post(settings::add_team))
         .route("/settings/teams/{id}", post(settings::rename_team))
         .route("/settings/teams/{id}/members", post(settings::set_member))

@@ -1,19 +1,20 @@
-//! The quote panel's forms: start a quote with its first line, add lines to a draft, and send,
-//! accept, decline or revise a revision. Prices are typed in the deal's currency as people write
+//! The quote panel's forms: start a quote with its first line, add lines to a draft, submit it
+//! for approval (or recall the request), and send, accept, decline or revise a revision. Prices are typed in the deal's currency as people write
 //! them ("3,599.10"); an empty price takes the product's list price.
 
 use axum::Form;
 use axum::extract::Path;
 use axum::response::Response;
 use closer_domain::ValidationErrors;
-use closer_domain::ids::{DealId, ProductId, QuoteId};
+use closer_domain::approvals::ApprovalSubmission;
+use closer_domain::ids::{ApprovalId, DealId, ProductId, QuoteId};
 use closer_domain::pricing::{PaymentTerms, Quote, QuoteDraft, QuoteLineDraft, QuotePatch};
 use uuid::Uuid;
 
 use super::deal_form::parse_amount;
 use super::deal_panels::{answer, version};
 use super::{FormValues, Viewer, form_date};
-use crate::app::{AppError, AppResult, get, pricing};
+use crate::app::{AppError, AppResult, Expected, approvals, get, pricing};
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(ValidationErrors::single(field, message))
@@ -141,11 +142,31 @@ pub async fn act(
     let quote = QuoteId(quote);
     quote_form(viewer, DealId(deal), fields, async |viewer, kept| {
         let expected = version(kept)?;
+        let ctx = &viewer.ctx;
         match kept.get("action") {
-            "send" => pricing::send_quote(&viewer.ctx, quote, &expected).await,
-            "accept" => pricing::decide_quote(&viewer.ctx, quote, &expected, true).await,
-            "decline" => pricing::decide_quote(&viewer.ctx, quote, &expected, false).await,
-            "revise" => pricing::revise_quote(&viewer.ctx, quote).await,
+            "send" => pricing::send_quote(ctx, quote, &expected).await.map(drop),
+            "accept" => pricing::decide_quote(ctx, quote, &expected, true).await.map(drop),
+            "decline" => pricing::decide_quote(ctx, quote, &expected, false).await.map(drop),
+            "revise" => pricing::revise_quote(ctx, quote).await.map(drop),
+            "submit_approval" => {
+                let submission = ApprovalSubmission {
+                    justification: Some(kept.get("justification").trim())
+                        .filter(|j| !j.is_empty())
+                        .map(str::to_owned),
+                };
+                approvals::submit(ctx, quote, &submission).await.map(drop)
+            }
+            "recall_approval" => {
+                let id = Uuid::parse_str(kept.get("approval_id"))
+                    .map_err(|_| invalid("approval_id", "the form names no approval request"))?;
+                let version = kept
+                    .get("approval_version")
+                    .parse::<i64>()
+                    .map_err(|_| invalid("approval_version", "the form names no version"))?;
+                approvals::recall(ctx, ApprovalId(id), &Expected::OneOf(vec![version]))
+                    .await
+                    .map(drop)
+            }
             other => Err(invalid("action", format!("'{other}' is not something a quote does"))),
         }
     })

@@ -10,6 +10,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::access::Role;
+use closer_domain::approvals::ApproverRole;
 use closer_domain::gates::{Gate, catalogue};
 use closer_domain::ids::{TeamId, UserId};
 use closer_domain::user::{UserDraft, UserPatch};
@@ -27,6 +28,10 @@ struct UserRow {
     role: &'static str,
     disabled: bool,
     teams: String,
+    /// Every approver role: value, label, held by this user.
+    approver_roles: Vec<(&'static str, &'static str, bool)>,
+    /// The roles held, as one line.
+    approver_summary: String,
 }
 
 struct MemberRow {
@@ -117,10 +122,11 @@ async fn settings_page(viewer: Viewer, outcome: Option<Outcome>, status: StatusC
         let teams = admin::list_teams(&viewer.ctx).await?;
         let mut conn = viewer.ctx.db.acquire().await?;
         let playbooks = playbooks::list(conn.conn(), viewer.ctx.workspace).await?;
-        Ok::<_, AppError>((users, teams, playbooks))
+        let holders = closer_store::approvals::role_holders(conn.conn(), viewer.ctx.workspace, None).await?;
+        Ok::<_, AppError>((users, teams, playbooks, holders))
     }
     .await;
-    let (users, teams, all_playbooks) = match loaded {
+    let (users, teams, all_playbooks, holders) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
     };
@@ -141,6 +147,19 @@ async fn settings_page(viewer: Viewer, outcome: Option<Outcome>, status: StatusC
                 .teams
                 .iter()
                 .filter_map(|m| team_names.get(&m.team_id).cloned())
+                .collect::<Vec<_>>()
+                .join(", "),
+            approver_roles: ApproverRole::ALL
+                .iter()
+                .map(|r| {
+                    let held = holders.iter().any(|(user, role)| *user == u.id && role == r);
+                    (r.as_str(), locale.text(&format!("approver_role.{}", r.as_str())), held)
+                })
+                .collect(),
+            approver_summary: ApproverRole::ALL
+                .iter()
+                .filter(|r| holders.iter().any(|(user, role)| *user == u.id && role == *r))
+                .map(|r| locale.text(&format!("approver_role.{}", r.as_str())))
                 .collect::<Vec<_>>()
                 .join(", "),
         })
@@ -294,6 +313,30 @@ pub async fn update_user(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): For
     }
     .await;
     answer(viewer, format!("user:{id}"), kept, updated, "users").await
+}
+
+/// Sets the approver roles a user holds, as the ticked boxes say.
+pub async fn set_approver_roles(
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let kept = FormValues(fields);
+    if let Some(refused) = refuse(&viewer, &kept) {
+        return refused;
+    }
+    let set = async {
+        let roles = kept
+            .all("approver_role")
+            .map(|r| {
+                ApproverRole::parse(r)
+                    .map_err(|m| AppError::from(closer_domain::ValidationErrors::single("approver_role", m)))
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        crate::app::approvals::set_roles_of(&viewer.ctx, UserId(id), &roles).await
+    }
+    .await;
+    answer(viewer, format!("user:{id}"), kept, set, "users").await
 }
 
 pub async fn add_team(viewer: Viewer, Form(fields): Form<Vec<(String, String)>>) -> Response {

@@ -806,6 +806,63 @@ on_both_backends! {
         assert!(done.html.contains("客户已接受") || done.html.contains("已接受"), "the status reads in Chinese");
     }
 
+    async fn a_deep_discount_is_submitted_approved_in_the_inbox_and_sent(app: &TestApp) {
+        let deal = b2b_deal(app, "Cold storage", 100, "CNY").await;
+        let quote = app
+            .post(&format!("/api/v1/deals/{deal}/quotes"), &json!({ "lines": [{ "description": "Freezer hall", "quantity": 1, "list_unit_price_minor": 1_000_000, "net_unit_price_minor": 850_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        let (approver, _) = app.user("manager@example.com", "member").await;
+        let admin = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let settings = app.page("/settings", &admin, None, &[]).await;
+        assert!(settings.html.contains("Approver roles: none"), "nobody holds a role yet");
+        let csrf = settings.field("csrf_token").expect("a CSRF token");
+        let roles = [("csrf_token", csrf.as_str()), ("approver_role", "sales_manager"), ("approver_role", "legal")];
+        let set = app.page(&format!("/settings/users/{approver}/approver-roles"), &admin, Some(&roles), &[]).await;
+        assert_eq!(set.status, StatusCode::SEE_OTHER);
+        let held = app.get(&format!("/api/v1/users/{approver}/approver-roles")).await.expect(200).body;
+        assert_eq!(held, json!({ "roles": ["sales_manager", "legal"] }));
+        assert!(app.page("/settings", &admin, None, &[]).await.html.contains("Approver roles: Sales manager, Legal"));
+
+        let page = app.page(&format!("/deals/{deal}"), &admin, None, &[]).await;
+        assert!(page.html.contains("Needs approval by: Sales manager"), "the panel says who must approve");
+        assert!(!page.html.contains("value=\"send\""), "no send button before the approval");
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        let version = app.get(&format!("/api/v1/quotes/{quote}")).await.expect(200).body["version"].to_string();
+        let submit = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("action", "submit_approval"), ("justification", "Flagship site for the region")];
+        let submitted = app.page(&format!("/deals/{deal}/quotes/{quote}"), &admin, Some(&submit), &[]).await;
+        assert_eq!(submitted.status, StatusCode::SEE_OTHER);
+        let page = app.page(&format!("/deals/{deal}"), &admin, None, &[]).await;
+        assert!(page.html.contains("Pending") && page.html.contains("recall_approval"), "the request shows, and can be recalled");
+
+        let manager = app.sign_in_page("manager@example.com", ADMIN_PASSWORD).await;
+        let inbox = app.page("/approvals", &manager, None, &[]).await;
+        assert_eq!(inbox.status, StatusCode::OK);
+        assert!(inbox.html.contains("Cold storage") && inbox.html.contains("Flagship site for the region") && inbox.html.contains("15.0%"), "{}", inbox.html);
+        let request = app.get(&format!("/api/v1/deals/{deal}/approvals")).await.expect(200).body[0].clone();
+        let id = request["id"].as_str().unwrap().to_owned();
+        let csrf = inbox.field("csrf_token").expect("a CSRF token");
+        let version = inbox.field("version").expect("the request's version");
+        let reject = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("action", "reject")];
+        let refused = app.page(&format!("/approvals/{id}"), &manager, Some(&reject), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("comment"), "a rejection needs a reason");
+        let approve = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("action", "approve"), ("comment", "OK for the flagship")];
+        assert_eq!(app.page(&format!("/approvals/{id}"), &manager, Some(&approve), &[]).await.status, StatusCode::SEE_OTHER);
+        assert!(app.page("/approvals", &manager, None, &[]).await.html.contains("Nothing waits for your approval."));
+        let chinese = app.page("/approvals", &manager, None, &[("accept-language", "zh-CN")]).await;
+        assert!(chinese.html.contains("没有等待您审批的申请"));
+
+        let page = app.page(&format!("/deals/{deal}"), &admin, None, &[]).await;
+        assert!(page.html.contains("Approved") && page.html.contains("OK for the flagship"), "the decision shows on the deal");
+        let version = app.get(&format!("/api/v1/quotes/{quote}")).await.expect(200).body["version"].to_string();
+        let send = [("csrf_token", page.field("csrf_token").unwrap_or_default()), ("version", version), ("action", "send".to_owned())];
+        let send: Vec<(&str, &str)> = send.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(app.page(&format!("/deals/{deal}/quotes/{quote}"), &admin, Some(&send), &[]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.get(&format!("/api/v1/quotes/{quote}")).await.expect(200).body["status"], "sent");
+    }
+
     async fn notes_and_tasks_are_added_from_the_deal_page(app: &TestApp) {
         let deal = b2b_deal(app, "Assembly line", 100, "CNY").await;
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;

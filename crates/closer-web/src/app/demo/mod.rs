@@ -4,6 +4,7 @@
 
 use closer_domain::access::RecordType;
 use closer_domain::activity::{Note, NoteFields, Subject, SubjectType, Task, TaskFields};
+use closer_domain::approvals::ApproverRole;
 use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason};
 use closer_domain::ids::TeamId;
@@ -363,6 +364,18 @@ async fn seed_users(
             ],
         ),
     ];
+    // The founder signs off what a team manager may not: every approver role above the manager.
+    let founder_roles = [
+        ApproverRole::SalesManager,
+        ApproverRole::Director,
+        ApproverRole::VpSales,
+        ApproverRole::Cro,
+        ApproverRole::Cfo,
+        ApproverRole::Ceo,
+        ApproverRole::DealDesk,
+        ApproverRole::Legal,
+    ];
+    closer_store::approvals::set_roles(tx.conn(), seeder.workspace, admin, &founder_roles, seeder.now).await?;
     let mut owners = vec![Ownership {
         owner_id: admin,
         team_id: None,

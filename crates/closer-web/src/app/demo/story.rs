@@ -2,9 +2,10 @@
 //! committee, the deal team, the meetings held and planned, and the qualification notes, so that
 //! the gates and coverage of every demo deal tell a true story.
 
+use closer_domain::approvals::{Approval, ApprovalFields, ApprovalSubmission, approval_needed, default_matrix};
 use closer_domain::committee::{BuyingRole, ResponseMode, StakeholderFields, Stance};
 use closer_domain::deal::Deal;
-use closer_domain::ids::{DealTeamMemberId, MeetingId, PartyId, QuoteId, StakeholderId};
+use closer_domain::ids::{ApprovalId, DealTeamMemberId, MeetingId, PartyId, QuoteId, StakeholderId};
 use closer_domain::meeting::{
     Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingFields, MeetingPurpose, MeetingStatus,
     NegotiationPlan, Side, Venue,
@@ -15,7 +16,7 @@ use closer_domain::qualification::{Qualification, QualificationKey};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::team::{DealTeamMember, DealTeamMemberFields, SellerRole, TeamAccess};
 use closer_store::stakeholders::StoredStakeholder;
-use closer_store::{Tx, deal_team, meetings, quotes, stakeholders};
+use closer_store::{Tx, approvals, deal_team, meetings, quotes, stakeholders};
 use time::Duration;
 
 use super::Seeder;
@@ -259,5 +260,47 @@ async fn offer(seeder: &mut Seeder, tx: &mut Tx, deal: &Deal, stages: &[&str]) -
     };
     let quote = Quote::new(QuoteId(seeder.ids.next()), fields, RecordMeta::created(sent_at));
     quotes::insert(tx.conn(), seeder.workspace, &quote).await?;
+    // A team deal: its manager or the founder decides (the founder never approves their own).
+    if b2b && deal.progress.status == DealStatus::Open && deal.ownership.team_id.is_some() && seeder.rng.u8(..3) == 0 {
+        discount_awaiting_approval(seeder, tx, deal, &quote).await?;
+    }
+    Ok(())
+}
+
+/// The customer pushed back on price: a second revision 20% off, waiting for the manager and the
+/// director.
+async fn discount_awaiting_approval(seeder: &mut Seeder, tx: &mut Tx, deal: &Deal, sent: &Quote) -> AppResult<()> {
+    let amount = deal.terms.amount.amount_minor;
+    let line = QuoteLine::priced(None, deal.terms.title.clone(), 1, amount, amount - amount / 5)
+        .map_err(|e| crate::app::AppError::Invalid(closer_domain::ValidationErrors::single("amount_minor", e)))?;
+    let fields = QuoteFields {
+        revision: 2,
+        status: QuoteStatus::Draft,
+        lines: vec![line],
+        sent_at: None,
+        decided_at: None,
+        ..sent.fields.clone()
+    };
+    let asked_at = seeder.now - Duration::hours(seeder.rng.i64(1..30));
+    let draft = Quote::new(QuoteId(seeder.ids.next()), fields, RecordMeta::created(asked_at));
+    quotes::insert(tx.conn(), seeder.workspace, &draft).await?;
+    let Some(need) = approval_needed(
+        &default_matrix(),
+        deal.progress.kind,
+        &draft.totals,
+        draft.fields.payment_terms,
+    ) else {
+        return Ok(());
+    };
+    let submission = ApprovalSubmission {
+        justification: Some("The customer matched a competitor's offer; a two-year term in return".into()),
+    };
+    let fields = ApprovalFields::submit(&draft, &need, deal.ownership.owner_id, &submission, asked_at)?;
+    let approval = Approval {
+        id: ApprovalId(seeder.ids.next()),
+        fields,
+        meta: RecordMeta::created(asked_at),
+    };
+    approvals::insert(tx.conn(), seeder.workspace, &approval).await?;
     Ok(())
 }
