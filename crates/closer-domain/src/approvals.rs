@@ -143,6 +143,16 @@ pub fn approval_still_needed(
     need_for(matrix, kind, changed_line_bp.max(total_bp), terms_need)
 }
 
+/// The values of the deal's latest request that was approved: what later revisions are judged
+/// against.
+pub fn approved_base(requests: &[Approval]) -> Option<&ApprovedValues> {
+    requests
+        .iter()
+        .filter(|a| a.fields.was_approved())
+        .max_by_key(|a| a.fields.submitted_at)
+        .map(|a| &a.fields.values)
+}
+
 fn need_for(matrix: &[DiscountTier], kind: DealKind, discount_bp: i64, terms_need: bool) -> Option<ApprovalNeed> {
     let tier = matrix
         .iter()

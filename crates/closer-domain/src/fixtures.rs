@@ -180,3 +180,26 @@ pub fn meeting(
         RecordMeta::created(now()),
     )
 }
+
+/// A one-line quote revision of `deal`: list 100,000, net as given.
+pub fn quote(deal: &Deal, n: u128, status: crate::pricing::QuoteStatus, net: i64) -> crate::pricing::Quote {
+    use crate::pricing::{PaymentTerms, Quote, QuoteFields, QuoteLine};
+    let line = QuoteLine::priced(None, "Platform".into(), 1, 100_000, net).unwrap_or_else(|e| panic!("{e}"));
+    let fields = QuoteFields {
+        deal_id: deal.id,
+        revision: i64::try_from(n).unwrap_or(1),
+        currency: deal.terms.amount.currency,
+        status,
+        lines: vec![line],
+        payment_terms: PaymentTerms::Net30,
+        valid_until: (now() + Duration::days(30)).date(),
+        notes: None,
+        sent_at: None,
+        decided_at: None,
+    };
+    Quote::new(
+        crate::ids::QuoteId(Uuid::from_u128(n)),
+        fields,
+        RecordMeta::created(now()),
+    )
+}

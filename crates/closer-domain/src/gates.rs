@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::approvals::Approval;
 use crate::committee::{BuyingRole, Engagement, Stakeholder};
 use crate::deal::Deal;
 use crate::meeting::{Meeting, MeetingPurpose, MeetingStatus, Side, Venue};
@@ -427,6 +428,8 @@ pub struct Snapshot<'a> {
     pub team: &'a [DealTeamMember],
     /// The deal's quote revisions.
     pub quotes: &'a [Quote],
+    /// The approval requests about those quotes, newest first.
+    pub approvals: &'a [Approval],
 }
 
 impl Snapshot<'_> {
@@ -483,15 +486,9 @@ pub fn judge(key: &str, s: &Snapshot) -> Verdict {
         ),
         // No promotion can be applied yet, so a quote given to the customer has none to fail.
         "quote_validated" => verdict(s.offer_made()),
-        // The discount approvals arrive with the approval matrix: until then an issued quote
-        // leaves the criterion pending (never blocking), and no quote fails it.
-        "quote_approved" => {
-            if s.offer_made() {
-                Verdict::Pending
-            } else {
-                Verdict::Unmet
-            }
-        }
+        // A quote that needs approval cannot be sent before it has it, so an issued quote is an
+        // approved one.
+        "quote_approved" => verdict(s.offer_made()),
         "visited_us" => verdict(s.meetings.iter().any(|m| {
             m.fields.venue == Venue::OurOffice && m.fields.status == MeetingStatus::Held && m.buyer_attended()
         })),
@@ -666,6 +663,7 @@ mod tests {
             meetings,
             team: &[],
             quotes: &[],
+            approvals: &[],
         }
     }
 
@@ -753,7 +751,7 @@ mod tests {
     }
 
     #[test]
-    fn a_b2b_proposal_needs_an_issued_quote() {
+    fn a_b2b_proposal_needs_an_issued_and_approved_quote() {
         let playbook = fixtures::playbook(&B2B_DEFAULT);
         let deal = fixtures::deal(&playbook, "b2b_proposal_negotiation", 3);
         let proposal = fixtures::stage(&playbook, "b2b_proposal_negotiation");
@@ -779,8 +777,8 @@ mod tests {
         };
         assert_eq!(
             verdict_of(&with_quote),
-            Some(Verdict::Pending),
-            "the discount approvals come with the approval matrix"
+            Some(Verdict::Met),
+            "a quote is sent only once its approvals are given"
         );
     }
 

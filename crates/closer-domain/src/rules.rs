@@ -6,11 +6,13 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
+use crate::approvals::{ApprovalReason, ApprovalStatus, approval_still_needed, approved_base, default_matrix};
 use crate::committee::{BuyingRole, Engagement, ResponseMode, Stance, coverage};
 use crate::cycle::DealHealth;
 use crate::gates::Snapshot;
 use crate::meeting::{InviteResponse, Meeting, MeetingPurpose, MeetingStatus, Side, Venue};
 use crate::playbook::{DealKind, DealStatus, Playbook};
+use crate::pricing::QuoteStatus;
 use crate::team::SellerRole;
 
 /// One proposed action on a deal.
@@ -122,6 +124,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Move the customer to nurture, or close the deal as lost",
     ),
     (
+        "quote_needs_approval",
+        "Revision {0} of the quote needs approval before it goes out",
+        "Submit it for approval, with why the discount or the terms are worth it",
+    ),
+    (
+        "approval_overdue",
+        "The approval of revision {0} is past its SLA at the {1}",
+        "Ask the approver to decide; the level above may decide it now",
+    ),
+    (
+        "discount_before_relationship",
+        "A {0} discount is asked before the decision-maker was met",
+        "Meet the decision-maker first: in B2B trust moves the deal more than price",
+    ),
+    (
         "slow_stage",
         "{0} days in the stage; its target is {1}",
         "Move the deal on, or record why it waits",
@@ -184,6 +201,76 @@ fn sellers_invited(meeting: &Meeting) -> usize {
         .filter(|a| a.side == Side::Seller)
         .count()
 }
+
+/// The approvals of price and terms: a draft that needs approval (R3.5 for B2B terms and
+/// discounts, R5.3 for B2C), a step past its SLA, and a deep B2B discount asked before the
+/// decision-maker was met (R5.6).
+fn approval_rules(snapshot: &Snapshot, b2b: bool, now: OffsetDateTime, out: &mut Vec<Proposal>) {
+    let rule = if b2b { "R3.5" } else { "R5.3" };
+    let differences: &[&str] = if b2b { &["D3", "D5"] } else { &["D5"] };
+    let base = approved_base(snapshot.approvals);
+    for draft in snapshot.quotes.iter().filter(|q| q.fields.status == QuoteStatus::Draft) {
+        let asked = snapshot
+            .approvals
+            .iter()
+            .any(|a| a.fields.quote_id == draft.id && a.fields.status == ApprovalStatus::Pending);
+        let needed = approval_still_needed(&default_matrix(), snapshot.deal.progress.kind, draft, base).is_some();
+        if needed && !asked {
+            out.push(proposal(
+                rule,
+                draft.id,
+                differences,
+                75,
+                "quote_needs_approval",
+                vec![draft.fields.revision.to_string()],
+            ));
+        }
+    }
+    for request in snapshot
+        .approvals
+        .iter()
+        .filter(|a| a.fields.status == ApprovalStatus::Pending)
+    {
+        if let Some(late) = request.fields.open_steps().find(|s| s.overdue(now)) {
+            out.push(proposal(
+                rule,
+                format!("sla:{}", request.id),
+                differences,
+                70,
+                "approval_overdue",
+                vec![
+                    request.fields.revision.to_string(),
+                    format!("approver_role.{}", late.role.as_str()),
+                ],
+            ));
+        }
+    }
+    // R5.6: price before relationship. A discount beyond the manager's tier, asked before anyone
+    // who decides has been met, buys nothing that trust would not.
+    let decision_maker_met = snapshot
+        .meetings
+        .iter()
+        .any(|m| m.fields.purpose == MeetingPurpose::DecisionMakerMeeting && m.fields.status == MeetingStatus::Held);
+    if b2b && !decision_maker_met {
+        for request in snapshot.approvals.iter().filter(|a| {
+            matches!(a.fields.status, ApprovalStatus::Pending | ApprovalStatus::Approved)
+                && a.fields.reasons.contains(&ApprovalReason::Discount)
+                && a.fields.discount_bp > DEEP_DISCOUNT_BP
+        }) {
+            out.push(proposal(
+                "R5.6",
+                request.id,
+                &["D5", "D1"],
+                72,
+                "discount_before_relationship",
+                vec![format!("{}%", request.fields.discount_bp / 100)],
+            ));
+        }
+    }
+}
+
+/// Deeper than the sales manager's tier of the default ladder (20%).
+const DEEP_DISCOUNT_BP: i64 = 2_000;
 
 /// Everything the rules propose for a deal now, best first.
 pub fn propose(
@@ -381,6 +468,8 @@ pub fn propose(
         out.push(proposal("R8.1", "visit", &["D8"], 60, "no_visit_planned", vec![]));
     }
 
+    approval_rules(snapshot, b2b, now, &mut out);
+
     // R4.5: nothing is planned next.
     let next_meeting = snapshot.meetings.iter().any(|m| upcoming(m, now));
     if !next_meeting && !has_open_task {
@@ -426,6 +515,7 @@ pub fn propose(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::approvals::Approval;
     use crate::committee::Contact;
     use crate::fixtures::{self, meeting, now, stakeholder};
     use crate::playbook::{B2B_DEFAULT, B2C_DEFAULT};
@@ -447,6 +537,7 @@ mod tests {
             meetings,
             team: &[],
             quotes: &[],
+            approvals: &[],
         }
     }
 
@@ -537,5 +628,64 @@ mod tests {
         let mut won = deal.clone();
         won.progress.status = DealStatus::Won;
         assert!(propose(&snapshot(&won, &[], &[]), &playbook, Some(&health), true, now()).is_empty());
+    }
+
+    #[test]
+    fn approvals_of_price_are_asked_chased_and_weighed_against_the_relationship() {
+        use crate::approvals::{ApprovalFields, ApprovalSubmission, approval_needed};
+        use crate::pricing::QuoteStatus;
+        let playbook = fixtures::playbook(&B2B_DEFAULT);
+        let deal = fixtures::deal(&playbook, "b2b_proposal_negotiation", 3);
+        let at_list = fixtures::quote(&deal, 1, QuoteStatus::Draft, 100_000);
+        let deep = fixtures::quote(&deal, 2, QuoteStatus::Draft, 70_000);
+        let keys = |quotes: &[crate::pricing::Quote], approvals: &[Approval], when| {
+            let snapshot = Snapshot {
+                quotes,
+                approvals,
+                ..snapshot(&deal, &[], &[])
+            };
+            propose(&snapshot, &playbook, None, true, when)
+                .into_iter()
+                .filter(|p| matches!(p.rule.as_str(), "R3.5" | "R5.6"))
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            keys(std::slice::from_ref(&at_list), &[], now()).is_empty(),
+            "list price needs nobody"
+        );
+        let drafts = [deep.clone()];
+        assert_eq!(keys(&drafts, &[], now()), ["quote_needs_approval"]);
+
+        let need = approval_needed(
+            &default_matrix(),
+            deal.progress.kind,
+            &deep.totals,
+            deep.fields.payment_terms,
+        )
+        .unwrap_or_else(|| panic!("30% needs approval"));
+        let fields = ApprovalFields::submit(
+            &deep,
+            &need,
+            deal.ownership.owner_id,
+            &ApprovalSubmission::default(),
+            now(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let request = Approval {
+            id: crate::ids::ApprovalId(uuid::Uuid::from_u128(77)),
+            fields,
+            meta: crate::record::RecordMeta::created(now()),
+        };
+        let asked = [request];
+        assert_eq!(
+            keys(&drafts, &asked, now()),
+            ["discount_before_relationship"],
+            "asked, so no reminder; but 30% before meeting the decision-maker"
+        );
+        let later = now() + time::Duration::hours(25);
+        let mut chased = keys(&drafts, &asked, later);
+        chased.sort();
+        assert_eq!(chased, ["approval_overdue", "discount_before_relationship"]);
     }
 }

@@ -4,8 +4,8 @@
 
 use closer_domain::access::{Action, Role};
 use closer_domain::approvals::{
-    Approval, ApprovalDecision, ApprovalFields, ApprovalNeed, ApprovalStatus, ApprovalSubmission, ApprovedValues,
-    ApproverRole, approval_still_needed, default_matrix,
+    Approval, ApprovalDecision, ApprovalFields, ApprovalNeed, ApprovalStatus, ApprovalSubmission, ApproverRole,
+    approval_still_needed, approved_base, default_matrix,
 };
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::Deal;
@@ -54,15 +54,6 @@ async fn deal_of(conn: Conn<'_>, ctx: &Ctx, id: DealId) -> AppResult<Deal> {
             entity: "deal",
             id: id.as_uuid(),
         })
-}
-
-/// The latest request of the deal that was approved: what later revisions are judged against.
-pub fn approved_base(requests: &[Approval]) -> Option<&ApprovedValues> {
-    requests
-        .iter()
-        .filter(|a| a.fields.was_approved())
-        .max_by_key(|a| a.fields.submitted_at)
-        .map(|a| &a.fields.values)
 }
 
 /// What `quote` still needs approved, given the deal's requests.

@@ -93,6 +93,7 @@ pub(crate) struct Loaded {
     meetings: Vec<closer_domain::meeting::Meeting>,
     team: Vec<closer_domain::team::DealTeamMember>,
     quotes: Vec<closer_domain::pricing::Quote>,
+    approvals: Vec<closer_domain::approvals::Approval>,
     counterparty_is_organisation: bool,
     counterparty_reachable: bool,
 }
@@ -129,6 +130,10 @@ pub(crate) async fn load_snapshots(
     for member in closer_store::deal_team::for_deals(conn.reborrow(), workspace, &ids).await? {
         team.entry(member.fields.deal_id).or_default().push(member);
     }
+    let mut approvals: HashMap<DealId, Vec<_>> = HashMap::new();
+    for approval in closer_store::approvals::for_deals(conn.reborrow(), workspace, &ids).await? {
+        approvals.entry(approval.fields.deal_id).or_default().push(approval);
+    }
     let mut quotes: HashMap<DealId, Vec<_>> = HashMap::new();
     for quote in closer_store::quotes::for_deals(conn.reborrow(), workspace, &ids).await? {
         quotes.entry(quote.fields.deal_id).or_default().push(quote);
@@ -152,6 +157,7 @@ pub(crate) async fn load_snapshots(
                 meetings: deal_meetings,
                 team: team.remove(&deal.id).unwrap_or_default(),
                 quotes: quotes.remove(&deal.id).unwrap_or_default(),
+                approvals: approvals.remove(&deal.id).unwrap_or_default(),
                 counterparty_is_organisation: kind == PartyKind::Organisation,
                 counterparty_reachable: reachable,
             },
@@ -170,6 +176,7 @@ impl Loaded {
             meetings: &self.meetings,
             team: &self.team,
             quotes: &self.quotes,
+            approvals: &self.approvals,
         }
     }
 }
