@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
-use crate::ValidationErrors;
 use crate::ids::{ApprovalId, DealId, ProductId, QuoteId, UserId};
+use crate::money::{Currency, Money};
 use crate::playbook::DealKind;
 use crate::pricing::{PaymentTerms, Quote, QuoteLine, QuoteTotals};
 use crate::record::RecordMeta;
 use crate::string_enum;
 use crate::text::{self, BODY_MAX};
+use crate::validation::{Validation, ValidationErrors};
 
 string_enum!(
     /// Who approves on our side.
@@ -38,20 +39,127 @@ string_enum!(
     }
 );
 
-/// One row of the discount matrix: deals of `deal_kind` discounted beyond `above_bp` need this
-/// chain. Approvers with the same `order` decide in parallel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+/// One row of the discount matrix: deals of `deal_kind` discounted beyond `above_bp` (and, with
+/// a band, whose net total in the band's currency reaches `min_amount`) need this chain.
+/// Approvers with the same `order` decide in parallel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DiscountTier {
     pub deal_kind: DealKind,
-    /// Applies to discounts strictly deeper than this, in basis points.
+    /// Applies to discounts strictly deeper than this, in basis points (0–10000).
     pub above_bp: i64,
+    /// The amount band: the row applies only to quotes in this currency whose net total is at
+    /// least this. Amounts in other currencies are never converted.
+    #[serde(default)]
+    pub min_amount: Option<MatrixAmount>,
     pub chain: Vec<ApprovalStep>,
-    /// How long each approver has before the request escalates.
+    /// How long each approver has before the request escalates (1–720).
     pub sla_hours: u16,
 }
 
+/// The lower end of an amount band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixAmount {
+    /// ISO 4217 code.
+    pub currency: String,
+    pub amount_minor: i64,
+}
+
+/// The workspace's discount matrix, as administrators set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalMatrix {
+    pub tiers: Vec<DiscountTier>,
+}
+
+/// At most this many rows: a matrix is read by people.
+pub const TIERS_MAX: usize = 60;
+const CHAIN_MAX: usize = 10;
+const SLA_HOURS_MAX: u16 = 720;
+
+impl ApprovalMatrix {
+    /// Checks every row; the amounts and currencies come back normalised (`cny` → `CNY`).
+    pub fn parse(&self) -> Result<ApprovalMatrix, ValidationErrors> {
+        let mut check = Validation::new();
+        if self.tiers.len() > TIERS_MAX {
+            check.push("tiers", format!("at most {TIERS_MAX} rows are allowed"));
+        }
+        let mut tiers = Vec::with_capacity(self.tiers.len());
+        for (index, tier) in self.tiers.iter().enumerate() {
+            let at = |field: &str| format!("tiers[{index}].{field}");
+            if !(0..=10_000).contains(&tier.above_bp) {
+                check.push(at("above_bp"), "a discount in basis points from 0 to 10000 (100%)");
+            }
+            if !(1..=SLA_HOURS_MAX).contains(&tier.sla_hours) {
+                check.push(at("sla_hours"), format!("from 1 to {SLA_HOURS_MAX} hours"));
+            }
+            if tier.chain.is_empty() || tier.chain.len() > CHAIN_MAX {
+                check.push(at("chain"), format!("from 1 to {CHAIN_MAX} approvers"));
+            }
+            let mut orders: Vec<u8> = tier.chain.iter().map(|s| s.order).collect();
+            orders.sort_unstable();
+            orders.dedup();
+            if orders.iter().zip(1u8..).any(|(order, expected)| *order != expected) {
+                check.push(
+                    at("chain"),
+                    "orders run 1, 2, 3… without gaps; equal orders decide in parallel",
+                );
+            }
+            let mut seen = Vec::new();
+            for (position, step) in tier.chain.iter().enumerate() {
+                if seen.contains(&step.role) {
+                    check.push(
+                        format!("tiers[{index}].chain[{position}].role"),
+                        "each role appears once in a chain",
+                    );
+                }
+                seen.push(step.role);
+            }
+            let min_amount = match &tier.min_amount {
+                None => None,
+                Some(amount) => {
+                    let currency = check.check(&at("min_amount.currency"), Currency::parse(&amount.currency));
+                    let minor = check.check(&at("min_amount.amount_minor"), Money::parse_amount(amount.amount_minor));
+                    currency.zip(minor).map(|(currency, amount_minor)| MatrixAmount {
+                        currency: currency.code().to_owned(),
+                        amount_minor,
+                    })
+                }
+            };
+            let band = min_amount.as_ref().map(|m| (m.currency.clone(), m.amount_minor));
+            let duplicate = tiers.iter().any(|t: &DiscountTier| {
+                t.deal_kind == tier.deal_kind
+                    && t.above_bp == tier.above_bp
+                    && t.min_amount.as_ref().map(|m| (m.currency.clone(), m.amount_minor)) == band
+            });
+            if duplicate {
+                check.push(at("above_bp"), "another row has the same kind, threshold and band");
+            }
+            tiers.push(DiscountTier {
+                min_amount,
+                ..tier.clone()
+            });
+        }
+        check.finish(|| Some(ApprovalMatrix { tiers }))
+    }
+}
+
+impl DiscountTier {
+    /// The row applies to a `kind` deal's quote with this judged discount and net total.
+    fn applies(&self, kind: DealKind, discount_bp: i64, net: &Money) -> bool {
+        self.deal_kind == kind
+            && discount_bp > self.above_bp
+            && self
+                .min_amount
+                .as_ref()
+                .is_none_or(|band| band.currency == net.currency.code() && net.amount_minor >= band.amount_minor)
+    }
+}
+
 /// One approver of a chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApprovalStep {
     /// Steps decide in this order; steps of the same order decide in parallel.
     pub order: u8,
@@ -74,6 +182,7 @@ pub fn default_matrix() -> Vec<DiscountTier> {
     let tier = |deal_kind, above_bp, roles: &[&[ApproverRole]]| DiscountTier {
         deal_kind,
         above_bp,
+        min_amount: None,
         chain: chain(roles),
         sla_hours: 24,
     };
@@ -98,16 +207,21 @@ pub struct ApprovalNeed {
     pub sla_hours: u16,
 }
 
-/// The approvals a quote of a `kind` deal with these totals and terms needs under `matrix`;
-/// `None` when the seller may send it alone.
+/// The approvals a quote of a `kind` deal with these totals, currency and terms needs under
+/// `matrix`; `None` when the seller may send it alone.
 pub fn approval_needed(
     matrix: &[DiscountTier],
     kind: DealKind,
     totals: &QuoteTotals,
+    currency: Currency,
     terms: PaymentTerms,
 ) -> Option<ApprovalNeed> {
     let discount_bp = totals.discount_bp.max(totals.max_line_discount_bp);
-    need_for(matrix, kind, discount_bp, terms_need_approval(terms))
+    let net = Money {
+        amount_minor: totals.net_total_minor,
+        currency,
+    };
+    need_for(matrix, kind, discount_bp, &net, terms_need_approval(terms))
 }
 
 /// What `quote` still needs approved when `approved` holds the values an earlier request of the
@@ -123,7 +237,13 @@ pub fn approval_still_needed(
     approved: Option<&ApprovedValues>,
 ) -> Option<ApprovalNeed> {
     let Some(approved) = approved else {
-        return approval_needed(matrix, kind, &quote.totals, quote.fields.payment_terms);
+        return approval_needed(
+            matrix,
+            kind,
+            &quote.totals,
+            quote.fields.currency,
+            quote.fields.payment_terms,
+        );
     };
     let changed_line_bp = quote
         .fields
@@ -140,7 +260,11 @@ pub fn approval_still_needed(
     };
     let terms_need =
         terms_need_approval(quote.fields.payment_terms) && quote.fields.payment_terms != approved.payment_terms;
-    need_for(matrix, kind, changed_line_bp.max(total_bp), terms_need)
+    let net = Money {
+        amount_minor: quote.totals.net_total_minor,
+        currency: quote.fields.currency,
+    };
+    need_for(matrix, kind, changed_line_bp.max(total_bp), &net, terms_need)
 }
 
 /// The values of the deal's latest request that was approved: what later revisions are judged
@@ -153,11 +277,19 @@ pub fn approved_base(requests: &[Approval]) -> Option<&ApprovedValues> {
         .map(|a| &a.fields.values)
 }
 
-fn need_for(matrix: &[DiscountTier], kind: DealKind, discount_bp: i64, terms_need: bool) -> Option<ApprovalNeed> {
+/// The strictest row that applies decides: the longest chain, then the higher threshold, then the
+/// higher band. A band row with a short chain never weakens an unbanded row with a long one.
+fn need_for(
+    matrix: &[DiscountTier],
+    kind: DealKind,
+    discount_bp: i64,
+    net: &Money,
+    terms_need: bool,
+) -> Option<ApprovalNeed> {
     let tier = matrix
         .iter()
-        .filter(|t| t.deal_kind == kind && discount_bp > t.above_bp)
-        .max_by_key(|t| t.above_bp);
+        .filter(|t| t.applies(kind, discount_bp, net))
+        .max_by_key(|t| (t.chain.len(), t.above_bp, t.min_amount.as_ref().map(|m| m.amount_minor)));
     let mut reasons = Vec::new();
     let mut steps = Vec::new();
     let mut sla_hours = 24;
@@ -602,6 +734,10 @@ mod tests {
         }
     }
 
+    fn cny() -> Currency {
+        Currency::parse("CNY").unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn roles(need: &ApprovalNeed) -> Vec<(u8, &'static str)> {
         need.chain.iter().map(|s| (s.order, s.role.as_str())).collect()
     }
@@ -609,7 +745,7 @@ mod tests {
     #[test]
     fn the_ladder_climbs_with_the_discount() {
         let matrix = default_matrix();
-        let need = |kind, bp, terms| approval_needed(&matrix, kind, &totals(bp, bp), terms);
+        let need = |kind, bp, terms| approval_needed(&matrix, kind, &totals(bp, bp), cny(), terms);
         assert_eq!(
             need(DealKind::B2b, 1_000, PaymentTerms::Net30),
             None,
@@ -636,6 +772,7 @@ mod tests {
             &default_matrix(),
             DealKind::B2b,
             &totals(500, 2_200),
+            cny(),
             PaymentTerms::Net30,
         )
         .unwrap_or_else(|| panic!("approval"));
@@ -646,12 +783,18 @@ mod tests {
     #[test]
     fn long_terms_go_to_the_deal_desk_last() {
         let matrix = default_matrix();
-        let terms_only = approval_needed(&matrix, DealKind::B2b, &totals(0, 0), PaymentTerms::Net60)
+        let terms_only = approval_needed(&matrix, DealKind::B2b, &totals(0, 0), cny(), PaymentTerms::Net60)
             .unwrap_or_else(|| panic!("approval"));
         assert_eq!(terms_only.reasons, [ApprovalReason::PaymentTerms]);
         assert_eq!(roles(&terms_only), [(1, "deal_desk")]);
-        let both = approval_needed(&matrix, DealKind::B2b, &totals(1_500, 1_500), PaymentTerms::Net45)
-            .unwrap_or_else(|| panic!("approval"));
+        let both = approval_needed(
+            &matrix,
+            DealKind::B2b,
+            &totals(1_500, 1_500),
+            cny(),
+            PaymentTerms::Net45,
+        )
+        .unwrap_or_else(|| panic!("approval"));
         assert_eq!(roles(&both), [(1, "sales_manager"), (2, "deal_desk")]);
         for fine in [
             PaymentTerms::Net30,
@@ -659,7 +802,7 @@ mod tests {
             PaymentTerms::SignatureThenAcceptance,
         ] {
             assert_eq!(
-                approval_needed(&matrix, DealKind::B2b, &totals(0, 0), fine),
+                approval_needed(&matrix, DealKind::B2b, &totals(0, 0), cny(), fine),
                 None,
                 "{fine}"
             );
@@ -710,6 +853,7 @@ mod tests {
             &default_matrix(),
             DealKind::B2b,
             &quote.totals,
+            quote.fields.currency,
             quote.fields.payment_terms,
         )
         .unwrap_or_else(|| panic!("approval"));
@@ -839,5 +983,100 @@ mod tests {
         );
         let longer = quote(&[(7, 10_000, 7_500), (8, 10_000, 10_000)], PaymentTerms::Net60);
         assert_eq!(still(&longer).map(|n| roles(&n)), Some(vec![(1, "deal_desk")]));
+    }
+
+    #[test]
+    fn an_amount_band_applies_in_its_own_currency_only() {
+        use ApproverRole::{Director, SalesManager};
+        let mut tiers = default_matrix();
+        tiers.push(DiscountTier {
+            deal_kind: DealKind::B2b,
+            above_bp: 1_000,
+            min_amount: Some(MatrixAmount {
+                currency: "cny".into(),
+                amount_minor: 100_000_000,
+            }),
+            chain: chain(&[&[SalesManager], &[Director]]),
+            sla_hours: 48,
+        });
+        let matrix = ApprovalMatrix { tiers }.parse().unwrap_or_else(|e| panic!("{e}"));
+        let at = |net_total_minor: i64, currency: &str| {
+            let totals = QuoteTotals {
+                list_total_minor: net_total_minor * 100 / 85,
+                net_total_minor,
+                discount_minor: 0,
+                discount_bp: 1_500,
+                max_line_discount_bp: 1_500,
+            };
+            let currency = Currency::parse(currency).unwrap_or_else(|e| panic!("{e}"));
+            approval_needed(&matrix.tiers, DealKind::B2b, &totals, currency, PaymentTerms::Net30)
+                .map(|n| (roles(&n), n.sla_hours))
+        };
+        assert_eq!(
+            at(200_000_000, "CNY"),
+            Some((vec![(1, "sales_manager"), (2, "director")], 48))
+        );
+        assert_eq!(
+            at(50_000_000, "CNY"),
+            Some((vec![(1, "sales_manager")], 24)),
+            "below the band"
+        );
+        assert_eq!(
+            at(200_000_000, "USD"),
+            Some((vec![(1, "sales_manager")], 24)),
+            "another currency is never converted"
+        );
+    }
+
+    #[test]
+    fn a_matrix_is_checked_row_by_row() {
+        let bad = ApprovalMatrix {
+            tiers: vec![
+                DiscountTier {
+                    deal_kind: DealKind::B2b,
+                    above_bp: 20_000,
+                    min_amount: Some(MatrixAmount {
+                        currency: "XYZ".into(),
+                        amount_minor: -1,
+                    }),
+                    chain: vec![
+                        ApprovalStep {
+                            order: 1,
+                            role: ApproverRole::Cfo,
+                        },
+                        ApprovalStep {
+                            order: 3,
+                            role: ApproverRole::Cfo,
+                        },
+                    ],
+                    sla_hours: 0,
+                },
+                DiscountTier {
+                    deal_kind: DealKind::B2c,
+                    above_bp: 1_500,
+                    min_amount: None,
+                    chain: Vec::new(),
+                    sla_hours: 24,
+                },
+            ],
+        };
+        let errors = bad.parse().err().unwrap_or_else(|| panic!("refused"));
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "tiers[0].above_bp",
+                "tiers[0].sla_hours",
+                "tiers[0].chain",
+                "tiers[0].chain[1].role",
+                "tiers[0].min_amount.currency",
+                "tiers[0].min_amount.amount_minor",
+                "tiers[1].chain",
+            ]
+        );
+        let default = ApprovalMatrix {
+            tiers: default_matrix(),
+        };
+        assert_eq!(default.parse(), Ok(default.clone()), "the default matrix is valid");
     }
 }

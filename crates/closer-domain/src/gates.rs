@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::approvals::Approval;
+use crate::approvals::{Approval, DiscountTier};
 use crate::committee::{BuyingRole, Engagement, Stakeholder};
 use crate::deal::Deal;
 use crate::meeting::{Meeting, MeetingPurpose, MeetingStatus, Side, Venue};
@@ -430,6 +430,8 @@ pub struct Snapshot<'a> {
     pub quotes: &'a [Quote],
     /// The approval requests about those quotes, newest first.
     pub approvals: &'a [Approval],
+    /// The workspace's discount matrix.
+    pub approval_matrix: &'a [DiscountTier],
 }
 
 impl Snapshot<'_> {
@@ -664,6 +666,7 @@ mod tests {
             team: &[],
             quotes: &[],
             approvals: &[],
+            approval_matrix: &[],
         }
     }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
-use crate::approvals::{ApprovalReason, ApprovalStatus, approval_still_needed, approved_base, default_matrix};
+use crate::approvals::{ApprovalReason, ApprovalStatus, approval_still_needed, approved_base};
 use crate::committee::{BuyingRole, Engagement, ResponseMode, Stance, coverage};
 use crate::cycle::DealHealth;
 use crate::gates::Snapshot;
@@ -214,7 +214,8 @@ fn approval_rules(snapshot: &Snapshot, b2b: bool, now: OffsetDateTime, out: &mut
             .approvals
             .iter()
             .any(|a| a.fields.quote_id == draft.id && a.fields.status == ApprovalStatus::Pending);
-        let needed = approval_still_needed(&default_matrix(), snapshot.deal.progress.kind, draft, base).is_some();
+        let needed =
+            approval_still_needed(snapshot.approval_matrix, snapshot.deal.progress.kind, draft, base).is_some();
         if needed && !asked {
             out.push(proposal(
                 rule,
@@ -538,6 +539,7 @@ mod tests {
             team: &[],
             quotes: &[],
             approvals: &[],
+            approval_matrix: &[],
         }
     }
 
@@ -632,16 +634,18 @@ mod tests {
 
     #[test]
     fn approvals_of_price_are_asked_chased_and_weighed_against_the_relationship() {
-        use crate::approvals::{ApprovalFields, ApprovalSubmission, approval_needed};
+        use crate::approvals::{ApprovalFields, ApprovalSubmission, approval_needed, default_matrix};
         use crate::pricing::QuoteStatus;
         let playbook = fixtures::playbook(&B2B_DEFAULT);
         let deal = fixtures::deal(&playbook, "b2b_proposal_negotiation", 3);
         let at_list = fixtures::quote(&deal, 1, QuoteStatus::Draft, 100_000);
         let deep = fixtures::quote(&deal, 2, QuoteStatus::Draft, 70_000);
+        let matrix = default_matrix();
         let keys = |quotes: &[crate::pricing::Quote], approvals: &[Approval], when| {
             let snapshot = Snapshot {
                 quotes,
                 approvals,
+                approval_matrix: &matrix,
                 ..snapshot(&deal, &[], &[])
             };
             propose(&snapshot, &playbook, None, true, when)
@@ -661,6 +665,7 @@ mod tests {
             &default_matrix(),
             deal.progress.kind,
             &deep.totals,
+            deep.fields.currency,
             deep.fields.payment_terms,
         )
         .unwrap_or_else(|| panic!("30% needs approval"));

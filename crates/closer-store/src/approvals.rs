@@ -5,17 +5,18 @@
 use std::collections::HashMap;
 
 use closer_domain::approvals::{
-    Approval, ApprovalFields, ApprovalReason, ApprovalStatus, ApprovedValues, ApproverRole, StepState, StepStatus,
+    Approval, ApprovalFields, ApprovalMatrix, ApprovalReason, ApprovalStatus, ApprovedValues, ApproverRole, StepState,
+    StepStatus,
 };
 use closer_domain::ids::{ApprovalId, DealId, QuoteId, UserId, WorkspaceId};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::{Conn, Result, StoreError};
 use crate::records::{self, label};
-use crate::schema::{ApprovalSteps, Approvals, ApproverRoles, Users};
+use crate::schema::{ApprovalMatrices, ApprovalSteps, Approvals, ApproverRoles, Users};
 
 #[derive(FromRow)]
 struct RoleRow {
@@ -378,4 +379,89 @@ pub async fn update(
         write_steps(conn, workspace, approval, true).await?;
     }
     Ok(written)
+}
+
+/// The matrix as stored, with its version.
+pub struct StoredMatrix {
+    pub matrix: ApprovalMatrix,
+    pub version: i64,
+    pub updated_at: OffsetDateTime,
+}
+
+/// The workspace's own matrix; `None` while it uses the default.
+pub async fn matrix(conn: Conn<'_>, workspace: WorkspaceId) -> Result<Option<StoredMatrix>> {
+    #[derive(FromRow)]
+    struct MatrixRow {
+        matrix: String,
+        version: i64,
+        updated_at: OffsetDateTime,
+    }
+    let statement = Query::select()
+        .columns([
+            ApprovalMatrices::Matrix,
+            ApprovalMatrices::Version,
+            ApprovalMatrices::UpdatedAt,
+        ])
+        .from(ApprovalMatrices::Table)
+        .and_where(Expr::col(ApprovalMatrices::WorkspaceId).eq(workspace.as_uuid()))
+        .to_owned();
+    let row: Option<MatrixRow> = conn.fetch_optional(&statement).await?;
+    row.map(|r| {
+        Ok(StoredMatrix {
+            matrix: serde_json::from_str(&r.matrix).map_err(|e| corrupt("matrix", e))?,
+            version: r.version,
+            updated_at: r.updated_at,
+        })
+    })
+    .transpose()
+}
+
+/// Writes the workspace's matrix over the one at `expected_version` (0: the default, never
+/// saved); false when another write came first.
+pub async fn save_matrix(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    matrix: &ApprovalMatrix,
+    expected_version: i64,
+    by: UserId,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let document = serde_json::to_string(matrix).map_err(|e| corrupt("matrix", e))?;
+    let written = if expected_version == 0 {
+        let statement = Query::insert()
+            .into_table(ApprovalMatrices::Table)
+            .columns([
+                ApprovalMatrices::WorkspaceId,
+                ApprovalMatrices::Matrix,
+                ApprovalMatrices::Version,
+                ApprovalMatrices::UpdatedAt,
+                ApprovalMatrices::UpdatedBy,
+            ])
+            .values_panic([
+                workspace.as_uuid().into(),
+                document.into(),
+                1i64.into(),
+                now.into(),
+                by.as_uuid().into(),
+            ])
+            .on_conflict(
+                OnConflict::column(ApprovalMatrices::WorkspaceId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        conn.execute(&statement).await?
+    } else {
+        let statement = Query::update()
+            .table(ApprovalMatrices::Table)
+            .value(ApprovalMatrices::Matrix, document)
+            .value(ApprovalMatrices::Version, expected_version + 1)
+            .value(ApprovalMatrices::UpdatedAt, now)
+            .value(ApprovalMatrices::UpdatedBy, by.as_uuid())
+            .and_where(Expr::col(ApprovalMatrices::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(Expr::col(ApprovalMatrices::Version).eq(expected_version))
+            .to_owned();
+        conn.execute(&statement).await?
+    };
+    Ok(written == 1)
 }

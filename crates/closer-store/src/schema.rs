@@ -511,3 +511,13 @@ pub enum ApprovalSteps {
     DecidedAt,
     Comment,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApprovalMatrices {
+    Table,
+    WorkspaceId,
+    Matrix,
+    Version,
+    UpdatedAt,
+    UpdatedBy,
+}

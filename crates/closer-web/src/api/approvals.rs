@@ -4,7 +4,7 @@
 //! (`/users/{id}/approver-roles`).
 
 use axum::Json;
-use closer_domain::approvals::{Approval, ApprovalDecision, ApprovalSubmission, ApproverRole};
+use closer_domain::approvals::{Approval, ApprovalDecision, ApprovalMatrix, ApprovalSubmission, ApproverRole};
 use closer_domain::ids::{ApprovalId, DealId, QuoteId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::extract::{ApiId, ApiJson, Created, OptionalIfMatch, OptionalJson, Tagged};
 use super::problem::{Problem, ProblemBody};
 use crate::app::Ctx;
-use crate::app::approvals::{self, ApprovalView};
+use crate::app::approvals::{self, ApprovalView, MatrixView};
 
 /// Submits a draft quote for the approvals it needs (discount beyond the seller's own limit,
 /// payment terms beyond Net 30). What earlier approved requests of the deal covered is not asked
@@ -154,4 +154,30 @@ pub async fn set_approver_roles(
     Ok(Json(ApproverRoles {
         roles: approvals::set_roles_of(&ctx, UserId(id), &body.roles).await?,
     }))
+}
+
+/// The workspace's discount approval matrix: rows of deal kind, discount threshold, optional
+/// amount band (in one currency, never converted), the approver chain and the SLA. The strictest
+/// row that applies decides. Payment terms beyond Net 30 add the deal desk at the end.
+#[utoipa::path(get, path = "/approval-matrix", tag = "approvals",
+    responses((status = 200, body = MatrixView)))]
+pub async fn get_matrix(ctx: Ctx) -> Result<Json<MatrixView>, Problem> {
+    Ok(Json(approvals::matrix_view(&ctx).await?))
+}
+
+/// Replaces the matrix (administrators). `If-Match` with the version read (0 for the default)
+/// guards against overwriting another administrator's change.
+#[utoipa::path(put, path = "/approval-matrix", tag = "approvals", request_body = ApprovalMatrix,
+    params(("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = MatrixView),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 412, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn set_matrix(
+    ctx: Ctx,
+    OptionalIfMatch(version): OptionalIfMatch,
+    ApiJson(matrix): ApiJson<ApprovalMatrix>,
+) -> Result<Json<MatrixView>, Problem> {
+    Ok(Json(approvals::set_matrix(&ctx, &version, &matrix).await?))
 }

@@ -268,6 +268,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::reject_approval))
         .routes(routes!(approvals::recall_approval))
         .routes(routes!(approvals::get_approver_roles, approvals::set_approver_roles))
+        .routes(routes!(approvals::get_matrix, approvals::set_matrix))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(playbooks::revise_playbook))

@@ -4,8 +4,8 @@
 
 use closer_domain::access::{Action, Role};
 use closer_domain::approvals::{
-    Approval, ApprovalDecision, ApprovalFields, ApprovalNeed, ApprovalStatus, ApprovalSubmission, ApproverRole,
-    approval_still_needed, approved_base, default_matrix,
+    Approval, ApprovalDecision, ApprovalFields, ApprovalMatrix, ApprovalNeed, ApprovalStatus, ApprovalSubmission,
+    ApproverRole, DiscountTier, approval_still_needed, approved_base, default_matrix,
 };
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::Deal;
@@ -56,9 +56,94 @@ async fn deal_of(conn: Conn<'_>, ctx: &Ctx, id: DealId) -> AppResult<Deal> {
         })
 }
 
-/// What `quote` still needs approved, given the deal's requests.
-pub fn still_needed(deal: &Deal, quote: &Quote, requests: &[Approval]) -> Option<ApprovalNeed> {
-    approval_still_needed(&default_matrix(), deal.progress.kind, quote, approved_base(requests))
+/// The workspace's discount matrix: its own, or the default ladder.
+pub async fn matrix_of(conn: Conn<'_>, ctx: &Ctx) -> AppResult<Vec<DiscountTier>> {
+    Ok(approvals::matrix(conn, ctx.workspace)
+        .await?
+        .map_or_else(default_matrix, |stored| stored.matrix.tiers))
+}
+
+/// What decides whether a deal's quotes need approval: the workspace's matrix and the requests
+/// made so far.
+pub struct DealApprovals {
+    pub matrix: Vec<DiscountTier>,
+    /// Newest first.
+    pub requests: Vec<Approval>,
+}
+
+impl DealApprovals {
+    pub async fn load(ctx: &Ctx, mut conn: Conn<'_>, deal: DealId) -> AppResult<DealApprovals> {
+        Ok(DealApprovals {
+            matrix: matrix_of(conn.reborrow(), ctx).await?,
+            requests: approvals::for_deal(conn, ctx.workspace, deal).await?,
+        })
+    }
+
+    /// What `quote` still needs approved, once what earlier requests approved is counted.
+    pub fn still_needed(&self, deal: &Deal, quote: &Quote) -> Option<ApprovalNeed> {
+        approval_still_needed(&self.matrix, deal.progress.kind, quote, approved_base(&self.requests))
+    }
+
+    /// The pending request about `quote`, if any.
+    fn pending(&self, quote: &Quote) -> Option<&Approval> {
+        self.requests
+            .iter()
+            .find(|a| a.fields.quote_id == quote.id && a.fields.status == ApprovalStatus::Pending)
+    }
+
+    /// Refuses to change a quote under a pending request: the approvers would approve something
+    /// else.
+    pub fn not_pending(&self, quote: &Quote) -> AppResult<()> {
+        match self.pending(quote) {
+            Some(pending) => Err(AppError::Conflict(format!(
+                "revision {} waits for approval {}: recall it before changing the quote",
+                quote.fields.revision, pending.id
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses to send a quote that still needs approval.
+    pub fn approved_enough(&self, deal: &Deal, quote: &Quote) -> AppResult<()> {
+        match self.still_needed(deal, quote) {
+            None => Ok(()),
+            Some(need) => {
+                let roles: Vec<&str> = need.chain.iter().map(|s| s.role.as_str()).collect();
+                Err(AppError::Conflict(format!(
+                    "revision {} needs approval by {} first: submit it for approval",
+                    quote.fields.revision,
+                    roles.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// After a draft changed: an approved request of the same revision that no longer covers it
+    /// is invalidated.
+    pub async fn invalidate_if_exceeded(
+        &self,
+        ctx: &Ctx,
+        mut conn: Conn<'_>,
+        deal: &Deal,
+        quote: &Quote,
+    ) -> AppResult<()> {
+        for approved in self
+            .requests
+            .iter()
+            .filter(|a| a.fields.quote_id == quote.id && a.fields.status == ApprovalStatus::Approved)
+        {
+            let beyond =
+                approval_still_needed(&self.matrix, deal.progress.kind, quote, Some(&approved.fields.values)).is_some();
+            if beyond {
+                let next = Approval {
+                    fields: approved.fields.invalidate()?,
+                    ..approved.clone()
+                };
+                update_in(ctx, conn.reborrow(), approved, next, AuditAction::Update).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The roles of `chain` nobody but `requester` could decide on `deal`.
@@ -102,17 +187,14 @@ pub async fn submit(ctx: &Ctx, quote_id: QuoteId, submission: &ApprovalSubmissio
         )));
     }
     let deal = deal_of(tx.conn(), ctx, quote.fields.deal_id).await?;
-    let requests = approvals::for_deal(tx.conn(), ctx.workspace, deal.id).await?;
-    if let Some(pending) = requests
-        .iter()
-        .find(|a| a.fields.quote_id == quote.id && a.fields.status == ApprovalStatus::Pending)
-    {
+    let paper = DealApprovals::load(ctx, tx.conn(), deal.id).await?;
+    if let Some(pending) = paper.pending(&quote) {
         return Err(AppError::Conflict(format!(
             "approval {} for this revision is still pending",
             pending.id
         )));
     }
-    let need = still_needed(&deal, &quote, &requests).ok_or_else(|| {
+    let need = paper.still_needed(&deal, &quote).ok_or_else(|| {
         AppError::Conflict(format!(
             "revision {} needs no approval: send it to the customer",
             quote.fields.revision
@@ -345,56 +427,69 @@ pub async fn set_roles_of(ctx: &Ctx, user: UserId, roles: &[ApproverRole]) -> Ap
     Ok(wanted)
 }
 
-/// Refuses to change a quote under a pending request: the approvers would approve something else.
-pub fn not_pending(quote: &Quote, requests: &[Approval]) -> AppResult<()> {
-    match requests
-        .iter()
-        .find(|a| a.fields.quote_id == quote.id && a.fields.status == ApprovalStatus::Pending)
-    {
-        Some(pending) => Err(AppError::Conflict(format!(
-            "revision {} waits for approval {}: recall it before changing the quote",
-            quote.fields.revision, pending.id
-        ))),
-        None => Ok(()),
-    }
+/// The workspace's discount matrix as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixView {
+    pub tiers: Vec<DiscountTier>,
+    /// 0 while the workspace uses the default ladder; send it back in `If-Match` to replace it.
+    pub version: i64,
+    /// The default ladder is in force: no administrator has set a matrix yet.
+    pub is_default: bool,
 }
 
-/// After a draft changed: an approved request of the same revision that no longer covers it is
-/// invalidated.
-pub async fn invalidate_if_exceeded(
-    ctx: &Ctx,
-    mut conn: Conn<'_>,
-    deal: &Deal,
-    quote: &Quote,
-    requests: &[Approval],
-) -> AppResult<()> {
-    let matrix = default_matrix();
-    for approved in requests
-        .iter()
-        .filter(|a| a.fields.quote_id == quote.id && a.fields.status == ApprovalStatus::Approved)
-    {
-        if approval_still_needed(&matrix, deal.progress.kind, quote, Some(&approved.fields.values)).is_some() {
-            let next = Approval {
-                fields: approved.fields.invalidate()?,
-                ..approved.clone()
-            };
-            update_in(ctx, conn.reborrow(), approved, next, AuditAction::Update).await?;
-        }
-    }
-    Ok(())
+pub async fn matrix_view(ctx: &Ctx) -> AppResult<MatrixView> {
+    let mut conn = ctx.db.acquire().await?;
+    Ok(match approvals::matrix(conn.conn(), ctx.workspace).await? {
+        Some(stored) => MatrixView {
+            tiers: stored.matrix.tiers,
+            version: stored.version,
+            is_default: false,
+        },
+        None => MatrixView {
+            tiers: default_matrix(),
+            version: 0,
+            is_default: true,
+        },
+    })
 }
 
-/// Refuses to send a quote that still needs approval.
-pub fn approved_enough(deal: &Deal, quote: &Quote, requests: &[Approval]) -> AppResult<()> {
-    match still_needed(deal, quote, requests) {
-        None => Ok(()),
-        Some(need) => {
-            let roles: Vec<&str> = need.chain.iter().map(|s| s.role.as_str()).collect();
-            Err(AppError::Conflict(format!(
-                "revision {} needs approval by {} first: submit it for approval",
-                quote.fields.revision,
-                roles.join(", ")
-            )))
-        }
+/// An administrator replaces the matrix. Requests already submitted keep the chain they got;
+/// quotes not yet sent are judged by the new one.
+pub async fn set_matrix(ctx: &Ctx, expected: &Expected, draft: &ApprovalMatrix) -> AppResult<MatrixView> {
+    if ctx.principal.role != Role::Admin || !ctx.principal.writes() {
+        return Err(AppError::Forbidden(
+            "only an administrator sets the approval matrix".into(),
+        ));
     }
+    let matrix = draft.parse()?;
+    let before = matrix_view(ctx).await?;
+    if !expected.admits(before.version) {
+        return Err(AppError::StaleVersion {
+            expected: expected.clone(),
+            current: before.version,
+        });
+    }
+    let mut tx = ctx.begin().await?;
+    let at = now();
+    if !approvals::save_matrix(tx.conn(), ctx.workspace, &matrix, before.version, ctx.actor(), at).await? {
+        return Err(AppError::Conflict(
+            "the approval matrix changed meanwhile; reload and retry".into(),
+        ));
+    }
+    let old = ApprovalMatrix { tiers: before.tiers };
+    let entries = ctx.audit_change(
+        at,
+        "approval_matrix",
+        ctx.workspace.as_uuid(),
+        AuditAction::Update,
+        Some(&old),
+        &matrix,
+    );
+    closer_store::audit::insert(tx.conn(), ctx.workspace, &entries).await?;
+    tx.commit().await?;
+    Ok(MatrixView {
+        tiers: matrix.tiers,
+        version: before.version + 1,
+        is_default: false,
+    })
 }

@@ -44,8 +44,8 @@ pub struct DealView {
     pub history: Vec<AuditEntry>,
     /// The deal's quote revisions, newest first.
     pub quotes: Vec<Quote>,
-    /// The approval requests about those quotes, newest first.
-    pub approvals: Vec<closer_domain::approvals::Approval>,
+    /// The approval requests about those quotes and the matrix that judges them.
+    pub approvals: super::approvals::DealApprovals,
     /// Active products sold in the deal's currency, for the quote form.
     pub products: Vec<Product>,
     /// Display names of the people and users the page mentions.
@@ -117,7 +117,7 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
         .items;
 
     let quotes = quotes::for_deal(conn.conn(), ctx.workspace, id).await?;
-    let approvals = closer_store::approvals::for_deal(conn.conn(), ctx.workspace, id).await?;
+    let approvals = super::approvals::DealApprovals::load(ctx, conn.conn(), id).await?;
     let active = ProductFilter {
         active: Some(true),
         ..Default::default()

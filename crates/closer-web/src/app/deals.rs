@@ -94,6 +94,7 @@ pub(crate) struct Loaded {
     team: Vec<closer_domain::team::DealTeamMember>,
     quotes: Vec<closer_domain::pricing::Quote>,
     approvals: Vec<closer_domain::approvals::Approval>,
+    approval_matrix: std::sync::Arc<[closer_domain::approvals::DiscountTier]>,
     counterparty_is_organisation: bool,
     counterparty_reachable: bool,
 }
@@ -130,6 +131,11 @@ pub(crate) async fn load_snapshots(
     for member in closer_store::deal_team::for_deals(conn.reborrow(), workspace, &ids).await? {
         team.entry(member.fields.deal_id).or_default().push(member);
     }
+    let approval_matrix: std::sync::Arc<[_]> = match closer_store::approvals::matrix(conn.reborrow(), workspace).await?
+    {
+        Some(stored) => stored.matrix.tiers.into(),
+        None => closer_domain::approvals::default_matrix().into(),
+    };
     let mut approvals: HashMap<DealId, Vec<_>> = HashMap::new();
     for approval in closer_store::approvals::for_deals(conn.reborrow(), workspace, &ids).await? {
         approvals.entry(approval.fields.deal_id).or_default().push(approval);
@@ -158,6 +164,7 @@ pub(crate) async fn load_snapshots(
                 team: team.remove(&deal.id).unwrap_or_default(),
                 quotes: quotes.remove(&deal.id).unwrap_or_default(),
                 approvals: approvals.remove(&deal.id).unwrap_or_default(),
+                approval_matrix: approval_matrix.clone(),
                 counterparty_is_organisation: kind == PartyKind::Organisation,
                 counterparty_reachable: reachable,
             },
@@ -177,6 +184,7 @@ impl Loaded {
             team: &self.team,
             quotes: &self.quotes,
             approvals: &self.approvals,
+            approval_matrix: &self.approval_matrix,
         }
     }
 }

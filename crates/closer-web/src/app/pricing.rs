@@ -17,7 +17,7 @@ use closer_domain::pricing::{
 use closer_domain::record::RecordMeta;
 use closer_store::{Conn, products, quotes};
 
-use super::approvals;
+use super::approvals::DealApprovals;
 use super::records::{Decision, decide};
 use super::{
     AppError, AppResult, Ctx, Expected, Resource, begin_change, begin_update, finish_change, finish_update, insert_in,
@@ -146,14 +146,14 @@ pub async fn quotes_of(ctx: &Ctx, deal_id: DealId) -> AppResult<Vec<Quote>> {
 /// change goes beyond what was approved.
 pub async fn patch_quote(ctx: &Ctx, id: QuoteId, version: &Expected, patch: &QuotePatch) -> AppResult<Quote> {
     let (mut tx, current) = begin_update::<Quote>(ctx, id.as_uuid(), version).await?;
-    let requests = closer_store::approvals::for_deal(tx.conn(), ctx.workspace, current.fields.deal_id).await?;
-    approvals::not_pending(&current, &requests)?;
+    let paper = DealApprovals::load(ctx, tx.conn(), current.fields.deal_id).await?;
+    paper.not_pending(&current)?;
     let lines = patch.lines.as_deref().unwrap_or_default();
     let products = products_of(ctx, tx.conn(), lines).await?;
     let fields = patch.apply(&current.fields, &products, now().date())?;
     let next = Quote::new(current.id, fields, current.meta.clone());
     let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
-    approvals::invalidate_if_exceeded(ctx, tx.conn(), &deal, &next, &requests).await?;
+    paper.invalidate_if_exceeded(ctx, tx.conn(), &deal, &next).await?;
     finish_update(ctx, tx, &current, next).await
 }
 
@@ -173,8 +173,9 @@ pub async fn send_quote(ctx: &Ctx, id: QuoteId, version: &Expected) -> AppResult
     let at = now();
     let sent = current.fields.send(at)?;
     let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
-    let requests = closer_store::approvals::for_deal(tx.conn(), ctx.workspace, deal.id).await?;
-    approvals::approved_enough(&deal, &current, &requests)?;
+    DealApprovals::load(ctx, tx.conn(), deal.id)
+        .await?
+        .approved_enough(&deal, &current)?;
     let earlier = quotes::for_deal(tx.conn(), ctx.workspace, current.fields.deal_id).await?;
     for old in earlier
         .into_iter()
@@ -227,7 +228,7 @@ pub async fn revise_quote(ctx: &Ctx, id: QuoteId) -> AppResult<Quote> {
     Ok(quote)
 }
 
-/// What a quote needs approved on our side before it goes out, under the default matrix, once
+/// What a quote needs approved on our side before it goes out, under the workspace's matrix, once
 /// what the deal's earlier requests approved is counted.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct QuoteApproval {
@@ -243,15 +244,15 @@ pub async fn approval_of(ctx: &Ctx, id: QuoteId) -> AppResult<QuoteApproval> {
     let quote: Quote = super::get(ctx, id.as_uuid()).await?;
     let deal: Deal = super::get(ctx, quote.fields.deal_id.as_uuid()).await?;
     let mut conn = ctx.db.acquire().await?;
-    let requests = closer_store::approvals::for_deal(conn.conn(), ctx.workspace, deal.id).await?;
+    let paper = DealApprovals::load(ctx, conn.conn(), deal.id).await?;
     let need = match quote.fields.status {
-        QuoteStatus::Draft => approvals::still_needed(&deal, &quote, &requests),
+        QuoteStatus::Draft => paper.still_needed(&deal, &quote),
         _ => None,
     };
     Ok(QuoteApproval {
         required: need.is_some(),
         need,
-        request: requests.into_iter().find(|a| a.fields.quote_id == id),
+        request: paper.requests.into_iter().find(|a| a.fields.quote_id == id),
     })
 }
 
@@ -259,9 +260,9 @@ pub async fn approval_of(ctx: &Ctx, id: QuoteId) -> AppResult<QuoteApproval> {
 pub async fn delete_quote(ctx: &Ctx, id: QuoteId, version: &Expected) -> AppResult<Quote> {
     let quote: Quote = super::get(ctx, id.as_uuid()).await?;
     let mut conn = ctx.db.acquire().await?;
-    let requests = closer_store::approvals::for_deal(conn.conn(), ctx.workspace, quote.fields.deal_id).await?;
+    let paper = DealApprovals::load(ctx, conn.conn(), quote.fields.deal_id).await?;
     drop(conn);
-    approvals::not_pending(&quote, &requests)?;
+    paper.not_pending(&quote)?;
     if quote.fields.status != QuoteStatus::Draft {
         return Err(AppError::Conflict(format!(
             "revision {} is {}: only a draft is deleted",

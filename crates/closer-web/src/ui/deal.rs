@@ -612,7 +612,8 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
         })
     };
     let today = crate::app::now().date();
-    let latest_approval = |q: &closer_domain::pricing::Quote| view.approvals.iter().find(|a| a.fields.quote_id == q.id);
+    let latest_approval =
+        |q: &closer_domain::pricing::Quote| view.approvals.requests.iter().find(|a| a.fields.quote_id == q.id);
     let quotes: Vec<QuoteRow> = view
         .quotes
         .iter()
@@ -648,7 +649,9 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
                 QuoteStatus::Sent | QuoteStatus::Declined | QuoteStatus::Superseded
             ),
             needs_approval: match q.fields.status {
-                QuoteStatus::Draft => crate::app::approvals::still_needed(&view.deal, q, &view.approvals)
+                QuoteStatus::Draft => view
+                    .approvals
+                    .still_needed(&view.deal, q)
                     .map(|need| approver_chain(&need, &text))
                     .unwrap_or_default(),
                 _ => String::new(),

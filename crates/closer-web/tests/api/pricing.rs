@@ -429,3 +429,57 @@ on_both_backends! {
         assert!(audit.len() >= 3, "submit and both approvals are audited: {audit:?}");
     }
 }
+
+on_both_backends! {
+    async fn administrators_set_the_approval_matrix_and_quotes_follow_it(app: &TestApp) {
+        let default = app.get("/api/v1/approval-matrix").await.expect(200).body;
+        assert_eq!((default["is_default"].as_bool(), default["version"].as_i64()), (Some(true), Some(0)));
+        assert_eq!(default["tiers"].as_array().map(Vec::len), Some(5));
+
+        let deal = deal(app, "b2b", "CNY").await;
+        let quote = app
+            .post(&format!("/api/v1/deals/{deal}/quotes"), &json!({ "lines": [line("Platform", 92_000)] }))
+            .await
+            .expect(201)
+            .id();
+        let needs = || async { app.get(&format!("/api/v1/quotes/{quote}/approval")).await.expect(200).body };
+        assert_eq!(needs().await["required"], false, "8% is within the default ladder's 10%");
+
+        let strict = json!({ "tiers": [
+            { "deal_kind": "b2b", "above_bp": 500, "chain": [{ "order": 1, "role": "sales_manager" }], "sla_hours": 8 },
+            { "deal_kind": "b2b", "above_bp": 500, "min_amount": { "currency": "cny", "amount_minor": 50_000 },
+              "chain": [{ "order": 1, "role": "sales_manager" }, { "order": 2, "role": "cfo" }, { "order": 2, "role": "ceo" }], "sla_hours": 12 },
+            { "deal_kind": "b2c", "above_bp": 1_500, "chain": [{ "order": 1, "role": "sales_manager" }], "sla_hours": 4 }
+        ] });
+        let (_, member) = app.user("rep@example.com", "member").await;
+        app.as_(&member).send(reqwest::Method::PUT, "/api/v1/approval-matrix", Some(&strict), &[]).await.expect(403);
+        let gapped = json!({ "tiers": [{ "deal_kind": "b2b", "above_bp": 500, "chain": [{ "order": 2, "role": "cfo" }], "sla_hours": 8 }] });
+        app.send(reqwest::Method::PUT, "/api/v1/approval-matrix", Some(&gapped), &[]).await.expect_field_error(422, "tiers[0].chain");
+        app.send(reqwest::Method::PUT, "/api/v1/approval-matrix", Some(&json!({ "tiers": [{ "deal_kind": "b2b" }] })), &[])
+            .await
+            .expect(422);
+        let saved = app
+            .send(reqwest::Method::PUT, "/api/v1/approval-matrix", Some(&strict), &[("if-match", "\"0\"")])
+            .await
+            .expect(200)
+            .body;
+        assert_eq!((saved["is_default"].as_bool(), saved["version"].as_i64()), (Some(false), Some(1)));
+        assert_eq!(saved["tiers"][1]["min_amount"]["currency"], "CNY", "the currency is normalised");
+        app.send(reqwest::Method::PUT, "/api/v1/approval-matrix", Some(&strict), &[("if-match", "\"0\"")])
+            .await
+            .expect(412);
+        assert_eq!(app.get("/api/v1/approval-matrix").await.expect(200).body, saved);
+
+        let need = needs().await;
+        assert_eq!(need["required"], true, "8% now needs approval: {need}");
+        assert_eq!(
+            need["need"]["chain"],
+            json!([{ "order": 1, "role": "sales_manager" }, { "order": 2, "role": "cfo" }, { "order": 2, "role": "ceo" }]),
+            "¥920 is inside the band from ¥500"
+        );
+        assert_eq!(need["need"]["sla_hours"], 12);
+        app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(409);
+        let audit = app.all("/api/v1/audit?entity_type=approval_matrix").await;
+        assert_eq!(audit.len(), 1, "the change is audited: {audit:?}");
+    }
+}

@@ -288,6 +288,7 @@ async fn discount_awaiting_approval(seeder: &mut Seeder, tx: &mut Tx, deal: &Dea
         &default_matrix(),
         deal.progress.kind,
         &draft.totals,
+        draft.fields.currency,
         draft.fields.payment_terms,
     ) else {
         return Ok(());
