@@ -64,4 +64,9 @@ typed_id!(
     QuoteId,
     /// A request for our side's approval of a quote.
     ApprovalId,
+    PromotionId,
+    /// A promotion campaign, with its budget.
+    CampaignId,
+    /// One use of a promotion by a customer.
+    RedemptionId,
 );

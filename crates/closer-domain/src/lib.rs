@@ -21,6 +21,7 @@ pub mod money;
 pub mod party;
 pub mod playbook;
 pub mod pricing;
+pub mod promotions;
 pub mod qualification;
 pub mod record;
 pub mod revision;
