@@ -512,6 +512,7 @@ pub struct Approval {
     pub id: ApprovalId,
     #[serde(flatten)]
     pub fields: ApprovalFields,
+    #[serde(flatten)]
     pub meta: RecordMeta,
 }
 
@@ -731,6 +732,8 @@ mod tests {
             discount_minor: discount_bp * 10,
             discount_bp,
             max_line_discount_bp,
+            promotion_discount_minor: 0,
+            total_minor: 100_000 - discount_bp * 10,
         }
     }
 
@@ -836,6 +839,9 @@ mod tests {
             notes: None,
             sent_at: None,
             decided_at: None,
+            channel: None,
+            promotion_codes: Vec::new(),
+            promotions: Vec::new(),
         };
         Quote::new(QuoteId(uuid::Uuid::from_u128(2)), fields, RecordMeta::created(at(0)))
     }
@@ -1007,6 +1013,8 @@ mod tests {
                 discount_minor: 0,
                 discount_bp: 1_500,
                 max_line_discount_bp: 1_500,
+                promotion_discount_minor: 0,
+                total_minor: 0,
             };
             let currency = Currency::parse(currency).unwrap_or_else(|e| panic!("{e}"));
             approval_needed(&matrix.tiers, DealKind::B2b, &totals, currency, PaymentTerms::Net30)

@@ -196,6 +196,9 @@ pub fn quote(deal: &Deal, n: u128, status: crate::pricing::QuoteStatus, net: i64
         notes: None,
         sent_at: None,
         decided_at: None,
+        channel: None,
+        promotion_codes: Vec::new(),
+        promotions: Vec::new(),
     };
     Quote::new(
         crate::ids::QuoteId(Uuid::from_u128(n)),

@@ -642,6 +642,9 @@ mod tests {
             notes: None,
             sent_at: Some(now()),
             decided_at: None,
+            channel: None,
+            promotion_codes: Vec::new(),
+            promotions: Vec::new(),
         };
         Quote::new(
             crate::ids::QuoteId(uuid::Uuid::from_u128(9)),

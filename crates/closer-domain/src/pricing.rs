@@ -13,6 +13,7 @@ use crate::deal::Deal;
 use crate::ids::{DealId, ProductId, QuoteId};
 use crate::money::{AMOUNT_MAX, Currency, Money};
 use crate::playbook::DealKind;
+use crate::promotions::{AppliedPromotion, Channel, parse_code};
 use crate::record::RecordMeta;
 use crate::string_enum;
 use crate::text::{self, BODY_MAX, LABEL_MAX, NAME_MAX, NameText, OptionalBodyText};
@@ -292,6 +293,10 @@ pub struct QuoteTotals {
     pub discount_bp: i64,
     /// The deepest discount of any line, in basis points (what the approval matrix looks at).
     pub max_line_discount_bp: i64,
+    /// Off the net total by promotions (B2C).
+    pub promotion_discount_minor: i64,
+    /// What the customer pays: the net total less the promotions.
+    pub total_minor: i64,
 }
 
 /// Basis points of `part` in `whole` (0 when `whole` is 0), rounded half away from zero.
@@ -306,17 +311,20 @@ fn basis_points(part: i64, whole: i64) -> i64 {
 }
 
 impl QuoteTotals {
-    pub fn of(lines: &[QuoteLine]) -> QuoteTotals {
+    pub fn of(lines: &[QuoteLine], promotions: &[AppliedPromotion]) -> QuoteTotals {
         // Each line total is at most AMOUNT_MAX and there are at most LINES_MAX lines: no overflow.
         let list_total_minor: i64 = lines.iter().map(|l| l.list_total_minor).sum();
         let net_total_minor: i64 = lines.iter().map(|l| l.net_total_minor).sum();
         let discount_minor = list_total_minor - net_total_minor;
+        let promotion_discount: i64 = promotions.iter().map(|p| p.discount_minor.max(0)).sum();
         QuoteTotals {
             list_total_minor,
             net_total_minor,
             discount_minor,
             discount_bp: basis_points(discount_minor, list_total_minor),
             max_line_discount_bp: lines.iter().map(|l| l.discount_bp).max().unwrap_or(0).max(0),
+            promotion_discount_minor: promotion_discount.min(net_total_minor),
+            total_minor: net_total_minor - promotion_discount.min(net_total_minor),
         }
     }
 }
@@ -452,6 +460,12 @@ pub struct QuoteDraft {
     pub valid_until: Option<Date>,
     #[schema(value_type = Option<OptionalBodyText>)]
     pub notes: Option<String>,
+    /// Promotion codes the customer gave (B2C); automatic promotions apply without one.
+    #[serde(default)]
+    pub promotion_codes: Vec<String>,
+    /// How the sale is made, for promotions limited to a channel; defaults from the deal's lead
+    /// source.
+    pub channel: Option<Channel>,
 }
 
 /// Changes to a draft quote; `lines` replaces every line.
@@ -469,6 +483,12 @@ pub struct QuotePatch {
     pub valid_until: Option<Date>,
     #[serde(default, deserialize_with = "patch::nullable")]
     pub notes: Option<Option<String>>,
+    /// Replaces the codes given.
+    #[serde(default, deserialize_with = "patch::required")]
+    #[schema(nullable = false)]
+    pub promotion_codes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    pub channel: Option<Option<Channel>>,
 }
 
 /// A quote's fields.
@@ -489,6 +509,11 @@ pub struct QuoteFields {
     /// When the customer accepted or declined.
     #[serde(with = "time::serde::rfc3339::option")]
     pub decided_at: Option<OffsetDateTime>,
+    pub channel: Option<Channel>,
+    /// The codes given, upper case.
+    pub promotion_codes: Vec<String>,
+    /// The promotions applied when the quote was last priced (B2C), frozen once it is sent.
+    pub promotions: Vec<AppliedPromotion>,
 }
 
 /// A stored quote revision with its totals.
@@ -505,7 +530,7 @@ pub struct Quote {
 impl Quote {
     pub fn new(id: QuoteId, fields: QuoteFields, meta: RecordMeta) -> Quote {
         Quote {
-            totals: QuoteTotals::of(&fields.lines),
+            totals: QuoteTotals::of(&fields.lines, &fields.promotions),
             id,
             fields,
             meta,
@@ -554,6 +579,7 @@ impl QuoteDraft {
             None => Some(today + Duration::days(budget_days)),
         };
         let notes = check.check("notes", text::optional(self.notes.as_deref(), BODY_MAX));
+        let codes = check.absorb(promotion_codes(&self.promotion_codes, deal.progress.kind));
         check.finish(|| {
             Some(QuoteFields {
                 deal_id: deal.id,
@@ -568,15 +594,42 @@ impl QuoteDraft {
                 notes: notes?,
                 sent_at: None,
                 decided_at: None,
+                channel: self
+                    .channel
+                    .or_else(|| deal.terms.lead_source.and_then(Channel::of_lead_source)),
+                promotion_codes: codes?,
+                promotions: Vec::new(),
             })
         })
     }
+}
+
+/// The codes given, upper case and each once; refused on a B2B deal, whose price moves by
+/// relationships and the approval matrix rather than promotions.
+fn promotion_codes(raw: &[String], kind: DealKind) -> Result<Vec<String>, ValidationErrors> {
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+    if kind == DealKind::B2b {
+        return Err(ValidationErrors::single(
+            "promotion_codes",
+            "promotions are for B2C deals; a B2B discount goes through the approval matrix",
+        ));
+    }
+    let mut check = Validation::new();
+    let mut codes = check.check_each("promotion_codes", raw, 20, |c| parse_code(c));
+    if let Some(codes) = codes.as_mut() {
+        codes.sort();
+        codes.dedup();
+    }
+    check.finish(|| codes)
 }
 
 impl QuotePatch {
     pub fn apply(
         &self,
         current: &QuoteFields,
+        kind: DealKind,
         products: &HashMap<ProductId, Product>,
         today: Date,
     ) -> Result<QuoteFields, ValidationErrors> {
@@ -596,12 +649,18 @@ impl QuotePatch {
             Some(notes) => check.check("notes", text::optional(notes.as_deref(), BODY_MAX)),
             None => Some(current.notes.clone()),
         };
+        let codes = match &self.promotion_codes {
+            Some(raw) => check.absorb(promotion_codes(raw, kind)),
+            None => Some(current.promotion_codes.clone()),
+        };
         check.finish(|| {
             Some(QuoteFields {
                 lines: lines?,
                 payment_terms: self.payment_terms.unwrap_or(current.payment_terms),
                 valid_until: valid?,
                 notes: notes?,
+                promotion_codes: codes?,
+                channel: self.channel.unwrap_or(current.channel),
                 ..current.clone()
             })
         })
@@ -695,6 +754,9 @@ impl QuoteFields {
             valid_until: self.valid_until.max(today),
             sent_at: None,
             decided_at: None,
+            channel: None,
+            promotion_codes: Vec::new(),
+            promotions: Vec::new(),
             ..self.clone()
         })
     }
@@ -757,7 +819,7 @@ mod tests {
         assert_eq!(lines[0].net_total_minor, 719_820);
         assert_eq!(lines[0].discount_bp, 1_000);
         assert_eq!(lines[1].discount_bp, 10_000);
-        let totals = QuoteTotals::of(&lines);
+        let totals = QuoteTotals::of(&lines, &[]);
         assert_eq!(totals.list_total_minor, 809_800);
         assert_eq!(totals.net_total_minor, 719_820);
         assert_eq!(totals.discount_minor, 89_980);
@@ -809,6 +871,9 @@ mod tests {
             notes: None,
             sent_at: None,
             decided_at: None,
+            channel: None,
+            promotion_codes: Vec::new(),
+            promotions: Vec::new(),
         };
         assert!(draft.send(now).is_err(), "no lines, nothing to send");
         let products = HashMap::new();
@@ -821,11 +886,14 @@ mod tests {
             lines[0].description = Some("Setup".into());
         }
         let with_line = described
-            .apply(&draft, &products, now.date())
+            .apply(&draft, DealKind::B2c, &products, now.date())
             .unwrap_or_else(|e| panic!("{e}"));
         let sent = with_line.send(now).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(sent.status, QuoteStatus::Sent);
-        let refused = patch.apply(&sent, &products, now.date()).err().unwrap_or_default();
+        let refused = patch
+            .apply(&sent, DealKind::B2c, &products, now.date())
+            .err()
+            .unwrap_or_default();
         assert!(
             refused.0[0].message.contains("revise it to make revision 2"),
             "{refused}"
@@ -859,7 +927,7 @@ mod tests {
                 })
                 .collect();
             if let Ok(priced) = price_lines(&drafts, cny(), &HashMap::new()) {
-                let totals = QuoteTotals::of(&priced);
+                let totals = QuoteTotals::of(&priced, &[]);
                 proptest::prop_assert!(totals.net_total_minor >= 0 && totals.list_total_minor >= 0);
                 proptest::prop_assert_eq!(totals.net_total_minor, priced.iter().map(|l| l.net_total_minor).sum::<i64>());
                 for line in &priced {

@@ -35,6 +35,20 @@ string_enum!(
     Channel { Store => "store", Phone => "phone", Online => "online", Field => "field" }
 );
 
+impl Channel {
+    /// The channel a deal's lead source implies, if one does.
+    pub fn of_lead_source(source: crate::deal::LeadSource) -> Option<Channel> {
+        use crate::deal::LeadSource;
+        match source {
+            LeadSource::Telemarketing => Some(Channel::Phone),
+            LeadSource::StoreVisit => Some(Channel::Store),
+            LeadSource::Inbound => Some(Channel::Online),
+            LeadSource::Outbound | LeadSource::Event => Some(Channel::Field),
+            LeadSource::Referral | LeadSource::WarmIntro | LeadSource::Partner => None,
+        }
+    }
+}
+
 string_enum!(
     /// What a campaign budget counts.
     BudgetKind {
@@ -160,6 +174,9 @@ pub struct Promotion {
     pub id: PromotionId,
     #[serde(flatten)]
     pub fields: PromotionFields,
+    /// Redemptions so far (released ones not counted).
+    pub used_count: i64,
+    #[serde(flatten)]
     pub meta: RecordMeta,
 }
 
@@ -352,6 +369,7 @@ pub struct Campaign {
     pub used_count: i64,
     /// Discount given so far, in the budget's currency.
     pub spent_minor: i64,
+    #[serde(flatten)]
     pub meta: RecordMeta,
 }
 
@@ -975,6 +993,7 @@ mod tests {
                 priority: 0,
                 status: PromotionStatus::Active,
             },
+            used_count: 0,
             meta: RecordMeta::created(now()),
         }
     }

@@ -19,6 +19,7 @@ pub mod notes;
 pub mod parties;
 pub mod playbooks;
 pub mod products;
+pub mod promotions;
 pub mod quotes;
 pub mod recommendations;
 pub mod records;

@@ -4,6 +4,7 @@
 use closer_domain::ids::{DealId, ProductId, QuoteId, WorkspaceId};
 use closer_domain::money::Currency;
 use closer_domain::pricing::{PaymentTerms, Quote, QuoteFields, QuoteLine, QuoteStatus};
+use closer_domain::promotions::Channel;
 use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sqlx::FromRow;
 use time::{Date, OffsetDateTime};
@@ -11,7 +12,7 @@ use uuid::Uuid;
 
 use crate::db::{Conn, Result, StoreError};
 use crate::records::{self, label};
-use crate::schema::{QuoteLines, Quotes};
+use crate::schema::{Deals, QuoteLines, Quotes};
 
 #[derive(FromRow)]
 struct Row {
@@ -25,6 +26,9 @@ struct Row {
     notes: Option<String>,
     sent_at: Option<OffsetDateTime>,
     decided_at: Option<OffsetDateTime>,
+    channel: Option<String>,
+    promotion_codes: String,
+    promotions: String,
     version: i64,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
@@ -67,6 +71,11 @@ impl Row {
             notes: self.notes,
             sent_at: self.sent_at,
             decided_at: self.decided_at,
+            channel: self.channel.map(|c| label(Channel::parse, &c)).transpose()?,
+            promotion_codes: serde_json::from_str(&self.promotion_codes)
+                .map_err(|e| StoreError::Corrupt(format!("quote promotion codes: {e}")))?,
+            promotions: serde_json::from_str(&self.promotions)
+                .map_err(|e| StoreError::Corrupt(format!("quote promotions: {e}")))?,
         };
         let meta = records::meta(self.version, self.created_at, self.updated_at, self.deleted_at);
         Ok(Quote::new(QuoteId(self.id), fields, meta))
@@ -86,6 +95,9 @@ fn select(workspace: WorkspaceId) -> SelectStatement {
             Quotes::Notes,
             Quotes::SentAt,
             Quotes::DecidedAt,
+            Quotes::Channel,
+            Quotes::PromotionCodes,
+            Quotes::Promotions,
             Quotes::Version,
             Quotes::CreatedAt,
             Quotes::UpdatedAt,
@@ -110,6 +122,15 @@ fn values(quote: &Quote) -> Vec<(Quotes, Expr)> {
         (Quotes::DecidedAt, f.decided_at.into()),
         (Quotes::ListTotalMinor, quote.totals.list_total_minor.into()),
         (Quotes::NetTotalMinor, quote.totals.net_total_minor.into()),
+        (Quotes::Channel, f.channel.map(|c| c.as_str()).into()),
+        (
+            Quotes::PromotionCodes,
+            serde_json::to_string(&f.promotion_codes).unwrap_or_default().into(),
+        ),
+        (
+            Quotes::Promotions,
+            serde_json::to_string(&f.promotions).unwrap_or_default().into(),
+        ),
     ]
 }
 
@@ -262,4 +283,36 @@ pub async fn update(mut conn: Conn<'_>, workspace: WorkspaceId, quote: &Quote, e
         write_lines(conn, workspace, quote, true).await?;
     }
     Ok(written)
+}
+
+/// The customer already accepted a quote on another deal: they are not ordering for the first
+/// time.
+pub async fn customer_has_ordered(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    customer: closer_domain::ids::PartyId,
+    except_deal: DealId,
+) -> Result<bool> {
+    #[derive(FromRow)]
+    struct Found {
+        id: Uuid,
+    }
+    let statement = Query::select()
+        .column((Quotes::Table, Quotes::Id))
+        .from(Quotes::Table)
+        .inner_join(
+            Deals::Table,
+            Expr::col((Deals::Table, Deals::WorkspaceId))
+                .equals((Quotes::Table, Quotes::WorkspaceId))
+                .and(Expr::col((Deals::Table, Deals::Id)).equals((Quotes::Table, Quotes::DealId))),
+        )
+        .and_where(Expr::col((Quotes::Table, Quotes::WorkspaceId)).eq(workspace.as_uuid()))
+        .and_where(Expr::col((Deals::Table, Deals::CounterpartyId)).eq(customer.as_uuid()))
+        .and_where(Expr::col((Quotes::Table, Quotes::DealId)).ne(except_deal.as_uuid()))
+        .and_where(Expr::col((Quotes::Table, Quotes::Status)).eq(QuoteStatus::Accepted.as_str()))
+        .and_where(Expr::col((Quotes::Table, Quotes::DeletedAt)).is_null())
+        .limit(1)
+        .to_owned();
+    let found: Option<Found> = conn.fetch_optional(&statement).await?;
+    Ok(found.is_some_and(|f| !f.id.is_nil()))
 }

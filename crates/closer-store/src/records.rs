@@ -169,6 +169,8 @@ pub enum RecordTable {
     Products,
     Quotes,
     Approvals,
+    Promotions,
+    PromotionCampaigns,
 }
 
 impl RecordTable {
@@ -185,6 +187,8 @@ impl RecordTable {
             RecordTable::Products => "products",
             RecordTable::Quotes => "quotes",
             RecordTable::Approvals => "approvals",
+            RecordTable::Promotions => "promotions",
+            RecordTable::PromotionCampaigns => "promotion_campaigns",
         }
     }
 }

@@ -445,6 +445,9 @@ pub enum Quotes {
     DecidedAt,
     ListTotalMinor,
     NetTotalMinor,
+    Channel,
+    PromotionCodes,
+    Promotions,
     Version,
     CreatedAt,
     UpdatedAt,
@@ -520,4 +523,65 @@ pub enum ApprovalMatrices {
     Version,
     UpdatedAt,
     UpdatedBy,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PromotionCampaigns {
+    Table,
+    WorkspaceId,
+    Id,
+    Name,
+    StartsAt,
+    EndsAt,
+    BudgetKind,
+    BudgetLimit,
+    BudgetCurrency,
+    UsedCount,
+    SpentMinor,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Promotions {
+    Table,
+    WorkspaceId,
+    Id,
+    Name,
+    CampaignId,
+    Code,
+    Class,
+    Reward,
+    Eligibility,
+    Currency,
+    StartsAt,
+    EndsAt,
+    UsageLimitTotal,
+    UsageLimitPerCustomer,
+    CombinesWith,
+    Priority,
+    Status,
+    UsedCount,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PromotionRedemptions {
+    Table,
+    WorkspaceId,
+    Id,
+    PromotionId,
+    CampaignId,
+    CustomerId,
+    DealId,
+    QuoteId,
+    DiscountMinor,
+    Currency,
+    RedeemedAt,
+    ReleasedAt,
 }

@@ -20,6 +20,7 @@ mod people;
 mod playbooks;
 mod pricing;
 pub mod problem;
+mod promotions;
 mod records;
 pub(crate) mod session;
 mod tasks;
@@ -156,6 +157,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "meetings", description = "Meetings and visits with venue, attendance and plans (D4, D8, D9)"),
         (name = "tasks", description = "To-dos with due dates"),
         (name = "products", description = "The catalogue: products and their list prices per currency"),
+        (name = "promotions", description = "B2C promotions and campaigns: codes, automatic offers, gift packs, budgets and limits, and the best valid combination for a cart (D5)"),
         (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
         (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
         (name = "audit", description = "The audit trail"),
@@ -269,6 +271,15 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::recall_approval))
         .routes(routes!(approvals::get_approver_roles, approvals::set_approver_roles))
         .routes(routes!(approvals::get_matrix, approvals::set_matrix))
+        .routes(routes!(promotions::list_promotions, promotions::create_promotion))
+        .routes(routes!(
+            promotions::get_promotion,
+            promotions::replace_promotion,
+            promotions::delete_promotion
+        ))
+        .routes(routes!(promotions::evaluate))
+        .routes(routes!(promotions::list_campaigns, promotions::create_campaign))
+        .routes(routes!(promotions::get_campaign, promotions::replace_campaign))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(playbooks::revise_playbook))

@@ -18,6 +18,7 @@ pub mod my_day;
 pub mod parties;
 pub mod playbooks;
 pub mod pricing;
+pub mod promotions;
 pub mod recommendations;
 mod records;
 pub mod resources;

@@ -129,6 +129,7 @@ pub async fn create_quote(ctx: &Ctx, deal_id: DealId, draft: &QuoteDraft) -> App
     let products = products_of(ctx, tx.conn(), &draft.lines).await?;
     let at = now();
     let fields = draft.parse(&deal, revision, &products, at.date())?;
+    let fields = super::promotions::price_quote(ctx, tx.conn(), &deal, fields).await?;
     let quote = Quote::new(QuoteId(new_id()), fields, RecordMeta::created(at));
     insert_in(ctx, tx.conn(), &quote).await?;
     tx.commit().await?;
@@ -150,9 +151,10 @@ pub async fn patch_quote(ctx: &Ctx, id: QuoteId, version: &Expected, patch: &Quo
     paper.not_pending(&current)?;
     let lines = patch.lines.as_deref().unwrap_or_default();
     let products = products_of(ctx, tx.conn(), lines).await?;
-    let fields = patch.apply(&current.fields, &products, now().date())?;
-    let next = Quote::new(current.id, fields, current.meta.clone());
     let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
+    let fields = patch.apply(&current.fields, deal.progress.kind, &products, now().date())?;
+    let fields = super::promotions::price_quote(ctx, tx.conn(), &deal, fields).await?;
+    let next = Quote::new(current.id, fields, current.meta.clone());
     paper.invalidate_if_exceeded(ctx, tx.conn(), &deal, &next).await?;
     finish_update(ctx, tx, &current, next).await
 }
@@ -192,15 +194,17 @@ pub async fn send_quote(ctx: &Ctx, id: QuoteId, version: &Expected) -> AppResult
     finish_change(ctx, tx, &current, next, AuditAction::Update).await
 }
 
-/// Records the customer's answer. An accepted quote sets the deal's amount to its net total, so
-/// the pipeline and the forecast count what the customer agreed to.
+/// Records the customer's answer. An accepted quote sets the deal's amount to its total (after
+/// promotions), so the pipeline and the forecast count what the customer agreed to, and redeems
+/// its promotions.
 pub async fn decide_quote(ctx: &Ctx, id: QuoteId, version: &Expected, accepted: bool) -> AppResult<Quote> {
     let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), version, Action::Edit).await?;
     let fields = current.fields.decide(accepted, now())?;
     if accepted {
         let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
+        super::promotions::redeem_quote(ctx, tx.conn(), &deal, &current).await?;
         let amount = Money {
-            amount_minor: current.totals.net_total_minor,
+            amount_minor: current.totals.total_minor,
             currency: current.fields.currency,
         };
         if deal.terms.amount != amount {

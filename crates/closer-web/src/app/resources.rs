@@ -4,18 +4,21 @@ use closer_domain::access::{Action, Owned, RecordType};
 use closer_domain::activity::{Note, Subject, SubjectType, Task};
 use closer_domain::approvals::Approval;
 use closer_domain::deal::Deal;
-use closer_domain::ids::{ApprovalId, DealTeamMemberId, MeetingId, ProductId, QuoteId, StakeholderId};
+use closer_domain::ids::{
+    ApprovalId, CampaignId, DealTeamMemberId, MeetingId, ProductId, PromotionId, QuoteId, StakeholderId,
+};
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
 use closer_domain::party::{Employment, Organisation, PartyKind, Person};
 use closer_domain::pricing::{Product, Quote};
+use closer_domain::promotions::{Campaign, Promotion};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::team::DealTeamMember;
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
-    Conn, StoreError, approvals, deal_team, deals, employments, meetings, notes, parties, products, quotes,
+    Conn, StoreError, approvals, deal_team, deals, employments, meetings, notes, parties, products, promotions, quotes,
     stakeholders, tasks, users,
 };
 use uuid::Uuid;
@@ -212,6 +215,26 @@ resource!(
     quotes::insert,
     quotes::update,
     |q| part_of_deal(q.fields.deal_id)
+);
+resource!(
+    Promotion,
+    "promotion",
+    Promotions,
+    PromotionId,
+    promotions::get,
+    promotions::insert,
+    promotions::update,
+    |_p| Guard::Catalogue
+);
+resource!(
+    Campaign,
+    "campaign",
+    PromotionCampaigns,
+    CampaignId,
+    promotions::get_campaign,
+    promotions::insert_campaign,
+    promotions::update_campaign,
+    |_c| Guard::Catalogue
 );
 resource!(
     Approval,

@@ -94,6 +94,13 @@ pub async fn start(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<
             payment_terms,
             valid_until,
             notes: None,
+            promotion_codes: kept
+                .get("promotion_codes")
+                .split([',', ' '])
+                .filter(|c| !c.trim().is_empty())
+                .map(str::to_owned)
+                .collect(),
+            channel: None,
         };
         pricing::create_quote(&viewer.ctx, deal, &draft).await
     })

@@ -14,6 +14,7 @@ mod openapi;
 mod pages;
 mod parties;
 mod pricing;
+mod promotions;
 mod protocol;
 mod recommendations;
 mod support;

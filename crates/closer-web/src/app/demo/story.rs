@@ -257,6 +257,9 @@ async fn offer(seeder: &mut Seeder, tx: &mut Tx, deal: &Deal, stages: &[&str]) -
         notes: None,
         sent_at: Some(sent_at),
         decided_at: won.then_some(sent_at),
+        channel: None,
+        promotion_codes: Vec::new(),
+        promotions: Vec::new(),
     };
     let quote = Quote::new(QuoteId(seeder.ids.next()), fields, RecordMeta::created(sent_at));
     quotes::insert(tx.conn(), seeder.workspace, &quote).await?;
