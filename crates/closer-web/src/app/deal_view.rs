@@ -10,7 +10,7 @@ use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, PartyId, UserId};
 use closer_domain::meeting::Meeting;
 use closer_domain::playbook::Playbook;
-use closer_domain::pricing::{Product, Quote};
+use closer_domain::pricing::{Product, Quote, QuoteStatus};
 use closer_domain::rules::Proposal;
 use closer_store::audit::AuditFilter;
 use closer_store::meetings::MeetingFilter;
@@ -46,6 +46,9 @@ pub struct DealView {
     pub quotes: Vec<Quote>,
     /// The approval requests about those quotes and the matrix that judges them.
     pub approvals: super::approvals::DealApprovals,
+    /// The promotion engine's answer for the open draft of a B2C deal: what applies and why the
+    /// others do not.
+    pub promotion_outcome: Option<closer_domain::promotions::Outcome>,
     /// Active products sold in the deal's currency, for the quote form.
     pub products: Vec<Product>,
     /// Display names of the people and users the page mentions.
@@ -118,6 +121,10 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
 
     let quotes = quotes::for_deal(conn.conn(), ctx.workspace, id).await?;
     let approvals = super::approvals::DealApprovals::load(ctx, conn.conn(), id).await?;
+    let promotion_outcome = match quotes.iter().find(|q| q.fields.status == QuoteStatus::Draft) {
+        Some(draft) => super::promotions::outcome_for_quote(ctx, conn.conn(), &deal, &draft.fields).await?,
+        None => None,
+    };
     let active = ProductFilter {
         active: Some(true),
         ..Default::default()
@@ -158,6 +165,7 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
         history,
         quotes,
         approvals,
+        promotion_outcome,
         products,
         people,
         users,

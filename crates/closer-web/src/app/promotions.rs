@@ -251,14 +251,16 @@ pub async fn evaluate(ctx: &Ctx, draft: &CartDraft) -> AppResult<Outcome> {
     .await
 }
 
-/// The promotions a B2C quote gets as written: the engine over its lines at their net prices,
-/// with the codes it carries. A B2B quote gets none.
-pub async fn price_quote(ctx: &Ctx, mut conn: Conn<'_>, deal: &Deal, fields: QuoteFields) -> AppResult<QuoteFields> {
+/// The engine's answer for a B2C quote as written: its lines at their net prices, with the codes
+/// it carries; `None` for a B2B quote or one without lines.
+pub async fn outcome_for_quote(
+    ctx: &Ctx,
+    mut conn: Conn<'_>,
+    deal: &Deal,
+    fields: &QuoteFields,
+) -> AppResult<Option<Outcome>> {
     if deal.progress.kind != DealKind::B2c || fields.lines.is_empty() {
-        return Ok(QuoteFields {
-            promotions: Vec::new(),
-            ..fields
-        });
+        return Ok(None);
     }
     let ids: Vec<ProductId> = fields.lines.iter().filter_map(|l| l.product_id).collect();
     let catalogue = products::by_ids(conn.reborrow(), ctx.workspace, &ids).await?;
@@ -287,7 +289,17 @@ pub async fn price_quote(ctx: &Ctx, mut conn: Conn<'_>, deal: &Deal, fields: Quo
         first_order,
         codes: fields.promotion_codes.clone(),
     };
-    let outcome = run(ctx, conn.reborrow(), &cart, Some(customer), &situation).await?;
+    Ok(Some(run(ctx, conn, &cart, Some(customer), &situation).await?))
+}
+
+/// The promotions a B2C quote gets as written; a B2B quote gets none.
+pub async fn price_quote(ctx: &Ctx, mut conn: Conn<'_>, deal: &Deal, fields: QuoteFields) -> AppResult<QuoteFields> {
+    let Some(outcome) = outcome_for_quote(ctx, conn.reborrow(), deal, &fields).await? else {
+        return Ok(QuoteFields {
+            promotions: Vec::new(),
+            ..fields
+        });
+    };
     codes_hold(ctx, conn, &fields.promotion_codes, &outcome).await?;
     Ok(QuoteFields {
         promotions: outcome.applied,

@@ -148,6 +148,14 @@ struct QuoteRow {
     approval: Option<ApprovalRow>,
     /// That request is pending: the draft is frozen until it is decided or recalled.
     waiting: bool,
+    /// The promotions applied: name (with its code) and what it takes off.
+    promotions: Vec<(String, String)>,
+    /// The gifts given: "2 × Towel (worth ¥100.00)".
+    gifts: Vec<String>,
+    /// What the customer pays after promotions; empty when no promotion took anything off.
+    to_pay: String,
+    /// The codes given, as typed back into the form.
+    codes: String,
 }
 
 struct ApprovalRow {
@@ -203,6 +211,10 @@ struct Line {
 struct DealPage {
     chrome: Chrome,
     deal_id: String,
+    /// A consumer deal: its quotes take promotion codes.
+    b2c: bool,
+    /// The promotions the open draft did not get, each with why.
+    promotions_left_out: Vec<(String, &'static str)>,
     /// Why the last form sent from this page was refused, and what it held.
     refusal: Option<Refusal>,
     /// People who can be added to the committee.
@@ -658,6 +670,39 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
             },
             approval: latest_approval(q).map(|a| approval_row(a, &text, &user, &chrome)),
             waiting: latest_approval(q).is_some_and(|a| a.fields.status == ApprovalStatus::Pending),
+            promotions: q
+                .fields
+                .promotions
+                .iter()
+                .filter(|p| p.discount_minor > 0)
+                .map(|p| {
+                    let name = match &p.code {
+                        Some(code) => format!("{} ({code})", p.name),
+                        None => p.name.clone(),
+                    };
+                    (name, format!("−{}", money(p.discount_minor)))
+                })
+                .collect(),
+            gifts: q
+                .fields
+                .promotions
+                .iter()
+                .filter_map(|p| p.gift.as_ref().map(|g| (p, g)))
+                .map(|(p, g)| {
+                    let product = view
+                        .products
+                        .iter()
+                        .find(|product| product.id == g.product_id)
+                        .map_or_else(|| p.name.clone(), |product| product.fields.name.clone());
+                    format!("{} × {product} ({})", g.quantity, money(g.value_minor))
+                })
+                .collect(),
+            to_pay: if q.totals.promotion_discount_minor > 0 {
+                money(q.totals.total_minor)
+            } else {
+                String::new()
+            },
+            codes: q.fields.promotion_codes.join(", "),
         })
         .collect();
     let currency = view.deal.terms.amount.currency;
@@ -714,8 +759,22 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
             done: false,
         })
         .collect();
+    let promotions_left_out = view
+        .promotion_outcome
+        .iter()
+        .flat_map(|o| o.explanations.iter())
+        .filter(|e| e.verdict != closer_domain::promotions::Verdict::Applied)
+        .map(|e| {
+            (
+                e.name.clone(),
+                text(format!("promotion_verdict.{}", e.verdict.as_str())),
+            )
+        })
+        .collect();
     DealPage {
         deal_id: view.deal.id.to_string(),
+        b2c: view.deal.progress.kind == closer_domain::playbook::DealKind::B2c,
+        promotions_left_out,
         version: view.deal.meta.version,
         stages: view
             .playbook

@@ -103,6 +103,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/quotes", post(quote_forms::start))
         .route("/deals/{deal}/quotes/{quote}", post(quote_forms::act))
         .route("/deals/{deal}/quotes/{quote}/lines", post(quote_forms::add_line))
+        .route("/deals/{deal}/quotes/{quote}/promotions", post(quote_forms::set_codes))
         .route("/assets/{*path}", get(asset))
         .layer(axum::middleware::from_fn(keep_address))
 }

@@ -94,12 +94,7 @@ pub async fn start(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<
             payment_terms,
             valid_until,
             notes: None,
-            promotion_codes: kept
-                .get("promotion_codes")
-                .split([',', ' '])
-                .filter(|c| !c.trim().is_empty())
-                .map(str::to_owned)
-                .collect(),
+            promotion_codes: codes(kept),
             channel: None,
         };
         pricing::create_quote(&viewer.ctx, deal, &draft).await
@@ -133,6 +128,32 @@ pub async fn add_line(
         lines.push(line(kept, &currency)?);
         let patch = QuotePatch {
             lines: Some(lines),
+            ..QuotePatch::default()
+        };
+        pricing::patch_quote(&viewer.ctx, QuoteId(quote), &expected, &patch).await
+    })
+    .await
+}
+
+/// The codes typed into a form, separated by commas or spaces.
+fn codes(form: &FormValues) -> Vec<String> {
+    form.get("promotion_codes")
+        .split([',', ' ', '，'])
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Sets the promotion codes of a B2C draft; the promotions are priced again.
+pub async fn set_codes(
+    viewer: Viewer,
+    Path((deal, quote)): Path<(Uuid, Uuid)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    quote_form(viewer, DealId(deal), fields, async |viewer, kept| {
+        let expected = version(kept)?;
+        let patch = QuotePatch {
+            promotion_codes: Some(codes(kept)),
             ..QuotePatch::default()
         };
         pricing::patch_quote(&viewer.ctx, QuoteId(quote), &expected, &patch).await

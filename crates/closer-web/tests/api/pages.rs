@@ -863,6 +863,58 @@ on_both_backends! {
         assert_eq!(app.get(&format!("/api/v1/quotes/{quote}")).await.expect(200).body["status"], "sent");
     }
 
+    async fn a_consumer_quote_takes_promotion_codes_and_says_why_others_did_not_apply(app: &TestApp) {
+        let person = app.create_person("Zhao Lei").await.id();
+        let deal = app
+            .post("/api/v1/deals", &json!({ "title": "Gym membership", "kind": "b2c", "counterparty_id": person, "currency": "CNY", "amount_minor": 1 }))
+            .await
+            .expect(201)
+            .id();
+        let gym = app
+            .post("/api/v1/products", &json!({ "sku": "GYM-12", "name": "Annual membership", "category": "Fitness", "prices": [{ "currency": "CNY", "amount_minor": 400_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        let towel = app
+            .post("/api/v1/products", &json!({ "sku": "TOWEL", "name": "Gym towel", "prices": [{ "currency": "CNY", "amount_minor": 5_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        let starts = "2026-01-01T00:00:00Z";
+        for body in [
+            json!({ "name": "Autumn", "code": "AUTUMN", "class": "order", "reward": { "type": "percentage", "bp": 1500 }, "starts_at": starts, "combines_with": { "gift": true } }),
+            json!({ "name": "Towel pack", "class": "gift", "reward": { "type": "gift", "product_id": towel, "quantity": 2 }, "starts_at": starts, "combines_with": { "order": true } }),
+            json!({ "name": "Store day", "class": "order", "reward": { "type": "percentage", "bp": 500 }, "starts_at": starts, "eligibility": { "channels": ["store"] } }),
+        ] {
+            app.post("/api/v1/promotions", &body).await.expect(201);
+        }
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("name=\"promotion_codes\""), "a consumer quote takes codes");
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        let start = [("csrf_token", csrf.as_str()), ("product_id", gym.as_str()), ("quantity", "1"), ("promotion_codes", "autumn")];
+        assert_eq!(app.page(&format!("/deals/{deal}/quotes"), &session, Some(&start), &[]).await.status, StatusCode::SEE_OTHER);
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("Autumn (AUTUMN)") && page.html.contains("−¥600.00"), "the code's discount shows");
+        assert!(page.html.contains("2 × Gym towel (¥100.00)"), "the gift pack shows with its worth");
+        assert!(page.html.contains("To pay") && page.html.contains("¥3,400.00"));
+        assert!(page.html.contains("Store day — not for this sales channel"), "the panel says why a promotion did not apply");
+
+        let quote = app.get(&format!("/api/v1/deals/{deal}/quotes")).await.expect(200).body[0].clone();
+        let id = quote["id"].as_str().unwrap().to_owned();
+        let version = quote["version"].to_string();
+        let wrong = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("promotion_codes", "WINTER")];
+        let refused = app.page(&format!("/deals/{deal}/quotes/{id}/promotions"), &session, Some(&wrong), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("no promotion has code WINTER"));
+        let cleared = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("promotion_codes", "")];
+        assert_eq!(app.page(&format!("/deals/{deal}/quotes/{id}/promotions"), &session, Some(&cleared), &[]).await.status, StatusCode::SEE_OTHER);
+        let now = app.get(&format!("/api/v1/quotes/{id}")).await.expect(200).body;
+        assert_eq!(now["totals"]["total_minor"], 400_000, "without the code only the gift pack applies: {now}");
+        let chinese = app.page(&format!("/deals/{deal}"), &session, None, &[("accept-language", "zh-CN")]).await;
+        assert!(chinese.html.contains("需要输入优惠码"), "the reasons read in Chinese");
+    }
+
     async fn notes_and_tasks_are_added_from_the_deal_page(app: &TestApp) {
         let deal = b2b_deal(app, "Assembly line", 100, "CNY").await;
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
