@@ -206,3 +206,38 @@ pub fn quote(deal: &Deal, n: u128, status: crate::pricing::QuoteStatus, net: i64
         RecordMeta::created(now()),
     )
 }
+
+/// A contract of `deal` signed now: a personal agreement for B2C, a company contract whose
+/// customer chain approved it for B2B.
+pub fn signed_contract(deal: &Deal) -> crate::contracts::Contract {
+    use crate::contracts::{
+        Contract, ContractDraft, CustomerStepStatus, SignatureEvent, SignatureStatus, default_paper_process,
+    };
+    let draft = ContractDraft {
+        their_signatory_ids: vec![person(99)],
+        ..ContractDraft::default()
+    };
+    let mut fields = draft
+        .parse(deal.id, deal.progress.kind, "Contract", None, &default_paper_process())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for step in &mut fields.customer_steps {
+        step.status = CustomerStepStatus::Approved;
+    }
+    if !fields.customer_steps.is_empty() {
+        fields.status = crate::contracts::ContractStatus::CustomerApproved;
+    }
+    let event = |status| SignatureEvent {
+        status,
+        provider: None,
+        external_id: None,
+    };
+    let signed = fields
+        .send_for_signature(&event(SignatureStatus::Sent), now())
+        .and_then(|f| f.signature_news(&event(SignatureStatus::Completed), now()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    Contract {
+        id: crate::ids::ContractId(Uuid::from_u128(77)),
+        fields: signed,
+        meta: RecordMeta::created(now()),
+    }
+}

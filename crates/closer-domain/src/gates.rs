@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::approvals::{Approval, DiscountTier};
 use crate::committee::{BuyingRole, Engagement, Stakeholder};
+use crate::contracts::{Contract, ContractStatus, CustomerStepStatus};
 use crate::deal::Deal;
 use crate::meeting::{Meeting, MeetingPurpose, MeetingStatus, Side, Venue};
 use crate::playbook::{DealStatus, Playbook, Stage};
@@ -432,6 +433,8 @@ pub struct Snapshot<'a> {
     pub approvals: &'a [Approval],
     /// The workspace's discount matrix.
     pub approval_matrix: &'a [DiscountTier],
+    /// The deal's contracts, every version's latest state.
+    pub contracts: &'a [Contract],
 }
 
 impl Snapshot<'_> {
@@ -440,6 +443,18 @@ impl Snapshot<'_> {
         self.quotes
             .iter()
             .any(|q| matches!(q.fields.status, QuoteStatus::Sent | QuoteStatus::Accepted))
+    }
+
+    /// Contracts neither cancelled nor terminated.
+    fn live_contracts(&self) -> impl Iterator<Item = &Contract> {
+        self.contracts.iter().filter(|c| c.fields.live())
+    }
+
+    /// A contract was signed.
+    fn signed(&self) -> bool {
+        self.contracts
+            .iter()
+            .any(|c| c.fields.status == ContractStatus::Executed)
     }
 
     fn noted(&self, key: QualificationKey) -> bool {
@@ -491,6 +506,15 @@ pub fn judge(key: &str, s: &Snapshot) -> Verdict {
         // A quote that needs approval cannot be sent before it has it, so an issued quote is an
         // approved one.
         "quote_approved" => verdict(s.offer_made()),
+        "agreement_executed" | "envelope_completed" => verdict(s.signed()),
+        "paper_process_mapped" => verdict(s.live_contracts().any(|c| !c.fields.customer_steps.is_empty())),
+        "customer_approvals" => verdict(s.live_contracts().any(|c| {
+            !c.fields.customer_steps.is_empty()
+                && c.fields
+                    .customer_steps
+                    .iter()
+                    .all(|step| step.status == CustomerStepStatus::Approved)
+        })),
         "visited_us" => verdict(s.meetings.iter().any(|m| {
             m.fields.venue == Venue::OurOffice && m.fields.status == MeetingStatus::Held && m.buyer_attended()
         })),
@@ -670,6 +694,7 @@ mod tests {
             quotes: &[],
             approvals: &[],
             approval_matrix: &[],
+            contracts: &[],
         }
     }
 
@@ -736,17 +761,20 @@ mod tests {
                 .iter()
                 .map(|c| c.key.as_str())
                 .collect::<Vec<_>>(),
-            ["visit_or_offer", "quote_validated"]
+            ["visit_or_offer", "quote_validated", "agreement_executed"]
         );
         let offer_sent = [sent_quote(&deal)];
+        let signed = [fixtures::signed_contract(&deal)];
         let with_offer = Snapshot {
             quotes: &offer_sent,
+            contracts: &signed,
             ..snapshot(&deal, &[], &[], false, true)
         };
         assert!(check_move(&playbook, new_lead, won, &with_offer).blocking.is_empty());
         deal.terms.qualification.0.clear();
         let with_offer = Snapshot {
             quotes: &offer_sent,
+            contracts: &signed,
             ..snapshot(&deal, &[], &[], false, true)
         };
         let blocked = check_move(&playbook, new_lead, won, &with_offer);

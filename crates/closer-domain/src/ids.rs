@@ -69,4 +69,5 @@ typed_id!(
     CampaignId,
     /// One use of a promotion by a customer.
     RedemptionId,
+    ContractId,
 );

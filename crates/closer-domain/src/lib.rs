@@ -10,6 +10,7 @@ pub mod approvals;
 pub mod audit;
 pub mod committee;
 pub mod contact;
+pub mod contracts;
 pub mod cycle;
 pub mod deal;
 #[cfg(test)]

@@ -139,6 +139,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Meet the decision-maker first: in B2B trust moves the deal more than price",
     ),
     (
+        "contract_missing",
+        "No company contract yet",
+        "Draw up the contract with the account's approval chain and confirm it with the champion",
+    ),
+    (
+        "customer_step_slipping",
+        "The customer's {0} review has taken longer than its {1} days",
+        "Ask the champion to unblock it",
+    ),
+    (
         "slow_stage",
         "{0} days in the stage; its target is {1}",
         "Move the deal on, or record why it waits",
@@ -265,6 +275,30 @@ fn approval_rules(snapshot: &Snapshot, b2b: bool, now: OffsetDateTime, out: &mut
                 72,
                 "discount_before_relationship",
                 vec![format!("{}%", request.fields.discount_bp / 100)],
+            ));
+        }
+    }
+}
+
+/// The company contract: one is drawn up when the deal reaches the contract stage (R2.2), and a
+/// customer approval step in review longer than expected is chased through the champion (R2.4).
+fn contract_rules(snapshot: &Snapshot, stage_key: &str, now: OffsetDateTime, out: &mut Vec<Proposal>) {
+    let live: Vec<_> = snapshot.contracts.iter().filter(|c| c.fields.live()).collect();
+    if stage_key == "b2b_company_contract" && live.is_empty() {
+        out.push(proposal("R2.2", "contract", &["D2"], 78, "contract_missing", vec![]));
+    }
+    for contract in live {
+        for step in contract.fields.customer_steps.iter().filter(|s| s.slipping(now)) {
+            out.push(proposal(
+                "R2.4",
+                format!("{}:{}", contract.id, step.function),
+                &["D2", "D4"],
+                68,
+                "customer_step_slipping",
+                vec![
+                    format!("customer_function.{}", step.function.as_str()),
+                    step.expected_days.to_string(),
+                ],
             ));
         }
     }
@@ -470,6 +504,9 @@ pub fn propose(
     }
 
     approval_rules(snapshot, b2b, now, &mut out);
+    if b2b {
+        contract_rules(snapshot, stage_key, now, &mut out);
+    }
 
     // R4.5: nothing is planned next.
     let next_meeting = snapshot.meetings.iter().any(|m| upcoming(m, now));
@@ -540,6 +577,7 @@ mod tests {
             quotes: &[],
             approvals: &[],
             approval_matrix: &[],
+            contracts: &[],
         }
     }
 

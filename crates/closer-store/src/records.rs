@@ -171,6 +171,7 @@ pub enum RecordTable {
     Approvals,
     Promotions,
     PromotionCampaigns,
+    Contracts,
 }
 
 impl RecordTable {
@@ -189,6 +190,7 @@ impl RecordTable {
             RecordTable::Approvals => "approvals",
             RecordTable::Promotions => "promotions",
             RecordTable::PromotionCampaigns => "promotion_campaigns",
+            RecordTable::Contracts => "contracts",
         }
     }
 }

@@ -585,3 +585,40 @@ pub enum PromotionRedemptions {
     RedeemedAt,
     ReleasedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Contracts {
+    Table,
+    WorkspaceId,
+    Id,
+    DealId,
+    Kind,
+    Title,
+    ContractVersion,
+    Status,
+    QuoteId,
+    StartDate,
+    EndDate,
+    CoolingOffDays,
+    OurSignatoryId,
+    TheirSignatoryIds,
+    CustomerSteps,
+    Signature,
+    ExecutedAt,
+    EndedAt,
+    Notes,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PaperProcesses {
+    Table,
+    WorkspaceId,
+    OrganisationId,
+    Steps,
+    LearnedFrom,
+    UpdatedAt,
+}

@@ -8,6 +8,7 @@ mod admin;
 mod approvals;
 mod audit;
 mod committee;
+mod contracts;
 mod deals;
 mod employments;
 pub mod extract;
@@ -157,6 +158,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "meetings", description = "Meetings and visits with venue, attendance and plans (D4, D8, D9)"),
         (name = "tasks", description = "To-dos with due dates"),
         (name = "products", description = "The catalogue: products and their list prices per currency"),
+        (name = "contracts", description = "Contracts: the consumer's agreement signed in one sitting, the company contract through the customer's approval chain, redlines and signature (D2)"),
         (name = "promotions", description = "B2C promotions and campaigns: codes, automatic offers, gift packs, budgets and limits, and the best valid combination for a cart (D5)"),
         (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
         (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
@@ -280,6 +282,16 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(promotions::evaluate))
         .routes(routes!(promotions::list_campaigns, promotions::create_campaign))
         .routes(routes!(promotions::get_campaign, promotions::replace_campaign))
+        .routes(routes!(contracts::list_contracts, contracts::create_contract))
+        .routes(routes!(contracts::get_contract, contracts::patch_contract))
+        .routes(routes!(contracts::ready_contract))
+        .routes(routes!(contracts::send_to_customer))
+        .routes(routes!(contracts::revise_contract))
+        .routes(routes!(contracts::cancel_contract))
+        .routes(routes!(contracts::terminate_contract))
+        .routes(routes!(contracts::signature))
+        .routes(routes!(contracts::decide_customer_step))
+        .routes(routes!(contracts::paper_process))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(playbooks::revise_playbook))

@@ -95,6 +95,7 @@ pub(crate) struct Loaded {
     quotes: Vec<closer_domain::pricing::Quote>,
     approvals: Vec<closer_domain::approvals::Approval>,
     approval_matrix: std::sync::Arc<[closer_domain::approvals::DiscountTier]>,
+    contracts: Vec<closer_domain::contracts::Contract>,
     counterparty_is_organisation: bool,
     counterparty_reachable: bool,
 }
@@ -136,6 +137,10 @@ pub(crate) async fn load_snapshots(
         Some(stored) => stored.matrix.tiers.into(),
         None => closer_domain::approvals::default_matrix().into(),
     };
+    let mut contracts: HashMap<DealId, Vec<_>> = HashMap::new();
+    for contract in closer_store::contracts::for_deals(conn.reborrow(), workspace, &ids).await? {
+        contracts.entry(contract.fields.deal_id).or_default().push(contract);
+    }
     let mut approvals: HashMap<DealId, Vec<_>> = HashMap::new();
     for approval in closer_store::approvals::for_deals(conn.reborrow(), workspace, &ids).await? {
         approvals.entry(approval.fields.deal_id).or_default().push(approval);
@@ -165,6 +170,7 @@ pub(crate) async fn load_snapshots(
                 quotes: quotes.remove(&deal.id).unwrap_or_default(),
                 approvals: approvals.remove(&deal.id).unwrap_or_default(),
                 approval_matrix: approval_matrix.clone(),
+                contracts: contracts.remove(&deal.id).unwrap_or_default(),
                 counterparty_is_organisation: kind == PartyKind::Organisation,
                 counterparty_reachable: reachable,
             },
@@ -185,6 +191,7 @@ impl Loaded {
             quotes: &self.quotes,
             approvals: &self.approvals,
             approval_matrix: &self.approval_matrix,
+            contracts: &self.contracts,
         }
     }
 }
@@ -306,4 +313,41 @@ pub async fn stage_history(ctx: &Ctx, id: DealId) -> AppResult<Vec<StageTransiti
     let _deal: Deal = super::get(ctx, id.as_uuid()).await?;
     let mut conn = ctx.db.acquire().await?;
     Ok(deals::transitions(conn.conn(), ctx.workspace, id).await?)
+}
+
+/// A deal the principal changes the paperwork of (quotes, contracts): live, visible, open, and
+/// editable by them; `doing` names the work in the refusals.
+pub(crate) async fn open_deal_to_edit(
+    ctx: &Ctx,
+    mut conn: closer_store::Conn<'_>,
+    id: DealId,
+    doing: &str,
+) -> AppResult<Deal> {
+    let missing = || AppError::NotFound {
+        entity: "deal",
+        id: id.as_uuid(),
+    };
+    let deal = closer_store::deals::get(conn.reborrow(), ctx.workspace, id)
+        .await?
+        .ok_or_else(missing)?;
+    match super::records::decide(ctx, conn, deal.guard(), closer_domain::access::Action::Edit).await? {
+        super::records::Decision::Allowed => {}
+        super::records::Decision::Hidden => return Err(missing()),
+        super::records::Decision::Denied => {
+            return Err(AppError::Forbidden(format!("you may not {doing} on this deal")));
+        }
+    }
+    if deal.meta.deleted_at.is_some() {
+        return Err(AppError::Deleted {
+            entity: "deal",
+            id: id.as_uuid(),
+        });
+    }
+    if deal.progress.status != closer_domain::playbook::DealStatus::Open {
+        return Err(AppError::Conflict(format!(
+            "deal {id} is {}; only an open deal's paperwork changes",
+            deal.progress.status
+        )));
+    }
+    Ok(deal)
 }

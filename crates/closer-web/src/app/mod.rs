@@ -8,6 +8,7 @@ pub mod auth;
 pub mod board;
 pub mod bootstrap;
 pub mod committee;
+pub mod contracts;
 pub mod deal_view;
 pub mod deals;
 pub mod demo;

@@ -10,7 +10,6 @@ use closer_domain::audit::AuditAction;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, ProductId, QuoteId};
 use closer_domain::money::Money;
-use closer_domain::playbook::DealStatus;
 use closer_domain::pricing::{
     Product, ProductDraft, ProductPatch, Quote, QuoteDraft, QuoteFields, QuoteLineDraft, QuotePatch, QuoteStatus,
 };
@@ -18,10 +17,9 @@ use closer_domain::record::RecordMeta;
 use closer_store::{Conn, products, quotes};
 
 use super::approvals::DealApprovals;
-use super::records::{Decision, decide};
 use super::{
-    AppError, AppResult, Ctx, Expected, Resource, begin_change, begin_update, finish_change, finish_update, insert_in,
-    new_id, now, update_in,
+    AppError, AppResult, Ctx, Expected, begin_change, begin_update, finish_change, finish_update, insert_in, new_id,
+    now, update_in,
 };
 
 /// Refuses a SKU another live product has.
@@ -76,39 +74,6 @@ async fn products_of(ctx: &Ctx, conn: Conn<'_>, lines: &[QuoteLineDraft]) -> App
     Ok(products::by_ids(conn, ctx.workspace, &ids).await?)
 }
 
-/// The deal to quote: live, visible, open, and editable by the principal.
-async fn quotable_deal(ctx: &Ctx, mut conn: Conn<'_>, id: DealId) -> AppResult<Deal> {
-    let deal = closer_store::deals::get(conn.reborrow(), ctx.workspace, id)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "deal",
-            id: id.as_uuid(),
-        })?;
-    match decide(ctx, conn, deal.guard(), Action::Edit).await? {
-        Decision::Allowed => {}
-        Decision::Hidden => {
-            return Err(AppError::NotFound {
-                entity: "deal",
-                id: id.as_uuid(),
-            });
-        }
-        Decision::Denied => return Err(AppError::Forbidden("you may not quote on this deal".into())),
-    }
-    if deal.meta.deleted_at.is_some() {
-        return Err(AppError::Deleted {
-            entity: "deal",
-            id: id.as_uuid(),
-        });
-    }
-    if deal.progress.status != DealStatus::Open {
-        return Err(AppError::Conflict(format!(
-            "deal {id} is {}; quotes are made on open deals",
-            deal.progress.status
-        )));
-    }
-    Ok(deal)
-}
-
 /// Refuses a second draft: changes go to the deal's open draft.
 fn no_open_draft(existing: &[Quote]) -> AppResult<()> {
     match existing.iter().find(|q| q.fields.status == QuoteStatus::Draft) {
@@ -123,7 +88,7 @@ fn no_open_draft(existing: &[Quote]) -> AppResult<()> {
 /// Starts the deal's next quote revision.
 pub async fn create_quote(ctx: &Ctx, deal_id: DealId, draft: &QuoteDraft) -> AppResult<Quote> {
     let mut tx = ctx.begin().await?;
-    let deal = quotable_deal(ctx, tx.conn(), deal_id).await?;
+    let deal = super::deals::open_deal_to_edit(ctx, tx.conn(), deal_id, "quote").await?;
     no_open_draft(&quotes::for_deal(tx.conn(), ctx.workspace, deal_id).await?)?;
     let revision = quotes::last_revision(tx.conn(), ctx.workspace, deal_id).await? + 1;
     let products = products_of(ctx, tx.conn(), &draft.lines).await?;
@@ -221,7 +186,7 @@ pub async fn decide_quote(ctx: &Ctx, id: QuoteId, version: &Expected, accepted: 
 pub async fn revise_quote(ctx: &Ctx, id: QuoteId) -> AppResult<Quote> {
     let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), &Expected::Any, Action::Edit).await?;
     let deal_id = current.fields.deal_id;
-    quotable_deal(ctx, tx.conn(), deal_id).await?;
+    super::deals::open_deal_to_edit(ctx, tx.conn(), deal_id, "quote").await?;
     no_open_draft(&quotes::for_deal(tx.conn(), ctx.workspace, deal_id).await?)?;
     let revision = quotes::last_revision(tx.conn(), ctx.workspace, deal_id).await? + 1;
     let at = now();

@@ -3,9 +3,10 @@
 use closer_domain::access::{Action, Owned, RecordType};
 use closer_domain::activity::{Note, Subject, SubjectType, Task};
 use closer_domain::approvals::Approval;
+use closer_domain::contracts::Contract;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{
-    ApprovalId, CampaignId, DealTeamMemberId, MeetingId, ProductId, PromotionId, QuoteId, StakeholderId,
+    ApprovalId, CampaignId, ContractId, DealTeamMemberId, MeetingId, ProductId, PromotionId, QuoteId, StakeholderId,
 };
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
@@ -18,8 +19,8 @@ use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
-    Conn, StoreError, approvals, deal_team, deals, employments, meetings, notes, parties, products, promotions, quotes,
-    stakeholders, tasks, users,
+    Conn, StoreError, approvals, contracts, deal_team, deals, employments, meetings, notes, parties, products,
+    promotions, quotes, stakeholders, tasks, users,
 };
 use uuid::Uuid;
 
@@ -235,6 +236,16 @@ resource!(
     promotions::insert_campaign,
     promotions::update_campaign,
     |_c| Guard::Catalogue
+);
+resource!(
+    Contract,
+    "contract",
+    Contracts,
+    ContractId,
+    contracts::get,
+    contracts::insert,
+    contracts::update,
+    |c| part_of_deal(c.fields.deal_id)
 );
 resource!(
     Approval,

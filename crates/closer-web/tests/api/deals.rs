@@ -155,6 +155,10 @@ on_both_backends! {
             .expect(201)
             .id();
         app.post(&format!("/api/v1/quotes/{offer}/send"), &json!({})).await.expect(200);
+        let agreement = app.post(&format!("/api/v1/deals/{}/contracts", walk_in.id()), &json!({})).await.expect(201).id();
+        for status in ["sent", "completed"] {
+            app.post(&format!("/api/v1/contracts/{agreement}/signature"), &json!({ "status": status })).await.expect(200);
+        }
         let won = app
             .post(&format!("/api/v1/deals/{}/move", walk_in.id()), &json!({ "stage_id": app.stage("b2c", "b2c_won").await }))
             .await

@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod committee;
+mod contracts;
 mod cycle;
 mod deals;
 mod gates;
