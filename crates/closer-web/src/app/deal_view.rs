@@ -44,6 +44,8 @@ pub struct DealView {
     pub history: Vec<AuditEntry>,
     /// The deal's quote revisions, newest first.
     pub quotes: Vec<Quote>,
+    /// The deal's contracts, oldest first.
+    pub contracts: Vec<closer_domain::contracts::Contract>,
     /// The approval requests about those quotes and the matrix that judges them.
     pub approvals: super::approvals::DealApprovals,
     /// The promotion engine's answer for the open draft of a B2C deal: what applies and why the
@@ -121,6 +123,7 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
 
     let quotes = quotes::for_deal(conn.conn(), ctx.workspace, id).await?;
     let approvals = super::approvals::DealApprovals::load(ctx, conn.conn(), id).await?;
+    let contracts = closer_store::contracts::for_deal(conn.conn(), ctx.workspace, id).await?;
     let promotion_outcome = match quotes.iter().find(|q| q.fields.status == QuoteStatus::Draft) {
         Some(draft) => super::promotions::outcome_for_quote(ctx, conn.conn(), &deal, &draft.fields).await?,
         None => None,
@@ -144,6 +147,13 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
             .iter()
             .flat_map(|m| m.fields.attendees.iter().filter_map(|a| a.person_id)),
     );
+    mentioned.extend(contracts.iter().flat_map(|c| {
+        c.fields
+            .their_signatory_ids
+            .iter()
+            .copied()
+            .chain(c.fields.customer_steps.iter().filter_map(|s| s.approver_id))
+    }));
     let people = parties::names(conn.conn(), ctx.workspace, &mentioned).await?;
     let users = users::list(conn.conn(), ctx.workspace)
         .await?
@@ -165,6 +175,7 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
         history,
         quotes,
         approvals,
+        contracts,
         promotion_outcome,
         products,
         people,

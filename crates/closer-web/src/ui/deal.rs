@@ -158,6 +158,38 @@ struct QuoteRow {
     codes: String,
 }
 
+/// One contract as the contract panel shows it.
+struct ContractRow {
+    id: String,
+    version: i64,
+    title: String,
+    kind: &'static str,
+    status: &'static str,
+    status_label: &'static str,
+    contract_version: i64,
+    /// "Signed on …", "Out for signature since …" or the signature's news.
+    signature: String,
+    signatories: String,
+    steps: Vec<CustomerStepRow>,
+    /// The buttons this status offers: (action, label).
+    actions: Vec<(&'static str, &'static str)>,
+    /// Being redlined: the new-version form shows.
+    redlining: bool,
+}
+
+struct CustomerStepRow {
+    index: usize,
+    order: u8,
+    function: &'static str,
+    approver: String,
+    status: &'static str,
+    status_label: &'static str,
+    expected_days: u16,
+    slipping: bool,
+    notes: String,
+    in_review: bool,
+}
+
 struct ApprovalRow {
     id: String,
     version: i64,
@@ -211,6 +243,9 @@ struct Line {
 struct DealPage {
     chrome: Chrome,
     deal_id: String,
+    contracts: Vec<ContractRow>,
+    /// People who may sign for the customer: the committee (B2B) or the consumer.
+    signatory_choices: Vec<(String, String)>,
     /// A consumer deal: its quotes take promotion codes.
     b2c: bool,
     /// The promotions the open draft did not get, each with why.
@@ -759,6 +794,7 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
             done: false,
         })
         .collect();
+    let b2b_deal = view.deal.progress.kind == closer_domain::playbook::DealKind::B2b;
     let promotions_left_out = view
         .promotion_outcome
         .iter()
@@ -771,8 +807,29 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
             )
         })
         .collect();
+    let now = crate::app::now();
+    let contracts = view
+        .contracts
+        .iter()
+        .map(|c| contract_row(c, &text, &chrome, &view.people, now))
+        .collect();
+    let mut signatory_choices: Vec<(String, String)> = if b2b_deal {
+        view.committee
+            .stakeholders
+            .iter()
+            .map(|s| {
+                let id = s.fields.person_id;
+                (id.to_string(), view.people.get(&id).cloned().unwrap_or_default())
+            })
+            .collect()
+    } else {
+        vec![(view.deal.terms.counterparty_id.to_string(), view.counterparty.clone())]
+    };
+    signatory_choices.dedup();
     DealPage {
         deal_id: view.deal.id.to_string(),
+        contracts,
+        signatory_choices,
         b2c: view.deal.progress.kind == closer_domain::playbook::DealKind::B2c,
         promotions_left_out,
         version: view.deal.meta.version,
@@ -925,5 +982,70 @@ fn approval_row(
                 overdue: step.overdue(now),
             })
             .collect(),
+    }
+}
+
+fn contract_row(
+    contract: &closer_domain::contracts::Contract,
+    text: &impl Fn(String) -> &'static str,
+    chrome: &Chrome,
+    people: &std::collections::HashMap<PartyId, String>,
+    now: time::OffsetDateTime,
+) -> ContractRow {
+    use closer_domain::contracts::{ContractKind, ContractStatus, CustomerStepStatus};
+    let f = &contract.fields;
+    let b2c = f.kind == ContractKind::PersonalAgreement;
+    let name = |id: &PartyId| people.get(id).cloned().unwrap_or_default();
+    let action = |key: &'static str| (key, text(format!("contract_action.{key}")));
+    let mut actions = match f.status {
+        ContractStatus::Draft if b2c => vec![action("out_for_signature")],
+        ContractStatus::Draft => vec![action("ready")],
+        ContractStatus::ReadyToSend => vec![action("send_to_customer")],
+        ContractStatus::CustomerApproved => vec![action("out_for_signature")],
+        ContractStatus::OutForSignature => vec![action("signed"), action("declined"), action("voided")],
+        ContractStatus::Executed => vec![action("terminate")],
+        _ => Vec::new(),
+    };
+    let cooling = f.status == ContractStatus::Executed
+        && matches!((f.cooling_off_days, f.executed_at), (Some(days), Some(at)) if now - at <= time::Duration::days(i64::from(days)));
+    if f.live() && (f.status != ContractStatus::Executed || cooling) {
+        actions.push(action("cancel"));
+    }
+    let signature = match (f.executed_at, f.signature.sent_at) {
+        (Some(at), _) => format!("{} {}", text("contract.signed_on".into()), chrome.day(at)),
+        (None, Some(at)) if f.status == ContractStatus::OutForSignature => {
+            format!("{} {}", text("contract.out_since".into()), chrome.day(at))
+        }
+        _ => String::new(),
+    };
+    ContractRow {
+        id: contract.id.to_string(),
+        version: contract.meta.version,
+        title: f.title.clone(),
+        kind: text(format!("contract_kind.{}", f.kind.as_str())),
+        status: f.status.as_str(),
+        status_label: text(format!("contract_status.{}", f.status.as_str())),
+        contract_version: f.contract_version,
+        signature,
+        signatories: f.their_signatory_ids.iter().map(name).collect::<Vec<_>>().join(", "),
+        steps: f
+            .customer_steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| CustomerStepRow {
+                index,
+                order: step.order,
+                function: text(format!("customer_function.{}", step.function.as_str())),
+                approver: step.approver_id.as_ref().map(name).unwrap_or_default(),
+                status: step.status.as_str(),
+                status_label: text(format!("customer_step.{}", step.status.as_str())),
+                expected_days: step.expected_days,
+                slipping: step.slipping(now),
+                notes: step.notes.clone().unwrap_or_default(),
+                in_review: step.status == CustomerStepStatus::InReview,
+            })
+            .collect(),
+        actions,
+        redlining: f.status == ContractStatus::Redlining,
     }
 }

@@ -5,6 +5,7 @@
 mod activity_forms;
 mod approvals;
 mod board;
+mod contract_forms;
 mod deal;
 mod deal_form;
 mod deal_panels;
@@ -104,6 +105,12 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{deal}/quotes/{quote}", post(quote_forms::act))
         .route("/deals/{deal}/quotes/{quote}/lines", post(quote_forms::add_line))
         .route("/deals/{deal}/quotes/{quote}/promotions", post(quote_forms::set_codes))
+        .route("/deals/{id}/contracts", post(contract_forms::start))
+        .route("/deals/{deal}/contracts/{contract}", post(contract_forms::act))
+        .route(
+            "/deals/{deal}/contracts/{contract}/steps/{index}",
+            post(contract_forms::decide_step),
+        )
         .route("/assets/{*path}", get(asset))
         .layer(axum::middleware::from_fn(keep_address))
 }

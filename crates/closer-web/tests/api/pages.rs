@@ -915,6 +915,53 @@ on_both_backends! {
         assert!(chinese.html.contains("需要输入优惠码"), "the reasons read in Chinese");
     }
 
+    async fn contracts_are_drawn_up_approved_by_the_customer_and_signed_from_the_deal_page(app: &TestApp) {
+        let deal = b2b_deal(app, "Cold chain", 100, "EUR").await;
+        let signer = app.create_person("Greta Berg").await.id();
+        app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": signer, "roles": ["signatory"], "department": "Legal" }))
+            .await
+            .expect(201);
+        let quote = app
+            .post(&format!("/api/v1/deals/{deal}/quotes"), &json!({ "lines": [{ "description": "Freezers", "quantity": 2, "list_unit_price_minor": 500_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(200);
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("No contract yet.") && page.html.contains("Greta Berg"), "the signatory is offered from the committee");
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        let start = [("csrf_token", csrf.as_str()), ("signatory_id", signer.as_str())];
+        assert_eq!(app.page(&format!("/deals/{deal}/contracts"), &session, Some(&start), &[]).await.status, StatusCode::SEE_OTHER);
+        let contract = app.get(&format!("/api/v1/deals/{deal}/contracts")).await.expect(200).body[0].clone();
+        let id = contract["id"].as_str().unwrap().to_owned();
+        let current = || async { app.get(&format!("/api/v1/contracts/{id}")).await.expect(200).body };
+        let act = |action: &'static str, version: String| {
+            let (csrf, session, path) = (csrf.clone(), session.clone(), format!("/deals/{deal}/contracts/{id}"));
+            async move {
+                let form = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("action", action)];
+                app.page(&path, &session, Some(&form), &[]).await
+            }
+        };
+        assert_eq!(act("ready", current().await["version"].to_string()).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(act("send_to_customer", current().await["version"].to_string()).await.status, StatusCode::SEE_OTHER);
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("With the customer") && page.html.contains("In review"), "the customer's chain shows");
+        let early = act("signed", current().await["version"].to_string()).await;
+        assert!(early.status.is_client_error() && early.html.contains("not out for signature"), "signing waits for the chain");
+        for index in 0..4 {
+            let version = current().await["version"].to_string();
+            let form = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("outcome", "approved"), ("notes", "fine")];
+            let decided = app.page(&format!("/deals/{deal}/contracts/{id}/steps/{index}"), &session, Some(&form), &[]).await;
+            assert_eq!(decided.status, StatusCode::SEE_OTHER, "step {index}: {}", decided.html);
+        }
+        assert_eq!(current().await["status"], "customer_approved");
+        assert_eq!(act("out_for_signature", current().await["version"].to_string()).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(act("signed", current().await["version"].to_string()).await.status, StatusCode::SEE_OTHER);
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[("accept-language", "zh-CN")]).await;
+        assert!(page.html.contains("已签署") && page.html.contains("签署于"), "the signed contract reads in Chinese");
+    }
+
     async fn notes_and_tasks_are_added_from_the_deal_page(app: &TestApp) {
         let deal = b2b_deal(app, "Assembly line", 100, "CNY").await;
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;

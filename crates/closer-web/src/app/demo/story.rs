@@ -4,8 +4,11 @@
 
 use closer_domain::approvals::{Approval, ApprovalFields, ApprovalSubmission, approval_needed, default_matrix};
 use closer_domain::committee::{BuyingRole, ResponseMode, StakeholderFields, Stance};
+use closer_domain::contracts::{
+    Contract, ContractDraft, ContractStatus, CustomerStepStatus, Signature, SignatureStatus, default_paper_process,
+};
 use closer_domain::deal::Deal;
-use closer_domain::ids::{ApprovalId, DealTeamMemberId, MeetingId, PartyId, QuoteId, StakeholderId};
+use closer_domain::ids::{ApprovalId, ContractId, DealTeamMemberId, MeetingId, PartyId, QuoteId, StakeholderId};
 use closer_domain::meeting::{
     Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingFields, MeetingPurpose, MeetingStatus,
     NegotiationPlan, Side, Venue,
@@ -16,7 +19,7 @@ use closer_domain::qualification::{Qualification, QualificationKey};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::team::{DealTeamMember, DealTeamMemberFields, SellerRole, TeamAccess};
 use closer_store::stakeholders::StoredStakeholder;
-use closer_store::{Tx, approvals, deal_team, meetings, quotes, stakeholders};
+use closer_store::{Tx, approvals, contracts, deal_team, meetings, quotes, stakeholders};
 use time::Duration;
 
 use super::Seeder;
@@ -103,6 +106,11 @@ pub async fn tell(
     chinese: bool,
 ) -> AppResult<()> {
     offer(seeder, tx, deal, stages).await?;
+    let signatory = match deal.progress.kind {
+        DealKind::B2c => Some(deal.terms.counterparty_id),
+        DealKind::B2b => staff.first().map(|(person, _)| *person),
+    };
+    paperwork(seeder, tx, deal, stages, signatory).await?;
     let (Some(leader), Some(head)) = (staff.first(), staff.get(1)) else {
         return Ok(());
     };
@@ -267,6 +275,76 @@ async fn offer(seeder: &mut Seeder, tx: &mut Tx, deal: &Deal, stages: &[&str]) -
     if b2b && deal.progress.status == DealStatus::Open && deal.ownership.team_id.is_some() && seeder.rng.u8(..3) == 0 {
         discount_awaiting_approval(seeder, tx, deal, &quote).await?;
     }
+    Ok(())
+}
+
+/// The contract of a deal that reached the signing stage: signed if the deal went past it,
+/// otherwise under way (a consumer's agreement out for signature, a company contract with the
+/// customer's legal department approved and procurement reviewing).
+async fn paperwork(
+    seeder: &mut Seeder,
+    tx: &mut Tx,
+    deal: &Deal,
+    stages: &[&str],
+    signatory: Option<PartyId>,
+) -> AppResult<()> {
+    let (signing, beyond) = match deal.progress.kind {
+        DealKind::B2c => ("b2c_sign_pay", "b2c_won"),
+        DealKind::B2b => ("b2b_company_contract", "b2b_payment"),
+    };
+    if !stages.contains(&signing) || deal.progress.status == DealStatus::Lost {
+        return Ok(());
+    }
+    let signed = stages.contains(&beyond) || deal.progress.status == DealStatus::Won;
+    let draft = ContractDraft {
+        their_signatory_ids: signatory.into_iter().collect(),
+        cooling_off_days: (deal.progress.kind == DealKind::B2c).then_some(7),
+        ..ContractDraft::default()
+    };
+    let mut fields = draft.parse(
+        deal.id,
+        deal.progress.kind,
+        &deal.terms.title,
+        None,
+        &default_paper_process(),
+    )?;
+    let at = deal.progress.stage_entered_at.min(seeder.now);
+    let steps = fields.customer_steps.len();
+    for (index, step) in fields.customer_steps.iter_mut().enumerate() {
+        let (status, opened) = match (signed, index) {
+            (true, _) | (false, 0) => (CustomerStepStatus::Approved, true),
+            (false, 1) => (CustomerStepStatus::InReview, true),
+            _ => (CustomerStepStatus::Waiting, false),
+        };
+        step.status = status;
+        step.opened_at = opened.then_some(at);
+        step.decided_at = (status == CustomerStepStatus::Approved).then_some(at);
+    }
+    fields.status = match (signed, steps) {
+        (true, _) => ContractStatus::Executed,
+        (false, 0) => ContractStatus::OutForSignature,
+        (false, _) => ContractStatus::WithCustomer,
+    };
+    if fields.status != ContractStatus::WithCustomer {
+        fields.signature = Signature {
+            provider: Some("paper".into()),
+            external_id: None,
+            status: Some(if signed {
+                SignatureStatus::Completed
+            } else {
+                SignatureStatus::Sent
+            }),
+            sent_at: Some(at),
+            completed_at: signed.then_some(at),
+        };
+    }
+    fields.executed_at = signed.then_some(at);
+    let contract = Contract {
+        id: ContractId(seeder.ids.next()),
+        fields,
+        meta: RecordMeta::created(at),
+    };
+    contracts::insert(tx.conn(), seeder.workspace, &contract).await?;
     Ok(())
 }
 
