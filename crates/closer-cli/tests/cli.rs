@@ -346,7 +346,10 @@ async fn check_demo(server: &Server) -> Vec<Value> {
     assert!(statuses.contains(&"sent"), "{quotes}");
     // A won company deal has its signed contract.
     let won = server.all("/api/v1/deals?kind=b2b&status=won").await;
-    let signed = won.first().map(|d| d["id"].as_str().unwrap_or("").to_owned()).unwrap_or_default();
+    let signed = won
+        .first()
+        .map(|d| d["id"].as_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
     let contracts = server.get(&format!("/api/v1/deals/{signed}/contracts")).await;
     assert_eq!(contracts[0]["status"], "executed", "{contracts}");
     // Some price talks wait for approval: the founder's inbox shows them.
