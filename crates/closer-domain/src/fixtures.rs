@@ -241,3 +241,24 @@ pub fn signed_contract(deal: &Deal) -> crate::contracts::Contract {
         meta: RecordMeta::created(now()),
     }
 }
+
+/// A payment of 1,000 that succeeded on `deal`.
+pub fn payment(deal: &Deal) -> crate::billing::Payment {
+    use crate::billing::{Payment, PaymentFields, PaymentMethod, PaymentStatus};
+    Payment {
+        id: crate::ids::PaymentId(Uuid::from_u128(88)),
+        fields: PaymentFields {
+            invoice_id: crate::ids::InvoiceId(Uuid::from_u128(87)),
+            deal_id: deal.id,
+            method: PaymentMethod::WechatPay,
+            currency: deal.terms.amount.currency,
+            amount_minor: 1_000,
+            status: PaymentStatus::Succeeded,
+            reference: None,
+            received_at: Some(now()),
+            refunded_minor: 0,
+            refunds: Vec::new(),
+        },
+        meta: RecordMeta::created(now()),
+    }
+}

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::approvals::{Approval, DiscountTier};
+use crate::billing::{BillingProfile, Invoice, InvoiceStatus, Payment};
 use crate::committee::{BuyingRole, Engagement, Stakeholder};
 use crate::contracts::{Contract, ContractStatus, CustomerStepStatus};
 use crate::deal::Deal;
@@ -435,6 +436,11 @@ pub struct Snapshot<'a> {
     pub approval_matrix: &'a [DiscountTier],
     /// The deal's contracts, every version's latest state.
     pub contracts: &'a [Contract],
+    /// The deal's invoices and payments.
+    pub invoices: &'a [Invoice],
+    pub payments: &'a [Payment],
+    /// The customer's billing profile, if one was filled in.
+    pub billing_profile: Option<&'a BillingProfile>,
 }
 
 impl Snapshot<'_> {
@@ -507,6 +513,14 @@ pub fn judge(key: &str, s: &Snapshot) -> Verdict {
         // approved one.
         "quote_approved" => verdict(s.offer_made()),
         "agreement_executed" | "envelope_completed" => verdict(s.signed()),
+        "billing_profile" => verdict(s.billing_profile.is_some_and(|p| p.missing().is_empty())),
+        "invoice_finalised" => verdict(s.invoices.iter().any(|i| {
+            matches!(
+                i.fields.status,
+                InvoiceStatus::Open | InvoiceStatus::Paid | InvoiceStatus::Uncollectible
+            )
+        })),
+        "first_payment" | "payment_succeeded" => verdict(s.payments.iter().any(|p| p.fields.net_minor() > 0)),
         "paper_process_mapped" => verdict(s.live_contracts().any(|c| !c.fields.customer_steps.is_empty())),
         "customer_approvals" => verdict(s.live_contracts().any(|c| {
             !c.fields.customer_steps.is_empty()
@@ -695,6 +709,9 @@ mod tests {
             approvals: &[],
             approval_matrix: &[],
             contracts: &[],
+            invoices: &[],
+            payments: &[],
+            billing_profile: None,
         }
     }
 
@@ -761,13 +778,20 @@ mod tests {
                 .iter()
                 .map(|c| c.key.as_str())
                 .collect::<Vec<_>>(),
-            ["visit_or_offer", "quote_validated", "agreement_executed"]
+            [
+                "visit_or_offer",
+                "quote_validated",
+                "agreement_executed",
+                "payment_succeeded"
+            ]
         );
         let offer_sent = [sent_quote(&deal)];
         let signed = [fixtures::signed_contract(&deal)];
+        let paid = [fixtures::payment(&deal)];
         let with_offer = Snapshot {
             quotes: &offer_sent,
             contracts: &signed,
+            payments: &paid,
             ..snapshot(&deal, &[], &[], false, true)
         };
         assert!(check_move(&playbook, new_lead, won, &with_offer).blocking.is_empty());
@@ -775,6 +799,7 @@ mod tests {
         let with_offer = Snapshot {
             quotes: &offer_sent,
             contracts: &signed,
+            payments: &paid,
             ..snapshot(&deal, &[], &[], false, true)
         };
         let blocked = check_move(&playbook, new_lead, won, &with_offer);

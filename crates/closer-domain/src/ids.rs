@@ -70,4 +70,6 @@ typed_id!(
     /// One use of a promotion by a customer.
     RedemptionId,
     ContractId,
+    InvoiceId,
+    PaymentId,
 );

@@ -8,6 +8,7 @@ pub mod access;
 pub mod activity;
 pub mod approvals;
 pub mod audit;
+pub mod billing;
 pub mod committee;
 pub mod contact;
 pub mod contracts;

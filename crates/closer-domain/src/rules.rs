@@ -578,6 +578,9 @@ mod tests {
             approvals: &[],
             approval_matrix: &[],
             contracts: &[],
+            invoices: &[],
+            payments: &[],
+            billing_profile: None,
         }
     }
 

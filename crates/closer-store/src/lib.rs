@@ -7,6 +7,7 @@ pub mod access;
 pub mod access_defaults;
 pub mod approvals;
 pub mod audit;
+pub mod billing;
 pub mod contracts;
 mod db;
 pub mod deal_health;

@@ -539,3 +539,66 @@ pub async fn redeem(
     conn.execute(&insert).await?;
     Ok(Ok(()))
 }
+
+/// Gives back what a quote's redemptions spent (a cancelled sale or a full refund): each is
+/// marked released, and its promotion's usage and its campaign's budget are restored.
+pub async fn release_quote(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    quote: QuoteId,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    #[derive(FromRow)]
+    struct Held {
+        id: Uuid,
+        promotion_id: Uuid,
+        campaign_id: Option<Uuid>,
+        discount_minor: i64,
+    }
+    let held = Query::select()
+        .columns([
+            PromotionRedemptions::Id,
+            PromotionRedemptions::PromotionId,
+            PromotionRedemptions::CampaignId,
+            PromotionRedemptions::DiscountMinor,
+        ])
+        .from(PromotionRedemptions::Table)
+        .and_where(Expr::col(PromotionRedemptions::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(PromotionRedemptions::QuoteId).eq(quote.as_uuid()))
+        .and_where(Expr::col(PromotionRedemptions::ReleasedAt).is_null())
+        .to_owned();
+    let rows: Vec<Held> = conn.reborrow().fetch_all(&held).await?;
+    for row in &rows {
+        let release = Query::update()
+            .table(PromotionRedemptions::Table)
+            .value(PromotionRedemptions::ReleasedAt, now)
+            .and_where(Expr::col(PromotionRedemptions::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(Expr::col(PromotionRedemptions::Id).eq(row.id))
+            .to_owned();
+        conn.reborrow().execute(&release).await?;
+        let usage = Query::update()
+            .table(Promotions::Table)
+            .value(Promotions::UsedCount, Expr::col(Promotions::UsedCount).sub(1))
+            .and_where(Expr::col(Promotions::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(Expr::col(Promotions::Id).eq(row.promotion_id))
+            .to_owned();
+        conn.reborrow().execute(&usage).await?;
+        if let Some(campaign) = row.campaign_id {
+            let budget = Query::update()
+                .table(PromotionCampaigns::Table)
+                .value(
+                    PromotionCampaigns::UsedCount,
+                    Expr::col(PromotionCampaigns::UsedCount).sub(1),
+                )
+                .value(
+                    PromotionCampaigns::SpentMinor,
+                    Expr::col(PromotionCampaigns::SpentMinor).sub(row.discount_minor),
+                )
+                .and_where(Expr::col(PromotionCampaigns::WorkspaceId).eq(workspace.as_uuid()))
+                .and_where(Expr::col(PromotionCampaigns::Id).eq(campaign))
+                .to_owned();
+            conn.reborrow().execute(&budget).await?;
+        }
+    }
+    Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX))
+}

@@ -172,6 +172,8 @@ pub enum RecordTable {
     Promotions,
     PromotionCampaigns,
     Contracts,
+    Invoices,
+    Payments,
 }
 
 impl RecordTable {
@@ -191,6 +193,8 @@ impl RecordTable {
             RecordTable::Promotions => "promotions",
             RecordTable::PromotionCampaigns => "promotion_campaigns",
             RecordTable::Contracts => "contracts",
+            RecordTable::Invoices => "invoices",
+            RecordTable::Payments => "payments",
         }
     }
 }

@@ -622,3 +622,65 @@ pub enum PaperProcesses {
     LearnedFrom,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum BillingProfiles {
+    Table,
+    WorkspaceId,
+    PartyId,
+    Profile,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum InvoiceCounters {
+    Table,
+    WorkspaceId,
+    LastNumber,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Invoices {
+    Table,
+    WorkspaceId,
+    Id,
+    DealId,
+    CustomerId,
+    QuoteId,
+    Number,
+    Status,
+    Currency,
+    Label,
+    AmountDueMinor,
+    AmountPaidMinor,
+    Due,
+    PoNumber,
+    IssueDate,
+    DueDate,
+    Notes,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Payments {
+    Table,
+    WorkspaceId,
+    Id,
+    InvoiceId,
+    DealId,
+    Method,
+    Currency,
+    AmountMinor,
+    Status,
+    Reference,
+    ReceivedAt,
+    RefundedMinor,
+    Refunds,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}

@@ -7,6 +7,7 @@
 mod admin;
 mod approvals;
 mod audit;
+mod billing;
 mod committee;
 mod contracts;
 mod deals;
@@ -158,6 +159,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "meetings", description = "Meetings and visits with venue, attendance and plans (D4, D8, D9)"),
         (name = "tasks", description = "To-dos with due dates"),
         (name = "products", description = "The catalogue: products and their list prices per currency"),
+        (name = "billing", description = "Billing: profiles, invoices numbered without gaps, payments, refunds and receivables ageing (D3)"),
         (name = "contracts", description = "Contracts: the consumer's agreement signed in one sitting, the company contract through the customer's approval chain, redlines and signature (D2)"),
         (name = "promotions", description = "B2C promotions and campaigns: codes, automatic offers, gift packs, budgets and limits, and the best valid combination for a cart (D5)"),
         (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
@@ -292,6 +294,18 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(contracts::signature))
         .routes(routes!(contracts::decide_customer_step))
         .routes(routes!(contracts::paper_process))
+        .routes(routes!(billing::get_profile, billing::set_profile))
+        .routes(routes!(billing::list_invoices, billing::schedule_invoices))
+        .routes(routes!(billing::list_payments))
+        .routes(routes!(billing::get_invoice, billing::patch_invoice))
+        .routes(routes!(billing::finalise_invoice))
+        .routes(routes!(billing::void_invoice))
+        .routes(routes!(billing::write_off_invoice))
+        .routes(routes!(billing::record_payment))
+        .routes(routes!(billing::get_payment))
+        .routes(routes!(billing::payment_status))
+        .routes(routes!(billing::refund_payment))
+        .routes(routes!(billing::receivables))
         .routes(routes!(playbooks::list_playbooks))
         .routes(routes!(playbooks::get_playbook))
         .routes(routes!(playbooks::revise_playbook))

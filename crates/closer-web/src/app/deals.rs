@@ -96,6 +96,9 @@ pub(crate) struct Loaded {
     approvals: Vec<closer_domain::approvals::Approval>,
     approval_matrix: std::sync::Arc<[closer_domain::approvals::DiscountTier]>,
     contracts: Vec<closer_domain::contracts::Contract>,
+    invoices: Vec<closer_domain::billing::Invoice>,
+    payments: Vec<closer_domain::billing::Payment>,
+    billing_profile: Option<closer_domain::billing::BillingProfile>,
     counterparty_is_organisation: bool,
     counterparty_reachable: bool,
 }
@@ -137,6 +140,16 @@ pub(crate) async fn load_snapshots(
         Some(stored) => stored.matrix.tiers.into(),
         None => closer_domain::approvals::default_matrix().into(),
     };
+    let mut invoices: HashMap<DealId, Vec<_>> = HashMap::new();
+    for invoice in closer_store::billing::invoices_of(conn.reborrow(), workspace, &ids).await? {
+        invoices.entry(invoice.fields.deal_id).or_default().push(invoice);
+    }
+    let mut payments: HashMap<DealId, Vec<_>> = HashMap::new();
+    for payment in closer_store::billing::payments_of(conn.reborrow(), workspace, &ids).await? {
+        payments.entry(payment.fields.deal_id).or_default().push(payment);
+    }
+    let customers: Vec<_> = deals.iter().map(|d| d.terms.counterparty_id).collect();
+    let profiles = closer_store::billing::profiles_of(conn.reborrow(), workspace, &customers).await?;
     let mut contracts: HashMap<DealId, Vec<_>> = HashMap::new();
     for contract in closer_store::contracts::for_deals(conn.reborrow(), workspace, &ids).await? {
         contracts.entry(contract.fields.deal_id).or_default().push(contract);
@@ -171,6 +184,9 @@ pub(crate) async fn load_snapshots(
                 approvals: approvals.remove(&deal.id).unwrap_or_default(),
                 approval_matrix: approval_matrix.clone(),
                 contracts: contracts.remove(&deal.id).unwrap_or_default(),
+                invoices: invoices.remove(&deal.id).unwrap_or_default(),
+                payments: payments.remove(&deal.id).unwrap_or_default(),
+                billing_profile: profiles.get(&deal.terms.counterparty_id).cloned(),
                 counterparty_is_organisation: kind == PartyKind::Organisation,
                 counterparty_reachable: reachable,
             },
@@ -192,6 +208,9 @@ impl Loaded {
             approvals: &self.approvals,
             approval_matrix: &self.approval_matrix,
             contracts: &self.contracts,
+            invoices: &self.invoices,
+            payments: &self.payments,
+            billing_profile: self.billing_profile.as_ref(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod admin;
 pub mod approvals;
 pub mod auth;
+pub mod billing;
 pub mod board;
 pub mod bootstrap;
 pub mod committee;

@@ -200,6 +200,12 @@ pub async fn decide(ctx: &Ctx, mut conn: Conn<'_>, guard: Guard, action: Action)
     })
 }
 
+/// Refuses `action` on `record` unless the policy allows it: 404 when the principal may not see
+/// it, 403 when they see it but may not do this.
+pub async fn refuse_unless<R: Resource>(ctx: &Ctx, conn: Conn<'_>, record: &R, action: Action) -> AppResult<()> {
+    refused::<R>(decide(ctx, conn, record.guard(), action).await?, action, record.id())
+}
+
 fn refused<R: Resource>(decision: Decision, action: Action, id: Uuid) -> AppResult<()> {
     match decision {
         Decision::Allowed => Ok(()),

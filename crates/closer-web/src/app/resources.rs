@@ -3,10 +3,12 @@
 use closer_domain::access::{Action, Owned, RecordType};
 use closer_domain::activity::{Note, Subject, SubjectType, Task};
 use closer_domain::approvals::Approval;
+use closer_domain::billing::{Invoice, Payment};
 use closer_domain::contracts::Contract;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{
-    ApprovalId, CampaignId, ContractId, DealTeamMemberId, MeetingId, ProductId, PromotionId, QuoteId, StakeholderId,
+    ApprovalId, CampaignId, ContractId, DealTeamMemberId, InvoiceId, MeetingId, PaymentId, ProductId, PromotionId,
+    QuoteId, StakeholderId,
 };
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
@@ -19,7 +21,7 @@ use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
-    Conn, StoreError, approvals, contracts, deal_team, deals, employments, meetings, notes, parties, products,
+    Conn, StoreError, approvals, billing, contracts, deal_team, deals, employments, meetings, notes, parties, products,
     promotions, quotes, stakeholders, tasks, users,
 };
 use uuid::Uuid;
@@ -246,6 +248,26 @@ resource!(
     contracts::insert,
     contracts::update,
     |c| part_of_deal(c.fields.deal_id)
+);
+resource!(
+    Invoice,
+    "invoice",
+    Invoices,
+    InvoiceId,
+    billing::get_invoice,
+    billing::insert_invoice,
+    billing::update_invoice,
+    |i| part_of_deal(i.fields.deal_id)
+);
+resource!(
+    Payment,
+    "payment",
+    Payments,
+    PaymentId,
+    billing::get_payment,
+    billing::insert_payment,
+    billing::update_payment,
+    |p| part_of_deal(p.fields.deal_id)
 );
 resource!(
     Approval,

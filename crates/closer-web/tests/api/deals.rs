@@ -159,6 +159,7 @@ on_both_backends! {
         for status in ["sent", "completed"] {
             app.post(&format!("/api/v1/contracts/{agreement}/signature"), &json!({ "status": status })).await.expect(200);
         }
+        crate::billing::pay_in_full(app, &walk_in.id(), &offer).await;
         let won = app
             .post(&format!("/api/v1/deals/{}/move", walk_in.id()), &json!({ "stage_id": app.stage("b2c", "b2c_won").await }))
             .await

@@ -121,7 +121,7 @@ on_both_backends! {
         let deal = app.post("/api/v1/deals", &json!({ "title": "Solar kit", "kind": "b2c", "counterparty_id": walk_in, "currency": "CNY", "lead_source": "inbound" })).await.expect(201).id();
         let won = json!({ "stage_id": app.stage("b2c", "b2c_won").await });
         let blocked = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
-        assert_eq!(keys(&blocked.body), ["contact_point", "need_captured", "visit_or_offer", "quote_validated", "agreement_executed"]);
+        assert_eq!(keys(&blocked.body), ["contact_point", "need_captured", "visit_or_offer", "quote_validated", "agreement_executed", "payment_succeeded"]);
         assert_eq!(blocked.body["criteria"][0]["differences"], json!(["D9"]));
         app.patch(&format!("/api/v1/people/{walk_in}"), "*", &json!({ "phones": ["+86 138 0013 8000"] })).await.expect(200);
         app.patch(&format!("/api/v1/deals/{deal}"), "*", &json!({ "qualification": { "need": "Panels for a 120 m² roof", "budget": "" } })).await.expect(200);
@@ -132,14 +132,17 @@ on_both_backends! {
             .expect(201)
             .id();
         let still = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
-        assert_eq!(keys(&still.body), ["visit_or_offer", "quote_validated", "agreement_executed"], "a draft is no offer");
+        assert_eq!(keys(&still.body), ["visit_or_offer", "quote_validated", "agreement_executed", "payment_succeeded"], "a draft is no offer");
         app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(200);
         let unsigned = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
-        assert_eq!(keys(&unsigned.body), ["agreement_executed"], "the personal agreement is signed in the same sitting");
+        assert_eq!(keys(&unsigned.body), ["agreement_executed", "payment_succeeded"], "the personal agreement is signed in the same sitting");
         let agreement = app.post(&format!("/api/v1/deals/{deal}/contracts"), &json!({})).await.expect(201).id();
         for status in ["sent", "completed"] {
             app.post(&format!("/api/v1/contracts/{agreement}/signature"), &json!({ "status": status })).await.expect(200);
         }
+        let unpaid = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
+        assert_eq!(keys(&unpaid.body), ["payment_succeeded"], "the consumer pays at once");
+        crate::billing::pay_in_full(app, &deal, &quote).await;
         let closed = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(200);
         assert_eq!(closed.body["status"], "won");
         assert_eq!(closed.body["qualification"], json!({ "need": "Panels for a 120 m² roof" }), "a blank note clears, and is not stored");

@@ -5,6 +5,7 @@ mod access;
 mod activity;
 mod auth;
 mod bad_input;
+mod billing;
 mod browser;
 mod committee;
 mod contracts;
