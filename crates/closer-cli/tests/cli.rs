@@ -352,6 +352,14 @@ async fn check_demo(server: &Server) -> Vec<Value> {
         .unwrap_or_default();
     let contracts = server.get(&format!("/api/v1/deals/{signed}/contracts")).await;
     assert_eq!(contracts[0]["status"], "executed", "{contracts}");
+    // It was invoiced on its terms; recent company invoices are still owed.
+    let invoices = server.get(&format!("/api/v1/deals/{signed}/invoices")).await;
+    assert!(
+        invoices[0]["number"].as_str().is_some_and(|n| n.starts_with("INV-")),
+        "{invoices}"
+    );
+    let owed = server.get("/api/v1/receivables").await;
+    assert!(owed["currencies"].as_array().is_some_and(|c| !c.is_empty()), "{owed}");
     // Some price talks wait for approval: the founder's inbox shows them.
     let inbox = server.get("/api/v1/approvals").await;
     assert!(

@@ -149,6 +149,26 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Ask the champion to unblock it",
     ),
     (
+        "billing_profile_incomplete",
+        "The billing profile lacks {0} detail(s)",
+        "Collect the legal entity, tax id, billing address and accounts-payable contact, and whether a PO is needed",
+    ),
+    (
+        "payment_failed",
+        "A payment failed",
+        "Send the payment link again or offer another method: WeChat Pay, Alipay or card",
+    ),
+    (
+        "invoice_overdue",
+        "Invoice {0} is {1} days overdue",
+        "Remind accounts payable and give the owner and finance a task",
+    ),
+    (
+        "invoice_overdue_escalate",
+        "Invoice {0} is {1} days overdue",
+        "Escalate to the champion or the economic buyer",
+    ),
+    (
         "slow_stage",
         "{0} days in the stage; its target is {1}",
         "Move the deal on, or record why it waits",
@@ -299,6 +319,59 @@ fn contract_rules(snapshot: &Snapshot, stage_key: &str, now: OffsetDateTime, out
                     format!("customer_function.{}", step.function.as_str()),
                     step.expected_days.to_string(),
                 ],
+            ));
+        }
+    }
+}
+
+/// Getting paid: the billing details collected before the contract (R3.2), a failed consumer
+/// payment retried another way (R3.1), and overdue invoices chased by how late they are (R3.4).
+fn billing_rules(snapshot: &Snapshot, b2b: bool, stage_key: &str, now: OffsetDateTime, out: &mut Vec<Proposal>) {
+    use crate::billing::PaymentStatus;
+    if b2b && matches!(stage_key, "b2b_company_contract" | "b2b_payment") {
+        let missing = snapshot.billing_profile.map_or(4, |p| p.missing().len());
+        if missing > 0 {
+            out.push(proposal(
+                "R3.2",
+                "billing_profile",
+                &["D3"],
+                66,
+                "billing_profile_incomplete",
+                vec![missing.to_string()],
+            ));
+        }
+    }
+    if !b2b {
+        for payment in snapshot
+            .payments
+            .iter()
+            .filter(|p| p.fields.status == PaymentStatus::Failed)
+        {
+            let paid_since = snapshot
+                .payments
+                .iter()
+                .any(|p| p.fields.invoice_id == payment.fields.invoice_id && p.fields.net_minor() > 0);
+            if !paid_since {
+                out.push(proposal("R3.1", payment.id, &["D3"], 90, "payment_failed", vec![]));
+            }
+        }
+    }
+    let today = now.date();
+    for invoice in snapshot.invoices {
+        let late = invoice.fields.days_overdue(today);
+        if late > 0 {
+            let (priority, message) = if late > 30 {
+                (82, "invoice_overdue_escalate")
+            } else {
+                (72, "invoice_overdue")
+            };
+            out.push(proposal(
+                "R3.4",
+                invoice.id,
+                &["D3"],
+                priority,
+                message,
+                vec![invoice.fields.number.clone().unwrap_or_default(), late.to_string()],
             ));
         }
     }
@@ -507,6 +580,7 @@ pub fn propose(
     if b2b {
         contract_rules(snapshot, stage_key, now, &mut out);
     }
+    billing_rules(snapshot, b2b, stage_key, now, &mut out);
 
     // R4.5: nothing is planned next.
     let next_meeting = snapshot.meetings.iter().any(|m| upcoming(m, now));
@@ -733,5 +807,70 @@ mod tests {
         let mut chased = keys(&drafts, &asked, later);
         chased.sort();
         assert_eq!(chased, ["approval_overdue", "discount_before_relationship"]);
+    }
+
+    #[test]
+    fn getting_paid_is_chased() {
+        use crate::billing::{Due, Invoice, InvoiceFields, InvoiceStatus, PaymentStatus};
+        let playbook = fixtures::playbook(&B2B_DEFAULT);
+        let deal = fixtures::deal(&playbook, "b2b_payment", 20);
+        let late = Invoice {
+            id: crate::ids::InvoiceId(uuid::Uuid::from_u128(5)),
+            fields: InvoiceFields {
+                deal_id: deal.id,
+                customer_id: deal.terms.counterparty_id,
+                quote_id: None,
+                number: Some("INV-000007".into()),
+                status: InvoiceStatus::Open,
+                currency: deal.terms.amount.currency,
+                label: "net_30".into(),
+                amount_due_minor: 1_000,
+                amount_paid_minor: 0,
+                due: Due::DaysAfterIssue { days: 30 },
+                po_number: None,
+                issue_date: Some((now() - time::Duration::days(75)).date()),
+                due_date: Some((now() - time::Duration::days(45)).date()),
+                notes: None,
+            },
+            meta: crate::record::RecordMeta::created(now()),
+        };
+        let invoices = [late];
+        let overdue = Snapshot {
+            invoices: &invoices,
+            ..snapshot(&deal, &[], &[])
+        };
+        let found: Vec<(String, String)> = propose(&overdue, &playbook, None, true, now())
+            .into_iter()
+            .filter(|p| matches!(p.rule.as_str(), "R3.2" | "R3.4"))
+            .map(|p| (p.message, p.title))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "invoice_overdue_escalate".to_owned(),
+                    "Invoice INV-000007 is 45 days overdue".to_owned()
+                ),
+                (
+                    "billing_profile_incomplete".to_owned(),
+                    "The billing profile lacks 4 detail(s)".to_owned()
+                ),
+            ]
+        );
+
+        let b2c = fixtures::playbook(&B2C_DEFAULT);
+        let consumer = fixtures::deal(&b2c, "b2c_sign_pay", 1);
+        let mut failed = fixtures::payment(&consumer);
+        failed.fields.status = PaymentStatus::Failed;
+        let payments = [failed];
+        let paid_nothing = Snapshot {
+            payments: &payments,
+            ..snapshot(&consumer, &[], &[])
+        };
+        let rules: Vec<String> = propose(&paid_nothing, &b2c, None, true, now())
+            .into_iter()
+            .map(|p| p.rule)
+            .collect();
+        assert!(rules.contains(&"R3.1".to_owned()), "{rules:?}");
     }
 }

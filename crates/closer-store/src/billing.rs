@@ -129,6 +129,22 @@ pub async fn next_invoice_number(mut conn: Conn<'_>, workspace: WorkspaceId) -> 
     last.map(|l| l.last_number).ok_or_else(|| corrupt("counter", "missing"))
 }
 
+/// Sets the workspace's last invoice number (for loads that number invoices themselves).
+pub async fn set_last_invoice_number(conn: Conn<'_>, workspace: WorkspaceId, last: i64) -> Result<()> {
+    let statement = Query::insert()
+        .into_table(InvoiceCounters::Table)
+        .columns([InvoiceCounters::WorkspaceId, InvoiceCounters::LastNumber])
+        .values_panic([workspace.as_uuid().into(), last.into()])
+        .on_conflict(
+            OnConflict::column(InvoiceCounters::WorkspaceId)
+                .update_column(InvoiceCounters::LastNumber)
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
 #[derive(FromRow)]
 struct InvoiceRow {
     id: Uuid,

@@ -141,6 +141,8 @@ pub(super) struct Seeder {
     now: OffsetDateTime,
     workspace: WorkspaceId,
     summary: DemoSummary,
+    /// Invoices numbered so far.
+    invoices_issued: i64,
 }
 
 fn email(raw: &str) -> AppResult<EmailAddress> {
@@ -252,6 +254,7 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
     // Writes only from here on, sent in batches (one round trip each on PostgreSQL).
     let mut tx = db.begin_bulk().await?;
     let mut seeder = Seeder {
+        invoices_issued: 0,
         rng: fastrand::Rng::with_seed(scale.seed),
         ids: Ids {
             rng: fastrand::Rng::with_seed(scale.seed ^ 0x5eed),
@@ -333,6 +336,8 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
         )
         .await?;
     }
+    // Written once at the end: a statement amid a bulk load's inserts would split their groups.
+    closer_store::billing::set_last_invoice_number(tx.conn(), seeder.workspace, seeder.invoices_issued).await?;
     tx.commit().await?;
     seeder.summary.password = password;
     db.analyze().await?;

@@ -3,12 +3,15 @@
 //! the gates and coverage of every demo deal tell a true story.
 
 use closer_domain::approvals::{Approval, ApprovalFields, ApprovalSubmission, approval_needed, default_matrix};
+use closer_domain::billing::{Invoice, InvoiceFields, Payment, PaymentFields, PaymentMethod, PaymentStatus};
 use closer_domain::committee::{BuyingRole, ResponseMode, StakeholderFields, Stance};
 use closer_domain::contracts::{
     Contract, ContractDraft, ContractStatus, CustomerStepStatus, Signature, SignatureStatus, default_paper_process,
 };
 use closer_domain::deal::Deal;
-use closer_domain::ids::{ApprovalId, ContractId, DealTeamMemberId, MeetingId, PartyId, QuoteId, StakeholderId};
+use closer_domain::ids::{
+    ApprovalId, ContractId, DealTeamMemberId, InvoiceId, MeetingId, PartyId, PaymentId, QuoteId, StakeholderId,
+};
 use closer_domain::meeting::{
     Attendance, Attendee, InviteResponse, InviteType, Meeting, MeetingFields, MeetingPurpose, MeetingStatus,
     NegotiationPlan, Side, Venue,
@@ -19,7 +22,7 @@ use closer_domain::qualification::{Qualification, QualificationKey};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::team::{DealTeamMember, DealTeamMemberFields, SellerRole, TeamAccess};
 use closer_store::stakeholders::StoredStakeholder;
-use closer_store::{Tx, approvals, contracts, deal_team, meetings, quotes, stakeholders};
+use closer_store::{Tx, approvals, billing, contracts, deal_team, meetings, quotes, stakeholders};
 use time::Duration;
 
 use super::Seeder;
@@ -271,6 +274,9 @@ async fn offer(seeder: &mut Seeder, tx: &mut Tx, deal: &Deal, stages: &[&str]) -
     };
     let quote = Quote::new(QuoteId(seeder.ids.next()), fields, RecordMeta::created(sent_at));
     quotes::insert(tx.conn(), seeder.workspace, &quote).await?;
+    if won {
+        bill(seeder, tx, deal, &quote, sent_at).await?;
+    }
     // A team deal: its manager or the founder decides (the founder never approves their own).
     if b2b && deal.progress.status == DealStatus::Open && deal.ownership.team_id.is_some() && seeder.rng.u8(..3) == 0 {
         discount_awaiting_approval(seeder, tx, deal, &quote).await?;
@@ -345,6 +351,61 @@ async fn paperwork(
         meta: RecordMeta::created(at),
     };
     contracts::insert(tx.conn(), seeder.workspace, &contract).await?;
+    Ok(())
+}
+
+/// The invoices of a won deal's accepted quote, issued when it was won: a consumer paid at once
+/// by WeChat Pay; a company paid its first instalment by bank transfer once it fell due well
+/// before today, and owes the rest.
+async fn bill(seeder: &mut Seeder, tx: &mut Tx, deal: &Deal, quote: &Quote, at: time::OffsetDateTime) -> AppResult<()> {
+    let b2b = deal.progress.kind == DealKind::B2b;
+    for (index, fields) in InvoiceFields::from_quote(quote, deal.terms.counterparty_id)
+        .into_iter()
+        .enumerate()
+    {
+        // Numbered here, since a bulk load reads nothing back; the counter is set at the end.
+        seeder.invoices_issued += 1;
+        let number = seeder.invoices_issued;
+        let issued = fields.finalise(format!("INV-{number:06}"), at.date(), false)?;
+        // Older company invoices are paid; the last few weeks' are still owed, some late.
+        let settled = issued
+            .due_date
+            .is_some_and(|due| due < (seeder.now - time::Duration::days(20)).date());
+        let paid = (!b2b || (index == 0 && settled)) && issued.amount_due_minor > 0;
+        let invoice = Invoice {
+            id: InvoiceId(seeder.ids.next()),
+            fields: if paid {
+                issued.with_paid(issued.amount_due_minor)
+            } else {
+                issued
+            },
+            meta: RecordMeta::created(at),
+        };
+        billing::insert_invoice(tx.conn(), seeder.workspace, &invoice).await?;
+        if paid {
+            let payment = Payment {
+                id: PaymentId(seeder.ids.next()),
+                fields: PaymentFields {
+                    invoice_id: invoice.id,
+                    deal_id: deal.id,
+                    method: if b2b {
+                        PaymentMethod::BankTransfer
+                    } else {
+                        PaymentMethod::WechatPay
+                    },
+                    currency: invoice.fields.currency,
+                    amount_minor: invoice.fields.amount_due_minor,
+                    status: PaymentStatus::Succeeded,
+                    reference: None,
+                    received_at: Some(at),
+                    refunded_minor: 0,
+                    refunds: Vec::new(),
+                },
+                meta: RecordMeta::created(at),
+            };
+            billing::insert_payment(tx.conn(), seeder.workspace, &payment).await?;
+        }
+    }
     Ok(())
 }
 
