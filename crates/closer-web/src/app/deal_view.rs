@@ -44,6 +44,9 @@ pub struct DealView {
     pub history: Vec<AuditEntry>,
     /// The deal's quote revisions, newest first.
     pub quotes: Vec<Quote>,
+    /// The deal's invoices and payments, oldest first.
+    pub invoices: Vec<closer_domain::billing::Invoice>,
+    pub payments: Vec<closer_domain::billing::Payment>,
     /// The deal's contracts, oldest first.
     pub contracts: Vec<closer_domain::contracts::Contract>,
     /// The approval requests about those quotes and the matrix that judges them.
@@ -124,6 +127,8 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
     let quotes = quotes::for_deal(conn.conn(), ctx.workspace, id).await?;
     let approvals = super::approvals::DealApprovals::load(ctx, conn.conn(), id).await?;
     let contracts = closer_store::contracts::for_deal(conn.conn(), ctx.workspace, id).await?;
+    let invoices = closer_store::billing::invoices_of(conn.conn(), ctx.workspace, &[id]).await?;
+    let payments = closer_store::billing::payments_of(conn.conn(), ctx.workspace, &[id]).await?;
     let promotion_outcome = match quotes.iter().find(|q| q.fields.status == QuoteStatus::Draft) {
         Some(draft) => super::promotions::outcome_for_quote(ctx, conn.conn(), &deal, &draft.fields).await?,
         None => None,
@@ -175,6 +180,8 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
         history,
         quotes,
         approvals,
+        invoices,
+        payments,
         contracts,
         promotion_outcome,
         products,

@@ -158,6 +158,26 @@ struct QuoteRow {
     codes: String,
 }
 
+/// One invoice as the invoice panel shows it.
+struct InvoiceRow {
+    id: String,
+    version: i64,
+    number: String,
+    label: String,
+    status: &'static str,
+    status_label: &'static str,
+    amount_due: String,
+    /// What is left to pay, as the payment form's default ("1,234.50").
+    outstanding_plain: String,
+    paid: String,
+    due: String,
+    days_overdue: i64,
+    po_number: String,
+    draft: bool,
+    open: bool,
+    payments: Vec<String>,
+}
+
 /// One contract as the contract panel shows it.
 struct ContractRow {
     id: String,
@@ -243,6 +263,10 @@ struct Line {
 struct DealPage {
     chrome: Chrome,
     deal_id: String,
+    invoices: Vec<InvoiceRow>,
+    /// An accepted quote is not invoiced yet.
+    may_invoice: bool,
+    payment_methods: Vec<(&'static str, &'static str)>,
     contracts: Vec<ContractRow>,
     /// People who may sign for the customer: the committee (B2B) or the consumer.
     signatory_choices: Vec<(String, String)>,
@@ -826,8 +850,61 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
         vec![(view.deal.terms.counterparty_id.to_string(), view.counterparty.clone())]
     };
     signatory_choices.dedup();
+    let today = now.date();
+    let invoices: Vec<InvoiceRow> = view
+        .invoices
+        .iter()
+        .map(|i| {
+            let f = &i.fields;
+            InvoiceRow {
+                id: i.id.to_string(),
+                version: i.meta.version,
+                number: f.number.clone().unwrap_or_default(),
+                label: f.label.clone(),
+                status: f.status.as_str(),
+                status_label: text(format!("invoice_status.{}", f.status.as_str())),
+                amount_due: money(f.amount_due_minor),
+                outstanding_plain: super::deal_form::amount_text(&closer_domain::money::Money {
+                    amount_minor: f.outstanding(),
+                    currency: f.currency,
+                }),
+                paid: money(f.amount_paid_minor),
+                due: f.due_date.map(|d| locale.date(d)).unwrap_or_default(),
+                days_overdue: f.days_overdue(today),
+                po_number: f.po_number.clone().unwrap_or_default(),
+                draft: f.status == closer_domain::billing::InvoiceStatus::Draft,
+                open: f.status == closer_domain::billing::InvoiceStatus::Open,
+                payments: view
+                    .payments
+                    .iter()
+                    .filter(|p| p.fields.invoice_id == i.id)
+                    .map(|p| {
+                        format!(
+                            "{} · {} · {}",
+                            text(format!("payment_method.{}", p.fields.method.as_str())),
+                            money(p.fields.amount_minor - p.fields.refunded_minor),
+                            text(format!("payment_status.{}", p.fields.status.as_str()))
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let may_invoice = view.quotes.iter().any(|q| {
+        q.fields.status == QuoteStatus::Accepted
+            && !view.invoices.iter().any(|i| {
+                i.fields.quote_id == Some(q.id) && i.fields.status != closer_domain::billing::InvoiceStatus::Void
+            })
+    });
+    let payment_methods = closer_domain::billing::PaymentMethod::ALL
+        .iter()
+        .map(|m| (m.as_str(), text(format!("payment_method.{}", m.as_str()))))
+        .collect();
     DealPage {
         deal_id: view.deal.id.to_string(),
+        invoices,
+        may_invoice,
+        payment_methods,
         contracts,
         signatory_choices,
         b2c: view.deal.progress.kind == closer_domain::playbook::DealKind::B2c,

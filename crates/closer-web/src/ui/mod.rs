@@ -10,6 +10,7 @@ mod deal;
 mod deal_form;
 mod deal_panels;
 mod i18n;
+mod invoice_forms;
 mod meeting_forms;
 mod my_day;
 mod parties;
@@ -17,6 +18,7 @@ mod party_forms;
 mod playbook_settings;
 mod preferences;
 mod quote_forms;
+mod receivables;
 mod settings;
 mod stage_forms;
 
@@ -105,6 +107,9 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{deal}/quotes/{quote}", post(quote_forms::act))
         .route("/deals/{deal}/quotes/{quote}/lines", post(quote_forms::add_line))
         .route("/deals/{deal}/quotes/{quote}/promotions", post(quote_forms::set_codes))
+        .route("/deals/{id}/invoices", post(invoice_forms::schedule))
+        .route("/deals/{deal}/invoices/{invoice}", post(invoice_forms::act))
+        .route("/receivables", get(receivables::show))
         .route("/deals/{id}/contracts", post(contract_forms::start))
         .route("/deals/{deal}/contracts/{contract}", post(contract_forms::act))
         .route(

@@ -962,6 +962,42 @@ on_both_backends! {
         assert!(page.html.contains("已签署") && page.html.contains("签署于"), "the signed contract reads in Chinese");
     }
 
+    async fn an_accepted_quote_is_invoiced_paid_and_aged_from_the_pages(app: &TestApp) {
+        let deal = b2b_deal(app, "Forklifts", 100, "CNY").await;
+        let quote = app
+            .post(&format!("/api/v1/deals/{deal}/quotes"), &json!({ "lines": [{ "description": "Forklift", "quantity": 2, "list_unit_price_minor": 5_000_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(200);
+        app.post(&format!("/api/v1/quotes/{quote}/accept"), &json!({})).await.expect(200);
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("Invoice the accepted quote"));
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        let schedule = [("csrf_token", csrf.as_str())];
+        assert_eq!(app.page(&format!("/deals/{deal}/invoices"), &session, Some(&schedule), &[]).await.status, StatusCode::SEE_OTHER);
+        let invoice = app.get(&format!("/api/v1/deals/{deal}/invoices")).await.expect(200).body[0].clone();
+        let id = invoice["id"].as_str().unwrap().to_owned();
+        let version = || async { app.get(&format!("/api/v1/invoices/{id}")).await.expect(200).body["version"].to_string() };
+        let path = format!("/deals/{deal}/invoices/{id}");
+        let v = version().await;
+        let finalise = [("csrf_token", csrf.as_str()), ("version", v.as_str()), ("action", "finalise"), ("po_number", "PO-9")];
+        assert_eq!(app.page(&path, &session, Some(&finalise), &[]).await.status, StatusCode::SEE_OTHER);
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("INV-000001") && page.html.contains("PO PO-9"), "the issued invoice shows its number and PO");
+        let v = version().await;
+        let too_much = [("csrf_token", csrf.as_str()), ("version", v.as_str()), ("action", "pay"), ("method", "alipay"), ("amount", "100,000.01")];
+        let refused = app.page(&path, &session, Some(&too_much), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let part = [("csrf_token", csrf.as_str()), ("version", v.as_str()), ("action", "pay"), ("method", "alipay"), ("amount", "40,000")];
+        assert_eq!(app.page(&path, &session, Some(&part), &[]).await.status, StatusCode::SEE_OTHER);
+        let owed = app.page("/receivables", &session, None, &[]).await;
+        assert!(owed.html.contains("¥60,000.00"), "what is left shows in the ageing: {}", owed.html);
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[("accept-language", "zh-CN")]).await;
+        assert!(page.html.contains("支付宝") && page.html.contains("已收到"), "the payment reads in Chinese");
+    }
+
     async fn notes_and_tasks_are_added_from_the_deal_page(app: &TestApp) {
         let deal = b2b_deal(app, "Assembly line", 100, "CNY").await;
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
