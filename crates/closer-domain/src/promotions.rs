@@ -524,6 +524,9 @@ pub struct AppliedPromotion {
     pub discount_minor: i64,
     /// The gift given, its quantity and its worth at list price.
     pub gift: Option<Gift>,
+    /// When the promotion ends: an offer built on it is urgent before then (R5.2).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub ends_at: Option<OffsetDateTime>,
 }
 
 /// A gift added to the order.
@@ -789,6 +792,7 @@ fn apply_set(set: &[&Offer], cart: &Cart) -> Option<(Vec<i64>, Vec<AppliedPromot
             class: p.class,
             discount_minor: discount,
             gift,
+            ends_at: p.ends_at,
         });
     }
     Some((line_off, applied))

@@ -149,6 +149,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Ask the champion to unblock it",
     ),
     (
+        "promotion_expiring",
+        "The offer's promotion {0} ends in {1} hours",
+        "Call the customer now: the price holds only until then",
+    ),
+    (
         "billing_profile_incomplete",
         "The billing profile lacks {0} detail(s)",
         "Collect the legal entity, tax id, billing address and accounts-payable contact, and whether a PO is needed",
@@ -342,6 +347,25 @@ fn billing_rules(snapshot: &Snapshot, b2b: bool, stage_key: &str, now: OffsetDat
         }
     }
     if !b2b {
+        // R5.2: the offer rests on a promotion about to end.
+        for quote in snapshot.quotes.iter().filter(|q| q.fields.status == QuoteStatus::Sent) {
+            let ending = quote
+                .fields
+                .promotions
+                .iter()
+                .filter_map(|p| p.ends_at.map(|end| (p, end)))
+                .find(|(_, end)| *end > now && *end - now <= Duration::hours(48));
+            if let Some((promotion, end)) = ending {
+                out.push(proposal(
+                    "R5.2",
+                    quote.id,
+                    &["D5", "D7"],
+                    84,
+                    "promotion_expiring",
+                    vec![promotion.name.clone(), (end - now).whole_hours().max(1).to_string()],
+                ));
+            }
+        }
         for payment in snapshot
             .payments
             .iter()
@@ -872,5 +896,40 @@ mod tests {
             .map(|p| p.rule)
             .collect();
         assert!(rules.contains(&"R3.1".to_owned()), "{rules:?}");
+    }
+
+    #[test]
+    fn an_offer_resting_on_an_ending_promotion_is_urgent() {
+        use crate::pricing::QuoteStatus;
+        use crate::promotions::{AppliedPromotion, PromotionClass};
+        let playbook = fixtures::playbook(&B2C_DEFAULT);
+        let deal = fixtures::deal(&playbook, "b2c_offer", 2);
+        let mut quote = fixtures::quote(&deal, 1, QuoteStatus::Sent, 100_000);
+        let applied = |hours: i64| AppliedPromotion {
+            promotion_id: crate::ids::PromotionId(uuid::Uuid::from_u128(3)),
+            campaign_id: None,
+            name: "Autumn".into(),
+            code: None,
+            class: PromotionClass::Order,
+            discount_minor: 10_000,
+            gift: None,
+            ends_at: Some(now() + Duration::hours(hours)),
+        };
+        let titles = |quote: &crate::pricing::Quote| {
+            let quotes = [quote.clone()];
+            let with_quote = Snapshot {
+                quotes: &quotes,
+                ..snapshot(&deal, &[], &[])
+            };
+            propose(&with_quote, &playbook, None, true, now())
+                .into_iter()
+                .filter(|p| p.rule == "R5.2")
+                .map(|p| p.title)
+                .collect::<Vec<_>>()
+        };
+        quote.fields.promotions = vec![applied(30)];
+        assert_eq!(titles(&quote), ["The offer's promotion Autumn ends in 30 hours"]);
+        quote.fields.promotions = vec![applied(72)];
+        assert!(titles(&quote).is_empty(), "three days left is not urgent yet");
     }
 }

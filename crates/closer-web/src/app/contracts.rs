@@ -36,6 +36,42 @@ async fn signatories_exist(ctx: &Ctx, conn: Conn<'_>, ids: &[PartyId]) -> AppRes
     }
 }
 
+/// The approvers named in a customer chain exist.
+async fn approvers_exist(ctx: &Ctx, conn: Conn<'_>, steps: &[CustomerStepDraft]) -> AppResult<()> {
+    let ids: Vec<PartyId> = steps.iter().filter_map(|s| s.approver_id).collect();
+    let known = parties::names(conn, ctx.workspace, &ids).await?;
+    match steps
+        .iter()
+        .position(|s| s.approver_id.is_some_and(|id| !known.contains_key(&id)))
+    {
+        Some(index) => Err(AppError::MissingReference(ValidationErrors::single(
+            format!("customer_steps[{index}].approver_id"),
+            "no such person",
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// R2.5: a company contract goes to the customer only with a signatory who is on the buying
+/// committee as one.
+async fn signatory_on_committee(ctx: &Ctx, conn: Conn<'_>, contract: &ContractFields) -> AppResult<()> {
+    let committee = closer_store::stakeholders::for_deal(conn, ctx.workspace, contract.deal_id).await?;
+    let signs = committee.iter().any(|s| {
+        s.fields
+            .roles
+            .contains(&closer_domain::committee::BuyingRole::Signatory)
+            && contract.their_signatory_ids.contains(&s.fields.person_id)
+    });
+    if signs {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(ValidationErrors::single(
+            "their_signatory_ids",
+            "put the customer's signatory on the buying committee with the signatory role first",
+        )))
+    }
+}
+
 /// The chain the account is known to follow, or the usual one.
 async fn paper_process_of(ctx: &Ctx, conn: Conn<'_>, deal: &Deal) -> AppResult<Vec<CustomerStepDraft>> {
     if deal.progress.kind == DealKind::B2c {
@@ -64,6 +100,9 @@ pub async fn create(ctx: &Ctx, deal_id: DealId, draft: &ContractDraft) -> AppRes
         None => deal_quotes.iter().find(|q| issued(q)).map(|q| q.id),
     };
     signatories_exist(ctx, tx.conn(), &draft.their_signatory_ids).await?;
+    if let Some(steps) = &draft.customer_steps {
+        approvers_exist(ctx, tx.conn(), steps).await?;
+    }
     let process = paper_process_of(ctx, tx.conn(), &deal).await?;
     let fields = draft.parse(deal.id, deal.progress.kind, &deal.terms.title, quote_id, &process)?;
     let at = now();
@@ -88,6 +127,9 @@ pub async fn patch(ctx: &Ctx, id: ContractId, version: &Expected, patch: &Contra
     let (mut tx, current) = begin_change::<Contract>(ctx, id.as_uuid(), version, Action::Edit).await?;
     if let Some(ids) = &patch.their_signatory_ids {
         signatories_exist(ctx, tx.conn(), ids).await?;
+    }
+    if let Some(steps) = &patch.customer_steps {
+        approvers_exist(ctx, tx.conn(), steps).await?;
     }
     let next = Contract {
         fields: patch.apply(&current.fields)?,
@@ -121,7 +163,11 @@ pub async fn advance(ctx: &Ctx, id: ContractId, version: &Expected, step: Step<'
             };
             f.ready(quote_issued)?
         }
-        Step::SendToCustomer => f.send_to_customer(at)?,
+        Step::SendToCustomer => {
+            let sent = f.send_to_customer(at)?;
+            signatory_on_committee(ctx, tx.conn(), f).await?;
+            sent
+        }
         Step::DecideCustomerStep(index, decision) => f.decide_step(index, decision, at)?,
         Step::Revise(redline) => f.revise(redline, at)?,
         Step::Signature(event) => f.signature_news(event, at)?,

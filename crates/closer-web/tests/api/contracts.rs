@@ -86,6 +86,10 @@ on_both_backends! {
         app.post(&format!("/api/v1/deals/{deal}/contracts"), &json!({ "their_signatory_ids": ["0190c5c8-0000-7000-8000-000000000000"] }))
             .await
             .expect_field_error(404, "their_signatory_ids[0]");
+        let ghost = json!([{ "order": 1, "function": "legal", "expected_days": 5, "approver_id": "0190c5c8-0000-7000-8000-000000000000" }]);
+        app.post(&format!("/api/v1/deals/{deal}/contracts"), &json!({ "customer_steps": ghost }))
+            .await
+            .expect_field_error(404, "customer_steps[0].approver_id");
         let created = app.post(&format!("/api/v1/deals/{deal}/contracts"), &json!({ "customer_steps": chain })).await.expect(201);
         let contract = format!("/api/v1/contracts/{}", created.id());
         assert_eq!(created.header("location"), Some(contract.as_str()));
@@ -102,6 +106,7 @@ on_both_backends! {
         let current = app.get(&contract).await.expect(200);
         app.patch(&contract, &current.etag(), &json!({ "their_signatory_ids": [signer] })).await.expect_field_error(422, "status");
         // A ready contract no longer changes: draw up another with the signatory, withdraw this one.
+        // The signatory signs for the customer only once on the committee as one (R2.5).
         let fresh = app
             .post(&format!("/api/v1/deals/{deal}/contracts"), &json!({ "customer_steps": chain, "their_signatory_ids": [signer] }))
             .await
@@ -114,6 +119,10 @@ on_both_backends! {
             async move { app.post(&format!("{contract}/customer-steps/{index}"), &body).await }
         };
         app.post(&format!("{contract}/ready"), &json!({})).await.expect(200);
+        app.post(&format!("{contract}/send-to-customer"), &json!({})).await.expect_field_error(422, "their_signatory_ids");
+        app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": signer, "roles": ["signatory"], "department": "Legal" }))
+            .await
+            .expect(201);
         let sent = app.post(&format!("{contract}/send-to-customer"), &json!({})).await.expect(200).body;
         assert_eq!(sent["status"], "with_customer");
         assert_eq!(steps(&sent), pairs(&[("legal", "in_review"), ("procurement", "waiting"), ("it_security", "waiting"), ("signatory", "waiting")]));
