@@ -85,6 +85,7 @@ pub fn routes() -> Router<AppState> {
             post(settings::remove_member),
         )
         .route("/organisations/{id}", get(parties::organisation))
+        .route("/parties/{id}/billing", post(parties::save_billing))
         .route("/deals", post(deal_form::create))
         .route("/deals/new", get(deal_form::new_deal))
         .route("/deals/{id}", get(deal::show))

@@ -203,10 +203,22 @@ struct PartyPage {
     notes: Vec<Link>,
     /// The form that adds to the employment list, and its label key.
     add_employment: (String, &'static str),
+    /// Where the billing form posts.
+    billing_action: String,
+    billing: closer_domain::billing::BillingProfile,
+    /// What the billing profile still lacks, as labels.
+    billing_missing: Vec<&'static str>,
+    /// Why the billing form was refused.
+    refused: Option<String>,
 }
 
 /// Everything about one person or organisation the viewer may see.
-async fn party_page(viewer: Viewer, id: PartyId, person: bool) -> AppResult<Option<Response>> {
+async fn party_page(
+    viewer: Viewer,
+    id: PartyId,
+    person: bool,
+    refused: Option<(StatusCode, String)>,
+) -> AppResult<Option<Response>> {
     let ctx = &viewer.ctx;
     let (name, details) = if person {
         match get::<Person>(ctx, id.as_uuid()).await {
@@ -357,8 +369,21 @@ async fn party_page(viewer: Viewer, id: PartyId, person: bool) -> AppResult<Opti
             detail: viewer.chrome.day(n.meta.created_at),
         })
         .collect();
+    let billing = closer_store::billing::profile(conn.conn(), ctx.workspace, id)
+        .await?
+        .unwrap_or_default();
+    let billing_missing = billing
+        .missing()
+        .into_iter()
+        .map(|field| locale.text(&format!("billing.{field}")))
+        .collect();
     let chrome = viewer.chrome;
+    let status = refused.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
     let page = PartyPage {
+        billing_action: format!("/parties/{id}/billing"),
+        billing,
+        billing_missing,
+        refused: refused.map(|(_, message)| message),
         chrome,
         name,
         details,
@@ -372,12 +397,12 @@ async fn party_page(viewer: Viewer, id: PartyId, person: bool) -> AppResult<Opti
             (format!("/people/new?organisation_id={id}"), "party.add_person")
         },
     };
-    Ok(Some(render(&page, StatusCode::OK)))
+    Ok(Some(render(&page, status)))
 }
 
 async fn detail(viewer: Viewer, id: Uuid, person: bool) -> Response {
     let chrome = viewer.chrome.clone();
-    match party_page(viewer, PartyId(id), person).await {
+    match party_page(viewer, PartyId(id), person, None).await {
         Ok(Some(page)) => page,
         Ok(None) => error_page(&chrome, StatusCode::NOT_FOUND, "list.not_found"),
         Err(e) => crate::api::problem::Problem::from(e).into_response(),
@@ -390,4 +415,59 @@ pub async fn person(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
 
 pub async fn organisation(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
     detail(viewer, id, false).await
+}
+
+/// Saves a customer's billing profile from the form on their page.
+pub async fn save_billing(
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let kept = super::FormValues(fields);
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
+        return refused;
+    }
+    let given = |name: &str| Some(kept.get(name).trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+    let profile = closer_domain::billing::BillingProfile {
+        legal_entity: given("legal_entity"),
+        tax_id: given("tax_id"),
+        billing_address: given("billing_address"),
+        ap_contact_id: None,
+        ap_email: given("ap_email"),
+        invoice_portal: given("invoice_portal"),
+        requires_po: kept.has("requires_po", "on"),
+        fapiao_required: kept.has("fapiao_required", "on"),
+    };
+    let party = PartyId(id);
+    let person = matches!(
+        get::<Person>(&viewer.ctx, id).await,
+        Ok(_) | Err(AppError::Deleted { .. })
+    );
+    let back = if person {
+        format!("/people/{id}")
+    } else {
+        format!("/organisations/{id}")
+    };
+    let ap_contact = match crate::app::billing::profile(&viewer.ctx, party).await {
+        Ok(current) => current.profile.ap_contact_id,
+        Err(e) => return crate::api::problem::Problem::from(e).into_response(),
+    };
+    let profile = closer_domain::billing::BillingProfile {
+        ap_contact_id: ap_contact,
+        ..profile
+    };
+    match crate::app::billing::set_profile(&viewer.ctx, party, &profile).await {
+        Ok(_) => super::see_other(format!("{back}#billing")),
+        Err(e) => match super::refusal_message(&viewer.chrome, &e) {
+            Some(refusal) => {
+                let chrome = viewer.chrome.clone();
+                match party_page(viewer, party, person, Some(refusal)).await {
+                    Ok(Some(page)) => page,
+                    Ok(None) => error_page(&chrome, StatusCode::NOT_FOUND, "list.not_found"),
+                    Err(e) => crate::api::problem::Problem::from(e).into_response(),
+                }
+            }
+            None => crate::api::problem::Problem::from(e).into_response(),
+        },
+    }
 }

@@ -998,6 +998,33 @@ on_both_backends! {
         assert!(page.html.contains("支付宝") && page.html.contains("已收到"), "the payment reads in Chinese");
     }
 
+    async fn a_customers_billing_details_are_kept_on_its_page(app: &TestApp) {
+        let acme = app.create_organisation("Acme Freight").await.id();
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/organisations/{acme}"), &session, None, &[]).await;
+        assert!(page.html.contains("Still missing: Legal entity invoiced, Tax id"), "the page says what is missing");
+        let csrf = page.field("csrf_token").expect("a CSRF token");
+        let bad = [("csrf_token", csrf.as_str()), ("ap_email", "nobody")];
+        let refused = app.page(&format!("/parties/{acme}/billing"), &session, Some(&bad), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("ap_email"));
+        let form = [
+            ("csrf_token", csrf.as_str()),
+            ("legal_entity", "Acme Freight Ltd"),
+            ("tax_id", "91310000MA1FL0000X"),
+            ("billing_address", "88 Century Avenue, Shanghai"),
+            ("ap_email", "ap@acme.example"),
+            ("requires_po", "on"),
+            ("fapiao_required", "on"),
+        ];
+        assert_eq!(app.page(&format!("/parties/{acme}/billing"), &session, Some(&form), &[]).await.status, StatusCode::SEE_OTHER);
+        let profile = app.get(&format!("/api/v1/billing-profiles/{acme}")).await.expect(200).body;
+        assert_eq!((profile["requires_po"].as_bool(), profile["fapiao_required"].as_bool()), (Some(true), Some(true)));
+        assert_eq!(profile["missing"], json!([]));
+        let chinese = app.page(&format!("/organisations/{acme}"), &session, None, &[("accept-language", "zh-CN")]).await;
+        assert!(chinese.html.contains("开票信息") && chinese.html.contains("Acme Freight Ltd"));
+    }
+
     async fn notes_and_tasks_are_added_from_the_deal_page(app: &TestApp) {
         let deal = b2b_deal(app, "Assembly line", 100, "CNY").await;
         let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
