@@ -12,36 +12,20 @@ use closer_domain::contracts::{
 use closer_domain::ids::{ContractId, DealId, PartyId};
 use uuid::Uuid;
 
-use super::deal_panels::{answer, version};
-use super::{FormValues, Viewer};
+use super::Viewer;
+use super::deal_panels::{panel_form, version};
+use crate::app::AppError;
 use crate::app::contracts::{self, Step};
-use crate::app::{AppError, AppResult};
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(ValidationErrors::single(field, message))
-}
-
-/// Runs a contract form: checks its anti-forgery token, does `work`, and answers with the deal
-/// page (the contract panel showing a refusal, if any).
-async fn contract_form<T>(
-    viewer: Viewer,
-    deal: DealId,
-    fields: Vec<(String, String)>,
-    work: impl AsyncFnOnce(&Viewer, &FormValues) -> AppResult<T>,
-) -> Response {
-    let kept = FormValues(fields);
-    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
-        return refused;
-    }
-    let outcome = work(&viewer, &kept).await;
-    answer(viewer, deal, "contracts", kept, outcome).await
 }
 
 /// Draws up the deal's contract: the customer's signatory, and a cooling-off period for a
 /// consumer.
 pub async fn start(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {
     let deal = DealId(id);
-    contract_form(viewer, deal, fields, async |viewer, kept| {
+    panel_form(viewer, deal, "contracts", fields, async |viewer, kept| {
         let their_signatory_ids = match kept.get("signatory_id").trim() {
             "" => Vec::new(),
             id => {
@@ -74,7 +58,7 @@ pub async fn act(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let contract = ContractId(contract);
-    contract_form(viewer, DealId(deal), fields, async |viewer, kept| {
+    panel_form(viewer, DealId(deal), "contracts", fields, async |viewer, kept| {
         let expected = version(kept)?;
         let signature = |status| SignatureEvent {
             status,
@@ -113,7 +97,7 @@ pub async fn decide_step(
     Path((deal, contract, index)): Path<(Uuid, Uuid, usize)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    contract_form(viewer, DealId(deal), fields, async |viewer, kept| {
+    panel_form(viewer, DealId(deal), "contracts", fields, async |viewer, kept| {
         let expected = version(kept)?;
         let outcome = CustomerStepStatus::parse(kept.get("outcome")).map_err(|m| invalid("outcome", m))?;
         let notes = Some(kept.get("notes").trim())

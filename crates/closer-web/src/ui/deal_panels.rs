@@ -43,6 +43,23 @@ pub(super) async fn answer<T>(
     }
 }
 
+/// Runs a form of one of the deal page's panels: checks its anti-forgery token, does `work` with
+/// what it holds, and answers with the deal page (the panel showing a refusal, if any).
+pub(super) async fn panel_form<T>(
+    viewer: Viewer,
+    deal: DealId,
+    panel: &'static str,
+    fields: Vec<(String, String)>,
+    work: impl AsyncFnOnce(&Viewer, &FormValues) -> AppResult<T>,
+) -> Response {
+    let kept = FormValues(fields);
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
+        return refused;
+    }
+    let outcome = work(&viewer, &kept).await;
+    answer(viewer, deal, panel, kept, outcome).await
+}
+
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(ValidationErrors::single(field, message))
 }

@@ -9,34 +9,20 @@ use closer_domain::billing::{Invoice, InvoicePatch, PaymentDraft, PaymentMethod}
 use closer_domain::ids::{DealId, InvoiceId};
 use uuid::Uuid;
 
+use super::Viewer;
 use super::deal_form::parse_amount;
-use super::deal_panels::{answer, version};
-use super::{FormValues, Viewer};
+use super::deal_panels::{panel_form, version};
 use crate::app::billing::{self, InvoiceStep};
-use crate::app::{AppError, AppResult, Expected, get};
+use crate::app::{AppError, Expected, get};
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(ValidationErrors::single(field, message))
 }
 
-async fn invoice_form<T>(
-    viewer: Viewer,
-    deal: DealId,
-    fields: Vec<(String, String)>,
-    work: impl AsyncFnOnce(&Viewer, &FormValues) -> AppResult<T>,
-) -> Response {
-    let kept = FormValues(fields);
-    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
-        return refused;
-    }
-    let outcome = work(&viewer, &kept).await;
-    answer(viewer, deal, "invoices", kept, outcome).await
-}
-
 /// Drafts the invoices of the deal's accepted quote.
 pub async fn schedule(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {
     let deal = DealId(id);
-    invoice_form(viewer, deal, fields, async |viewer, _kept| {
+    panel_form(viewer, deal, "invoices", fields, async |viewer, _kept| {
         billing::schedule_invoices(&viewer.ctx, deal).await
     })
     .await
@@ -49,7 +35,7 @@ pub async fn act(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let invoice = InvoiceId(invoice);
-    invoice_form(viewer, DealId(deal), fields, async |viewer, kept| {
+    panel_form(viewer, DealId(deal), "invoices", fields, async |viewer, kept| {
         let expected = version(kept)?;
         let ctx = &viewer.ctx;
         match kept.get("action") {

@@ -12,7 +12,7 @@ use closer_domain::pricing::{PaymentTerms, Quote, QuoteDraft, QuoteLineDraft, Qu
 use uuid::Uuid;
 
 use super::deal_form::parse_amount;
-use super::deal_panels::{answer, version};
+use super::deal_panels::{panel_form, version};
 use super::{FormValues, Viewer, form_date};
 use crate::app::{AppError, AppResult, Expected, approvals, get, pricing};
 
@@ -60,26 +60,10 @@ async fn currency_of(viewer: &Viewer, deal: DealId) -> AppResult<String> {
     Ok(deal.terms.amount.currency.code().to_owned())
 }
 
-/// Runs a quote form of the deal page: checks its anti-forgery token, does `work` with what it
-/// holds, and answers with the deal page (the quote panel showing a refusal, if any).
-async fn quote_form<T>(
-    viewer: Viewer,
-    deal: DealId,
-    fields: Vec<(String, String)>,
-    work: impl AsyncFnOnce(&Viewer, &FormValues) -> AppResult<T>,
-) -> Response {
-    let kept = FormValues(fields);
-    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
-        return refused;
-    }
-    let outcome = work(&viewer, &kept).await;
-    answer(viewer, deal, "quotes", kept, outcome).await
-}
-
 /// Starts the deal's next quote with its first line.
 pub async fn start(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {
     let deal = DealId(id);
-    quote_form(viewer, deal, fields, async |viewer, kept| {
+    panel_form(viewer, deal, "quotes", fields, async |viewer, kept| {
         let currency = currency_of(viewer, deal).await?;
         let payment_terms = match kept.get("payment_terms").trim() {
             "" => None,
@@ -108,7 +92,7 @@ pub async fn add_line(
     Path((deal, quote)): Path<(Uuid, Uuid)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    quote_form(viewer, DealId(deal), fields, async |viewer, kept| {
+    panel_form(viewer, DealId(deal), "quotes", fields, async |viewer, kept| {
         let expected = version(kept)?;
         let current: Quote = get(&viewer.ctx, quote).await?;
         let currency = current.fields.currency.code().to_owned();
@@ -150,7 +134,7 @@ pub async fn set_codes(
     Path((deal, quote)): Path<(Uuid, Uuid)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    quote_form(viewer, DealId(deal), fields, async |viewer, kept| {
+    panel_form(viewer, DealId(deal), "quotes", fields, async |viewer, kept| {
         let expected = version(kept)?;
         let patch = QuotePatch {
             promotion_codes: Some(codes(kept)),
@@ -168,7 +152,7 @@ pub async fn act(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let quote = QuoteId(quote);
-    quote_form(viewer, DealId(deal), fields, async |viewer, kept| {
+    panel_form(viewer, DealId(deal), "quotes", fields, async |viewer, kept| {
         let expected = version(kept)?;
         let ctx = &viewer.ctx;
         match kept.get("action") {
