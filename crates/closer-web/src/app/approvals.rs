@@ -9,7 +9,7 @@ use closer_domain::approvals::{
 };
 use closer_domain::audit::AuditAction;
 use closer_domain::deal::Deal;
-use closer_domain::ids::{ApprovalId, DealId, QuoteId, UserId};
+use closer_domain::ids::{ApprovalId, DealId, QuoteId, UserId, WorkspaceId};
 use closer_domain::pricing::{Quote, QuoteStatus};
 use closer_domain::record::RecordMeta;
 use closer_store::{Conn, approvals, teams};
@@ -47,18 +47,9 @@ fn may_decide(approval: &Approval, roles: &[ApproverRole], at: OffsetDateTime) -
             .any(|s| s.deciding_roles(at).iter().any(|r| roles.contains(r)))
 }
 
-async fn deal_of(conn: Conn<'_>, ctx: &Ctx, id: DealId) -> AppResult<Deal> {
-    closer_store::deals::get(conn, ctx.workspace, id)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "deal",
-            id: id.as_uuid(),
-        })
-}
-
 /// The workspace's discount matrix: its own, or the default ladder.
-pub async fn matrix_of(conn: Conn<'_>, ctx: &Ctx) -> AppResult<Vec<DiscountTier>> {
-    Ok(approvals::matrix(conn, ctx.workspace)
+pub async fn matrix_of(conn: Conn<'_>, workspace: WorkspaceId) -> AppResult<Vec<DiscountTier>> {
+    Ok(approvals::matrix(conn, workspace)
         .await?
         .map_or_else(default_matrix, |stored| stored.matrix.tiers))
 }
@@ -74,7 +65,7 @@ pub struct DealApprovals {
 impl DealApprovals {
     pub async fn load(ctx: &Ctx, mut conn: Conn<'_>, deal: DealId) -> AppResult<DealApprovals> {
         Ok(DealApprovals {
-            matrix: matrix_of(conn.reborrow(), ctx).await?,
+            matrix: matrix_of(conn.reborrow(), ctx.workspace).await?,
             requests: approvals::for_deal(conn, ctx.workspace, deal).await?,
         })
     }
@@ -186,7 +177,7 @@ pub async fn submit(ctx: &Ctx, quote_id: QuoteId, submission: &ApprovalSubmissio
             quote.fields.revision, quote.fields.status
         )));
     }
-    let deal = deal_of(tx.conn(), ctx, quote.fields.deal_id).await?;
+    let deal = super::deals::stored(ctx, tx.conn(), quote.fields.deal_id).await?;
     let paper = DealApprovals::load(ctx, tx.conn(), deal.id).await?;
     if let Some(pending) = paper.pending(&quote) {
         return Err(AppError::Conflict(format!(
@@ -278,7 +269,7 @@ async fn readable(ctx: &Ctx, mut conn: Conn<'_>, id: ApprovalId) -> AppResult<(A
     let Some(approval) = approvals::get(conn.reborrow(), ctx.workspace, id).await? else {
         return Err(missing);
     };
-    let deal = deal_of(conn.reborrow(), ctx, approval.fields.deal_id).await?;
+    let deal = super::deals::stored(ctx, conn.reborrow(), approval.fields.deal_id).await?;
     let roles = roles_on(ctx, conn.reborrow(), &deal).await?;
     let approver =
         approval.fields.steps.iter().any(|s| roles.contains(&s.role)) || may_decide(&approval, &roles, now());
@@ -314,7 +305,7 @@ pub struct QuoteSummary {
 }
 
 async fn view(ctx: &Ctx, mut conn: Conn<'_>, approval: Approval, roles: &[ApproverRole]) -> AppResult<ApprovalView> {
-    let deal = deal_of(conn.reborrow(), ctx, approval.fields.deal_id).await?;
+    let deal = super::deals::stored(ctx, conn.reborrow(), approval.fields.deal_id).await?;
     let quote = closer_store::quotes::get(conn, ctx.workspace, approval.fields.quote_id)
         .await?
         .ok_or(AppError::NotFound {
@@ -355,7 +346,7 @@ pub async fn inbox(ctx: &Ctx) -> AppResult<Vec<ApprovalView>> {
         if approval.fields.requested_by == ctx.actor() {
             continue;
         }
-        let deal = deal_of(conn.conn(), ctx, approval.fields.deal_id).await?;
+        let deal = super::deals::stored(ctx, conn.conn(), approval.fields.deal_id).await?;
         let roles = roles_on(ctx, conn.conn(), &deal).await?;
         if may_decide(&approval, &roles, at) {
             out.push(view(ctx, conn.conn(), approval, &roles).await?);

@@ -103,12 +103,7 @@ pub async fn set_profile(ctx: &Ctx, party: PartyId, draft: &BillingProfile) -> A
 /// The deal's invoices, one per instalment of its accepted quote's payment terms, as drafts.
 pub async fn schedule_invoices(ctx: &Ctx, deal_id: DealId) -> AppResult<Vec<Invoice>> {
     let mut tx = ctx.begin().await?;
-    let deal: Deal = closer_store::deals::get(tx.conn(), ctx.workspace, deal_id)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "deal",
-            id: deal_id.as_uuid(),
-        })?;
+    let deal = super::deals::stored(ctx, tx.conn(), deal_id).await?;
     super::records::refuse_unless(ctx, tx.conn(), &deal, Action::Edit).await?;
     if deal.progress.status == DealStatus::Lost {
         return Err(AppError::Conflict(format!(

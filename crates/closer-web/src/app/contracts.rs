@@ -180,12 +180,7 @@ pub async fn advance(ctx: &Ctx, id: ContractId, version: &Expected, step: Step<'
         ..current.clone()
     };
     if signed_now && !next.fields.customer_steps.is_empty() {
-        let deal = closer_store::deals::get(tx.conn(), ctx.workspace, f.deal_id)
-            .await?
-            .ok_or(AppError::NotFound {
-                entity: "deal",
-                id: f.deal_id.as_uuid(),
-            })?;
+        let deal = super::deals::stored(ctx, tx.conn(), f.deal_id).await?;
         contracts::remember_paper_process(tx.conn(), ctx.workspace, deal.terms.counterparty_id, &next, at).await?;
     }
     let next = update_in(ctx, tx.conn(), &current, next, AuditAction::Update).await?;

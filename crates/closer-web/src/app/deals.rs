@@ -135,11 +135,7 @@ pub(crate) async fn load_snapshots(
     for member in closer_store::deal_team::for_deals(conn.reborrow(), workspace, &ids).await? {
         team.entry(member.fields.deal_id).or_default().push(member);
     }
-    let approval_matrix: std::sync::Arc<[_]> = match closer_store::approvals::matrix(conn.reborrow(), workspace).await?
-    {
-        Some(stored) => stored.matrix.tiers.into(),
-        None => closer_domain::approvals::default_matrix().into(),
-    };
+    let approval_matrix: std::sync::Arc<[_]> = super::approvals::matrix_of(conn.reborrow(), workspace).await?.into();
     let mut invoices: HashMap<DealId, Vec<_>> = HashMap::new();
     for invoice in closer_store::billing::invoices_of(conn.reborrow(), workspace, &ids).await? {
         invoices.entry(invoice.fields.deal_id).or_default().push(invoice);
@@ -334,6 +330,17 @@ pub async fn stage_history(ctx: &Ctx, id: DealId) -> AppResult<Vec<StageTransiti
     Ok(deals::transitions(conn.conn(), ctx.workspace, id).await?)
 }
 
+/// The stored deal (deleted or not), without an access check: for use cases that checked access
+/// on the record that names it.
+pub(crate) async fn stored(ctx: &Ctx, conn: closer_store::Conn<'_>, id: DealId) -> AppResult<Deal> {
+    closer_store::deals::get(conn, ctx.workspace, id)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "deal",
+            id: id.as_uuid(),
+        })
+}
+
 /// A deal the principal changes the paperwork of (quotes, contracts): live, visible, open, and
 /// editable by them; `doing` names the work in the refusals.
 pub(crate) async fn open_deal_to_edit(
@@ -346,9 +353,7 @@ pub(crate) async fn open_deal_to_edit(
         entity: "deal",
         id: id.as_uuid(),
     };
-    let deal = closer_store::deals::get(conn.reborrow(), ctx.workspace, id)
-        .await?
-        .ok_or_else(missing)?;
+    let deal = stored(ctx, conn.reborrow(), id).await?;
     match super::records::decide(ctx, conn, deal.guard(), closer_domain::access::Action::Edit).await? {
         super::records::Decision::Allowed => {}
         super::records::Decision::Hidden => return Err(missing()),

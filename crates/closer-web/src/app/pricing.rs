@@ -116,21 +116,12 @@ pub async fn patch_quote(ctx: &Ctx, id: QuoteId, version: &Expected, patch: &Quo
     paper.not_pending(&current)?;
     let lines = patch.lines.as_deref().unwrap_or_default();
     let products = products_of(ctx, tx.conn(), lines).await?;
-    let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
+    let deal = super::deals::stored(ctx, tx.conn(), current.fields.deal_id).await?;
     let fields = patch.apply(&current.fields, deal.progress.kind, &products, now().date())?;
     let fields = super::promotions::price_quote(ctx, tx.conn(), &deal, fields).await?;
     let next = Quote::new(current.id, fields, current.meta.clone());
     paper.invalidate_if_exceeded(ctx, tx.conn(), &deal, &next).await?;
     finish_update(ctx, tx, &current, next).await
-}
-
-async fn deal_of(ctx: &Ctx, conn: Conn<'_>, id: DealId) -> AppResult<Deal> {
-    closer_store::deals::get(conn, ctx.workspace, id)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "deal",
-            id: id.as_uuid(),
-        })
 }
 
 /// Gives the quote to the customer: it is frozen from now on, and the revisions sent before it
@@ -139,7 +130,7 @@ pub async fn send_quote(ctx: &Ctx, id: QuoteId, version: &Expected) -> AppResult
     let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), version, Action::Edit).await?;
     let at = now();
     let sent = current.fields.send(at)?;
-    let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
+    let deal = super::deals::stored(ctx, tx.conn(), current.fields.deal_id).await?;
     DealApprovals::load(ctx, tx.conn(), deal.id)
         .await?
         .approved_enough(&deal, &current)?;
@@ -166,7 +157,7 @@ pub async fn decide_quote(ctx: &Ctx, id: QuoteId, version: &Expected, accepted: 
     let (mut tx, current) = begin_change::<Quote>(ctx, id.as_uuid(), version, Action::Edit).await?;
     let fields = current.fields.decide(accepted, now())?;
     if accepted {
-        let deal = deal_of(ctx, tx.conn(), current.fields.deal_id).await?;
+        let deal = super::deals::stored(ctx, tx.conn(), current.fields.deal_id).await?;
         super::promotions::redeem_quote(ctx, tx.conn(), &deal, &current).await?;
         let amount = Money {
             amount_minor: current.totals.total_minor,
