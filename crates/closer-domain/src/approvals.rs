@@ -36,6 +36,8 @@ string_enum!(
         Discount => "discount",
         /// Payment later than Net 30, or less than 30% up front (R3.5).
         PaymentTerms => "payment_terms",
+        /// A consumer quote whose manual and promotional discounts together pass the cap.
+        TotalDiscountCap => "total_discount_cap",
     }
 );
 
@@ -71,6 +73,23 @@ pub struct MatrixAmount {
 #[serde(deny_unknown_fields)]
 pub struct ApprovalMatrix {
     pub tiers: Vec<DiscountTier>,
+    /// A consumer quote whose manual and promotional discounts together take off more than this
+    /// (basis points of the list price) needs the B2C rows' approvers, or the sales manager.
+    #[serde(default = "default_b2c_cap_bp")]
+    pub max_b2c_total_discount_bp: i64,
+}
+
+/// No row and no cap: every quote goes out without approval.
+pub static NO_MATRIX: ApprovalMatrix = ApprovalMatrix {
+    tiers: Vec::new(),
+    max_b2c_total_discount_bp: 10_000,
+};
+
+/// The consumer total-discount cap when none is set: 30% off list.
+pub const DEFAULT_B2C_CAP_BP: i64 = 3_000;
+
+fn default_b2c_cap_bp() -> i64 {
+    DEFAULT_B2C_CAP_BP
 }
 
 /// At most this many rows: a matrix is read by people.
@@ -82,6 +101,12 @@ impl ApprovalMatrix {
     /// Checks every row; the amounts and currencies come back normalised (`cny` → `CNY`).
     pub fn parse(&self) -> Result<ApprovalMatrix, ValidationErrors> {
         let mut check = Validation::new();
+        if !(0..=10_000).contains(&self.max_b2c_total_discount_bp) {
+            check.push(
+                "max_b2c_total_discount_bp",
+                "a discount in basis points from 0 to 10000 (100%)",
+            );
+        }
         if self.tiers.len() > TIERS_MAX {
             check.push("tiers", format!("at most {TIERS_MAX} rows are allowed"));
         }
@@ -141,7 +166,12 @@ impl ApprovalMatrix {
                 ..tier.clone()
             });
         }
-        check.finish(|| Some(ApprovalMatrix { tiers }))
+        check.finish(|| {
+            Some(ApprovalMatrix {
+                tiers,
+                max_b2c_total_discount_bp: self.max_b2c_total_discount_bp,
+            })
+        })
     }
 }
 
@@ -177,7 +207,7 @@ fn chain(roles: &[&[ApproverRole]]) -> Vec<ApprovalStep> {
 /// The usual ladder: a B2B seller gives up to 10% alone; a manager approves to 20%, a director
 /// after the manager to 30%, the CRO to 40%, and beyond that the CFO and the CEO together. B2C
 /// prices move with promotions: a manual discount beyond 15% needs the sales manager.
-pub fn default_matrix() -> Vec<DiscountTier> {
+pub fn default_matrix() -> ApprovalMatrix {
     use ApproverRole::{Ceo, Cfo, Cro, Director, SalesManager};
     let tier = |deal_kind, above_bp, roles: &[&[ApproverRole]]| DiscountTier {
         deal_kind,
@@ -186,13 +216,16 @@ pub fn default_matrix() -> Vec<DiscountTier> {
         chain: chain(roles),
         sla_hours: 24,
     };
-    vec![
-        tier(DealKind::B2b, 1_000, &[&[SalesManager]]),
-        tier(DealKind::B2b, 2_000, &[&[SalesManager], &[Director]]),
-        tier(DealKind::B2b, 3_000, &[&[SalesManager], &[Director], &[Cro]]),
-        tier(DealKind::B2b, 4_000, &[&[SalesManager], &[Director], &[Cfo, Ceo]]),
-        tier(DealKind::B2c, 1_500, &[&[SalesManager]]),
-    ]
+    ApprovalMatrix {
+        tiers: vec![
+            tier(DealKind::B2b, 1_000, &[&[SalesManager]]),
+            tier(DealKind::B2b, 2_000, &[&[SalesManager], &[Director]]),
+            tier(DealKind::B2b, 3_000, &[&[SalesManager], &[Director], &[Cro]]),
+            tier(DealKind::B2b, 4_000, &[&[SalesManager], &[Director], &[Cfo, Ceo]]),
+            tier(DealKind::B2c, 1_500, &[&[SalesManager]]),
+        ],
+        max_b2c_total_discount_bp: DEFAULT_B2C_CAP_BP,
+    }
 }
 
 /// What a quote needs approved before it goes to the customer.
@@ -210,18 +243,22 @@ pub struct ApprovalNeed {
 /// The approvals a quote of a `kind` deal with these totals, currency and terms needs under
 /// `matrix`; `None` when the seller may send it alone.
 pub fn approval_needed(
-    matrix: &[DiscountTier],
+    matrix: &ApprovalMatrix,
     kind: DealKind,
     totals: &QuoteTotals,
     currency: Currency,
     terms: PaymentTerms,
 ) -> Option<ApprovalNeed> {
-    let discount_bp = totals.discount_bp.max(totals.max_line_discount_bp);
     let net = Money {
         amount_minor: totals.net_total_minor,
         currency,
     };
-    need_for(matrix, kind, discount_bp, &net, terms_need_approval(terms))
+    let judged = Judged {
+        discount_bp: totals.discount_bp.max(totals.max_line_discount_bp),
+        total_bp: matrix.over_cap(kind, totals.total_discount_bp()),
+        terms: terms_need_approval(terms),
+    };
+    matrix.need_for(kind, &net, judged)
 }
 
 /// What `quote` still needs approved when `approved` holds the values an earlier request of the
@@ -231,7 +268,7 @@ pub fn approval_needed(
 /// discount is covered up to the deepest discount approved, since dropping a full-price line
 /// deepens the average without any line going deeper.
 pub fn approval_still_needed(
-    matrix: &[DiscountTier],
+    matrix: &ApprovalMatrix,
     kind: DealKind,
     quote: &Quote,
     approved: Option<&ApprovedValues>,
@@ -258,13 +295,18 @@ pub fn approval_still_needed(
     } else {
         quote.totals.discount_bp
     };
-    let terms_need =
-        terms_need_approval(quote.fields.payment_terms) && quote.fields.payment_terms != approved.payment_terms;
     let net = Money {
         amount_minor: quote.totals.net_total_minor,
         currency: quote.fields.currency,
     };
-    need_for(matrix, kind, changed_line_bp.max(total_bp), &net, terms_need)
+    let judged = Judged {
+        discount_bp: changed_line_bp.max(total_bp),
+        total_bp: matrix
+            .over_cap(kind, quote.totals.total_discount_bp())
+            .filter(|bp| *bp > approved.total_discount_bp),
+        terms: terms_need_approval(quote.fields.payment_terms) && quote.fields.payment_terms != approved.payment_terms,
+    };
+    matrix.need_for(kind, &net, judged)
 }
 
 /// The values of the deal's latest request that was approved: what later revisions are judged
@@ -277,41 +319,72 @@ pub fn approved_base(requests: &[Approval]) -> Option<&ApprovedValues> {
         .map(|a| &a.fields.values)
 }
 
-/// The strictest row that applies decides: the longest chain, then the higher threshold, then the
-/// higher band. A band row with a short chain never weakens an unbanded row with a long one.
-fn need_for(
-    matrix: &[DiscountTier],
-    kind: DealKind,
+/// What of a quote the matrix judges.
+struct Judged {
+    /// The seller's own discount not yet approved.
     discount_bp: i64,
-    net: &Money,
-    terms_need: bool,
-) -> Option<ApprovalNeed> {
-    let tier = matrix
-        .iter()
-        .filter(|t| t.applies(kind, discount_bp, net))
-        .max_by_key(|t| (t.chain.len(), t.above_bp, t.min_amount.as_ref().map(|m| m.amount_minor)));
-    let mut reasons = Vec::new();
-    let mut steps = Vec::new();
-    let mut sla_hours = 24;
-    if let Some(tier) = tier {
-        reasons.push(ApprovalReason::Discount);
-        steps.extend(tier.chain.iter().cloned());
-        sla_hours = tier.sla_hours;
+    /// A consumer quote's manual and promotional discount together, when past the cap and not yet
+    /// approved.
+    total_bp: Option<i64>,
+    /// Payment terms that need the deal desk.
+    terms: bool,
+}
+
+impl ApprovalMatrix {
+    /// `total_bp` when a `kind` quote taking that much off list passes the consumer cap.
+    fn over_cap(&self, kind: DealKind, total_bp: i64) -> Option<i64> {
+        (kind == DealKind::B2c && total_bp > self.max_b2c_total_discount_bp).then_some(total_bp)
     }
-    if terms_need {
-        reasons.push(ApprovalReason::PaymentTerms);
-        let order = steps.iter().map(|s| s.order).max().unwrap_or(0) + 1;
-        steps.push(ApprovalStep {
-            order,
-            role: ApproverRole::DealDesk,
-        });
+
+    /// The strictest row that applies: the longest chain, then the higher threshold, then the
+    /// higher band. A band row with a short chain never weakens an unbanded row with a long one.
+    fn strictest(&self, kind: DealKind, discount_bp: i64, net: &Money) -> Option<&DiscountTier> {
+        self.tiers
+            .iter()
+            .filter(|t| t.applies(kind, discount_bp, net))
+            .max_by_key(|t| (t.chain.len(), t.above_bp, t.min_amount.as_ref().map(|m| m.amount_minor)))
     }
-    (!reasons.is_empty()).then_some(ApprovalNeed {
-        reasons,
-        discount_bp,
-        chain: steps,
-        sla_hours,
-    })
+
+    fn need_for(&self, kind: DealKind, net: &Money, judged: Judged) -> Option<ApprovalNeed> {
+        let mut reasons = Vec::new();
+        let mut steps = Vec::new();
+        let mut sla_hours = 24;
+        if let Some(tier) = self.strictest(kind, judged.discount_bp, net) {
+            reasons.push(ApprovalReason::Discount);
+            steps.extend(tier.chain.iter().cloned());
+            sla_hours = tier.sla_hours;
+        }
+        if let Some(total_bp) = judged.total_bp {
+            reasons.push(ApprovalReason::TotalDiscountCap);
+            // The B2C rows judge the whole discount; with no row that deep, the sales manager.
+            if steps.is_empty() {
+                match self.strictest(kind, total_bp, net) {
+                    Some(tier) => {
+                        steps.extend(tier.chain.iter().cloned());
+                        sla_hours = tier.sla_hours;
+                    }
+                    None => steps.push(ApprovalStep {
+                        order: 1,
+                        role: ApproverRole::SalesManager,
+                    }),
+                }
+            }
+        }
+        if judged.terms {
+            reasons.push(ApprovalReason::PaymentTerms);
+            let order = steps.iter().map(|s| s.order).max().unwrap_or(0) + 1;
+            steps.push(ApprovalStep {
+                order,
+                role: ApproverRole::DealDesk,
+            });
+        }
+        (!reasons.is_empty()).then_some(ApprovalNeed {
+            reasons,
+            discount_bp: judged.discount_bp,
+            chain: steps,
+            sla_hours,
+        })
+    }
 }
 
 /// Payment later than Net 30, or less than 30% up front (R3.5).
@@ -419,6 +492,9 @@ pub struct ApprovedLine {
 pub struct ApprovedValues {
     /// The whole quote's discount, in basis points.
     pub discount_bp: i64,
+    /// The manual and promotional discounts together, off list, in basis points.
+    #[serde(default)]
+    pub total_discount_bp: i64,
     pub payment_terms: PaymentTerms,
     pub lines: Vec<ApprovedLine>,
 }
@@ -427,6 +503,7 @@ impl ApprovedValues {
     pub fn of(quote: &Quote) -> ApprovedValues {
         ApprovedValues {
             discount_bp: quote.totals.discount_bp,
+            total_discount_bp: quote.totals.total_discount_bp(),
             payment_terms: quote.fields.payment_terms,
             lines: quote
                 .fields
@@ -770,6 +847,49 @@ mod tests {
     }
 
     #[test]
+    fn a_consumer_discount_stacked_past_the_cap_needs_the_manager() {
+        let matrix = default_matrix();
+        // 10% by hand, then promotions: the seller's own discount never needs approval alone.
+        let stacked = |promotion_minor: i64| QuoteTotals {
+            promotion_discount_minor: promotion_minor,
+            total_minor: 90_000 - promotion_minor,
+            ..totals(1_000, 1_000)
+        };
+        let need = |promotion_minor| {
+            approval_needed(
+                &matrix,
+                DealKind::B2c,
+                &stacked(promotion_minor),
+                cny(),
+                PaymentTerms::DueOnReceipt,
+            )
+        };
+        assert_eq!(need(20_000), None, "30% in all is at the cap");
+        let past = need(20_100).unwrap_or_else(|| panic!("approval past the cap"));
+        assert_eq!(past.reasons, [ApprovalReason::TotalDiscountCap]);
+        assert_eq!(roles(&past), [(1, "sales_manager")]);
+        assert_eq!(
+            approval_needed(&matrix, DealKind::B2b, &stacked(50_000), cny(), PaymentTerms::Net30),
+            None,
+            "the cap is for consumers"
+        );
+        let lenient = ApprovalMatrix {
+            max_b2c_total_discount_bp: 6_000,
+            ..default_matrix()
+        };
+        assert_eq!(
+            approval_needed(
+                &lenient,
+                DealKind::B2c,
+                &stacked(20_100),
+                cny(),
+                PaymentTerms::DueOnReceipt
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn a_deep_line_counts_even_when_the_total_is_shallow() {
         let need = approval_needed(
             &default_matrix(),
@@ -994,8 +1114,8 @@ mod tests {
     #[test]
     fn an_amount_band_applies_in_its_own_currency_only() {
         use ApproverRole::{Director, SalesManager};
-        let mut tiers = default_matrix();
-        tiers.push(DiscountTier {
+        let mut matrix = default_matrix();
+        matrix.tiers.push(DiscountTier {
             deal_kind: DealKind::B2b,
             above_bp: 1_000,
             min_amount: Some(MatrixAmount {
@@ -1005,7 +1125,7 @@ mod tests {
             chain: chain(&[&[SalesManager], &[Director]]),
             sla_hours: 48,
         });
-        let matrix = ApprovalMatrix { tiers }.parse().unwrap_or_else(|e| panic!("{e}"));
+        let matrix = matrix.parse().unwrap_or_else(|e| panic!("{e}"));
         let at = |net_total_minor: i64, currency: &str| {
             let totals = QuoteTotals {
                 list_total_minor: net_total_minor * 100 / 85,
@@ -1017,7 +1137,7 @@ mod tests {
                 total_minor: 0,
             };
             let currency = Currency::parse(currency).unwrap_or_else(|e| panic!("{e}"));
-            approval_needed(&matrix.tiers, DealKind::B2b, &totals, currency, PaymentTerms::Net30)
+            approval_needed(&matrix, DealKind::B2b, &totals, currency, PaymentTerms::Net30)
                 .map(|n| (roles(&n), n.sla_hours))
         };
         assert_eq!(
@@ -1067,12 +1187,14 @@ mod tests {
                     sla_hours: 24,
                 },
             ],
+            max_b2c_total_discount_bp: -5,
         };
         let errors = bad.parse().err().unwrap_or_else(|| panic!("refused"));
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
             [
+                "max_b2c_total_discount_bp",
                 "tiers[0].above_bp",
                 "tiers[0].sla_hours",
                 "tiers[0].chain",
@@ -1082,9 +1204,7 @@ mod tests {
                 "tiers[1].chain",
             ]
         );
-        let default = ApprovalMatrix {
-            tiers: default_matrix(),
-        };
+        let default = default_matrix();
         assert_eq!(default.parse(), Ok(default.clone()), "the default matrix is valid");
     }
 }

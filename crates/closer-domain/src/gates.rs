@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::approvals::{Approval, DiscountTier};
+use crate::approvals::{Approval, ApprovalMatrix};
 use crate::billing::{BillingProfile, Invoice, InvoiceStatus, Payment};
 use crate::committee::{BuyingRole, Engagement, Stakeholder};
 use crate::contracts::{Contract, ContractStatus, CustomerStepStatus};
@@ -433,7 +433,7 @@ pub struct Snapshot<'a> {
     /// The approval requests about those quotes, newest first.
     pub approvals: &'a [Approval],
     /// The workspace's discount matrix.
-    pub approval_matrix: &'a [DiscountTier],
+    pub approval_matrix: &'a ApprovalMatrix,
     /// The deal's contracts, every version's latest state.
     pub contracts: &'a [Contract],
     /// The deal's invoices and payments.
@@ -707,7 +707,7 @@ mod tests {
             team: &[],
             quotes: &[],
             approvals: &[],
-            approval_matrix: &[],
+            approval_matrix: &crate::approvals::NO_MATRIX,
             contracts: &[],
             invoices: &[],
             payments: &[],

@@ -311,6 +311,11 @@ fn basis_points(part: i64, whole: i64) -> i64 {
 }
 
 impl QuoteTotals {
+    /// Everything taken off list, manual discounts and promotions together, in basis points.
+    pub fn total_discount_bp(&self) -> i64 {
+        basis_points(self.list_total_minor - self.total_minor, self.list_total_minor)
+    }
+
     pub fn of(lines: &[QuoteLine], promotions: &[AppliedPromotion]) -> QuoteTotals {
         // Each line total is at most AMOUNT_MAX and there are at most LINES_MAX lines: no overflow.
         let list_total_minor: i64 = lines.iter().map(|l| l.list_total_minor).sum();

@@ -674,7 +674,7 @@ mod tests {
             team: &[],
             quotes: &[],
             approvals: &[],
-            approval_matrix: &[],
+            approval_matrix: &crate::approvals::NO_MATRIX,
             contracts: &[],
             invoices: &[],
             payments: &[],

@@ -48,16 +48,16 @@ fn may_decide(approval: &Approval, roles: &[ApproverRole], at: OffsetDateTime) -
 }
 
 /// The workspace's discount matrix: its own, or the default ladder.
-pub async fn matrix_of(conn: Conn<'_>, workspace: WorkspaceId) -> AppResult<Vec<DiscountTier>> {
+pub async fn matrix_of(conn: Conn<'_>, workspace: WorkspaceId) -> AppResult<ApprovalMatrix> {
     Ok(approvals::matrix(conn, workspace)
         .await?
-        .map_or_else(default_matrix, |stored| stored.matrix.tiers))
+        .map_or_else(default_matrix, |stored| stored.matrix))
 }
 
 /// What decides whether a deal's quotes need approval: the workspace's matrix and the requests
 /// made so far.
 pub struct DealApprovals {
-    pub matrix: Vec<DiscountTier>,
+    pub matrix: ApprovalMatrix,
     /// Newest first.
     pub requests: Vec<Approval>,
 }
@@ -422,6 +422,8 @@ pub async fn set_roles_of(ctx: &Ctx, user: UserId, roles: &[ApproverRole]) -> Ap
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MatrixView {
     pub tiers: Vec<DiscountTier>,
+    /// A consumer quote discounted past this in all, by hand and by promotions, needs approval.
+    pub max_b2c_total_discount_bp: i64,
     /// 0 while the workspace uses the default ladder; send it back in `If-Match` to replace it.
     pub version: i64,
     /// The default ladder is in force: no administrator has set a matrix yet.
@@ -433,14 +435,19 @@ pub async fn matrix_view(ctx: &Ctx) -> AppResult<MatrixView> {
     Ok(match approvals::matrix(conn.conn(), ctx.workspace).await? {
         Some(stored) => MatrixView {
             tiers: stored.matrix.tiers,
+            max_b2c_total_discount_bp: stored.matrix.max_b2c_total_discount_bp,
             version: stored.version,
             is_default: false,
         },
-        None => MatrixView {
-            tiers: default_matrix(),
-            version: 0,
-            is_default: true,
-        },
+        None => {
+            let matrix = default_matrix();
+            MatrixView {
+                tiers: matrix.tiers,
+                max_b2c_total_discount_bp: matrix.max_b2c_total_discount_bp,
+                version: 0,
+                is_default: true,
+            }
+        }
     })
 }
 
@@ -467,7 +474,10 @@ pub async fn set_matrix(ctx: &Ctx, expected: &Expected, draft: &ApprovalMatrix) 
             "the approval matrix changed meanwhile; reload and retry".into(),
         ));
     }
-    let old = ApprovalMatrix { tiers: before.tiers };
+    let old = ApprovalMatrix {
+        tiers: before.tiers,
+        max_b2c_total_discount_bp: before.max_b2c_total_discount_bp,
+    };
     let entries = ctx.audit_change(
         at,
         "approval_matrix",
@@ -480,6 +490,7 @@ pub async fn set_matrix(ctx: &Ctx, expected: &Expected, draft: &ApprovalMatrix) 
     tx.commit().await?;
     Ok(MatrixView {
         tiers: matrix.tiers,
+        max_b2c_total_discount_bp: matrix.max_b2c_total_discount_bp,
         version: before.version + 1,
         is_default: false,
     })

@@ -94,7 +94,7 @@ pub(crate) struct Loaded {
     team: Vec<closer_domain::team::DealTeamMember>,
     quotes: Vec<closer_domain::pricing::Quote>,
     approvals: Vec<closer_domain::approvals::Approval>,
-    approval_matrix: std::sync::Arc<[closer_domain::approvals::DiscountTier]>,
+    approval_matrix: std::sync::Arc<closer_domain::approvals::ApprovalMatrix>,
     contracts: Vec<closer_domain::contracts::Contract>,
     invoices: Vec<closer_domain::billing::Invoice>,
     payments: Vec<closer_domain::billing::Payment>,
@@ -135,7 +135,7 @@ pub(crate) async fn load_snapshots(
     for member in closer_store::deal_team::for_deals(conn.reborrow(), workspace, &ids).await? {
         team.entry(member.fields.deal_id).or_default().push(member);
     }
-    let approval_matrix: std::sync::Arc<[_]> = super::approvals::matrix_of(conn.reborrow(), workspace).await?.into();
+    let approval_matrix = std::sync::Arc::new(super::approvals::matrix_of(conn.reborrow(), workspace).await?);
     let mut invoices: HashMap<DealId, Vec<_>> = HashMap::new();
     for invoice in closer_store::billing::invoices_of(conn.reborrow(), workspace, &ids).await? {
         invoices.entry(invoice.fields.deal_id).or_default().push(invoice);

@@ -187,6 +187,50 @@ on_both_backends! {
         assert_eq!(plain["promotions"], json!([]), "automatic promotions are for B2C deals");
     }
 
+    async fn a_hand_discount_stacked_on_promotions_past_the_cap_needs_approval(app: &TestApp) {
+        let bike = product(app, "BIKE-1", "Cycling", 100_000).await;
+        promotion(app, json!({
+            "name": "Quarter off", "class": "order", "reward": { "type": "percentage", "bp": 2500 }
+        })).await;
+        let customer = app.create_person("Cyclist").await.id();
+        let deal = app
+            .post("/api/v1/deals", &json!({ "title": "Bike", "kind": "b2c", "counterparty_id": customer, "currency": "CNY", "amount_minor": 1 }))
+            .await
+            .expect(201)
+            .id();
+        // 10% by hand is the seller's own; with the automatic quarter off it is 32.5% in all.
+        let quote = app
+            .post(
+                &format!("/api/v1/deals/{deal}/quotes"),
+                &json!({ "lines": [{ "product_id": bike, "quantity": 1, "net_unit_price_minor": 90_000 }] }),
+            )
+            .await
+            .expect(201)
+            .id();
+        assert_eq!(
+            app.get(&format!("/api/v1/quotes/{quote}")).await.expect(200).body["totals"]["total_minor"],
+            67_500
+        );
+        let need = app.get(&format!("/api/v1/quotes/{quote}/approval")).await.expect(200).body;
+        assert_eq!(need["required"], true, "{need}");
+        assert_eq!(need["need"]["reasons"], json!(["total_discount_cap"]));
+        assert_eq!(need["need"]["chain"], json!([{ "order": 1, "role": "sales_manager" }]));
+        app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(409);
+
+        let mut matrix = app.get("/api/v1/approval-matrix").await.expect(200).body;
+        assert_eq!(matrix["max_b2c_total_discount_bp"], 3_000, "30% by default");
+        matrix["max_b2c_total_discount_bp"] = json!(10_001);
+        let body = json!({ "tiers": matrix["tiers"], "max_b2c_total_discount_bp": matrix["max_b2c_total_discount_bp"] });
+        app.send(reqwest::Method::PUT, "/api/v1/approval-matrix", Some(&body), &[])
+            .await
+            .expect_field_error(422, "max_b2c_total_discount_bp");
+        let body = json!({ "tiers": matrix["tiers"], "max_b2c_total_discount_bp": 4_000 });
+        app.send(reqwest::Method::PUT, "/api/v1/approval-matrix", Some(&body), &[]).await.expect(200);
+        let need = app.get(&format!("/api/v1/quotes/{quote}/approval")).await.expect(200).body;
+        assert_eq!(need["required"], false, "32.5% is inside a 40% cap: {need}");
+        app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(200);
+    }
+
     async fn concurrent_acceptances_never_exceed_a_usage_limit_or_a_budget(app: &TestApp) {
         let gym = product(app, "GYM-12", "Fitness", 100_000).await;
         let flash = promotion(app, json!({
