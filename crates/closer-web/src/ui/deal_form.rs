@@ -169,6 +169,40 @@ pub(super) fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
     let digits = Currency::parse(currency)
         .map(|c| u32::from(c.minor_digits()))
         .unwrap_or(2);
+    parse_decimal(text, digits).map_err(|wrong| match wrong {
+        DecimalError::NotANumber => "write the amount as a number, such as 12500 or 12,500.50".into(),
+        DecimalError::TooPrecise => format!("{currency} has {digits} decimal places"),
+        DecimalError::TooLarge => "the amount is too large".into(),
+    })
+}
+
+/// A percentage as people type it (`12.5`, `12.5%`) in basis points.
+pub(super) fn parse_percent(text: &str) -> Result<i64, String> {
+    parse_decimal(text.trim().trim_end_matches('%'), 2).map_err(|wrong| match wrong {
+        DecimalError::NotANumber | DecimalError::TooLarge => "write a percentage, such as 15 or 12.5".into(),
+        DecimalError::TooPrecise => "at most two decimal places".into(),
+    })
+}
+
+/// Basis points as a form shows them for editing (`12.5`).
+pub(super) fn percent_text(basis_points: i64) -> String {
+    let (whole, hundredths) = (basis_points / 100, basis_points % 100);
+    match hundredths {
+        0 => whole.to_string(),
+        h if h % 10 == 0 => format!("{whole}.{}", h / 10),
+        h => format!("{whole}.{h:02}"),
+    }
+}
+
+enum DecimalError {
+    NotANumber,
+    TooPrecise,
+    TooLarge,
+}
+
+/// A non-negative decimal number with at most `digits` decimal places, scaled to a whole number
+/// (`12.5` with 2 digits is 1250). Thousands separators are ignored; empty is 0.
+fn parse_decimal(text: &str, digits: u32) -> Result<i64, DecimalError> {
     let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | ' ' | '_' | '，')).collect();
     if cleaned.is_empty() {
         return Ok(0);
@@ -176,23 +210,22 @@ pub(super) fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
     let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
     let numeric = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     if whole.is_empty() || !numeric(whole) || !numeric(fraction) {
-        return Err("write the amount as a number, such as 12500 or 12,500.50".into());
+        return Err(DecimalError::NotANumber);
     }
     if fraction.len() > digits as usize {
-        return Err(format!("{currency} has {digits} decimal places"));
+        return Err(DecimalError::TooPrecise);
     }
     let padded = format!("{fraction:0<width$}", width = digits as usize);
-    let too_large = || "the amount is too large".to_owned();
-    let whole: i64 = whole.parse().map_err(|_| too_large())?;
+    let whole: i64 = whole.parse().map_err(|_| DecimalError::TooLarge)?;
     let fraction: i64 = if padded.is_empty() {
         0
     } else {
-        padded.parse().map_err(|_| too_large())?
+        padded.parse().map_err(|_| DecimalError::TooLarge)?
     };
     whole
         .checked_mul(10_i64.pow(digits))
         .and_then(|w| w.checked_add(fraction))
-        .ok_or_else(too_large)
+        .ok_or(DecimalError::TooLarge)
 }
 
 fn draft(form: &DealForm) -> Result<DealDraft, HashMap<String, String>> {
@@ -283,5 +316,13 @@ mod tests {
         assert!(parse_amount("-5", "USD").is_err());
         assert!(parse_amount("12abc", "USD").is_err());
         assert!(parse_amount("99999999999999999999", "USD").is_err());
+        assert_eq!(super::parse_percent("12.5%"), Ok(1_250));
+        assert_eq!(super::parse_percent(" 15 "), Ok(1_500));
+        assert!(super::parse_percent("12.345").is_err());
+        assert!(super::parse_percent("-3").is_err());
+        assert_eq!(
+            [1_250, 1_500, 1_234, 5].map(super::percent_text),
+            ["12.5", "15", "12.34", "0.05"]
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! hidden form field; the CSP forbids inline script, so behaviour lives in `/assets`.
 
 mod activity_forms;
+mod approval_settings;
 mod approvals;
 mod board;
 mod contract_forms;
@@ -70,6 +71,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/settings/playbooks/{id}",
             get(playbook_settings::edit).post(playbook_settings::save),
+        )
+        .route(
+            "/settings/approval-matrix",
+            get(approval_settings::show).post(approval_settings::save),
         )
         .route("/settings/users", post(settings::add_user))
         .route("/settings/users/{id}", post(settings::update_user))

@@ -1425,6 +1425,73 @@ on_both_backends! {
         assert!(stale.html.contains("not the current one"));
     }
 
+    async fn an_admin_edits_the_approval_matrix_from_the_settings(app: &TestApp) {
+        let admin = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let settings = app.page("/settings", &admin, None, &[]).await;
+        assert!(settings.html.contains("href=\"/settings/approval-matrix\""));
+        let editor = app.page("/settings/approval-matrix", &admin, None, &[]).await;
+        assert_eq!(editor.status, StatusCode::OK);
+        assert!(editor.html.contains("name=\"tier.3.role.ceo\"") && editor.html.contains("name=\"tier.5.above\""), "the five default rows and a blank one");
+        let csrf = editor.field("csrf_token").expect("a token");
+        let default = app.get("/api/v1/approval-matrix").await.expect(200).body;
+
+        // The form as the editor fills it: the default rows with the first one raised to 12.5%,
+        // the consumer row removed, a new CFO-then-CEO row for large deals, and a 25% cap.
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf_token".into(), csrf),
+            ("version".into(), "0".into()),
+            ("rows".into(), "5".into()),
+            ("cap".into(), "25".into()),
+        ];
+        for (i, tier) in default["tiers"].as_array().expect("tiers").iter().enumerate() {
+            let above = if i == 0 { "12.5".to_owned() } else { (tier["above_bp"].as_i64().unwrap_or(0) / 100).to_string() };
+            form.push((format!("tier.{i}.kind"), tier["deal_kind"].as_str().unwrap_or("").into()));
+            form.push((format!("tier.{i}.above"), above));
+            form.push((format!("tier.{i}.sla_hours"), tier["sla_hours"].to_string()));
+            for step in tier["chain"].as_array().into_iter().flatten() {
+                form.push((format!("tier.{i}.role.{}", step["role"].as_str().unwrap_or("")), step["order"].to_string()));
+            }
+            if tier["deal_kind"] == "b2c" {
+                form.push((format!("tier.{i}.remove"), "on".into()));
+            }
+        }
+        for (name, value) in [("kind", "b2b"), ("above", "50"), ("band_currency", "cny"), ("band_amount", "1,000,000"), ("sla_hours", "48"), ("role.cfo", "1"), ("role.ceo", "2")] {
+            form.push((format!("tier.5.{name}"), value.into()));
+        }
+        let send = |fields: Vec<(String, String)>| {
+            let admin = admin.clone();
+            async move {
+                let borrowed: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                app.page("/settings/approval-matrix", &admin, Some(&borrowed), &[]).await
+            }
+        };
+
+        let mut gapped = form.clone();
+        gapped.retain(|(n, _)| n != "tier.5.role.cfo");
+        let refused = send(gapped).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("tiers[4].chain") && refused.html.contains("value=\"1,000,000\""), "the error names the row and keeps the text");
+        assert_eq!(app.get("/api/v1/approval-matrix").await.expect(200).body, default, "a refused edit changes nothing");
+
+        let saved = send(form.clone()).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+        let matrix = app.get("/api/v1/approval-matrix").await.expect(200).body;
+        assert_eq!((matrix["version"].as_i64(), matrix["max_b2c_total_discount_bp"].as_i64()), (Some(1), Some(2_500)));
+        let tiers = matrix["tiers"].as_array().expect("tiers");
+        assert_eq!(tiers.len(), 5, "four kept and one added: {matrix}");
+        assert_eq!(tiers[0]["above_bp"], 1_250);
+        assert!(tiers.iter().all(|t| t["deal_kind"] == "b2b"), "the consumer row is gone");
+        assert_eq!(tiers[4]["min_amount"], json!({ "currency": "CNY", "amount_minor": 100_000_000 }));
+        assert_eq!(tiers[4]["chain"], json!([{ "order": 1, "role": "cfo" }, { "order": 2, "role": "ceo" }]));
+        let shown = app.page("/settings/approval-matrix", &admin, None, &[("accept-language", "zh-CN")]).await;
+        assert!(shown.html.contains("审批矩阵") && shown.html.contains("value=\"1000000.00\"") && shown.html.contains("value=\"12.5\""));
+
+        assert_eq!(send(form).await.status, StatusCode::CONFLICT, "an editor drawn before the change cannot overwrite it");
+        let (_, _) = app.user("manager@example.com", "manager").await;
+        let manager = app.sign_in_page("manager@example.com", ADMIN_PASSWORD).await;
+        assert_eq!(app.page("/settings/approval-matrix", &manager, None, &[]).await.status, StatusCode::FORBIDDEN);
+    }
+
     async fn a_long_column_shows_fifty_cards_then_the_rest_on_demand(app: &TestApp) {
         let organisation = app.create_organisation("Acme").await.id();
         for i in 0..52 {
