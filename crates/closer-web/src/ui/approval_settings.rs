@@ -209,10 +209,13 @@ fn matrix(kept: &FormValues, stored: usize) -> Result<ApprovalMatrix, Vec<FieldE
                     })
                 })
                 .map_err(|m| push(at("min_amount.amount_minor"), m)),
-            _ => Err(push(
-                at("min_amount"),
-                "give both the band's currency and its lowest amount, or neither".into(),
-            )),
+            _ => {
+                push(
+                    at("min_amount"),
+                    "give both the band's currency and its lowest amount, or neither".into(),
+                );
+                Err(())
+            }
         };
         let mut chain = Vec::new();
         for role in ApproverRole::ALL {
