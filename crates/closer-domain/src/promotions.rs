@@ -168,6 +168,28 @@ pub struct PromotionFields {
     pub status: PromotionStatus,
 }
 
+impl PromotionFields {
+    /// The draft these fields were checked from: what a client edits to change some of them.
+    pub fn to_draft(&self) -> PromotionDraft {
+        PromotionDraft {
+            name: self.name.clone(),
+            campaign_id: self.campaign_id,
+            code: self.code.clone(),
+            class: self.class,
+            reward: self.reward.clone(),
+            eligibility: self.eligibility.clone(),
+            currency: self.currency.map(|c| c.code().to_owned()),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            usage_limit_total: self.usage_limit_total,
+            usage_limit_per_customer: self.usage_limit_per_customer,
+            combines_with: self.combines_with,
+            priority: self.priority,
+            status: Some(self.status),
+        }
+    }
+}
+
 /// A stored promotion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Promotion {
@@ -1284,6 +1306,11 @@ mod tests {
         let parsed = fine.parse().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.code.as_deref(), Some("WELCOME-10"));
         assert_eq!(parsed.status, PromotionStatus::Active);
+        assert_eq!(
+            parsed.to_draft().parse(),
+            Ok(parsed.clone()),
+            "checked fields read back as a draft unchanged"
+        );
     }
 
     fn arbitrary_promotion(n: u128, kind: u8, value: i64, flags: u8, eligible: u8) -> Promotion {

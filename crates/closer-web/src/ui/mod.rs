@@ -18,6 +18,7 @@ mod parties;
 mod party_forms;
 mod playbook_settings;
 mod preferences;
+mod promotion_pages;
 mod quote_forms;
 mod receivables;
 mod settings;
@@ -54,6 +55,12 @@ pub fn routes() -> Router<AppState> {
         .route("/board", get(board::show))
         .route("/approvals", get(approvals::show))
         .route("/approvals/{id}", post(approvals::decide))
+        .route(
+            "/promotions",
+            get(promotion_pages::show).post(promotion_pages::add_promotion),
+        )
+        .route("/promotions/{id}/status", post(promotion_pages::set_status))
+        .route("/promotion-campaigns", post(promotion_pages::add_campaign))
         .route("/people", get(parties::people).post(party_forms::create_person))
         .route("/people/new", get(party_forms::new_person))
         .route(

@@ -1492,6 +1492,87 @@ on_both_backends! {
         assert_eq!(app.page("/settings/approval-matrix", &manager, None, &[]).await.status, StatusCode::FORBIDDEN);
     }
 
+    async fn promotions_and_campaigns_are_kept_from_their_page(app: &TestApp) {
+        let towel = app
+            .post("/api/v1/products", &json!({ "sku": "TOWEL", "name": "Gym towel", "category": "Gifts", "prices": [{ "currency": "CNY", "amount_minor": 5_000 }] }))
+            .await
+            .expect(201)
+            .id();
+        let admin = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let empty = app.page("/promotions", &admin, None, &[]).await;
+        assert_eq!(empty.status, StatusCode::OK);
+        assert!(empty.html.contains("href=\"/promotions\"") && empty.html.contains("action=\"/promotions\""), "in the menu, with the form for admins");
+        let csrf = empty.field("csrf_token").expect("a token");
+        let send = |path: &str, fields: Vec<(&'static str, String)>| {
+            let (admin, csrf, path) = (admin.clone(), csrf.clone(), path.to_owned());
+            async move {
+                let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+                form.extend(fields.iter().map(|(n, v)| (*n, v.as_str())));
+                app.page(&path, &admin, Some(&form), &[]).await
+            }
+        };
+
+        let campaign = send("/promotion-campaigns", vec![
+            ("name", "Spring push".into()), ("starts", "2026-03-01".into()), ("ends", "2026-06-01".into()),
+            ("budget_kind", "spend".into()), ("budget_limit", "1,000".into()), ("budget_currency", "cny".into()),
+        ]).await;
+        assert_eq!(campaign.status, StatusCode::SEE_OTHER, "{}", campaign.html);
+        let campaigns = app.all("/api/v1/promotion-campaigns").await;
+        assert_eq!(campaigns[0]["budget"], json!({ "kind": "spend", "limit": 100_000, "currency": "CNY" }));
+        let campaign_id = campaigns[0]["id"].as_str().expect("an id").to_owned();
+
+        let refused = send("/promotions", vec![
+            ("name", "Fifty off".into()), ("class", "order".into()), ("reward", "fixed_amount".into()),
+            ("amount", "50".into()), ("starts", "2026-03-01".into()),
+        ]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("an amount needs its currency") && refused.html.contains("value=\"Fifty off\""), "the error says why and keeps the text");
+        assert!(app.all("/api/v1/promotions").await.is_empty(), "a refused form adds nothing");
+
+        let spring = send("/promotions", vec![
+            ("name", "Spring".into()), ("code", "spring".into()), ("campaign_id", campaign_id.clone()), ("class", "order".into()),
+            ("reward", "percentage".into()), ("percent", "12.5".into()), ("starts", "2026-03-01".into()),
+            ("usage_limit_total", "100".into()), ("combines_with", "gift".into()),
+        ]).await;
+        assert_eq!(spring.status, StatusCode::SEE_OTHER, "{}", spring.html);
+        let gift = send("/promotions", vec![
+            ("name", "Towel for phone orders".into()), ("class", "gift".into()), ("reward", "gift".into()),
+            ("gift_product_id", towel.clone()), ("gift_quantity", "2".into()), ("categories", "Fitness, Yoga".into()),
+            ("channel", "phone".into()), ("min_subtotal", "300".into()), ("currency", "CNY".into()), ("starts", "2026-03-01".into()),
+            ("combines_with", "order".into()),
+        ]).await;
+        assert_eq!(gift.status, StatusCode::SEE_OTHER, "{}", gift.html);
+        let promotions = app.all("/api/v1/promotions").await;
+        assert_eq!(promotions.len(), 2);
+        assert_eq!((promotions[0]["code"].as_str(), promotions[0]["reward"].clone()), (Some("SPRING"), json!({ "type": "percentage", "bp": 1_250 })));
+        assert_eq!((promotions[0]["campaign_id"].as_str(), promotions[0]["usage_limit_total"].as_i64()), (Some(campaign_id.as_str()), Some(100)));
+        assert_eq!(promotions[1]["reward"], json!({ "type": "gift", "product_id": towel, "quantity": 2 }));
+        assert_eq!(promotions[1]["eligibility"]["categories"], json!(["Fitness", "Yoga"]));
+        assert_eq!(promotions[1]["eligibility"]["channels"], json!(["phone"]));
+        assert_eq!(promotions[1]["eligibility"]["min_subtotal_minor"], 30_000);
+        assert_eq!(promotions[1]["code"], Value::Null, "no code: it applies by itself");
+
+        let spring_id = promotions[0]["id"].as_str().expect("an id").to_owned();
+        let version = promotions[0]["version"].to_string();
+        let path = format!("/promotions/{spring_id}/status");
+        let paused = send(&path, vec![("status", "paused".into()), ("version", version.clone())]).await;
+        assert_eq!(paused.status, StatusCode::SEE_OTHER, "{}", paused.html);
+        let stored = app.get(&format!("/api/v1/promotions/{spring_id}")).await.expect(200).body;
+        assert_eq!((stored["status"].as_str(), stored["reward"]["bp"].as_i64()), (Some("paused"), Some(1_250)), "only the status changed");
+        assert_eq!(send(&path, vec![("status", "active".into()), ("version", version)]).await.status, StatusCode::CONFLICT, "a stale row cannot overwrite");
+
+        let page = app.page("/promotions", &admin, None, &[("accept-language", "zh-CN")]).await;
+        assert!(page.html.contains(&format!("data-promotion=\"{spring_id}\" data-status=\"paused\"")));
+        assert!(page.html.contains("SPRING") && page.html.contains("Spring push") && page.html.contains("2 × Gym towel") && page.html.contains("百分比折扣"));
+        let (_, _) = app.user("rep@example.com", "member").await;
+        let rep = app.sign_in_page("rep@example.com", ADMIN_PASSWORD).await;
+        let read_only = app.page("/promotions", &rep, None, &[]).await;
+        assert!(read_only.html.contains("SPRING") && !read_only.html.contains("action=\"/promotions\""), "members read the promotions without the forms");
+        let rep_csrf = read_only.field("csrf_token").expect("a token");
+        let forged = app.page("/promotion-campaigns", &rep, Some(&[("csrf_token", rep_csrf.as_str()), ("name", "Mine"), ("starts", "2026-03-01")]), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    }
+
     async fn a_long_column_shows_fifty_cards_then_the_rest_on_demand(app: &TestApp) {
         let organisation = app.create_organisation("Acme").await.id();
         for i in 0..52 {
