@@ -175,7 +175,18 @@ struct InvoiceRow {
     po_number: String,
     draft: bool,
     open: bool,
-    payments: Vec<String>,
+    payments: Vec<PaymentRow>,
+}
+
+/// One payment of an invoice, with what may still happen to it.
+struct PaymentRow {
+    id: String,
+    version: i64,
+    text: String,
+    /// Waiting for the provider: it may be marked received or failed.
+    pending: bool,
+    /// What is left to refund, as the refund form's default ("" when nothing is).
+    refundable_plain: String,
 }
 
 /// One contract as the contract panel shows it.
@@ -267,6 +278,7 @@ struct DealPage {
     /// An accepted quote is not invoiced yet.
     may_invoice: bool,
     payment_methods: Vec<(&'static str, &'static str)>,
+    refund_reasons: Vec<(&'static str, &'static str)>,
     contracts: Vec<ContractRow>,
     /// People who may sign for the customer: the committee (B2B) or the consumer.
     signatory_choices: Vec<(String, String)>,
@@ -879,12 +891,30 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
                     .iter()
                     .filter(|p| p.fields.invoice_id == i.id)
                     .map(|p| {
-                        format!(
-                            "{} · {} · {}",
-                            text(format!("payment_method.{}", p.fields.method.as_str())),
-                            money(p.fields.amount_minor - p.fields.refunded_minor),
-                            text(format!("payment_status.{}", p.fields.status.as_str()))
-                        )
+                        let refundable = p.fields.net_minor();
+                        PaymentRow {
+                            id: p.id.to_string(),
+                            version: p.meta.version,
+                            text: format!(
+                                "{} · {} · {}",
+                                text(format!("payment_method.{}", p.fields.method.as_str())),
+                                money(p.fields.amount_minor - p.fields.refunded_minor),
+                                text(format!("payment_status.{}", p.fields.status.as_str()))
+                            ),
+                            pending: matches!(
+                                p.fields.status,
+                                closer_domain::billing::PaymentStatus::Pending
+                                    | closer_domain::billing::PaymentStatus::RequiresAction
+                            ),
+                            refundable_plain: if refundable > 0 {
+                                super::deal_form::amount_text(&closer_domain::money::Money {
+                                    amount_minor: refundable,
+                                    currency: p.fields.currency,
+                                })
+                            } else {
+                                String::new()
+                            },
+                        }
                     })
                     .collect(),
             }
@@ -900,9 +930,14 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
         .iter()
         .map(|m| (m.as_str(), text(format!("payment_method.{}", m.as_str()))))
         .collect();
+    let refund_reasons = closer_domain::billing::RefundReason::ALL
+        .iter()
+        .map(|r| (r.as_str(), text(format!("refund_reason.{}", r.as_str()))))
+        .collect();
     DealPage {
         deal_id: view.deal.id.to_string(),
         invoices,
+        refund_reasons,
         may_invoice,
         payment_methods,
         contracts,

@@ -1,18 +1,21 @@
 //! The invoice panel's forms: invoice the accepted quote, finalise a draft (with its PO number),
-//! record a payment of an open invoice, or void it.
+//! record a payment of an open invoice, or void it; mark a pending payment received or failed,
+//! or refund one.
 
 use axum::Form;
 use axum::extract::Path;
 use axum::response::Response;
 use closer_domain::ValidationErrors;
-use closer_domain::billing::{Invoice, InvoicePatch, PaymentDraft, PaymentMethod};
-use closer_domain::ids::{DealId, InvoiceId};
+use closer_domain::billing::{
+    Invoice, InvoicePatch, Payment, PaymentDraft, PaymentMethod, PaymentStatus, RefundDraft, RefundReason,
+};
+use closer_domain::ids::{DealId, InvoiceId, PaymentId};
 use uuid::Uuid;
 
 use super::Viewer;
 use super::deal_form::parse_amount;
 use super::deal_panels::{panel_form, version};
-use crate::app::billing::{self, InvoiceStep};
+use crate::app::billing::{self, InvoiceStep, PaymentStep};
 use crate::app::{AppError, Expected, get};
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
@@ -75,6 +78,37 @@ pub async fn act(
                 billing::record_payment(ctx, invoice, &draft).await.map(drop)
             }
             other => Err(invalid("action", format!("'{other}' is not something an invoice does"))),
+        }
+    })
+    .await
+}
+
+/// Marks a pending payment received or failed, or refunds part or all of a received one.
+pub async fn act_on_payment(
+    viewer: Viewer,
+    Path((deal, payment)): Path<(Uuid, Uuid)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let payment = PaymentId(payment);
+    panel_form(viewer, DealId(deal), "invoices", fields, async |viewer, kept| {
+        let expected = version(kept)?;
+        let ctx = &viewer.ctx;
+        let step = |status| billing::advance_payment(ctx, payment, &expected, PaymentStep::Settle(status));
+        match kept.get("action") {
+            "succeeded" => step(PaymentStatus::Succeeded).await.map(drop),
+            "failed" => step(PaymentStatus::Failed).await.map(drop),
+            "refund" => {
+                let current: Payment = get(ctx, payment.as_uuid()).await?;
+                let draft = RefundDraft {
+                    amount_minor: parse_amount(kept.get("amount"), current.fields.currency.code())
+                        .map_err(|m| invalid("amount", m))?,
+                    reason: RefundReason::parse(kept.get("reason")).map_err(|m| invalid("reason", m))?,
+                };
+                billing::advance_payment(ctx, payment, &expected, PaymentStep::Refund(&draft))
+                    .await
+                    .map(drop)
+            }
+            other => Err(invalid("action", format!("'{other}' is not something a payment does"))),
         }
     })
     .await

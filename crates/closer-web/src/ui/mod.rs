@@ -122,6 +122,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{deal}/quotes/{quote}/promotions", post(quote_forms::set_codes))
         .route("/deals/{id}/invoices", post(invoice_forms::schedule))
         .route("/deals/{deal}/invoices/{invoice}", post(invoice_forms::act))
+        .route("/deals/{deal}/payments/{payment}", post(invoice_forms::act_on_payment))
         .route("/receivables", get(receivables::show))
         .route("/deals/{id}/contracts", post(contract_forms::start))
         .route("/deals/{deal}/contracts/{contract}", post(contract_forms::act))

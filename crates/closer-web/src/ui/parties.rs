@@ -205,6 +205,9 @@ struct PartyPage {
     add_employment: (String, &'static str),
     /// Where the billing form posts.
     billing_action: String,
+    /// The people who work at an organisation, for its accounts-payable contact: id, name,
+    /// chosen. Empty on a person's page (a consumer pays their own invoices).
+    ap_choices: Vec<(String, String, bool)>,
     billing: closer_domain::billing::BillingProfile,
     /// What the billing profile still lacks, as labels.
     billing_missing: Vec<&'static str>,
@@ -377,10 +380,29 @@ async fn party_page(
         .into_iter()
         .map(|field| locale.text(&format!("billing.{field}")))
         .collect();
+    let mut ap_choices: Vec<(String, String, bool)> = Vec::new();
+    if !person {
+        ap_choices.extend(jobs.iter().filter(|j| j.fields.ended_on.is_none()).map(|j| {
+            let who = j.fields.person_id;
+            let name = names.get(&who).cloned().unwrap_or_default();
+            (who.to_string(), name, billing.ap_contact_id == Some(who))
+        }));
+        // The contact chosen before stays offered after they left, so saving keeps them.
+        if let Some(current) = billing.ap_contact_id
+            && !ap_choices.iter().any(|(_, _, chosen)| *chosen)
+        {
+            let name = parties::names(conn.conn(), ctx.workspace, &[current])
+                .await?
+                .remove(&current)
+                .unwrap_or_else(|| current.to_string());
+            ap_choices.push((current.to_string(), name, true));
+        }
+    }
     let chrome = viewer.chrome;
     let status = refused.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
     let page = PartyPage {
         billing_action: format!("/parties/{id}/billing"),
+        ap_choices,
         billing,
         billing_missing,
         refused: refused.map(|(_, message)| message),
@@ -448,9 +470,27 @@ pub async fn save_billing(
     } else {
         format!("/organisations/{id}")
     };
-    let ap_contact = match crate::app::billing::profile(&viewer.ctx, party).await {
-        Ok(current) => current.profile.ap_contact_id,
-        Err(e) => return crate::api::problem::Problem::from(e).into_response(),
+    // Without the picker (a person's page, or nobody works at the organisation yet) the contact
+    // set before stays.
+    let ap_contact = if person || !kept.0.iter().any(|(name, _)| name == "ap_contact_id") {
+        match crate::app::billing::profile(&viewer.ctx, party).await {
+            Ok(current) => current.profile.ap_contact_id,
+            Err(e) => return crate::api::problem::Problem::from(e).into_response(),
+        }
+    } else {
+        match kept.get("ap_contact_id").trim() {
+            "" => None,
+            chosen => match Uuid::parse_str(chosen) {
+                Ok(chosen) => Some(PartyId(chosen)),
+                Err(_) => {
+                    let refusal = (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "ap_contact_id: choose a person from the list".to_owned(),
+                    );
+                    return billing_refused(viewer, party, person, refusal).await;
+                }
+            },
+        }
     };
     let profile = closer_domain::billing::BillingProfile {
         ap_contact_id: ap_contact,
@@ -459,15 +499,18 @@ pub async fn save_billing(
     match crate::app::billing::set_profile(&viewer.ctx, party, &profile).await {
         Ok(_) => super::see_other(format!("{back}#billing")),
         Err(e) => match super::refusal_message(&viewer.chrome, &e) {
-            Some(refusal) => {
-                let chrome = viewer.chrome.clone();
-                match party_page(viewer, party, person, Some(refusal)).await {
-                    Ok(Some(page)) => page,
-                    Ok(None) => error_page(&chrome, StatusCode::NOT_FOUND, "list.not_found"),
-                    Err(e) => crate::api::problem::Problem::from(e).into_response(),
-                }
-            }
+            Some(refusal) => billing_refused(viewer, party, person, refusal).await,
             None => crate::api::problem::Problem::from(e).into_response(),
         },
+    }
+}
+
+/// The customer's page again, with the billing form refused.
+async fn billing_refused(viewer: Viewer, party: PartyId, person: bool, refusal: (StatusCode, String)) -> Response {
+    let chrome = viewer.chrome.clone();
+    match party_page(viewer, party, person, Some(refusal)).await {
+        Ok(Some(page)) => page,
+        Ok(None) => error_page(&chrome, StatusCode::NOT_FOUND, "list.not_found"),
+        Err(e) => crate::api::problem::Problem::from(e).into_response(),
     }
 }

@@ -996,6 +996,28 @@ on_both_backends! {
         assert!(owed.html.contains("¥60,000.00"), "what is left shows in the ageing: {}", owed.html);
         let page = app.page(&format!("/deals/{deal}"), &session, None, &[("accept-language", "zh-CN")]).await;
         assert!(page.html.contains("支付宝") && page.html.contains("已收到"), "the payment reads in Chinese");
+
+        // A WeChat payment the provider confirms later, then part of it refunded.
+        let pending = app
+            .post(&format!("/api/v1/invoices/{id}/payments"), &json!({ "method": "wechat_pay", "amount_minor": 1_000_000, "status": "pending" }))
+            .await
+            .expect(201);
+        let payment_path = format!("/deals/{deal}/payments/{}", pending.id());
+        let payment_version = || async { app.get(&format!("/api/v1/payments/{}", pending.id())).await.expect(200).body["version"].to_string() };
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains(&format!("action=\"{payment_path}\"")) && page.html.contains("value=\"succeeded\""), "a pending payment can be marked received");
+        let v = payment_version().await;
+        let received = [("csrf_token", csrf.as_str()), ("version", v.as_str()), ("action", "succeeded")];
+        assert_eq!(app.page(&payment_path, &session, Some(&received), &[]).await.status, StatusCode::SEE_OTHER);
+        let v = payment_version().await;
+        let too_much = [("csrf_token", csrf.as_str()), ("version", v.as_str()), ("action", "refund"), ("amount", "10,000.01"), ("reason", "requested_by_customer")];
+        assert_eq!(app.page(&payment_path, &session, Some(&too_much), &[]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let refund = [("csrf_token", csrf.as_str()), ("version", v.as_str()), ("action", "refund"), ("amount", "4,000"), ("reason", "requested_by_customer")];
+        assert_eq!(app.page(&payment_path, &session, Some(&refund), &[]).await.status, StatusCode::SEE_OTHER);
+        let payment = app.get(&format!("/api/v1/payments/{}", pending.id())).await.expect(200).body;
+        assert_eq!((payment["status"].as_str(), payment["refunded_minor"].as_i64()), (Some("succeeded"), Some(400_000)));
+        let owed = app.page("/receivables", &session, None, &[]).await;
+        assert!(owed.html.contains("¥54,000.00"), "the refund is owed again: {}", owed.html);
     }
 
     async fn a_customers_billing_details_are_kept_on_its_page(app: &TestApp) {
@@ -1023,6 +1045,22 @@ on_both_backends! {
         assert_eq!(profile["missing"], json!([]));
         let chinese = app.page(&format!("/organisations/{acme}"), &session, None, &[("accept-language", "zh-CN")]).await;
         assert!(chinese.html.contains("开票信息") && chinese.html.contains("Acme Freight Ltd"));
+
+        // Once someone works there, they can be chosen as the accounts-payable contact.
+        let clerk = app.create_person("Wang Fang").await.id();
+        app.post("/api/v1/employments", &json!({ "person_id": clerk, "organisation_id": acme, "title": "AP clerk" })).await.expect(201);
+        let page = app.page(&format!("/organisations/{acme}"), &session, None, &[]).await;
+        assert!(page.html.contains(&format!("<option value=\"{clerk}\">Wang Fang</option>")), "the people who work there are offered");
+        let mut with_clerk = form.to_vec();
+        with_clerk.push(("ap_contact_id", clerk.as_str()));
+        assert_eq!(app.page(&format!("/parties/{acme}/billing"), &session, Some(&with_clerk), &[]).await.status, StatusCode::SEE_OTHER);
+        let profile = app.get(&format!("/api/v1/billing-profiles/{acme}")).await.expect(200).body;
+        assert_eq!(profile["ap_contact_id"], json!(clerk));
+        let page = app.page(&format!("/organisations/{acme}"), &session, None, &[]).await;
+        assert!(page.html.contains(&format!("<option value=\"{clerk}\" selected>Wang Fang</option>")));
+        let mut stranger = form.to_vec();
+        stranger.push(("ap_contact_id", "not-a-person"));
+        assert_eq!(app.page(&format!("/parties/{acme}/billing"), &session, Some(&stranger), &[]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     async fn notes_and_tasks_are_added_from_the_deal_page(app: &TestApp) {
