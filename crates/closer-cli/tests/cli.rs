@@ -367,6 +367,27 @@ async fn check_demo(server: &Server) -> Vec<Value> {
         "the demo has approvals waiting: {inbox}"
     );
     assert!(!server.all("/api/v1/meetings?status=held").await.is_empty());
+    // The festival's automatic discount runs in its campaign, beside a code that ended.
+    let promotions = server.all("/api/v1/promotions").await;
+    assert!(
+        promotions
+            .iter()
+            .any(|p| p["code"].is_null() && p["campaign_id"].is_string()),
+        "{promotions:?}"
+    );
+    assert_eq!(server.all("/api/v1/promotion-campaigns").await.len(), 1);
+    // Most accounts have their billing details on file, some still lack them.
+    let mut complete = Vec::new();
+    for organisation in deals
+        .iter()
+        .filter(|d| d["kind"] == "b2b")
+        .filter_map(|d| d["counterparty_id"].as_str())
+        .take(9)
+    {
+        let profile = server.get(&format!("/api/v1/billing-profiles/{organisation}")).await;
+        complete.push(profile["missing"].as_array().is_some_and(Vec::is_empty));
+    }
+    assert!(complete.contains(&true) && complete.contains(&false), "{complete:?}");
     let health = server
         .get(&format!("/api/v1/deals/{}/health", deal["id"].as_str().unwrap_or("")))
         .await;

@@ -5,15 +5,20 @@
 use closer_domain::access::RecordType;
 use closer_domain::activity::{Note, NoteFields, Subject, SubjectType, Task, TaskFields};
 use closer_domain::approvals::ApproverRole;
+use closer_domain::billing::BillingProfile;
 use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason};
-use closer_domain::ids::TeamId;
+use closer_domain::ids::{CampaignId, PromotionId, TeamId};
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::money::{Currency, Money};
 use closer_domain::party::{
     EmployeeBand, Employment, EmploymentFields, Organisation, OrganisationFields, Person, PersonFields, Seniority,
 };
 use closer_domain::playbook::{DealKind, DealStatus, Playbook};
+use closer_domain::promotions::{
+    BudgetKind, Campaign, CampaignBudget, CampaignDraft, CombinesWith, Eligibility, Promotion, PromotionClass,
+    PromotionDraft, Reward,
+};
 use closer_domain::record::Ownership;
 use closer_domain::record::RecordMeta;
 use closer_store::access::Visibility;
@@ -284,6 +289,7 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
         scale.extra_sellers,
     )
     .await?;
+    seed_promotions(&mut seeder, &mut tx).await?;
     let organisations = seed_organisations(&mut seeder, &mut tx, &reps, scale.organisations).await?;
     let consumers_needed = if scale == Scale::DEMO {
         210usize.saturating_sub(seeder.summary.people).max(scale.consumers)
@@ -469,6 +475,7 @@ async fn seed_organisations(
 ) -> AppResult<Vec<Customer>> {
     let bands = EmployeeBand::ALL;
     let mut organisations = Vec::with_capacity(count);
+    let mut profiles = Vec::new();
     for index in 0..count {
         let seed = &ORGANISATIONS[index % ORGANISATIONS.len()];
         // Past the list, the same companies again as numbered branches.
@@ -506,6 +513,27 @@ async fn seed_organisations(
         };
         parties::insert_organisation(tx.conn(), seeder.workspace, &organisation).await?;
         seeder.summary.organisations += 1;
+        // Two accounts in three have their billing details on file; the rest are for R3.2 to
+        // ask about once their deals reach the contract.
+        if index % 3 != 2 {
+            let profile = BillingProfile {
+                legal_entity: Some(seed.legal_name.into()),
+                tax_id: organisation.fields.tax_id.clone().or_else(|| {
+                    Some(format!(
+                        "{:02}-{:07}",
+                        seeder.rng.u8(10..99),
+                        seeder.rng.u32(..10_000_000)
+                    ))
+                }),
+                billing_address: Some(seed.region.into()),
+                ap_contact_id: None,
+                ap_email: Some(format!("ap@{}", seed.domain)),
+                invoice_portal: None,
+                requires_po: organisation.fields.requires_po,
+                fapiao_required: seed.chinese,
+            };
+            profiles.push((organisation.id, profile));
+        }
         let headcount = seeder.rng.usize(3..=8);
         let mut staff = Vec::with_capacity(headcount);
         for position in 0..headcount {
@@ -559,7 +587,98 @@ async fn seed_organisations(
             next_batch(tx).await?;
         }
     }
+    // Upserts, written after every account: amid the plain inserts they would split the groups
+    // and send a later account's staff before the account.
+    for (organisation, profile) in &profiles {
+        closer_store::billing::save_profile(tx.conn(), seeder.workspace, *organisation, profile, seeder.now).await?;
+    }
     Ok(organisations)
+}
+
+/// A shopping-festival campaign with a spend budget and its automatic discount, a welcome code
+/// for first orders, and a loyalty code that ended last month: the promotions page and the
+/// engine's reasons have something to show.
+async fn seed_promotions(seeder: &mut Seeder, tx: &mut Tx) -> AppResult<()> {
+    let now = seeder.now;
+    let campaign = Campaign {
+        id: CampaignId(seeder.ids.next()),
+        fields: CampaignDraft {
+            name: "Singles' Day 11.11".into(),
+            starts_at: now - Duration::days(20),
+            ends_at: Some(now + Duration::days(10)),
+            budget: Some(CampaignBudget {
+                kind: BudgetKind::Spend,
+                limit: 5_000_000,
+                currency: Some("CNY".into()),
+            }),
+        }
+        .parse()?,
+        used_count: 0,
+        spent_minor: 0,
+        meta: seeder.meta(20..25),
+    };
+    closer_store::promotions::insert_campaign(tx.conn(), seeder.workspace, &campaign).await?;
+    let promotion =
+        |name: &str, code: Option<&str>, reward, eligibility, starts: i64, ends: Option<i64>| PromotionDraft {
+            name: name.into(),
+            campaign_id: None,
+            code: code.map(str::to_owned),
+            class: PromotionClass::Order,
+            reward,
+            eligibility,
+            currency: Some("CNY".into()),
+            starts_at: now - Duration::days(starts),
+            ends_at: ends.map(|days| now + Duration::days(days)),
+            usage_limit_total: None,
+            usage_limit_per_customer: Some(1),
+            combines_with: CombinesWith::default(),
+            priority: 0,
+            status: None,
+        };
+    let festival = PromotionDraft {
+        campaign_id: Some(campaign.id),
+        usage_limit_per_customer: None,
+        ..promotion(
+            "11.11: 11% off orders from ¥1,000",
+            None,
+            Reward::Percentage { bp: 1_100 },
+            Eligibility {
+                min_subtotal_minor: Some(100_000),
+                ..Eligibility::default()
+            },
+            20,
+            Some(10),
+        )
+    };
+    let welcome = promotion(
+        "Welcome: ¥200 off a first order",
+        Some("WELCOME"),
+        Reward::FixedAmount { amount_minor: 20_000 },
+        Eligibility {
+            first_order_only: true,
+            ..Eligibility::default()
+        },
+        90,
+        None,
+    );
+    let loyalty = promotion(
+        "Loyalty week: 15% off",
+        Some("LOYAL15"),
+        Reward::Percentage { bp: 1_500 },
+        Eligibility::default(),
+        45,
+        Some(-30),
+    );
+    for draft in [festival, welcome, loyalty] {
+        let promotion = Promotion {
+            id: PromotionId(seeder.ids.next()),
+            fields: draft.parse()?,
+            used_count: 0,
+            meta: seeder.meta(20..90),
+        };
+        closer_store::promotions::insert(tx.conn(), seeder.workspace, &promotion).await?;
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
