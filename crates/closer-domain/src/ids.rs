@@ -72,4 +72,9 @@ typed_id!(
     ContractId,
     InvoiceId,
     PaymentId,
+    /// One interaction between people (metadata only).
+    InteractionId,
+    /// A request to a connector for a warm introduction.
+    IntroRequestId,
+    EndorsementId,
 );

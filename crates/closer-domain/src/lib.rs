@@ -26,6 +26,7 @@ pub mod pricing;
 pub mod promotions;
 pub mod qualification;
 pub mod record;
+pub mod relationships;
 pub mod revision;
 pub mod rules;
 pub mod team;
