@@ -332,6 +332,7 @@ async fn serve(settings: &Settings, setup: &AdminSetup, with_demo: bool) -> anyh
     let app = router(AppState {
         db: db.clone(),
         installation,
+        graphs: Default::default(),
     });
     // Connection info gives sign-in throttling the client's address.
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
-use crate::ids::{PartyId, UserId};
+use crate::ids::{InteractionId, PartyId, UserId};
+use crate::record::RecordMeta;
 use crate::string_enum;
 use crate::validation::{Validation, ValidationErrors};
 
@@ -167,6 +168,16 @@ pub struct InteractionFields {
     /// The record it came from (the meeting logged in Closer), if any.
     pub source_id: Option<uuid::Uuid>,
     pub recorded_by: UserId,
+}
+
+/// A stored interaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Interaction {
+    pub id: InteractionId,
+    #[serde(flatten)]
+    pub fields: InteractionFields,
+    #[serde(flatten)]
+    pub meta: RecordMeta,
 }
 
 /// Where an interaction came from and who recorded it.

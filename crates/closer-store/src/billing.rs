@@ -19,10 +19,6 @@ fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("billing {what}: {error}"))
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 pub async fn profile(conn: Conn<'_>, workspace: WorkspaceId, party: PartyId) -> Result<Option<BillingProfile>> {
     #[derive(FromRow)]
     struct Row {
@@ -86,7 +82,7 @@ pub async fn save_profile(
         .values_panic([
             workspace.as_uuid().into(),
             party.as_uuid().into(),
-            json(profile).into(),
+            records::json_text(profile).into(),
             now.into(),
         ])
         .on_conflict(
@@ -234,7 +230,7 @@ fn invoice_values(invoice: &Invoice) -> Vec<(Invoices, Expr)> {
         (Invoices::Label, f.label.clone().into()),
         (Invoices::AmountDueMinor, f.amount_due_minor.into()),
         (Invoices::AmountPaidMinor, f.amount_paid_minor.into()),
-        (Invoices::Due, json(&f.due).into()),
+        (Invoices::Due, records::json_text(&f.due).into()),
         (Invoices::PoNumber, f.po_number.clone().into()),
         (Invoices::IssueDate, f.issue_date.into()),
         (Invoices::DueDate, f.due_date.into()),
@@ -387,7 +383,7 @@ fn payment_values(payment: &Payment) -> Vec<(Payments, Expr)> {
         (Payments::Reference, f.reference.clone().into()),
         (Payments::ReceivedAt, f.received_at.into()),
         (Payments::RefundedMinor, f.refunded_minor.into()),
-        (Payments::Refunds, json(&f.refunds).into()),
+        (Payments::Refunds, records::json_text(&f.refunds).into()),
     ]
 }
 

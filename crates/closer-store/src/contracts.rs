@@ -108,10 +108,6 @@ fn select(workspace: WorkspaceId) -> SelectStatement {
         .to_owned()
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 fn values(contract: &Contract) -> Vec<(Contracts, Expr)> {
     let f = &contract.fields;
     vec![
@@ -128,9 +124,12 @@ fn values(contract: &Contract) -> Vec<(Contracts, Expr)> {
             Contracts::OurSignatoryId,
             f.our_signatory_id.map(|u| u.as_uuid()).into(),
         ),
-        (Contracts::TheirSignatoryIds, json(&f.their_signatory_ids).into()),
-        (Contracts::CustomerSteps, json(&f.customer_steps).into()),
-        (Contracts::Signature, json(&f.signature).into()),
+        (
+            Contracts::TheirSignatoryIds,
+            records::json_text(&f.their_signatory_ids).into(),
+        ),
+        (Contracts::CustomerSteps, records::json_text(&f.customer_steps).into()),
+        (Contracts::Signature, records::json_text(&f.signature).into()),
         (Contracts::ExecutedAt, f.executed_at.into()),
         (Contracts::EndedAt, f.ended_at.into()),
         (Contracts::Notes, f.notes.clone().into()),
@@ -223,7 +222,7 @@ pub async fn remember_paper_process(
     contract: &Contract,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let steps = json(&contract.fields.paper_process());
+    let steps = records::json_text(&contract.fields.paper_process());
     let statement = Query::insert()
         .into_table(PaperProcesses::Table)
         .columns([

@@ -15,6 +15,7 @@ pub mod deal_team;
 pub mod deals;
 pub mod employments;
 pub mod idempotency;
+pub mod interactions;
 pub mod jobs;
 pub mod meetings;
 pub mod notes;

@@ -27,10 +27,6 @@ fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
 }
 
-fn text<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 #[derive(FromRow)]
 struct CampaignRow {
     id: Uuid,
@@ -276,14 +272,14 @@ fn promotion_values(promotion: &Promotion) -> Vec<(Promotions, Expr)> {
         (Promotions::CampaignId, f.campaign_id.map(|c| c.as_uuid()).into()),
         (Promotions::Code, f.code.clone().into()),
         (Promotions::Class, f.class.as_str().into()),
-        (Promotions::Reward, text(&f.reward).into()),
-        (Promotions::Eligibility, text(&f.eligibility).into()),
+        (Promotions::Reward, records::json_text(&f.reward).into()),
+        (Promotions::Eligibility, records::json_text(&f.eligibility).into()),
         (Promotions::Currency, f.currency.map(|c| c.code().to_owned()).into()),
         (Promotions::StartsAt, f.starts_at.into()),
         (Promotions::EndsAt, f.ends_at.into()),
         (Promotions::UsageLimitTotal, f.usage_limit_total.into()),
         (Promotions::UsageLimitPerCustomer, f.usage_limit_per_customer.into()),
-        (Promotions::CombinesWith, text(&f.combines_with).into()),
+        (Promotions::CombinesWith, records::json_text(&f.combines_with).into()),
         (Promotions::Priority, i64::from(f.priority).into()),
         (Promotions::Status, f.status.as_str().into()),
     ]

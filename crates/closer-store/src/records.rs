@@ -174,6 +174,7 @@ pub enum RecordTable {
     Contracts,
     Invoices,
     Payments,
+    Interactions,
 }
 
 impl RecordTable {
@@ -195,6 +196,7 @@ impl RecordTable {
             RecordTable::Contracts => "contracts",
             RecordTable::Invoices => "invoices",
             RecordTable::Payments => "payments",
+            RecordTable::Interactions => "interactions",
         }
     }
 }
@@ -223,6 +225,16 @@ pub async fn set_deleted(
 }
 
 /// Decodes a stored enum label, reporting a corrupt row instead of panicking.
+/// A value stored as JSON text. Serialising the model's own types does not fail.
+pub(crate) fn json_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Decodes `what`, stored as JSON text.
+pub(crate) fn from_json_text<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
 pub(crate) fn label<T>(parse: impl Fn(&str) -> std::result::Result<T, String>, text: &str) -> Result<T> {
     parse(text).map_err(StoreError::Corrupt)
 }

@@ -27,6 +27,7 @@ pub enum Users {
     DisabledAt,
     Language,
     TimeZone,
+    SharesConnections,
     Version,
     CreatedAt,
     UpdatedAt,
@@ -683,4 +684,34 @@ pub enum Payments {
     CreatedAt,
     UpdatedAt,
     DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Interactions {
+    Table,
+    WorkspaceId,
+    Id,
+    Kind,
+    OccurredAt,
+    Participants,
+    ParticipantCount,
+    TwoWay,
+    FaceToFace,
+    DurationSeconds,
+    ExpiresAt,
+    Source,
+    SourceId,
+    RecordedBy,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum InteractionParticipants {
+    Table,
+    WorkspaceId,
+    InteractionId,
+    ParticipantId,
 }

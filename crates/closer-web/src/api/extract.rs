@@ -331,6 +331,7 @@ pub async fn context_for(app: &AppState, auth: &Authenticated, headers: &HeaderM
         principal: auth.principal.clone(),
         defaults,
         request_id,
+        graphs: app.graphs.clone(),
     })
 }
 

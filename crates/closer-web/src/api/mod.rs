@@ -24,6 +24,7 @@ mod pricing;
 pub mod problem;
 mod promotions;
 mod records;
+mod relationships;
 pub(crate) mod session;
 mod tasks;
 
@@ -50,6 +51,8 @@ use crate::app::bootstrap::Installation;
 pub struct AppState {
     pub db: Db,
     pub installation: Installation,
+    /// The relationship indexes of this server.
+    pub graphs: crate::app::relationships::Graphs,
 }
 
 /// Declares how clients authenticate: an API token, or the session cookie of a browser.
@@ -164,6 +167,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "promotions", description = "B2C promotions and campaigns: codes, automatic offers, gift packs, budgets and limits, and the best valid combination for a cart (D5)"),
         (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
         (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
+        (name = "relationships", description = "Relationships: interactions as metadata only, tie strength and warm paths to the people who decide (D5)"),
         (name = "audit", description = "The audit trail"),
         (name = "session", description = "Signing in and out"),
         (name = "users", description = "Users, roles and the org-wide access defaults"),
@@ -247,6 +251,19 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(deals::decide_recommendation))
         .routes(routes!(deals::run_deal_health))
         .routes(routes!(notes::list_notes, notes::create_note))
+        .routes(routes!(
+            relationships::list_interactions,
+            relationships::create_interaction
+        ))
+        .routes(routes!(
+            relationships::get_interaction,
+            relationships::delete_interaction
+        ))
+        .routes(routes!(relationships::warm_paths))
+        .routes(routes!(
+            relationships::get_connection_sharing,
+            relationships::set_connection_sharing
+        ))
         .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))
         .routes(routes!(notes::restore_note))
         .routes(routes!(tasks::list_tasks, tasks::create_task))

@@ -107,6 +107,7 @@ pub async fn login(
         principal,
         defaults: Default::default(),
         request_id: None,
+        graphs: state.graphs.clone(),
     };
     let user = app::admin::get_user(&ctx, session.user.user_id()).await?;
     let body = SessionView {

@@ -23,6 +23,7 @@ pub mod pricing;
 pub mod promotions;
 pub mod recommendations;
 mod records;
+pub mod relationships;
 pub mod resources;
 
 use closer_domain::ValidationErrors;
@@ -49,6 +50,8 @@ pub struct Ctx {
     pub principal: Principal,
     pub defaults: AccessDefaults,
     pub request_id: Option<String>,
+    /// The server's relationship indexes.
+    pub graphs: relationships::Graphs,
 }
 
 /// The versions a change may apply to, from `If-Match`: any, or one of those listed.
@@ -123,6 +126,7 @@ pub async fn admin_ctx(db: &Db, installation: &bootstrap::Installation) -> AppRe
         principal,
         defaults,
         request_id: None,
+        graphs: relationships::Graphs::default(),
     })
 }
 

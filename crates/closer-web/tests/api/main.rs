@@ -19,4 +19,5 @@ mod pricing;
 mod promotions;
 mod protocol;
 mod recommendations;
+mod relationships;
 mod support;

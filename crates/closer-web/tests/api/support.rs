@@ -296,6 +296,7 @@ impl TestApp {
         let app = router(AppState {
             db: db.clone(),
             installation,
+            graphs: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));

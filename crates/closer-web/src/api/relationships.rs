@@ -1,0 +1,173 @@
+//! `/api/v1/interactions`, `/api/v1/warm-paths` and `/api/v1/session/connection-sharing`: who
+//! was in touch with whom (metadata only), the warm paths to a person, and whether your own
+//! connections help your colleagues' paths.
+
+use axum::Json;
+use closer_domain::ids::{InteractionId, PartyId};
+use closer_domain::party::Person;
+use closer_domain::relationships::{Interaction, InteractionDraft, InteractionKind};
+use closer_store::interactions::{self, InteractionFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, PageBody, Tagged, page_request};
+use super::problem::{Problem, ProblemBody};
+use super::records::DeletedView;
+use crate::app::relationships::{self, WarmPaths};
+use crate::app::{self, Ctx};
+
+/// Filters and paging of the interaction list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InteractionsQuery {
+    /// Only the interactions of this person (one you may see) or user (yourself, unless you
+    /// are an administrator). Without it, the interactions you recorded (all, for
+    /// administrators).
+    pub participant_id: Option<Uuid>,
+    pub kind: Option<InteractionKind>,
+    #[param(inline)]
+    pub deleted: Option<DeletedView>,
+    pub after: Option<Uuid>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// Lists interactions, oldest first.
+#[utoipa::path(get, path = "/interactions", tag = "relationships", params(InteractionsQuery),
+    responses((status = 200, body = PageBody<Interaction>),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "No such person or user, or not one you may see"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn list_interactions(
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<InteractionsQuery>,
+) -> Result<Json<PageBody<Interaction>>, Problem> {
+    let page = page_request(query.after, query.limit)?;
+    let admin = ctx.principal.is_admin();
+    let mut recorded_by = None;
+    match query.participant_id {
+        Some(id) if id == ctx.actor().as_uuid() || admin => {}
+        // A person the caller may see (404 otherwise, as for the person itself).
+        Some(id) => {
+            app::get::<Person>(&ctx, id).await?;
+        }
+        None if admin => {}
+        None => recorded_by = Some(ctx.actor()),
+    }
+    let filter = InteractionFilter {
+        participant: query.participant_id,
+        recorded_by,
+        kind: query.kind,
+        deleted: query.deleted.unwrap_or_default().into(),
+    };
+    let mut conn = ctx.db.acquire().await?;
+    Ok(Json(
+        interactions::list(conn.conn(), ctx.workspace, &filter, page)
+            .await?
+            .into(),
+    ))
+}
+
+/// Records an interaction: its kind, when, who took part, how many were on it, and whether it
+/// was two-way, face to face or how long a call lasted. Never its subject or its text. The
+/// warm paths take it in at once.
+#[utoipa::path(post, path = "/interactions", tag = "relationships", request_body = InteractionDraft,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = Interaction, headers(("ETag" = String), ("Location" = String))),
+              (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "A participant does not exist"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "The same Idempotency-Key is still being processed"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn create_interaction(
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<InteractionDraft>,
+) -> Result<Created<Interaction>, Problem> {
+    let interaction = relationships::record(&ctx, &draft).await?;
+    Ok(Created {
+        location: format!("/api/v1/interactions/{}", interaction.id),
+        record: interaction,
+    })
+}
+
+/// Reads one interaction.
+#[utoipa::path(get, path = "/interactions/{id}", tag = "relationships",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Interaction, headers(("ETag" = String))),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn get_interaction(ctx: Ctx, ApiId(id): ApiId) -> Result<Tagged<Interaction>, Problem> {
+    Ok(Tagged(app::get::<Interaction>(&ctx, id).await?))
+}
+
+/// Deletes an interaction (recorded in error); the ties it made are worked out again without it.
+#[utoipa::path(delete, path = "/interactions/{id}", tag = "relationships",
+    params(("id" = String, Path, format = Uuid),
+           ("If-Match" = String, Header, description = "The ETag you read")),
+    responses((status = 200, body = Interaction, headers(("ETag" = String))),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 412, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 428, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn delete_interaction(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+    IfMatch(expected): IfMatch,
+) -> Result<Tagged<Interaction>, Problem> {
+    Ok(Tagged(relationships::delete(&ctx, InteractionId(id), &expected).await?))
+}
+
+/// The person warm paths are asked for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WarmPathsQuery {
+    /// The person to reach.
+    #[param(value_type = String, format = Uuid)]
+    pub to: PartyId,
+}
+
+/// Who can introduce you: your own tie to the person, colleagues who know them, and people you
+/// know who know them (§7.2), best first, one path per connector, with the reach of the best
+/// three. Only through people you may see, never through colleagues who keep their connections
+/// to themselves.
+#[utoipa::path(get, path = "/warm-paths", tag = "relationships", params(WarmPathsQuery),
+    responses((status = 200, body = WarmPaths),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "No such person, or not one you may see"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn warm_paths(ctx: Ctx, ApiQuery(query): ApiQuery<WarmPathsQuery>) -> Result<Json<WarmPaths>, Problem> {
+    Ok(Json(relationships::warm_paths(&ctx, query.to).await?))
+}
+
+/// Whether your connections help your colleagues' warm paths.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSharing {
+    pub shares: bool,
+}
+
+/// Says whether your own connections may be a path for your colleagues (they are, unless you
+/// say no). Your connections always remain your own paths.
+#[utoipa::path(put, path = "/session/connection-sharing", tag = "relationships", request_body = ConnectionSharing,
+    responses((status = 200, body = ConnectionSharing),
+              (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn set_connection_sharing(
+    ctx: Ctx,
+    ApiJson(sharing): ApiJson<ConnectionSharing>,
+) -> Result<Json<ConnectionSharing>, Problem> {
+    let shares = relationships::set_sharing(&ctx, sharing.shares).await?;
+    Ok(Json(ConnectionSharing { shares }))
+}
+
+/// Whether your connections help your colleagues' warm paths.
+#[utoipa::path(get, path = "/session/connection-sharing", tag = "relationships",
+    responses((status = 200, body = ConnectionSharing),
+              (status = 401, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn get_connection_sharing(ctx: Ctx) -> Result<Json<ConnectionSharing>, Problem> {
+    Ok(Json(ConnectionSharing {
+        shares: relationships::shares(&ctx).await?,
+    }))
+}

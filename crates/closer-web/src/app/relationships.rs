@@ -1,0 +1,366 @@
+//! Relationships (D5): interactions recorded as metadata, the in-memory index of every tie in a
+//! workspace (built on first use, kept current as interactions arrive, caught up with what
+//! other servers recorded), and warm paths to a person under the access rules.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+use closer_domain::ids::{InteractionId, PartyId, UserId, WorkspaceId};
+use closer_domain::party::Person;
+use closer_domain::record::RecordMeta;
+use closer_domain::relationships::{
+    Graph, Interaction, InteractionDraft, InteractionSource, Provenance, ScoredPath, Strength, Via, reach,
+};
+use closer_store::{Conn, interactions, parties, users};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use utoipa::ToSchema;
+
+use super::{AppError, AppResult, Ctx, Expected, get, insert_in, new_id, now};
+
+/// Interactions read from the database per round trip while an index is built.
+const BUILD_CHUNK: u64 = 10_000;
+/// How often a server looks for interactions other servers recorded.
+const CATCH_UP_EVERY: Duration = Duration::seconds(5);
+/// How far back it looks: a transaction that began earlier may commit after the last look.
+const CATCH_UP_OVERLAP: Duration = Duration::minutes(2);
+
+/// One workspace's index and what it has taken in.
+#[derive(Debug)]
+struct WorkspaceGraph {
+    graph: Graph,
+    /// Users who keep their connections to themselves.
+    private: HashSet<UserId>,
+    /// When the index last looked for others' interactions.
+    caught_up_at: OffsetDateTime,
+    /// The interactions recorded lately that are in the index, with when they were recorded:
+    /// a catch-up skips them.
+    recent: HashMap<InteractionId, OffsetDateTime>,
+}
+
+impl WorkspaceGraph {
+    fn take(&mut self, interaction: &Interaction) {
+        if self
+            .recent
+            .insert(interaction.id, interaction.meta.created_at)
+            .is_none()
+        {
+            self.graph.add(&interaction.fields);
+        }
+    }
+}
+
+/// Every workspace's index, shared by the requests of one server.
+#[derive(Debug, Clone, Default)]
+pub struct Graphs {
+    by_workspace: Arc<Mutex<HashMap<WorkspaceId, Arc<RwLock<WorkspaceGraph>>>>>,
+}
+
+/// Statistics of a built index, for the benchmark and the logs.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct IndexSize {
+    pub interactions: u64,
+    pub people: usize,
+    pub ties: usize,
+}
+
+impl Graphs {
+    fn cached(&self, workspace: WorkspaceId) -> Option<Arc<RwLock<WorkspaceGraph>>> {
+        self.by_workspace.lock().ok()?.get(&workspace).cloned()
+    }
+
+    /// Forgets a workspace's index: the next question builds it again (after a deletion, which
+    /// cannot be taken out of a tie's sums exactly).
+    fn forget(&self, workspace: WorkspaceId) {
+        if let Ok(mut all) = self.by_workspace.lock() {
+            all.remove(&workspace);
+        }
+    }
+
+    /// Builds `workspace`'s index from the database and keeps it.
+    pub async fn build(&self, conn: Conn<'_>, workspace: WorkspaceId) -> AppResult<IndexSize> {
+        let mut conn = conn;
+        let started = now();
+        let mut built = WorkspaceGraph {
+            graph: Graph::new(),
+            private: interactions::private_users(conn.reborrow(), workspace)
+                .await?
+                .into_iter()
+                .collect(),
+            caught_up_at: started,
+            recent: HashMap::new(),
+        };
+        let horizon = started - CATCH_UP_OVERLAP;
+        let count = interactions::for_each_live(conn, workspace, BUILD_CHUNK, |interaction| {
+            if interaction.meta.created_at >= horizon {
+                built.recent.insert(interaction.id, interaction.meta.created_at);
+            }
+            built.graph.add(&interaction.fields);
+        })
+        .await?;
+        let size = IndexSize {
+            interactions: count,
+            people: built.graph.node_count(),
+            ties: built.graph.tie_count(),
+        };
+        if let Ok(mut all) = self.by_workspace.lock() {
+            all.insert(workspace, Arc::new(RwLock::new(built)));
+        }
+        Ok(size)
+    }
+
+    /// The workspace's index, built if need be and caught up with what other servers recorded.
+    async fn current(&self, ctx: &Ctx) -> AppResult<Arc<RwLock<WorkspaceGraph>>> {
+        let mut conn = ctx.db.acquire().await?;
+        let Some(graph) = self.cached(ctx.workspace) else {
+            self.build(conn.conn(), ctx.workspace).await?;
+            return self
+                .cached(ctx.workspace)
+                .ok_or_else(|| AppError::Conflict("the relationship index could not be kept".into()));
+        };
+        let since = {
+            let read = graph.read().map_err(|_| poisoned())?;
+            (now() - read.caught_up_at >= CATCH_UP_EVERY).then_some(read.caught_up_at - CATCH_UP_OVERLAP)
+        };
+        if let Some(since) = since {
+            let at = now();
+            let arrived = interactions::recorded_since(conn.conn(), ctx.workspace, since).await?;
+            let private = interactions::private_users(conn.conn(), ctx.workspace).await?;
+            let mut write = graph.write().map_err(|_| poisoned())?;
+            for interaction in &arrived {
+                write.take(interaction);
+            }
+            write.private = private.into_iter().collect();
+            write.caught_up_at = at;
+            let horizon = at - CATCH_UP_OVERLAP * 2;
+            write.recent.retain(|_, created| *created >= horizon);
+        }
+        Ok(graph)
+    }
+
+    /// Takes in an interaction this server just recorded.
+    fn record(&self, workspace: WorkspaceId, interaction: &Interaction) {
+        if let Some(graph) = self.cached(workspace)
+            && let Ok(mut write) = graph.write()
+        {
+            write.take(interaction);
+        }
+    }
+}
+
+fn poisoned() -> AppError {
+    AppError::Conflict("the relationship index was left half-changed; retry".into())
+}
+
+/// Refuses participants who are not people the principal may see, or users of the workspace.
+/// A hidden person reads as missing: the answer does not tell that they exist.
+async fn participants_exist(ctx: &Ctx, draft: &InteractionDraft) -> AppResult<()> {
+    let mut missing = closer_domain::ValidationErrors::default();
+    for (index, participant) in draft.participants.iter().enumerate() {
+        let (what, id, exists) = match (participant.person_id, participant.user_id) {
+            (Some(person), _) => ("person", person.as_uuid(), visible(ctx, person).await?),
+            (None, Some(user)) => {
+                let mut conn = ctx.db.acquire().await?;
+                let found = users::get(conn.conn(), ctx.workspace, user).await?;
+                ("user", user.as_uuid(), found.is_some())
+            }
+            (None, None) => continue,
+        };
+        if !exists {
+            missing.0.push(closer_domain::FieldError {
+                field: format!("participants[{index}]"),
+                message: format!("{what} {id} does not exist"),
+            });
+        }
+    }
+    if missing.0.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::MissingReference(missing))
+    }
+}
+
+/// Whether the principal may see `person` (a path never shows whom the access rules hide).
+async fn visible(ctx: &Ctx, person: PartyId) -> AppResult<bool> {
+    match get::<Person>(ctx, person.as_uuid()).await {
+        Ok(_) => Ok(true),
+        Err(AppError::NotFound { .. } | AppError::Deleted { .. } | AppError::Forbidden(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Records an interaction and adds it to the index.
+pub async fn record(ctx: &Ctx, draft: &InteractionDraft) -> AppResult<Interaction> {
+    record_from(ctx, draft, InteractionSource::Api, None).await
+}
+
+/// Records an interaction learnt from `source` (a record of `source_id`).
+pub async fn record_from(
+    ctx: &Ctx,
+    draft: &InteractionDraft,
+    source: InteractionSource,
+    source_id: Option<uuid::Uuid>,
+) -> AppResult<Interaction> {
+    let at = now();
+    let provenance = Provenance {
+        source,
+        source_id,
+        recorded_by: ctx.actor(),
+    };
+    let interaction = Interaction {
+        id: InteractionId(new_id()),
+        fields: draft.parse(at, provenance)?,
+        meta: RecordMeta::created(at),
+    };
+    participants_exist(ctx, draft).await?;
+    let mut tx = ctx.begin().await?;
+    insert_in(ctx, tx.conn(), &interaction).await?;
+    tx.commit().await?;
+    ctx.graphs.record(ctx.workspace, &interaction);
+    Ok(interaction)
+}
+
+/// Deletes an interaction; the index is rebuilt without it on the next question.
+pub async fn delete(ctx: &Ctx, id: InteractionId, expected: &Expected) -> AppResult<Interaction> {
+    let deleted = super::records::remove::<Interaction>(ctx, id.as_uuid(), expected).await?;
+    ctx.graphs.forget(ctx.workspace);
+    Ok(deleted)
+}
+
+/// Whether the principal shares their own connections for colleagues' warm paths.
+pub async fn set_sharing(ctx: &Ctx, shares: bool) -> AppResult<bool> {
+    let mut conn = ctx.db.acquire().await?;
+    interactions::set_sharing(conn.conn(), ctx.workspace, ctx.actor(), shares).await?;
+    if let Some(graph) = ctx.graphs.cached(ctx.workspace)
+        && let Ok(mut write) = graph.write()
+    {
+        if shares {
+            write.private.remove(&ctx.actor());
+        } else {
+            write.private.insert(ctx.actor());
+        }
+    }
+    Ok(shares)
+}
+
+/// Whether the principal shares their own connections.
+pub async fn shares(ctx: &Ctx) -> AppResult<bool> {
+    let mut conn = ctx.db.acquire().await?;
+    Ok(interactions::shares(conn.conn(), ctx.workspace, ctx.actor()).await?)
+}
+
+/// Someone a path goes through.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Connector {
+    /// `user` for a colleague, `person` for someone outside the company.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: uuid::Uuid,
+    pub name: String,
+}
+
+/// One warm path as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WarmPathView {
+    /// `direct` (you know them), `colleague` or `connector` (someone outside you know).
+    pub via: &'static str,
+    /// Who to ask; none for a direct path.
+    pub connector: Option<Connector>,
+    /// Your tie to the connector (1 for yourself and colleagues).
+    pub first_hop: Strength,
+    /// The connector's (or your own) tie to the person.
+    pub last_hop: Strength,
+    /// How likely the path is to work, 0–1.
+    pub score: f64,
+}
+
+/// The ways to one person.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WarmPaths {
+    #[schema(value_type = String, format = Uuid)]
+    pub to: PartyId,
+    /// The chance at least one of the best three paths through different people works.
+    pub reach: f64,
+    /// Best first, one per connector.
+    pub paths: Vec<WarmPathView>,
+}
+
+/// How many paths are shown at most.
+const PATHS_SHOWN: usize = 5;
+
+/// The warm paths from the principal to `to` (§7.2): only through people the principal may see,
+/// and never through a colleague who keeps their connections to themselves.
+pub async fn warm_paths(ctx: &Ctx, to: PartyId) -> AppResult<WarmPaths> {
+    // Refused (404) when the principal may not see the person.
+    let _target: Person = get(ctx, to.as_uuid()).await?;
+    let graph = ctx.graphs.current(ctx).await?;
+    let at = now();
+    let found: Vec<ScoredPath> = {
+        let read = graph.read().map_err(|_| poisoned())?;
+        read.graph
+            .paths(ctx.actor(), to, at, |user| !read.private.contains(&user))
+    };
+    let mut shown = Vec::with_capacity(PATHS_SHOWN);
+    let mut kept: Vec<ScoredPath> = Vec::with_capacity(PATHS_SHOWN);
+    // Candidates are checked a few at a time: most questions need only the first.
+    for batch in found.chunks(PATHS_SHOWN * 2) {
+        let mut conn = ctx.db.acquire().await?;
+        let outside: Vec<PartyId> = batch
+            .iter()
+            .filter_map(|p| match p.via {
+                Via::Connector(person) => Some(person),
+                _ => None,
+            })
+            .collect();
+        let names = parties::names(conn.conn(), ctx.workspace, &outside).await?;
+        for path in batch {
+            if shown.len() == PATHS_SHOWN {
+                break;
+            }
+            let connector = match path.via {
+                Via::Direct => None,
+                Via::Colleague(user) => {
+                    let Some(colleague) = users::get(conn.conn(), ctx.workspace, user).await? else {
+                        continue;
+                    };
+                    Some(Connector {
+                        kind: "user",
+                        id: user.as_uuid(),
+                        name: colleague.display_name,
+                    })
+                }
+                Via::Connector(person) => {
+                    if !visible(ctx, person).await? {
+                        continue;
+                    }
+                    Some(Connector {
+                        kind: "person",
+                        id: person.as_uuid(),
+                        name: names.get(&person).cloned().unwrap_or_default(),
+                    })
+                }
+            };
+            kept.push(*path);
+            shown.push(WarmPathView {
+                via: match path.via {
+                    Via::Direct => "direct",
+                    Via::Colleague(_) => "colleague",
+                    Via::Connector(_) => "connector",
+                },
+                connector,
+                first_hop: path.first_hop,
+                last_hop: path.last_hop,
+                score: path.score,
+            });
+        }
+        if shown.len() == PATHS_SHOWN {
+            break;
+        }
+    }
+    Ok(WarmPaths {
+        to,
+        reach: reach(&kept),
+        paths: shown,
+    })
+}

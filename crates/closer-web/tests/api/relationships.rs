@@ -1,0 +1,165 @@
+//! Relationships: interactions recorded as metadata only, and the warm paths they open, under
+//! the access rules and each user's choice to share their connections.
+
+use serde_json::{Value, json};
+
+use crate::support::{Auth, TestApp, on_both_backends};
+
+fn days_ago(days: i64) -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::days(days))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+fn person(id: &str) -> Value {
+    json!({ "person_id": id })
+}
+
+fn user(id: &str) -> Value {
+    json!({ "user_id": id })
+}
+
+/// Records `body` `times` times as `auth`.
+async fn record(app: &TestApp, auth: &Auth, times: usize, body: Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    for _ in 0..times {
+        ids.push(app.as_(auth).post("/api/v1/interactions", &body).await.expect(201).id());
+    }
+    ids
+}
+
+fn vias(paths: &Value) -> Vec<(String, String)> {
+    paths["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["via"].as_str().unwrap().to_owned(),
+                p["connector"]["name"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+}
+
+on_both_backends! {
+    async fn warm_paths_go_through_colleagues_and_people_we_know_never_through_the_hidden(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let (rep_id, rep) = app.user("rep@example.com", "member").await;
+        let target = app.create_person("Li Wei").await.id();
+        let friend = app.create_person("Zhang Min").await.id();
+        // The rep looks after Li Wei; Zhang Min stays the admin's (private, as consumers are).
+        app.post(&format!("/api/v1/people/{target}/assign"), &json!({ "owner_id": rep_id })).await.expect(200);
+        let admin = app.admin.clone();
+
+        record(app, &admin, 6, json!({ "kind": "email_thread", "occurred_at": days_ago(15), "two_way": true, "participants": [user(&admin_id), person(&friend)] })).await;
+        record(app, &admin, 2, json!({ "kind": "meeting", "occurred_at": days_ago(20), "face_to_face": true, "participants": [person(&friend), person(&target)] })).await;
+        let call = record(app, &admin, 1, json!({ "kind": "call", "occurred_at": days_ago(1), "duration_seconds": 600, "participants": [user(&admin_id), person(&target)] })).await;
+        record(app, &rep, 4, json!({ "kind": "email_thread", "occurred_at": days_ago(3), "two_way": true, "participants": [user(&rep_id), person(&target)] })).await;
+        record(app, &admin, 1, json!({ "kind": "meeting", "occurred_at": days_ago(30), "participants": [user(&rep_id), person(&friend)] })).await;
+
+        let ask = |auth: Auth| {
+            let target = target.clone();
+            async move { app.as_(&auth).get(&format!("/api/v1/warm-paths?to={target}")).await.expect(200).body }
+        };
+        let mine = ask(admin.clone()).await;
+        assert_eq!(vias(&mine), pairs(&[("colleague", "rep@example.com"), ("connector", "Zhang Min"), ("direct", "")]), "{mine}");
+        let outside = &mine["paths"][1];
+        let product = outside["first_hop"]["score"].as_f64().unwrap() * outside["last_hop"]["score"].as_f64().unwrap() * 0.8;
+        assert!((outside["score"].as_f64().unwrap() - product).abs() < 1e-9, "one outside hop costs a fifth");
+        assert_eq!(outside["first_hop"]["bucket"], "strong", "six two-way threads a fortnight ago");
+        assert_eq!(mine["paths"][2]["last_hop"]["bucket"], "weak", "one call");
+        let best = mine["paths"][0]["score"].as_f64().unwrap();
+        assert!(mine["reach"].as_f64().unwrap() > best, "more paths, better reach");
+
+        // The rep may not see Zhang Min: no path goes through her, and nothing names her.
+        let theirs = ask(rep.clone()).await;
+        assert_eq!(vias(&theirs), pairs(&[("direct", ""), ("colleague", &admin_email(app).await)]), "{theirs}");
+        assert!(!theirs.to_string().contains(&friend) && !theirs.to_string().contains("Zhang"));
+        app.as_(&rep).get(&format!("/api/v1/warm-paths?to={friend}")).await.expect(404);
+        app.get("/api/v1/warm-paths?to=nobody").await.expect(422);
+        app.get("/api/v1/warm-paths").await.expect(422);
+
+        // A colleague who keeps their connections to themselves is no path for others.
+        assert_eq!(app.as_(&rep).get("/api/v1/session/connection-sharing").await.expect(200).body, json!({ "shares": true }));
+        app.as_(&rep).send(reqwest::Method::PUT, "/api/v1/session/connection-sharing", Some(&json!({ "shares": false })), &[]).await.expect(200);
+        assert_eq!(vias(&ask(admin.clone()).await), pairs(&[("connector", "Zhang Min"), ("direct", "")]));
+        assert_eq!(vias(&ask(rep.clone()).await)[0].0, "direct", "their own ties still serve them");
+
+        // An interaction recorded in error is deleted, and the tie it made goes with it.
+        let path = format!("/api/v1/interactions/{}", call[0]);
+        let etag = app.get(&path).await.expect(200).etag();
+        app.delete(&path, &etag).await.expect(200);
+        assert_eq!(vias(&ask(admin.clone()).await), pairs(&[("connector", "Zhang Min")]));
+    }
+
+    async fn interactions_are_metadata_checked_and_listed_under_the_access_rules(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let (rep_id, rep) = app.user("rep@example.com", "member").await;
+        let target = app.create_person("Li Wei").await.id();
+        let hidden = app.create_person("Zhang Min").await.id();
+        let acme = app.create_organisation("Acme").await.id();
+        app.post(&format!("/api/v1/people/{target}/assign"), &json!({ "owner_id": rep_id })).await.expect(200);
+        let base = json!({ "kind": "meeting", "occurred_at": days_ago(2), "participants": [user(&rep_id), person(&target)] });
+
+        let created = app.as_(&rep).post("/api/v1/interactions", &base).await.expect(201);
+        assert_eq!(created.body["participant_count"], 2);
+        assert_eq!(created.body["source"], "api");
+        assert_eq!(created.body["recorded_by"], json!(rep_id));
+        assert_eq!(created.header("location"), Some(format!("/api/v1/interactions/{}", created.id()).as_str()));
+
+        let with = |field: &str, value: Value| {
+            let mut body = base.clone();
+            body[field] = value;
+            body
+        };
+        let rep_app = app.as_(&rep);
+        rep_app.post("/api/v1/interactions", &with("body", json!("what was said"))).await.expect(422);
+        rep_app.post("/api/v1/interactions", &with("subject", json!("Renewal"))).await.expect(422);
+        rep_app.post("/api/v1/interactions", &with("occurred_at", json!(days_ago(-3)))).await.expect_field_error(422, "occurred_at");
+        rep_app.post("/api/v1/interactions", &with("participants", json!([person(&target)]))).await.expect_field_error(422, "participants");
+        rep_app.post("/api/v1/interactions", &with("participant_count", json!(1))).await.expect_field_error(422, "participant_count");
+        rep_app.post("/api/v1/interactions", &with("duration_seconds", json!(60))).await.expect_field_error(422, "duration_seconds");
+        rep_app.post("/api/v1/interactions", &with("kind", json!("fax"))).await.expect(422);
+        rep_app
+            .post("/api/v1/interactions", &with("participants", json!([user(&rep_id), { "person_id": target, "user_id": rep_id }])))
+            .await
+            .expect_field_error(422, "participants[1]");
+        // Someone missing, an organisation, or a person the rep may not see all read the same.
+        for missing in ["0192f0c1-0000-7000-8000-000000000000", acme.as_str(), hidden.as_str()] {
+            let answer = rep_app.post("/api/v1/interactions", &with("participants", json!([user(&rep_id), person(missing)]))).await;
+            let answer = answer.expect_field_error(404, "participants[1]");
+            assert!(answer.body.to_string().contains("does not exist"), "{}", answer.body);
+        }
+        app.post("/api/v1/interactions", &with("participants", json!([user(&admin_id), user("0192f0c1-0000-7000-8000-000000000000")])))
+            .await
+            .expect_field_error(404, "participants[1]");
+        let assertion = app
+            .post("/api/v1/interactions", &json!({ "kind": "manual_assertion", "occurred_at": days_ago(1), "participants": [user(&admin_id), person(&hidden)] }))
+            .await
+            .expect(201);
+        assert!(assertion.body["expires_at"].is_string(), "an assertion holds 180 days unless told");
+
+        let listed = |auth: Auth, query: String| async move { app.as_(&auth).all(&format!("/api/v1/interactions{query}")).await };
+        assert_eq!(listed(rep.clone(), format!("?participant_id={target}")).await.len(), 1);
+        assert_eq!(listed(rep.clone(), String::new()).await.len(), 1, "without a person, the ones you recorded");
+        app.as_(&rep).get(&format!("/api/v1/interactions?participant_id={hidden}")).await.expect(404);
+        app.as_(&rep).get(&format!("/api/v1/interactions/{}", assertion.id())).await.expect(404);
+        assert_eq!(listed(app.admin.clone(), String::new()).await.len(), 2, "administrators see every one");
+        assert_eq!(listed(app.admin.clone(), "?kind=manual_assertion".into()).await.len(), 1);
+        app.get("/api/v1/interactions?kind=fax").await.expect(422);
+        let audit = app.all(&format!("/api/v1/audit?entity_type=interaction&entity_id={}", created.id())).await;
+        assert!(!audit.is_empty(), "recording is audited");
+    }
+}
+
+async fn admin_email(app: &TestApp) -> String {
+    app.get("/api/v1/session").await.expect(200).body["user"]["display_name"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
