@@ -15,6 +15,7 @@ use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
 use crate::ids::{InteractionId, PartyId, UserId};
+use crate::meeting::{Attendance, Meeting, MeetingStatus, Venue};
 use crate::record::RecordMeta;
 use crate::string_enum;
 use crate::validation::{Validation, ValidationErrors};
@@ -269,6 +270,54 @@ impl InteractionDraft {
                 source_id: provenance.source_id,
                 recorded_by: provenance.recorded_by,
             })
+        })
+    }
+}
+
+impl InteractionFields {
+    /// The interaction a meeting held and logged in Closer amounts to: the attendees who came
+    /// (those not marked absent), a call when it was by phone, face to face when in the same
+    /// room; logged ahead of its planned time, it happened `now`. `None` while it is not held,
+    /// or when fewer than two came.
+    pub fn of_meeting(meeting: &Meeting, recorded_by: UserId, now: OffsetDateTime) -> Option<InteractionFields> {
+        if meeting.fields.status != MeetingStatus::Held {
+            return None;
+        }
+        let came: Vec<Participant> = meeting
+            .fields
+            .attendees
+            .iter()
+            .filter(|a| a.attendance != Attendance::Absent)
+            .filter_map(|a| match (a.person_id, a.user_id) {
+                (Some(person), _) => Some(Participant::of(Node::Person(person), Some(Direction::Attendee))),
+                (None, Some(user)) => Some(Participant::of(Node::User(user), Some(Direction::Attendee))),
+                (None, None) => None,
+            })
+            .take(PARTICIPANTS_MAX)
+            .collect();
+        if came.len() < 2 {
+            return None;
+        }
+        let f = &meeting.fields;
+        let start = f.actual_start.unwrap_or(f.planned_start);
+        let end = f.actual_end.unwrap_or(f.planned_end);
+        let by_phone = f.venue == Venue::Phone;
+        Some(InteractionFields {
+            kind: if by_phone {
+                InteractionKind::Call
+            } else {
+                InteractionKind::Meeting
+            },
+            occurred_at: start.min(now),
+            participant_count: u32::try_from(came.len()).unwrap_or(u32::MAX),
+            participants: came,
+            two_way: false,
+            face_to_face: f.venue.face_to_face(),
+            duration_seconds: by_phone.then(|| u32::try_from((end - start).whole_seconds().max(0)).unwrap_or(u32::MAX)),
+            expires_at: None,
+            source: InteractionSource::Meeting,
+            source_id: Some(meeting.id.as_uuid()),
+            recorded_by,
         })
     }
 }

@@ -11,7 +11,9 @@ use closer_store::{Conn, audit, deals, meetings, stakeholders};
 use time::Duration;
 
 use super::resources::References;
-use super::{AppError, AppResult, Ctx, Expected, begin_update, create, finish_change, finish_update, new_id, now};
+use super::{
+    AppError, AppResult, Ctx, Expected, begin_update, create, finish_change, finish_update, new_id, now, update_in,
+};
 
 /// Checks that the people and users a meeting names exist and are visible.
 async fn check_people(ctx: &Ctx, mut conn: Conn<'_>, refs: &mut References, fields: &MeetingFields) -> AppResult<()> {
@@ -83,9 +85,15 @@ pub async fn patch_meeting(ctx: &Ctx, id: MeetingId, version: &Expected, patch: 
 /// Records how a meeting went. A first meeting held without the decision-maker plans the
 /// decision-maker meeting at once (R4.1), at our office, three days later.
 pub async fn log_meeting(ctx: &Ctx, id: MeetingId, version: &Expected, log: &MeetingLog) -> AppResult<Meeting> {
-    let (tx, current) = begin_update::<Meeting>(ctx, id.as_uuid(), version).await?;
+    let (mut tx, current) = begin_update::<Meeting>(ctx, id.as_uuid(), version).await?;
     let next = Meeting::new(current.id, log.apply(&current.fields)?, current.meta.clone());
-    let logged = finish_update(ctx, tx, &current, next).await?;
+    let logged = update_in(ctx, tx.conn(), &current, next, AuditAction::Update).await?;
+    // A meeting held is an interaction between those who came: the warm paths learn of it.
+    let learnt = super::relationships::learn_from_meeting(ctx, tx.conn(), &logged).await?;
+    tx.commit().await?;
+    if let Some(interaction) = learnt {
+        ctx.graphs.record(ctx.workspace, &interaction);
+    }
     if logged.fields.status == MeetingStatus::Held && logged.fields.purpose == MeetingPurpose::FirstMeeting {
         plan_decision_maker_meeting(ctx, &logged).await?;
     }

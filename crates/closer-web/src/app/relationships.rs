@@ -6,10 +6,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use closer_domain::ids::{InteractionId, PartyId, UserId, WorkspaceId};
+use closer_domain::meeting::Meeting;
 use closer_domain::party::Person;
 use closer_domain::record::RecordMeta;
 use closer_domain::relationships::{
-    Graph, Interaction, InteractionDraft, InteractionSource, Provenance, ScoredPath, Strength, Via, reach,
+    Graph, Interaction, InteractionDraft, InteractionFields, InteractionSource, Provenance, ScoredPath, Strength, Via,
+    reach,
 };
 use closer_store::{Conn, interactions, parties, users};
 use serde::Serialize;
@@ -139,7 +141,7 @@ impl Graphs {
     }
 
     /// Takes in an interaction this server just recorded.
-    fn record(&self, workspace: WorkspaceId, interaction: &Interaction) {
+    pub(super) fn record(&self, workspace: WorkspaceId, interaction: &Interaction) {
         if let Some(graph) = self.cached(workspace)
             && let Ok(mut write) = graph.write()
         {
@@ -218,6 +220,31 @@ pub async fn record_from(
     tx.commit().await?;
     ctx.graphs.record(ctx.workspace, &interaction);
     Ok(interaction)
+}
+
+/// Records the interaction a meeting just logged as held amounts to, in the transaction that
+/// logs it, once per meeting. The caller hands it to the index after committing.
+pub async fn learn_from_meeting(ctx: &Ctx, mut conn: Conn<'_>, meeting: &Meeting) -> AppResult<Option<Interaction>> {
+    let Some(fields) = InteractionFields::of_meeting(meeting, ctx.actor(), now()) else {
+        return Ok(None);
+    };
+    let known = interactions::from_source(
+        conn.reborrow(),
+        ctx.workspace,
+        InteractionSource::Meeting,
+        meeting.id.as_uuid(),
+    )
+    .await?;
+    if known.is_some() {
+        return Ok(None);
+    }
+    let interaction = Interaction {
+        id: InteractionId(new_id()),
+        fields,
+        meta: RecordMeta::created(now()),
+    };
+    interactions::insert(conn, ctx.workspace, &interaction).await?;
+    Ok(Some(interaction))
 }
 
 /// Deletes an interaction; the index is rebuilt without it on the next question.

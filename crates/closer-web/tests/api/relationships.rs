@@ -157,6 +157,48 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn a_meeting_held_in_closer_ties_those_who_came(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let acme = app.create_organisation("Acme").await.id();
+        let wang = app.create_person("Wang Lei").await.id();
+        let absent = app.create_person("Zhou Fang").await.id();
+        for person in [&wang, &absent] {
+            app.post("/api/v1/employments", &json!({ "person_id": person, "organisation_id": acme, "department": "IT" })).await.expect(201);
+        }
+        let deal = app
+            .post("/api/v1/deals", &json!({ "title": "ERP", "kind": "b2b", "counterparty_id": acme, "currency": "CNY" }))
+            .await
+            .expect(201)
+            .id();
+        let meeting = |venue: &str| json!({
+            "deal_id": deal, "purpose": "discovery", "venue": venue,
+            "planned_start": days_ago(2), "planned_end": days_ago(2),
+            "objective": "Map the approval chain",
+            "attendees": [{ "person_id": wang }, { "person_id": absent }, { "user_id": admin_id }]
+        });
+        let visit = app.post("/api/v1/meetings", &meeting("client_site")).await.expect(201).id();
+        let learnt = || async { app.all(&format!("/api/v1/interactions?participant_id={wang}")).await };
+        assert!(learnt().await.is_empty(), "a planned meeting ties nobody yet");
+        let held = json!({ "outcome": "held", "attendance": [{ "person_id": wang, "attended": true }, { "person_id": absent, "attended": false }], "agreed_next_step": "Meet the CIO" });
+        app.post(&format!("/api/v1/meetings/{visit}/log"), &held).await.expect(200);
+        let found = learnt().await;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0]["kind"].as_str(), found[0]["source"].as_str(), found[0]["face_to_face"].as_bool()), (Some("meeting"), Some("meeting"), Some(true)));
+        assert_eq!(found[0]["source_id"], json!(visit));
+        assert_eq!(found[0]["participant_count"], 2, "who was absent is not tied");
+        let paths = app.get(&format!("/api/v1/warm-paths?to={wang}")).await.expect(200).body;
+        assert_eq!(vias(&paths), pairs(&[("direct", "")]));
+        assert_eq!(paths["paths"][0]["last_hop"]["bucket"], "strong", "a small meeting in person: {paths}");
+        assert!(app.all(&format!("/api/v1/interactions?participant_id={absent}")).await.is_empty());
+
+        let call = app.post("/api/v1/meetings", &meeting("phone")).await.expect(201).id();
+        app.post(&format!("/api/v1/meetings/{call}/log"), &held).await.expect(200);
+        let kinds: Vec<String> = learnt().await.iter().map(|i| i["kind"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(kinds, ["meeting", "call"], "a meeting by phone is a call");
+    }
+}
+
 async fn admin_email(app: &TestApp) -> String {
     app.get("/api/v1/session").await.expect(200).body["user"]["display_name"]
         .as_str()
