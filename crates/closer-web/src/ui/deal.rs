@@ -278,6 +278,8 @@ struct DealPage {
     /// An accepted quote is not invoiced yet.
     may_invoice: bool,
     payment_methods: Vec<(&'static str, &'static str)>,
+    /// Who can introduce us to the people of the deal.
+    intros: super::warm_paths::IntroPanel,
     refund_reasons: Vec<(&'static str, &'static str)>,
     contracts: Vec<ContractRow>,
     /// People who may sign for the customer: the committee (B2B) or the consumer.
@@ -397,13 +399,39 @@ pub(super) async fn deal_page(viewer: Viewer, id: DealId, refusal: Option<Refusa
     match deal_view::load(&viewer.ctx, id).await {
         Ok(view) => {
             let may_override = matches!(viewer.ctx.principal.role, Role::Admin | Role::Manager);
-            render(&page(chrome, view, refusal, people, may_override), status)
+            let intros = match intros(&viewer.ctx, &chrome, &view).await {
+                Ok(intros) => intros,
+                Err(e) => return crate::api::problem::Problem::from(e).into_response(),
+            };
+            let mut page = page(chrome, view, refusal, people, may_override);
+            page.intros = intros;
+            render(&page, status)
         }
         Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
             error_page(&chrome, StatusCode::NOT_FOUND, "deal.not_found")
         }
         Err(e) => crate::api::problem::Problem::from(e).into_response(),
     }
+}
+
+/// Who can introduce us: to the consumer of a B2C deal, to each of a B2B deal's committee.
+async fn intros(
+    ctx: &crate::app::Ctx,
+    chrome: &Chrome,
+    view: &DealView,
+) -> crate::app::AppResult<super::warm_paths::IntroPanel> {
+    let name = |id| view.people.get(&id).cloned().unwrap_or_default();
+    if view.deal.progress.kind == closer_domain::playbook::DealKind::B2c {
+        let customer = view.deal.terms.counterparty_id;
+        return super::warm_paths::to_person(ctx, chrome, customer, &name(customer)).await;
+    }
+    let committee: Vec<(PartyId, String)> = view
+        .committee
+        .stakeholders
+        .iter()
+        .map(|s| (s.fields.person_id, name(s.fields.person_id)))
+        .collect();
+    super::warm_paths::to_people(ctx, chrome, &committee, 8).await
 }
 
 /// What the page's pickers offer.
@@ -937,6 +965,7 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
     DealPage {
         deal_id: view.deal.id.to_string(),
         invoices,
+        intros: Default::default(),
         refund_reasons,
         may_invoice,
         payment_methods,

@@ -23,6 +23,7 @@ mod quote_forms;
 mod receivables;
 mod settings;
 mod stage_forms;
+mod warm_paths;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, State};

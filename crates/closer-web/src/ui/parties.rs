@@ -203,6 +203,8 @@ struct PartyPage {
     notes: Vec<Link>,
     /// The form that adds to the employment list, and its label key.
     add_employment: (String, &'static str),
+    /// Who can introduce us: to this person, or to the people of this organisation.
+    intros: super::warm_paths::IntroPanel,
     /// Where the billing form posts.
     billing_action: String,
     /// The people who work at an organisation, for its accounts-payable contact: id, name,
@@ -214,6 +216,9 @@ struct PartyPage {
     /// Why the billing form was refused.
     refused: Option<String>,
 }
+
+/// The most people of an organisation the warm-path panel lists.
+const INTROS_SHOWN: usize = 8;
 
 /// Everything about one person or organisation the viewer may see.
 async fn party_page(
@@ -398,9 +403,26 @@ async fn party_page(
             ap_choices.push((current.to_string(), name, true));
         }
     }
+    drop(conn);
+    let intros = if person {
+        super::warm_paths::to_person(ctx, &viewer.chrome, id, &name).await?
+    } else {
+        let staff: Vec<(PartyId, String)> = jobs
+            .iter()
+            .filter(|j| j.fields.ended_on.is_none())
+            .map(|j| {
+                (
+                    j.fields.person_id,
+                    names.get(&j.fields.person_id).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        super::warm_paths::to_people(ctx, &viewer.chrome, &staff, INTROS_SHOWN).await?
+    };
     let chrome = viewer.chrome;
     let status = refused.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
     let page = PartyPage {
+        intros,
         billing_action: format!("/parties/{id}/billing"),
         ap_choices,
         billing,

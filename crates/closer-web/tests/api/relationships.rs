@@ -192,6 +192,19 @@ on_both_backends! {
         assert_eq!(paths["paths"][0]["last_hop"]["bucket"], "strong", "a small meeting in person: {paths}");
         assert!(app.all(&format!("/api/v1/interactions?participant_id={absent}")).await.is_empty());
 
+        // The pages show who can introduce us: to the person, to the company's people, to the
+        // deal's committee.
+        app.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": wang, "roles": ["technical_buyer"] })).await.expect(201);
+        let session = app.sign_in_page(crate::support::ADMIN_EMAIL, crate::support::ADMIN_PASSWORD).await;
+        for page in [format!("/people/{wang}"), format!("/organisations/{acme}"), format!("/deals/{deal}")] {
+            let html = app.page(&page, &session, None, &[]).await.html;
+            assert!(html.contains("Who can introduce us?") && html.contains("You know them") && html.contains("strong tie"), "{page}: {html}");
+        }
+        let chinese = app.page(&format!("/people/{wang}"), &session, None, &[("accept-language", "zh-CN")]).await.html;
+        assert!(chinese.contains("谁能帮我们引荐") && chinese.contains("您认识对方"));
+        let nobody = app.page(&format!("/people/{absent}"), &session, None, &[]).await.html;
+        assert!(nobody.contains("No warm path yet"));
+
         let call = app.post("/api/v1/meetings", &meeting("phone")).await.expect(201).id();
         app.post(&format!("/api/v1/meetings/{call}/log"), &held).await.expect(200);
         let kinds: Vec<String> = learnt().await.iter().map(|i| i["kind"].as_str().unwrap().to_owned()).collect();
