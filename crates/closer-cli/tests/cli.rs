@@ -376,6 +376,21 @@ async fn check_demo(server: &Server) -> Vec<Value> {
         "{promotions:?}"
     );
     assert_eq!(server.all("/api/v1/promotion-campaigns").await.len(), 1);
+    // Who knows whom: the founder has met some customers' leaders, so warm paths lead to them.
+    let session = server.get("/api/v1/session").await;
+    let founder = session["user"]["id"].as_str().unwrap_or("").to_owned();
+    let interactions = server
+        .all(&format!("/api/v1/interactions?participant_id={founder}"))
+        .await;
+    let met = interactions
+        .iter()
+        .find(|i| i["kind"] == "meeting")
+        .and_then(|i| i["participants"].as_array())
+        .and_then(|p| p.iter().find_map(|p| p["person_id"].as_str()))
+        .unwrap_or("")
+        .to_owned();
+    let paths = server.get(&format!("/api/v1/warm-paths?to={met}")).await;
+    assert_eq!(paths["paths"][0]["via"], "direct", "{paths}");
     // Most accounts have their billing details on file, some still lack them.
     let mut complete = Vec::new();
     for organisation in deals

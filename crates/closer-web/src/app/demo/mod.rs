@@ -8,7 +8,7 @@ use closer_domain::approvals::ApproverRole;
 use closer_domain::billing::BillingProfile;
 use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::deal::{Deal, DealProgress, DealTerms, LeadSource, LostReason};
-use closer_domain::ids::{CampaignId, PromotionId, TeamId};
+use closer_domain::ids::{CampaignId, InteractionId, PromotionId, TeamId};
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::money::{Currency, Money};
 use closer_domain::party::{
@@ -21,6 +21,9 @@ use closer_domain::promotions::{
 };
 use closer_domain::record::Ownership;
 use closer_domain::record::RecordMeta;
+use closer_domain::relationships::{
+    Interaction, InteractionFields, InteractionKind, InteractionSource, Node, Participant,
+};
 use closer_store::access::Visibility;
 use closer_store::deals::{self, DealFilter, StageTransition};
 use closer_store::teams::{self, Team};
@@ -102,13 +105,15 @@ pub struct DemoSummary {
     pub notes: usize,
     pub tasks: usize,
     pub meetings: usize,
+    pub interactions: usize,
 }
 
 impl std::fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} users, {} organisations, {} people, {} employments, {} deals, {} meetings, {} notes, {} tasks",
+            "{} users, {} organisations, {} people, {} employments, {} deals, {} meetings, {} notes, {} tasks, \
+             {} interactions",
             self.users,
             self.organisations,
             self.people,
@@ -116,7 +121,8 @@ impl std::fmt::Display for DemoSummary {
             self.deals,
             self.meetings,
             self.notes,
-            self.tasks
+            self.tasks,
+            self.interactions
         )
     }
 }
@@ -171,6 +177,18 @@ impl Seeder {
     fn meta(&mut self, days: std::ops::Range<i64>) -> RecordMeta {
         let days_ago = self.rng.i64(days);
         RecordMeta::created(self.now - Duration::days(days_ago))
+    }
+
+    /// Stores an interaction learnt or told.
+    async fn interaction(&mut self, tx: &mut Tx, fields: InteractionFields) -> AppResult<()> {
+        let interaction = Interaction {
+            id: InteractionId(self.ids.next()),
+            meta: RecordMeta::created(fields.occurred_at),
+            fields,
+        };
+        closer_store::interactions::insert(tx.conn(), self.workspace, &interaction).await?;
+        self.summary.interactions += 1;
+        Ok(())
     }
 
     /// A person's name, e-mail local part and phone for the locale.
@@ -279,6 +297,7 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
             notes: 0,
             tasks: 0,
             meetings: 0,
+            interactions: 0,
         },
     };
     let reps = seed_users(
@@ -291,6 +310,7 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
     .await?;
     seed_promotions(&mut seeder, &mut tx).await?;
     let organisations = seed_organisations(&mut seeder, &mut tx, &reps, scale.organisations).await?;
+    seed_relationships(&mut seeder, &mut tx, &organisations, installation.admin).await?;
     let consumers_needed = if scale == Scale::DEMO {
         210usize.saturating_sub(seeder.summary.people).max(scale.consumers)
     } else {
@@ -593,6 +613,72 @@ async fn seed_organisations(
         closer_store::billing::save_profile(tx.conn(), seeder.workspace, *organisation, profile, seeder.now).await?;
     }
     Ok(organisations)
+}
+
+/// Who knows whom: each company's leader knows the leader of the company before it (peers
+/// meet), each account's owner writes with its department head, and the founder has met every
+/// fourth leader: enough for warm paths of every kind (direct, colleague, through a connector).
+async fn seed_relationships(
+    seeder: &mut Seeder,
+    tx: &mut Tx,
+    organisations: &[Customer],
+    founder: UserId,
+) -> AppResult<()> {
+    let now = seeder.now;
+    let node = |person: PartyId| Participant::of(Node::Person(person), None);
+    let user = |id: UserId| Participant::of(Node::User(id), None);
+    for (index, (_, ownership, _, staff)) in organisations.iter().enumerate() {
+        let Some((leader, _)) = staff.first() else { continue };
+        let told = |kind, days_ago: i64, participants: Vec<Participant>| InteractionFields {
+            kind,
+            occurred_at: now - Duration::days(days_ago),
+            participant_count: u32::try_from(participants.len()).unwrap_or(2),
+            participants,
+            two_way: kind == InteractionKind::EmailThread,
+            face_to_face: kind == InteractionKind::Meeting,
+            duration_seconds: None,
+            expires_at: None,
+            source: InteractionSource::Import,
+            source_id: None,
+            recorded_by: founder,
+        };
+        let mut batch = Vec::new();
+        if index > 0
+            && let Some((peer, _)) = organisations[index - 1].3.first()
+        {
+            for days_ago in [40 + index as i64 % 50, 200 + index as i64 % 90] {
+                batch.push(told(
+                    InteractionKind::Meeting,
+                    days_ago,
+                    vec![node(*leader), node(*peer)],
+                ));
+            }
+        }
+        if let Some((head, _)) = staff.get(1) {
+            for days_ago in [3, 9, 20] {
+                batch.push(told(
+                    InteractionKind::EmailThread,
+                    days_ago,
+                    vec![user(ownership.owner_id), node(*head)],
+                ));
+            }
+        }
+        if index % 4 == 0 {
+            batch.push(told(InteractionKind::Meeting, 60, vec![user(founder), node(*leader)]));
+            batch.push(told(
+                InteractionKind::Connection,
+                400,
+                vec![user(founder), node(*leader)],
+            ));
+        }
+        for fields in batch {
+            seeder.interaction(tx, fields).await?;
+        }
+        if (index + 1) % seeder.batch == 0 {
+            next_batch(tx).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A shopping-festival campaign with a spend budget and its automatic discount, a welcome code

@@ -20,6 +20,7 @@ use closer_domain::playbook::{DealKind, DealStatus};
 use closer_domain::pricing::{PaymentTerms, Quote, QuoteFields, QuoteLine, QuoteStatus};
 use closer_domain::qualification::{Qualification, QualificationKey};
 use closer_domain::record::{Ownership, RecordMeta};
+use closer_domain::relationships::InteractionFields;
 use closer_domain::team::{DealTeamMember, DealTeamMemberFields, SellerRole, TeamAccess};
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{Tx, approvals, billing, contracts, deal_team, meetings, quotes, stakeholders};
@@ -238,6 +239,10 @@ pub async fn tell(
         let meeting = Meeting::new(MeetingId(seeder.ids.next()), fields, meta(start));
         meetings::insert(tx.conn(), seeder.workspace, &meeting).await?;
         seeder.summary.meetings += 1;
+        // Held in Closer, so learnt as an interaction, as logging it would have.
+        if let Some(fields) = InteractionFields::of_meeting(&meeting, owner, seeder.now) {
+            seeder.interaction(tx, fields).await?;
+        }
     }
     Ok(())
 }
