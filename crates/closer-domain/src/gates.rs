@@ -3,8 +3,8 @@
 //! says which difference it comes from (D1…D9) and what action satisfies it.
 //!
 //! A hard criterion blocks a forward move unless a manager overrides it with a reason; a soft one
-//! only warns. Criteria that need records later parts of Closer keep (quotes, contracts,
-//! invoices, calls, endorsements) are declared now and answer "pending": they never block.
+//! only warns. Criteria that need records later parts of Closer keep (calls, consent,
+//! mutual action plans) are declared now and answer "pending": they never block.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -441,6 +441,8 @@ pub struct Snapshot<'a> {
     pub payments: &'a [Payment],
     /// The customer's billing profile, if one was filled in.
     pub billing_profile: Option<&'a BillingProfile>,
+    /// What backs the deal with trust the buyer already has (D5).
+    pub endorsements: &'a [crate::relationships::Endorsement],
 }
 
 impl Snapshot<'_> {
@@ -587,8 +589,8 @@ pub fn judge(key: &str, s: &Snapshot) -> Verdict {
         })),
         "verbal_selection" => verdict(s.noted(Q::VerbalSelection)),
         "competition_recorded" => verdict(s.deal.terms.competitor.is_some() || s.noted(Q::Competition)),
-        // Quotes, contracts, invoices, payments, calls, consent, endorsements and mutual action
-        // plans arrive with later parts of Closer.
+        "trust_endorsement" => verdict(!s.endorsements.is_empty()),
+        // Calls, consent and mutual action plans arrive with later parts of Closer.
         _ => Verdict::Pending,
     }
 }
@@ -712,6 +714,7 @@ mod tests {
             invoices: &[],
             payments: &[],
             billing_profile: None,
+            endorsements: &[],
         }
     }
 

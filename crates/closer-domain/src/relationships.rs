@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
-use crate::ids::{InteractionId, PartyId, UserId};
+use crate::ids::{DealId, EndorsementId, InteractionId, MeetingId, PartyId, UserId};
 use crate::meeting::{Attendance, Meeting, MeetingStatus, Venue};
 use crate::record::RecordMeta;
 use crate::string_enum;
@@ -760,6 +760,88 @@ impl Graph {
             .collect();
         scored.sort_by(|a, b| b.score.total_cmp(&a.score));
         scored
+    }
+}
+
+string_enum!(
+    /// What backs a B2B deal with trust the buyer already has (D5).
+    EndorsementKind {
+        /// A customer they know vouches for us.
+        ReferenceCustomer => "reference_customer",
+        /// Someone they know introduced us.
+        WarmIntro => "warm_intro",
+        /// We know people in common.
+        MutualConnection => "mutual_connection",
+        IndustryAssociation => "industry_association",
+        Certification => "certification",
+        CaseStudy => "case_study",
+    }
+);
+
+impl EndorsementKind {
+    /// Kinds that stand on a person vouching, who must be named.
+    fn needs_person(self) -> bool {
+        matches!(
+            self,
+            EndorsementKind::ReferenceCustomer | EndorsementKind::WarmIntro | EndorsementKind::MutualConnection
+        )
+    }
+}
+
+/// An endorsement as a client sends it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementDraft {
+    pub kind: EndorsementKind,
+    /// Who vouches: needed for a reference customer, a warm introduction or a mutual connection.
+    pub by_person_id: Option<PartyId>,
+    /// The meeting where it was used, if any.
+    pub meeting_id: Option<MeetingId>,
+    /// Up to 20,000 characters.
+    pub note: Option<String>,
+}
+
+/// An endorsement's checked fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EndorsementFields {
+    pub deal_id: DealId,
+    pub kind: EndorsementKind,
+    pub by_person_id: Option<PartyId>,
+    pub meeting_id: Option<MeetingId>,
+    pub note: Option<String>,
+    pub recorded_by: UserId,
+}
+
+/// A stored endorsement of a deal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Endorsement {
+    pub id: EndorsementId,
+    #[serde(flatten)]
+    pub fields: EndorsementFields,
+    #[serde(flatten)]
+    pub meta: RecordMeta,
+}
+
+impl EndorsementDraft {
+    pub fn parse(&self, deal_id: DealId, recorded_by: UserId) -> Result<EndorsementFields, ValidationErrors> {
+        let mut check = Validation::new();
+        if self.kind.needs_person() && self.by_person_id.is_none() {
+            check.push("by_person_id", format!("a {} names who vouches", self.kind));
+        }
+        let note = check.check(
+            "note",
+            crate::text::optional(self.note.as_deref(), crate::text::BODY_MAX),
+        );
+        check.finish(|| {
+            Some(EndorsementFields {
+                deal_id,
+                kind: self.kind,
+                by_person_id: self.by_person_id,
+                meeting_id: self.meeting_id,
+                note: note?,
+                recorded_by,
+            })
+        })
     }
 }
 

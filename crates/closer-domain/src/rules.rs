@@ -679,6 +679,7 @@ mod tests {
             invoices: &[],
             payments: &[],
             billing_profile: None,
+            endorsements: &[],
         }
     }
 

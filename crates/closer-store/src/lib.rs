@@ -14,6 +14,7 @@ pub mod deal_health;
 pub mod deal_team;
 pub mod deals;
 pub mod employments;
+pub mod endorsements;
 pub mod idempotency;
 pub mod interactions;
 pub mod jobs;

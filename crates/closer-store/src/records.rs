@@ -175,6 +175,7 @@ pub enum RecordTable {
     Invoices,
     Payments,
     Interactions,
+    Endorsements,
 }
 
 impl RecordTable {
@@ -197,6 +198,7 @@ impl RecordTable {
             RecordTable::Invoices => "invoices",
             RecordTable::Payments => "payments",
             RecordTable::Interactions => "interactions",
+            RecordTable::Endorsements => "endorsements",
         }
     }
 }

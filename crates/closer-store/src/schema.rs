@@ -715,3 +715,20 @@ pub enum InteractionParticipants {
     InteractionId,
     ParticipantId,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Endorsements {
+    Table,
+    WorkspaceId,
+    Id,
+    DealId,
+    Kind,
+    ByPersonId,
+    MeetingId,
+    Note,
+    RecordedBy,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}

@@ -261,6 +261,14 @@ fn api_v1() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(relationships::warm_paths))
         .routes(routes!(
+            relationships::list_endorsements,
+            relationships::create_endorsement
+        ))
+        .routes(routes!(
+            relationships::get_endorsement,
+            relationships::delete_endorsement
+        ))
+        .routes(routes!(
             relationships::get_connection_sharing,
             relationships::set_connection_sharing
         ))

@@ -3,9 +3,9 @@
 //! connections help your colleagues' paths.
 
 use axum::Json;
-use closer_domain::ids::{InteractionId, PartyId};
+use closer_domain::ids::{DealId, InteractionId, PartyId};
 use closer_domain::party::Person;
-use closer_domain::relationships::{Interaction, InteractionDraft, InteractionKind};
+use closer_domain::relationships::{Endorsement, EndorsementDraft, Interaction, InteractionDraft, InteractionKind};
 use closer_store::interactions::{self, InteractionFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -170,4 +170,64 @@ pub async fn get_connection_sharing(ctx: Ctx) -> Result<Json<ConnectionSharing>,
     Ok(Json(ConnectionSharing {
         shares: relationships::shares(&ctx).await?,
     }))
+}
+
+/// The endorsements of a deal, oldest first.
+#[utoipa::path(get, path = "/deals/{id}/endorsements", tag = "relationships",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<Endorsement>),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn list_endorsements(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<Vec<Endorsement>>, Problem> {
+    Ok(Json(relationships::endorsements_of(&ctx, DealId(id)).await?))
+}
+
+/// Records what backs a B2B deal with trust the buyer already has: a reference customer, a warm
+/// introduction, a mutual connection, an association, a certification or a case study. The
+/// stage gate's trust criterion is met by one.
+#[utoipa::path(post, path = "/deals/{id}/endorsements", tag = "relationships", request_body = EndorsementDraft,
+    params(("id" = String, Path, format = Uuid),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = Endorsement, headers(("ETag" = String), ("Location" = String))),
+              (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "The same Idempotency-Key is still being processed"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn create_endorsement(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+    ApiJson(draft): ApiJson<EndorsementDraft>,
+) -> Result<Created<Endorsement>, Problem> {
+    let endorsement = relationships::endorse(&ctx, DealId(id), &draft).await?;
+    Ok(Created {
+        location: format!("/api/v1/endorsements/{}", endorsement.id),
+        record: endorsement,
+    })
+}
+
+/// Reads one endorsement.
+#[utoipa::path(get, path = "/endorsements/{id}", tag = "relationships",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Endorsement, headers(("ETag" = String))),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn get_endorsement(ctx: Ctx, ApiId(id): ApiId) -> Result<Tagged<Endorsement>, Problem> {
+    Ok(Tagged(app::get::<Endorsement>(&ctx, id).await?))
+}
+
+/// Deletes an endorsement recorded in error.
+#[utoipa::path(delete, path = "/endorsements/{id}", tag = "relationships",
+    params(("id" = String, Path, format = Uuid),
+           ("If-Match" = String, Header, description = "The ETag you read")),
+    responses((status = 200, body = Endorsement, headers(("ETag" = String))),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 412, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 428, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn delete_endorsement(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+    IfMatch(expected): IfMatch,
+) -> Result<Tagged<Endorsement>, Problem> {
+    Ok(Tagged(app::remove::<Endorsement>(&ctx, id, &expected).await?))
 }

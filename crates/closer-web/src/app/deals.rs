@@ -99,6 +99,7 @@ pub(crate) struct Loaded {
     invoices: Vec<closer_domain::billing::Invoice>,
     payments: Vec<closer_domain::billing::Payment>,
     billing_profile: Option<closer_domain::billing::BillingProfile>,
+    endorsements: Vec<closer_domain::relationships::Endorsement>,
     counterparty_is_organisation: bool,
     counterparty_reachable: bool,
 }
@@ -154,6 +155,13 @@ pub(crate) async fn load_snapshots(
     for approval in closer_store::approvals::for_deals(conn.reborrow(), workspace, &ids).await? {
         approvals.entry(approval.fields.deal_id).or_default().push(approval);
     }
+    let mut endorsements: HashMap<DealId, Vec<_>> = HashMap::new();
+    for endorsement in closer_store::endorsements::for_deals(conn.reborrow(), workspace, &ids).await? {
+        endorsements
+            .entry(endorsement.fields.deal_id)
+            .or_default()
+            .push(endorsement);
+    }
     let mut quotes: HashMap<DealId, Vec<_>> = HashMap::new();
     for quote in closer_store::quotes::for_deals(conn.reborrow(), workspace, &ids).await? {
         quotes.entry(quote.fields.deal_id).or_default().push(quote);
@@ -183,6 +191,7 @@ pub(crate) async fn load_snapshots(
                 invoices: invoices.remove(&deal.id).unwrap_or_default(),
                 payments: payments.remove(&deal.id).unwrap_or_default(),
                 billing_profile: profiles.get(&deal.terms.counterparty_id).cloned(),
+                endorsements: endorsements.remove(&deal.id).unwrap_or_default(),
                 counterparty_is_organisation: kind == PartyKind::Organisation,
                 counterparty_reachable: reachable,
             },
@@ -207,6 +216,7 @@ impl Loaded {
             invoices: &self.invoices,
             payments: &self.payments,
             billing_profile: self.billing_profile.as_ref(),
+            endorsements: &self.endorsements,
         }
     }
 }

@@ -5,13 +5,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
-use closer_domain::ids::{InteractionId, PartyId, UserId, WorkspaceId};
+use closer_domain::deal::Deal;
+use closer_domain::ids::{DealId, EndorsementId, InteractionId, PartyId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
 use closer_domain::party::Person;
 use closer_domain::record::RecordMeta;
 use closer_domain::relationships::{
-    Graph, Interaction, InteractionDraft, InteractionFields, InteractionSource, Provenance, ScoredPath, Strength, Via,
-    reach,
+    Endorsement, EndorsementDraft, Graph, Interaction, InteractionDraft, InteractionFields, InteractionSource,
+    Provenance, ScoredPath, Strength, Via, reach,
 };
 use closer_store::{Conn, interactions, parties, users};
 use serde::Serialize;
@@ -274,6 +275,43 @@ pub async fn set_sharing(ctx: &Ctx, shares: bool) -> AppResult<bool> {
 pub async fn shares(ctx: &Ctx) -> AppResult<bool> {
     let mut conn = ctx.db.acquire().await?;
     Ok(interactions::shares(conn.conn(), ctx.workspace, ctx.actor()).await?)
+}
+
+/// Records what backs a deal with trust the buyer already has; who vouches must be a person
+/// the principal may see, the meeting one of the deal's.
+pub async fn endorse(ctx: &Ctx, deal: DealId, draft: &EndorsementDraft) -> AppResult<Endorsement> {
+    let endorsement = Endorsement {
+        id: EndorsementId(new_id()),
+        fields: draft.parse(deal, ctx.actor())?,
+        meta: RecordMeta::created(now()),
+    };
+    // The deal first: 404 when it cannot be seen.
+    let _deal: Deal = get(ctx, deal.as_uuid()).await?;
+    let missing = |field: &str, message: String| {
+        AppError::MissingReference(closer_domain::ValidationErrors::single(field, message))
+    };
+    if let Some(person) = draft.by_person_id
+        && !visible(ctx, person).await?
+    {
+        return Err(missing("by_person_id", format!("person {person} does not exist")));
+    }
+    if let Some(meeting) = draft.meeting_id {
+        let found = get::<Meeting>(ctx, meeting.as_uuid()).await.ok();
+        if found.is_none_or(|m| m.fields.deal_id != Some(deal)) {
+            return Err(missing(
+                "meeting_id",
+                format!("meeting {meeting} is not one of this deal's"),
+            ));
+        }
+    }
+    super::create(ctx, endorsement).await
+}
+
+/// The deal's endorsements, oldest first.
+pub async fn endorsements_of(ctx: &Ctx, deal: DealId) -> AppResult<Vec<Endorsement>> {
+    let _deal: Deal = get(ctx, deal.as_uuid()).await?;
+    let mut conn = ctx.db.acquire().await?;
+    Ok(closer_store::endorsements::for_deals(conn.conn(), ctx.workspace, &[deal]).await?)
 }
 
 /// Someone a path goes through.

@@ -7,8 +7,8 @@ use closer_domain::billing::{Invoice, Payment};
 use closer_domain::contracts::Contract;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{
-    ApprovalId, CampaignId, ContractId, DealTeamMemberId, InteractionId, InvoiceId, MeetingId, PaymentId, ProductId,
-    PromotionId, QuoteId, StakeholderId,
+    ApprovalId, CampaignId, ContractId, DealTeamMemberId, EndorsementId, InteractionId, InvoiceId, MeetingId,
+    PaymentId, ProductId, PromotionId, QuoteId, StakeholderId,
 };
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
@@ -16,14 +16,14 @@ use closer_domain::party::{Employment, Organisation, PartyKind, Person};
 use closer_domain::pricing::{Product, Quote};
 use closer_domain::promotions::{Campaign, Promotion};
 use closer_domain::record::{Ownership, RecordMeta};
-use closer_domain::relationships::Interaction;
+use closer_domain::relationships::{Endorsement, Interaction};
 use closer_domain::team::DealTeamMember;
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
-    Conn, StoreError, approvals, billing, contracts, deal_team, deals, employments, interactions, meetings, notes,
-    parties, products, promotions, quotes, stakeholders, tasks, users,
+    Conn, StoreError, approvals, billing, contracts, deal_team, deals, employments, endorsements, interactions,
+    meetings, notes, parties, products, promotions, quotes, stakeholders, tasks, users,
 };
 use uuid::Uuid;
 
@@ -194,6 +194,17 @@ resource!(
     interactions::insert,
     interactions::update,
     |i| interaction_guard(i)
+);
+
+resource!(
+    Endorsement,
+    "endorsement",
+    Endorsements,
+    EndorsementId,
+    endorsements::get,
+    endorsements::insert,
+    endorsements::update,
+    |e| part_of_deal(e.fields.deal_id)
 );
 
 /// An interaction is read with the first person in it, and by whoever recorded it; an

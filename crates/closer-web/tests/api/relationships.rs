@@ -212,6 +212,57 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn an_endorsement_backs_a_b2b_deal_and_meets_the_trust_criterion(app: &TestApp) {
+        let acme = app.create_organisation("Acme").await.id();
+        let reference = app.create_person("Chen Jie").await.id();
+        let deal = app
+            .post("/api/v1/deals", &json!({ "title": "ERP", "kind": "b2b", "counterparty_id": acme, "currency": "CNY" }))
+            .await
+            .expect(201)
+            .id();
+        let trust = || async {
+            let gates = app.get(&format!("/api/v1/deals/{deal}/gates")).await.expect(200).body;
+            gates["next"]["criteria"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["key"] == "trust_endorsement")
+                .map(|c| c["verdict"].as_str().unwrap().to_owned())
+                .unwrap()
+        };
+        assert_eq!(trust().await, "unmet");
+        let path = format!("/api/v1/deals/{deal}/endorsements");
+        app.post(&path, &json!({ "kind": "reference_customer" })).await.expect_field_error(422, "by_person_id");
+        app.post(&path, &json!({ "kind": "rumour" })).await.expect(422);
+        app.post(&path, &json!({ "kind": "warm_intro", "by_person_id": "0192f0c1-0000-7000-8000-000000000000" }))
+            .await
+            .expect_field_error(404, "by_person_id");
+        app.post(&path, &json!({ "kind": "case_study", "meeting_id": "0192f0c1-0000-7000-8000-000000000000" }))
+            .await
+            .expect_field_error(404, "meeting_id");
+        app.post("/api/v1/deals/0192f0c1-0000-7000-8000-000000000000/endorsements", &json!({ "kind": "case_study" })).await.expect(404);
+        assert!(app.get(&path).await.expect(200).body.as_array().unwrap().is_empty(), "refusals add nothing");
+
+        let created = app
+            .post(&path, &json!({ "kind": "reference_customer", "by_person_id": reference, "note": "Runs the same ERP at Beta Foods" }))
+            .await
+            .expect(201);
+        assert_eq!(created.header("location"), Some(format!("/api/v1/endorsements/{}", created.id()).as_str()));
+        assert_eq!(trust().await, "met", "a reference backs the deal");
+        assert_eq!(app.get(&path).await.expect(200).body.as_array().unwrap().len(), 1);
+
+        // Someone who may not see the deal cannot read or add its endorsements.
+        let (_, outsider) = app.user("outsider@example.com", "member").await;
+        app.as_(&outsider).get(&path).await.expect(404);
+        app.as_(&outsider).get(&format!("/api/v1/endorsements/{}", created.id())).await.expect(404);
+
+        let etag = app.get(&format!("/api/v1/endorsements/{}", created.id())).await.expect(200).etag();
+        app.delete(&format!("/api/v1/endorsements/{}", created.id()), &etag).await.expect(200);
+        assert_eq!(trust().await, "unmet");
+    }
+}
+
 async fn admin_email(app: &TestApp) -> String {
     app.get("/api/v1/session").await.expect(200).body["user"]["display_name"]
         .as_str()
