@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
-use crate::ids::{DealId, EndorsementId, InteractionId, MeetingId, PartyId, UserId};
+use crate::ids::{DealId, EndorsementId, InteractionId, IntroRequestId, MeetingId, PartyId, UserId};
 use crate::meeting::{Attendance, Meeting, MeetingStatus, Venue};
 use crate::record::RecordMeta;
 use crate::string_enum;
@@ -845,6 +845,207 @@ impl EndorsementDraft {
     }
 }
 
+string_enum!(
+    /// Where a request for a warm introduction stands (§4.11).
+    IntroStatus {
+        /// Written, not sent yet.
+        Draft => "draft",
+        /// Asked of the connector, waiting for their answer (seven days).
+        Requested => "requested",
+        Accepted => "accepted",
+        Declined => "declined",
+        /// The connector made the introduction.
+        IntroMade => "intro_made",
+        /// The introduction led to a meeting.
+        MeetingBooked => "meeting_booked",
+        /// Seven days passed without an answer.
+        Expired => "expired",
+    }
+);
+
+/// A connector who has not answered in this many days is not waiting any more.
+pub const INTRO_ANSWER_DAYS: i64 = 7;
+
+/// A request for an introduction as a client sends it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntroRequestDraft {
+    /// The person to be introduced to.
+    pub target_id: PartyId,
+    /// Who is asked: a colleague…
+    pub connector_user_id: Option<UserId>,
+    /// …or someone outside the company.
+    pub connector_person_id: Option<PartyId>,
+    pub deal_id: Option<DealId>,
+    /// What to tell the connector, up to 20,000 characters.
+    pub message: Option<String>,
+    /// Keep it as a draft instead of asking at once.
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// A request for an introduction, checked.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct IntroRequestFields {
+    pub requester_id: UserId,
+    pub connector: Participant,
+    pub target_id: PartyId,
+    pub deal_id: Option<DealId>,
+    /// How good the path through the connector was when asked, 0–1.
+    pub path_score: f64,
+    pub status: IntroStatus,
+    pub message: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub requested_at: Option<OffsetDateTime>,
+    /// When an unanswered request expires.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<OffsetDateTime>,
+    pub decline_reason: Option<String>,
+    pub meeting_id: Option<MeetingId>,
+}
+
+/// A stored request for an introduction.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct IntroRequest {
+    pub id: IntroRequestId,
+    #[serde(flatten)]
+    pub fields: IntroRequestFields,
+    #[serde(flatten)]
+    pub meta: RecordMeta,
+}
+
+/// What happens to a request for an introduction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntroStep {
+    /// The requester asks the connector.
+    Request,
+    Accept,
+    Decline {
+        reason: Option<String>,
+    },
+    IntroMade,
+    MeetingBooked {
+        meeting: MeetingId,
+    },
+}
+
+impl IntroStep {
+    fn name(&self) -> &'static str {
+        match self {
+            IntroStep::Request => "requested",
+            IntroStep::Accept => "accepted",
+            IntroStep::Decline { .. } => "declined",
+            IntroStep::IntroMade => "marked as made",
+            IntroStep::MeetingBooked { .. } => "marked as booked",
+        }
+    }
+}
+
+impl IntroRequestDraft {
+    pub fn parse(
+        &self,
+        requester: UserId,
+        path_score: f64,
+        now: OffsetDateTime,
+    ) -> Result<IntroRequestFields, ValidationErrors> {
+        let mut check = Validation::new();
+        let connector = match (self.connector_person_id, self.connector_user_id) {
+            (Some(person), None) => Some(Participant::of(Node::Person(person), None)),
+            (None, Some(user)) if user == requester => {
+                check.push("connector_user_id", "you cannot introduce yourself");
+                None
+            }
+            (None, Some(user)) => Some(Participant::of(Node::User(user), None)),
+            _ => {
+                check.push(
+                    "connector_user_id",
+                    "name the connector: a connector_user_id or a connector_person_id",
+                );
+                None
+            }
+        };
+        if self.connector_person_id == Some(self.target_id) {
+            check.push(
+                "connector_person_id",
+                "the connector is someone other than the person to meet",
+            );
+        }
+        let message = check.check(
+            "message",
+            crate::text::optional(self.message.as_deref(), crate::text::BODY_MAX),
+        );
+        let asked = (!self.draft).then_some(now);
+        check.finish(|| {
+            Some(IntroRequestFields {
+                requester_id: requester,
+                connector: connector?,
+                target_id: self.target_id,
+                deal_id: self.deal_id,
+                path_score: path_score.clamp(0.0, 1.0),
+                status: if self.draft {
+                    IntroStatus::Draft
+                } else {
+                    IntroStatus::Requested
+                },
+                message: message?,
+                requested_at: asked,
+                expires_at: asked.map(|at| at + Duration::days(INTRO_ANSWER_DAYS)),
+                answered_at: None,
+                decline_reason: None,
+                meeting_id: None,
+            })
+        })
+    }
+}
+
+impl IntroRequestFields {
+    /// The status at `now`: a request left unanswered past its week has expired.
+    pub fn status_at(&self, now: OffsetDateTime) -> IntroStatus {
+        match (self.status, self.expires_at) {
+            (IntroStatus::Requested, Some(end)) if now >= end => IntroStatus::Expired,
+            (status, _) => status,
+        }
+    }
+
+    /// The request after `step` at `now`, or why it cannot happen.
+    pub fn step(&self, step: &IntroStep, now: OffsetDateTime) -> Result<IntroRequestFields, ValidationErrors> {
+        use IntroStatus::*;
+        let current = self.status_at(now);
+        let mut next = self.clone();
+        match (current, step) {
+            (Draft, IntroStep::Request) => {
+                next.status = Requested;
+                next.requested_at = Some(now);
+                next.expires_at = Some(now + Duration::days(INTRO_ANSWER_DAYS));
+            }
+            (Requested, IntroStep::Accept) => {
+                next.status = Accepted;
+                next.answered_at = Some(now);
+            }
+            (Requested, IntroStep::Decline { reason }) => {
+                next.status = Declined;
+                next.answered_at = Some(now);
+                next.decline_reason = crate::text::optional(reason.as_deref(), crate::text::BODY_MAX)
+                    .map_err(|m| ValidationErrors::single("reason", m))?;
+            }
+            (Accepted, IntroStep::IntroMade) => next.status = IntroMade,
+            (IntroMade | Accepted, IntroStep::MeetingBooked { meeting }) => {
+                next.status = MeetingBooked;
+                next.meeting_id = Some(*meeting);
+            }
+            (status, step) => {
+                return Err(ValidationErrors::single(
+                    "status",
+                    format!("an intro request that is {status} cannot be {}", step.name()),
+                ));
+            }
+        }
+        Ok(next)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -1073,6 +1274,70 @@ mod tests {
         let everything = reach(&paths);
         assert!(everything > paths[0].score && everything < 1.0);
         assert_eq!(g.paths(user(1), person(99), NOW, shares), [], "nobody knows a stranger");
+    }
+
+    #[test]
+    fn an_intro_request_is_answered_within_a_week_then_made_then_met() {
+        let draft = IntroRequestDraft {
+            target_id: person(10),
+            connector_user_id: None,
+            connector_person_id: Some(person(11)),
+            deal_id: None,
+            message: Some("Could you introduce me to Li Wei?".into()),
+            draft: false,
+        };
+        let asked = draft.parse(user(1), 0.62, NOW).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (asked.status, asked.expires_at),
+            (IntroStatus::Requested, Some(NOW + Duration::days(7)))
+        );
+        let refused =
+            |fields: &IntroRequestFields, step, at| fields.step(&step, at).err().map(|e| e.0[0].message.clone());
+        assert_eq!(
+            refused(&asked, IntroStep::IntroMade, NOW).as_deref(),
+            Some("an intro request that is requested cannot be marked as made")
+        );
+        assert_eq!(asked.status_at(NOW + Duration::days(8)), IntroStatus::Expired);
+        assert!(
+            refused(&asked, IntroStep::Accept, NOW + Duration::days(8)).is_some(),
+            "too late to accept"
+        );
+        let accepted = asked
+            .step(&IntroStep::Accept, NOW + Duration::days(2))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            accepted.status_at(NOW + Duration::days(30)),
+            IntroStatus::Accepted,
+            "an answer does not expire"
+        );
+        let made = accepted
+            .step(&IntroStep::IntroMade, NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let meeting = MeetingId(uuid::Uuid::from_u128(5));
+        let met = made
+            .step(&IntroStep::MeetingBooked { meeting }, NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (met.status, met.meeting_id),
+            (IntroStatus::MeetingBooked, Some(meeting))
+        );
+        let declined = asked
+            .step(&IntroStep::Decline { reason: None }, NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(refused(&declined, IntroStep::Accept, NOW).is_some(), "a no stays a no");
+        let to_self = IntroRequestDraft {
+            connector_user_id: Some(user(1)),
+            connector_person_id: None,
+            ..draft.clone()
+        };
+        assert!(to_self.parse(user(1), 0.5, NOW).is_err());
+        let kept = IntroRequestDraft { draft: true, ..draft };
+        let waiting = kept.parse(user(1), 0.5, NOW).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((waiting.status, waiting.expires_at), (IntroStatus::Draft, None));
+        assert_eq!(
+            waiting.step(&IntroStep::Request, NOW).map(|f| f.status),
+            Ok(IntroStatus::Requested)
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod employments;
 pub mod endorsements;
 pub mod idempotency;
 pub mod interactions;
+pub mod intro_requests;
 pub mod jobs;
 pub mod meetings;
 pub mod notes;

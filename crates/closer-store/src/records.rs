@@ -176,6 +176,7 @@ pub enum RecordTable {
     Payments,
     Interactions,
     Endorsements,
+    IntroRequests,
 }
 
 impl RecordTable {
@@ -199,6 +200,7 @@ impl RecordTable {
             RecordTable::Payments => "payments",
             RecordTable::Interactions => "interactions",
             RecordTable::Endorsements => "endorsements",
+            RecordTable::IntroRequests => "intro_requests",
         }
     }
 }

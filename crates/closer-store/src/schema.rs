@@ -732,3 +732,27 @@ pub enum Endorsements {
     UpdatedAt,
     DeletedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum IntroRequests {
+    Table,
+    WorkspaceId,
+    Id,
+    RequesterId,
+    Connector,
+    ConnectorId,
+    TargetId,
+    DealId,
+    PathScore,
+    Status,
+    Message,
+    RequestedAt,
+    ExpiresAt,
+    AnsweredAt,
+    DeclineReason,
+    MeetingId,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}

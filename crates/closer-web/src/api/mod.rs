@@ -261,6 +261,12 @@ fn api_v1() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(relationships::warm_paths))
         .routes(routes!(
+            relationships::list_intro_requests,
+            relationships::create_intro_request
+        ))
+        .routes(routes!(relationships::get_intro_request))
+        .routes(routes!(relationships::step_intro_request))
+        .routes(routes!(
             relationships::list_endorsements,
             relationships::create_endorsement
         ))

@@ -3,15 +3,18 @@
 //! connections help your colleagues' paths.
 
 use axum::Json;
-use closer_domain::ids::{DealId, InteractionId, PartyId};
+use closer_domain::ids::{DealId, InteractionId, IntroRequestId, PartyId};
 use closer_domain::party::Person;
-use closer_domain::relationships::{Endorsement, EndorsementDraft, Interaction, InteractionDraft, InteractionKind};
+use closer_domain::relationships::{
+    Endorsement, EndorsementDraft, Interaction, InteractionDraft, InteractionKind, IntroRequest, IntroRequestDraft,
+    IntroStep,
+};
 use closer_store::interactions::{self, InteractionFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, PageBody, Tagged, page_request};
+use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, OptionalJson, PageBody, Tagged, page_request};
 use super::problem::{Problem, ProblemBody};
 use super::records::DeletedView;
 use crate::app::relationships::{self, WarmPaths};
@@ -230,4 +233,116 @@ pub async fn delete_endorsement(
     IfMatch(expected): IfMatch,
 ) -> Result<Tagged<Endorsement>, Problem> {
     Ok(Tagged(app::remove::<Endorsement>(&ctx, id, &expected).await?))
+}
+
+/// Paging of the intro requests.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IntroRequestsQuery {
+    pub after: Option<Uuid>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// The requests for introductions you made or were asked (all, for administrators), oldest
+/// first. A request left unanswered for seven days reads as `expired`.
+#[utoipa::path(get, path = "/intro-requests", tag = "relationships", params(IntroRequestsQuery),
+    responses((status = 200, body = PageBody<IntroRequest>),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn list_intro_requests(
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<IntroRequestsQuery>,
+) -> Result<Json<PageBody<IntroRequest>>, Problem> {
+    let page = page_request(query.after, query.limit)?;
+    let mut found = relationships::intro_requests(&ctx, page).await?;
+    let at = app::now();
+    for request in &mut found.items {
+        request.fields.status = request.fields.status_at(at);
+    }
+    Ok(Json(found.into()))
+}
+
+/// Asks a colleague (`connector_user_id`) or someone outside (`connector_person_id`) to
+/// introduce you to a person; the path's score is kept, and the connector counts as asked for
+/// the next 30 days' ranking.
+#[utoipa::path(post, path = "/intro-requests", tag = "relationships", request_body = IntroRequestDraft,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = IntroRequest, headers(("ETag" = String), ("Location" = String))),
+              (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "The same Idempotency-Key is still being processed"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn create_intro_request(
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<IntroRequestDraft>,
+) -> Result<Created<IntroRequest>, Problem> {
+    let request = relationships::ask_intro(&ctx, &draft).await?;
+    Ok(Created {
+        location: format!("/api/v1/intro-requests/{}", request.id),
+        record: request,
+    })
+}
+
+/// Reads one request for an introduction.
+#[utoipa::path(get, path = "/intro-requests/{id}", tag = "relationships",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = IntroRequest, headers(("ETag" = String))),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn get_intro_request(ctx: Ctx, ApiId(id): ApiId) -> Result<Tagged<IntroRequest>, Problem> {
+    let mut request: IntroRequest = app::get(&ctx, id).await?;
+    request.fields.status = request.fields.status_at(app::now());
+    Ok(Tagged(request))
+}
+
+/// What moves a request for an introduction on.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntroStepBody {
+    /// `decline`: why not (optional).
+    pub reason: Option<String>,
+    /// `meeting-booked`: the meeting the introduction led to.
+    pub meeting_id: Option<closer_domain::ids::MeetingId>,
+}
+
+/// Moves a request for an introduction on: `request` (send a draft), `accept` or `decline` (the
+/// colleague asked, or you for someone outside), `intro-made`, `meeting-booked`
+/// (`meeting_id`). A request past its week without an answer has expired.
+#[utoipa::path(post, path = "/intro-requests/{id}/{step}", tag = "relationships", request_body = IntroStepBody,
+    params(("id" = String, Path, format = Uuid),
+           ("step" = String, Path, description = "request, accept, decline, intro-made or meeting-booked"),
+           ("If-Match" = String, Header, description = "The ETag you read")),
+    responses((status = 200, body = IntroRequest, headers(("ETag" = String))),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 412, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 428, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn step_intro_request(
+    ctx: Ctx,
+    axum::extract::Path((id, step)): axum::extract::Path<(String, String)>,
+    IfMatch(expected): IfMatch,
+    OptionalJson(body): OptionalJson<IntroStepBody>,
+) -> Result<Tagged<IntroRequest>, Problem> {
+    let id = Uuid::parse_str(&id).map_err(|_| Problem::not_found("no such intro request"))?;
+    let step = match step.as_str() {
+        "request" => IntroStep::Request,
+        "accept" => IntroStep::Accept,
+        "decline" => IntroStep::Decline { reason: body.reason },
+        "intro-made" => IntroStep::IntroMade,
+        "meeting-booked" => match body.meeting_id {
+            Some(meeting) => IntroStep::MeetingBooked { meeting },
+            None => return Err(Problem::field("meeting_id", "name the meeting the introduction led to")),
+        },
+        _ => {
+            return Err(Problem::not_found(
+                "no such step: request, accept, decline, intro-made or meeting-booked",
+            ));
+        }
+    };
+    Ok(Tagged(
+        relationships::step_intro(&ctx, IntroRequestId(id), &expected, &step).await?,
+    ))
 }

@@ -44,6 +44,9 @@ pub enum Guard {
     /// The workspace's catalogue (products, prices): everyone reads it; admins and managers keep
     /// it.
     Catalogue,
+    /// A record between users (a request for an introduction: who asked and the colleague
+    /// asked): theirs and administrators'.
+    Between(Vec<UserId>),
 }
 
 /// A stored record with stamps, a table, an access guard and store functions.
@@ -186,6 +189,10 @@ pub async fn decide(ctx: &Ctx, mut conn: Conn<'_>, guard: Guard, action: Action)
         }
         Guard::Personal(assignee) => {
             let read = p.is_admin() || assignee == p.user;
+            (read, read && (action == Action::Read || p.writes()))
+        }
+        Guard::Between(users) => {
+            let read = p.is_admin() || users.contains(&p.user);
             (read, read && (action == Action::Read || p.writes()))
         }
         Guard::Catalogue => (

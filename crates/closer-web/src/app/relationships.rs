@@ -6,13 +6,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use closer_domain::deal::Deal;
-use closer_domain::ids::{DealId, EndorsementId, InteractionId, PartyId, UserId, WorkspaceId};
+use closer_domain::ids::{DealId, EndorsementId, InteractionId, IntroRequestId, PartyId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
 use closer_domain::party::Person;
 use closer_domain::record::RecordMeta;
 use closer_domain::relationships::{
     Endorsement, EndorsementDraft, Graph, Interaction, InteractionDraft, InteractionFields, InteractionSource,
-    Provenance, ScoredPath, Strength, Via, reach,
+    IntroRequest, IntroRequestDraft, IntroRequestFields, IntroStep, Node, Participant, Provenance, ScoredPath,
+    Strength, Via, fatigue, reach,
 };
 use closer_store::{Conn, interactions, parties, users};
 use serde::Serialize;
@@ -314,6 +315,114 @@ pub async fn endorsements_of(ctx: &Ctx, deal: DealId) -> AppResult<Vec<Endorseme
     Ok(closer_store::endorsements::for_deals(conn.conn(), ctx.workspace, &[deal]).await?)
 }
 
+/// The score of the path to `target` through `connector` now, 0 when there is none.
+async fn path_score(ctx: &Ctx, target: PartyId, connector: &Participant) -> AppResult<f64> {
+    let graph = ctx.graphs.current(ctx).await?;
+    let read = graph.read().map_err(|_| poisoned())?;
+    let wanted = match connector.node() {
+        Node::User(user) => Via::Colleague(user),
+        Node::Person(person) => Via::Connector(person),
+    };
+    Ok(read
+        .graph
+        .paths(ctx.actor(), target, now(), |_| true)
+        .iter()
+        .find(|p| p.via == wanted)
+        .map_or(0.0, |p| p.score))
+}
+
+/// Asks a colleague, or someone outside the company, to introduce the principal to a person.
+/// The person, an outside connector and the deal must be ones the principal may see.
+pub async fn ask_intro(ctx: &Ctx, draft: &IntroRequestDraft) -> AppResult<IntroRequest> {
+    let missing = |field: &str, message: String| {
+        AppError::MissingReference(closer_domain::ValidationErrors::single(field, message))
+    };
+    let fields = draft.parse(ctx.actor(), 0.0, now())?;
+    if !visible(ctx, draft.target_id).await? {
+        return Err(missing(
+            "target_id",
+            format!("person {} does not exist", draft.target_id),
+        ));
+    }
+    if let Some(person) = draft.connector_person_id
+        && !visible(ctx, person).await?
+    {
+        return Err(missing(
+            "connector_person_id",
+            format!("person {person} does not exist"),
+        ));
+    }
+    if let Some(user) = draft.connector_user_id {
+        let mut conn = ctx.db.acquire().await?;
+        if users::get(conn.conn(), ctx.workspace, user).await?.is_none() {
+            return Err(missing("connector_user_id", format!("user {user} does not exist")));
+        }
+    }
+    if let Some(deal) = draft.deal_id
+        && get::<Deal>(ctx, deal.as_uuid()).await.is_err()
+    {
+        return Err(missing("deal_id", format!("deal {deal} does not exist")));
+    }
+    let score = path_score(ctx, draft.target_id, &fields.connector).await?;
+    let request = IntroRequest {
+        id: IntroRequestId(new_id()),
+        fields: IntroRequestFields {
+            path_score: score,
+            ..fields
+        },
+        meta: RecordMeta::created(now()),
+    };
+    super::create(ctx, request).await
+}
+
+/// The requests the principal made or was asked (every one, for administrators), oldest first.
+pub async fn intro_requests(ctx: &Ctx, page: closer_store::PageRequest) -> AppResult<closer_store::Page<IntroRequest>> {
+    let mut conn = ctx.db.acquire().await?;
+    let user = (!ctx.principal.is_admin()).then(|| ctx.actor());
+    Ok(closer_store::intro_requests::involving(conn.conn(), ctx.workspace, user, Default::default(), page).await?)
+}
+
+/// Moves a request on. The requester sends it and says when the introduction was made and the
+/// meeting booked; the answer is the colleague's to give, or the requester's to record when the
+/// connector is outside the company.
+pub async fn step_intro(
+    ctx: &Ctx,
+    id: IntroRequestId,
+    expected: &Expected,
+    step: &IntroStep,
+) -> AppResult<IntroRequest> {
+    let (tx, current) = super::begin_update::<IntroRequest>(ctx, id.as_uuid(), expected).await?;
+    let f = &current.fields;
+    let answering = matches!(step, IntroStep::Accept | IntroStep::Decline { .. });
+    let answerer = f.connector.user_id.unwrap_or(f.requester_id);
+    let allowed = ctx.principal.is_admin()
+        || if answering {
+            ctx.actor() == answerer
+        } else {
+            ctx.actor() == f.requester_id
+        };
+    if !allowed {
+        return Err(AppError::Forbidden(if answering {
+            "only the colleague asked answers this request".into()
+        } else {
+            "only who asked moves this request on".into()
+        }));
+    }
+    if let IntroStep::MeetingBooked { meeting } = step
+        && get::<Meeting>(ctx, meeting.as_uuid()).await.is_err()
+    {
+        return Err(AppError::MissingReference(closer_domain::ValidationErrors::single(
+            "meeting_id",
+            format!("meeting {meeting} does not exist"),
+        )));
+    }
+    let next = IntroRequest {
+        fields: f.step(step, now())?,
+        ..current.clone()
+    };
+    super::finish_update(ctx, tx, &current, next).await
+}
+
 /// Someone a path goes through.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Connector {
@@ -338,6 +447,10 @@ pub struct WarmPathView {
     pub last_hop: Strength,
     /// How likely the path is to work, 0–1.
     pub score: f64,
+    /// Introductions asked of this connector in the last 30 days.
+    pub asked_lately: u32,
+    /// The score discounted for a connector asked often lately: the order paths are shown in.
+    pub rank: f64,
 }
 
 /// The ways to one person.
@@ -351,6 +464,15 @@ pub struct WarmPaths {
     pub paths: Vec<WarmPathView>,
 }
 
+/// The connector a path goes through, by id.
+fn via_id(via: Via) -> Option<uuid::Uuid> {
+    match via {
+        Via::Direct => None,
+        Via::Colleague(user) => Some(user.as_uuid()),
+        Via::Connector(person) => Some(person.as_uuid()),
+    }
+}
+
 /// How many paths are shown at most.
 const PATHS_SHOWN: usize = 5;
 
@@ -361,11 +483,21 @@ pub async fn warm_paths(ctx: &Ctx, to: PartyId) -> AppResult<WarmPaths> {
     let _target: Person = get(ctx, to.as_uuid()).await?;
     let graph = ctx.graphs.current(ctx).await?;
     let at = now();
-    let found: Vec<ScoredPath> = {
+    let mut found: Vec<ScoredPath> = {
         let read = graph.read().map_err(|_| poisoned())?;
         read.graph
             .paths(ctx.actor(), to, at, |user| !read.private.contains(&user))
     };
+    // A connector asked often lately is worth asking less (§7.2).
+    let connectors: Vec<uuid::Uuid> = found.iter().filter_map(|p| via_id(p.via)).collect();
+    let asked = {
+        let mut conn = ctx.db.acquire().await?;
+        closer_store::intro_requests::asked_since(conn.conn(), ctx.workspace, &connectors, at - Duration::days(30))
+            .await?
+    };
+    let asked_of = |path: &ScoredPath| via_id(path.via).and_then(|id| asked.get(&id).copied()).unwrap_or(0);
+    let rank = |path: &ScoredPath| path.score * fatigue(asked_of(path));
+    found.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
     let mut shown = Vec::with_capacity(PATHS_SHOWN);
     let mut kept: Vec<ScoredPath> = Vec::with_capacity(PATHS_SHOWN);
     // Candidates are checked a few at a time: most questions need only the first.
@@ -417,6 +549,8 @@ pub async fn warm_paths(ctx: &Ctx, to: PartyId) -> AppResult<WarmPaths> {
                 first_hop: path.first_hop,
                 last_hop: path.last_hop,
                 score: path.score,
+                asked_lately: asked_of(path),
+                rank: rank(path),
             });
         }
         if shown.len() == PATHS_SHOWN {

@@ -7,8 +7,8 @@ use closer_domain::billing::{Invoice, Payment};
 use closer_domain::contracts::Contract;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{
-    ApprovalId, CampaignId, ContractId, DealTeamMemberId, EndorsementId, InteractionId, InvoiceId, MeetingId,
-    PaymentId, ProductId, PromotionId, QuoteId, StakeholderId,
+    ApprovalId, CampaignId, ContractId, DealTeamMemberId, EndorsementId, InteractionId, IntroRequestId, InvoiceId,
+    MeetingId, PaymentId, ProductId, PromotionId, QuoteId, StakeholderId,
 };
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
@@ -16,14 +16,14 @@ use closer_domain::party::{Employment, Organisation, PartyKind, Person};
 use closer_domain::pricing::{Product, Quote};
 use closer_domain::promotions::{Campaign, Promotion};
 use closer_domain::record::{Ownership, RecordMeta};
-use closer_domain::relationships::{Endorsement, Interaction};
+use closer_domain::relationships::{Endorsement, Interaction, IntroRequest};
 use closer_domain::team::DealTeamMember;
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
     Conn, StoreError, approvals, billing, contracts, deal_team, deals, employments, endorsements, interactions,
-    meetings, notes, parties, products, promotions, quotes, stakeholders, tasks, users,
+    intro_requests, meetings, notes, parties, products, promotions, quotes, stakeholders, tasks, users,
 };
 use uuid::Uuid;
 
@@ -205,6 +205,22 @@ resource!(
     endorsements::insert,
     endorsements::update,
     |e| part_of_deal(e.fields.deal_id)
+);
+
+resource!(
+    IntroRequest,
+    "intro_request",
+    IntroRequests,
+    IntroRequestId,
+    intro_requests::get,
+    intro_requests::insert,
+    intro_requests::update,
+    |r| Guard::Between(
+        [Some(r.fields.requester_id), r.fields.connector.user_id]
+            .into_iter()
+            .flatten()
+            .collect()
+    )
 );
 
 /// An interaction is read with the first person in it, and by whoever recorded it; an

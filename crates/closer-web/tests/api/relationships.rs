@@ -263,6 +263,85 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn an_introduction_is_asked_answered_made_and_booked_and_tires_the_connector(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let (rep_id, rep) = app.user("rep@example.com", "member").await;
+        let (_, other) = app.user("other@example.com", "member").await;
+        let target = app.create_person("Li Wei").await.id();
+        let friend = app.create_person("Zhang Min").await.id();
+        let admin = app.admin.clone();
+        record(app, &admin, 3, json!({ "kind": "meeting", "occurred_at": days_ago(10), "participants": [user(&rep_id), person(&target)] })).await;
+        record(app, &admin, 4, json!({ "kind": "email_thread", "two_way": true, "occurred_at": days_ago(5), "participants": [user(&admin_id), person(&friend)] })).await;
+        record(app, &admin, 4, json!({ "kind": "email_thread", "two_way": true, "occurred_at": days_ago(5), "participants": [person(&friend), person(&target)] })).await;
+
+        let asks = "/api/v1/intro-requests";
+        app.post(asks, &json!({ "target_id": target })).await.expect_field_error(422, "connector_user_id");
+        app.post(asks, &json!({ "target_id": target, "connector_user_id": admin_id })).await.expect_field_error(422, "connector_user_id");
+        app.post(asks, &json!({ "target_id": "0192f0c1-0000-7000-8000-000000000000", "connector_user_id": rep_id })).await.expect_field_error(404, "target_id");
+        app.post(asks, &json!({ "target_id": target, "connector_person_id": target })).await.expect_field_error(422, "connector_person_id");
+
+        let asked = app.post(asks, &json!({ "target_id": target, "connector_user_id": rep_id, "message": "Could you introduce me?" })).await.expect(201);
+        assert_eq!(asked.body["status"], "requested");
+        assert!(asked.body["path_score"].as_f64().unwrap() > 0.4, "the path through the rep is kept: {}", asked.body);
+        assert!(asked.body["expires_at"].is_string());
+        let path = format!("/api/v1/intro-requests/{}", asked.id());
+        assert_eq!(app.as_(&rep).all(asks).await.len(), 1, "the colleague asked sees it");
+        app.as_(&other).get(&path).await.expect(404);
+        assert!(app.as_(&other).all(asks).await.is_empty());
+
+        let etag = || async { app.get(&path).await.expect(200).etag() };
+        let step = |auth: Auth, name: &'static str, body: Value| {
+            let path = path.clone();
+            async move {
+                let tag = app.get(&path).await.expect(200).etag();
+                app.as_(&auth).send(reqwest::Method::POST, &format!("{path}/{name}"), Some(&body), &[("if-match", tag.as_str())]).await
+            }
+        };
+        step(rep.clone(), "intro-made", json!({})).await.expect(403);
+        step(admin.clone(), "intro-made", json!({})).await.expect_field_error(422, "status");
+        step(rep.clone(), "accept", json!({})).await.expect(200);
+        step(rep.clone(), "decline", json!({})).await.expect_field_error(422, "status");
+        app.send(reqwest::Method::POST, &format!("{path}/intro-made"), Some(&json!({})), &[("if-match", "\"1\"")]).await.expect(412);
+        step(admin.clone(), "intro-made", json!({})).await.expect(200);
+        step(admin.clone(), "meeting-booked", json!({})).await.expect_field_error(422, "meeting_id");
+        step(admin.clone(), "meeting-booked", json!({ "meeting_id": "0192f0c1-0000-7000-8000-000000000000" })).await.expect_field_error(404, "meeting_id");
+        step(admin.clone(), "dance", json!({})).await.expect(404);
+        let meeting = app
+            .post("/api/v1/meetings", &json!({
+                "purpose": "first_meeting", "venue": "our_office", "planned_start": days_ago(-3), "planned_end": days_ago(-3),
+                "objective": "Meet Li Wei", "attendees": [{ "person_id": target }, { "user_id": admin_id }]
+            }))
+            .await
+            .expect(201)
+            .id();
+        let booked = step(admin.clone(), "meeting-booked", json!({ "meeting_id": meeting })).await.expect(200);
+        assert_eq!((booked.body["status"].as_str(), booked.body["meeting_id"].as_str()), (Some("meeting_booked"), Some(meeting.as_str())));
+        assert_ne!(etag().await, "\"1\"");
+
+        // Someone outside asked twice this month ranks lower; their answer is the requester's to record.
+        let paths = || async { app.get(&format!("/api/v1/warm-paths?to={target}")).await.expect(200).body };
+        let before = paths().await;
+        let through_friend = |p: &Value| p["paths"].as_array().unwrap().iter().find(|p| p["via"] == "connector").cloned().unwrap();
+        assert_eq!(through_friend(&before)["asked_lately"], 0);
+        let mut last = String::new();
+        for _ in 0..2 {
+            last = app.post(asks, &json!({ "target_id": target, "connector_person_id": friend })).await.expect(201).id();
+        }
+        let after = through_friend(&paths().await);
+        assert_eq!(after["asked_lately"], 2);
+        let (score, rank) = (after["score"].as_f64().unwrap(), after["rank"].as_f64().unwrap());
+        assert!((rank - score * 0.6).abs() < 1e-9, "{after}");
+        let declined_path = format!("/api/v1/intro-requests/{last}");
+        let tag = app.get(&declined_path).await.expect(200).etag();
+        let declined = app
+            .send(reqwest::Method::POST, &format!("{declined_path}/decline"), Some(&json!({ "reason": "Not a good moment" })), &[("if-match", tag.as_str())])
+            .await
+            .expect(200);
+        assert_eq!((declined.body["status"].as_str(), declined.body["decline_reason"].as_str()), (Some("declined"), Some("Not a good moment")));
+    }
+}
+
 async fn admin_email(app: &TestApp) -> String {
     app.get("/api/v1/session").await.expect(200).body["user"]["display_name"]
         .as_str()
