@@ -789,6 +789,33 @@ async fn bench_load_measures_a_local_server_and_refuses_others() {
     );
 }
 
+#[test]
+fn bench_warm_paths_builds_the_index_and_races_the_search() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (output, text) = run(closer(dir.path()).args([
+        "bench",
+        "warm-paths",
+        "--people",
+        "5000",
+        "--interactions",
+        "50000",
+        "--sellers",
+        "10",
+        "--queries",
+        "200",
+    ]));
+    assert!(output.status.success(), "{text}");
+    let line = text.lines().find(|l| l.starts_with('{')).expect("a JSON line");
+    let report: Value = serde_json::from_str(line).expect("JSON");
+    assert_eq!(report["interactions"], 50_000);
+    assert!(report["ties"].as_u64().is_some_and(|t| t > 10_000), "{report}");
+    assert!(report["paths_per_query"].as_f64().is_some_and(|p| p > 0.0), "questions find paths: {report}");
+    assert!(report["index_p99_us"].as_f64().is_some_and(|us| us > 0.0));
+    assert!(report["search_p99_us"].as_f64().is_some_and(|us| us > 0.0));
+    let (refused, text) = run(closer(dir.path()).args(["bench", "warm-paths", "--people", "1"]));
+    assert!(!refused.status.success() && text.contains("at least two people"), "{text}");
+}
+
 /// The benchmark run as CI's smoke check: a small size on each database, every workload
 /// answered without errors and the report written with its baselines.
 #[tokio::test]

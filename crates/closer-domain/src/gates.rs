@@ -875,7 +875,8 @@ mod tests {
                 "pain_and_metrics",
                 "decision_maker_named",
                 "decision_maker_meeting_planned",
-                "champion_candidate"
+                "champion_candidate",
+                "trust_endorsement"
             ]
         );
         for key in [
@@ -899,7 +900,8 @@ mod tests {
                 first_meeting,
                 &snapshot(&deal, &committee, &meetings, true, true)
             )),
-            ["champion_candidate"]
+            ["champion_candidate", "trust_endorsement"],
+            "the soft ones warn"
         );
 
         // The decision-maker meeting must be held, attended by a decision-maker, face to face.

@@ -2,6 +2,7 @@
 //! Closer against baselines taken in the same run.
 
 mod baseline;
+mod graph;
 mod load;
 mod run;
 
@@ -49,6 +50,22 @@ pub enum BenchCommand {
         concurrency: usize,
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
+    },
+    /// The warm-path index at scale, in memory as the server keeps it: build time, the memory it
+    /// takes, and warm-path questions against a breadth-first search over the same adjacency;
+    /// prints one JSON line.
+    WarmPaths {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 10_000_000)]
+        interactions: u64,
+        /// Sellers, each working 2,000 accounts.
+        #[arg(long, default_value_t = 200)]
+        sellers: u64,
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// The benchmarks: for each size, a fresh database is generated and served by this binary,
     /// loaded by `closer bench load` processes and compared with baselines measured in the same
@@ -121,13 +138,27 @@ pub async fn run_without_database(command: BenchCommand) -> anyhow::Result<Optio
             run::run(options).await?;
             Ok(None)
         }
+        BenchCommand::WarmPaths {
+            people,
+            interactions,
+            sellers,
+            queries,
+            seed,
+        } => {
+            if people < 2 || sellers == 0 {
+                bail!("ask for at least two people and one seller");
+            }
+            let report = graph::run(people, sellers, interactions, queries, seed);
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(None)
+        }
         other => Ok(Some(other)),
     }
 }
 
 pub async fn run(db: &Db, installation: Installation, command: BenchCommand) -> anyhow::Result<()> {
     match command {
-        BenchCommand::Load { .. } | BenchCommand::Run { .. } => {
+        BenchCommand::Load { .. } | BenchCommand::Run { .. } | BenchCommand::WarmPaths { .. } => {
             bail!("this bench command opens no database of the settings")
         }
         BenchCommand::Generate { deals, people, seed } => {

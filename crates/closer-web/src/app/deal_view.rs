@@ -49,6 +49,8 @@ pub struct DealView {
     pub payments: Vec<closer_domain::billing::Payment>,
     /// The deal's contracts, oldest first.
     pub contracts: Vec<closer_domain::contracts::Contract>,
+    /// What backs the deal with trust the buyer already has, oldest first.
+    pub endorsements: Vec<closer_domain::relationships::Endorsement>,
     /// The approval requests about those quotes and the matrix that judges them.
     pub approvals: super::approvals::DealApprovals,
     /// The promotion engine's answer for the open draft of a B2C deal: what applies and why the
@@ -127,6 +129,7 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
     let quotes = quotes::for_deal(conn.conn(), ctx.workspace, id).await?;
     let approvals = super::approvals::DealApprovals::load(ctx, conn.conn(), id).await?;
     let contracts = closer_store::contracts::for_deal(conn.conn(), ctx.workspace, id).await?;
+    let endorsements = closer_store::endorsements::for_deals(conn.conn(), ctx.workspace, &[id]).await?;
     let invoices = closer_store::billing::invoices_of(conn.conn(), ctx.workspace, &[id]).await?;
     let payments = closer_store::billing::payments_of(conn.conn(), ctx.workspace, &[id]).await?;
     let promotion_outcome = match quotes.iter().find(|q| q.fields.status == QuoteStatus::Draft) {
@@ -159,6 +162,7 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
             .copied()
             .chain(c.fields.customer_steps.iter().filter_map(|s| s.approver_id))
     }));
+    mentioned.extend(endorsements.iter().filter_map(|e| e.fields.by_person_id));
     let people = parties::names(conn.conn(), ctx.workspace, &mentioned).await?;
     let users = users::list(conn.conn(), ctx.workspace)
         .await?
@@ -183,6 +187,7 @@ pub async fn load(ctx: &Ctx, id: DealId) -> AppResult<DealView> {
         invoices,
         payments,
         contracts,
+        endorsements,
         promotion_outcome,
         products,
         people,

@@ -280,6 +280,9 @@ struct DealPage {
     payment_methods: Vec<(&'static str, &'static str)>,
     /// Who can introduce us to the people of the deal.
     intros: super::warm_paths::IntroPanel,
+    /// What backs the deal with trust: kind, who vouches, note.
+    endorsements: Vec<(&'static str, String, String)>,
+    endorsement_kinds: Vec<(&'static str, &'static str)>,
     refund_reasons: Vec<(&'static str, &'static str)>,
     contracts: Vec<ContractRow>,
     /// People who may sign for the customer: the committee (B2B) or the consumer.
@@ -511,6 +514,35 @@ async fn people_choices(ctx: &crate::app::Ctx) -> crate::app::AppResult<Vec<(Str
         .collect();
     people.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(people)
+}
+
+/// Records an endorsement of the deal from the trust panel's form.
+pub async fn endorse(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let deal = DealId(id);
+    super::deal_panels::panel_form(viewer, deal, "trust", fields, async |viewer, kept| {
+        let invalid =
+            |field: &str, message: String| AppError::Invalid(closer_domain::ValidationErrors::single(field, message));
+        let kind =
+            closer_domain::relationships::EndorsementKind::parse(kept.get("kind")).map_err(|m| invalid("kind", m))?;
+        let by_person_id = match kept.get("by_person_id").trim() {
+            "" => None,
+            text => {
+                Some(PartyId(Uuid::parse_str(text).map_err(|_| {
+                    invalid("by_person_id", "choose a person from the list".into())
+                })?))
+            }
+        };
+        let draft = closer_domain::relationships::EndorsementDraft {
+            kind,
+            by_person_id,
+            meeting_id: None,
+            note: Some(kept.get("note").trim())
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
+        };
+        crate::app::relationships::endorse(&viewer.ctx, deal, &draft).await
+    })
+    .await
 }
 
 /// Adds a stakeholder to the buying committee from the committee panel's form.
@@ -966,6 +998,21 @@ fn page(chrome: Chrome, view: DealView, refusal: Option<Refusal>, choices: Choic
         deal_id: view.deal.id.to_string(),
         invoices,
         intros: Default::default(),
+        endorsements: view
+            .endorsements
+            .iter()
+            .map(|e| {
+                (
+                    text(format!("endorsement.{}", e.fields.kind.as_str())),
+                    e.fields.by_person_id.map(person).unwrap_or_default(),
+                    e.fields.note.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        endorsement_kinds: closer_domain::relationships::EndorsementKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), text(format!("endorsement.{}", k.as_str()))))
+            .collect(),
         refund_reasons,
         may_invoice,
         payment_methods,

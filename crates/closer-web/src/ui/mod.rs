@@ -75,6 +75,7 @@ pub fn routes() -> Router<AppState> {
             get(party_forms::new_employment).post(party_forms::add_employment),
         )
         .route("/preferences", get(preferences::show).post(preferences::save))
+        .route("/preferences/connection-sharing", post(preferences::save_sharing))
         .route("/settings", get(settings::show))
         .route(
             "/settings/playbooks/{id}",
@@ -105,6 +106,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/move", post(board::move_card))
         .route("/deals/{id}/recommendations", post(deal::decide))
         .route("/deals/{id}/stakeholders", post(deal::add_stakeholder))
+        .route("/deals/{id}/endorsements", post(deal::endorse))
         .route(
             "/deals/{deal}/stakeholders/{stakeholder}",
             post(deal_panels::update_stakeholder),

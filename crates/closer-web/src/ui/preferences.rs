@@ -9,7 +9,7 @@ use closer_domain::user::{Language, Preferences};
 use closer_domain::zone::Zone;
 
 use super::{Chrome, FormValues, Viewer, refusal_message, render, see_other};
-use crate::app::admin;
+use crate::app::{admin, relationships};
 
 #[derive(Template)]
 #[template(path = "preferences.html")]
@@ -19,6 +19,8 @@ struct PreferencesPage {
     language: String,
     time_zone: String,
     zones: Vec<String>,
+    /// The user's own connections may be a warm path for colleagues.
+    shares_connections: bool,
     refusal: Option<String>,
 }
 
@@ -27,23 +29,46 @@ pub async fn show(viewer: Viewer) -> Response {
         Ok(me) => {
             let language = me.language.map(|l| l.as_str().to_owned()).unwrap_or_default();
             let time_zone = me.time_zone.unwrap_or_else(|| "UTC".to_owned());
-            page(viewer.chrome, language, time_zone, None, StatusCode::OK)
+            page(viewer, language, time_zone, None, StatusCode::OK).await
         }
         Err(e) => crate::api::problem::Problem::from(e).into_response(),
     }
 }
 
-fn page(chrome: Chrome, language: String, time_zone: String, refusal: Option<String>, status: StatusCode) -> Response {
+async fn page(
+    viewer: Viewer,
+    language: String,
+    time_zone: String,
+    refusal: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let shares_connections = match relationships::shares(&viewer.ctx).await {
+        Ok(shares) => shares,
+        Err(e) => return crate::api::problem::Problem::from(e).into_response(),
+    };
     render(
         &PreferencesPage {
-            chrome,
+            chrome: viewer.chrome,
             language,
             time_zone,
             zones: Zone::all_names(),
+            shares_connections,
             refusal,
         },
         status,
     )
+}
+
+/// Says whether the user's own connections may be a warm path for colleagues.
+pub async fn save_sharing(viewer: Viewer, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let kept = FormValues(fields);
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
+        return refused;
+    }
+    match relationships::set_sharing(&viewer.ctx, kept.has("shares_connections", "on")).await {
+        Ok(_) => see_other("/preferences".to_owned()),
+        Err(e) => crate::api::problem::Problem::from(e).into_response(),
+    }
 }
 
 pub async fn save(viewer: Viewer, Form(fields): Form<Vec<(String, String)>>) -> Response {
@@ -58,7 +83,7 @@ pub async fn save(viewer: Viewer, Form(fields): Form<Vec<(String, String)>>) -> 
             Err(message) => {
                 let refusal = Some(format!("language: {message}"));
                 let (language, zone) = (kept.get("language").to_owned(), kept.get("time_zone").to_owned());
-                return page(viewer.chrome, language, zone, refusal, StatusCode::UNPROCESSABLE_ENTITY);
+                return page(viewer, language, zone, refusal, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
         },
     };
@@ -71,7 +96,7 @@ pub async fn save(viewer: Viewer, Form(fields): Form<Vec<(String, String)>>) -> 
         Err(e) => match refusal_message(&viewer.chrome, &e) {
             Some((status, message)) => {
                 let (language, zone) = (kept.get("language").to_owned(), kept.get("time_zone").to_owned());
-                page(viewer.chrome, language, zone, Some(message), status)
+                page(viewer, language, zone, Some(message), status).await
             }
             None => crate::api::problem::Problem::from(e).into_response(),
         },

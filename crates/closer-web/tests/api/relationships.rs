@@ -204,6 +204,13 @@ on_both_backends! {
         assert!(chinese.contains("谁能帮我们引荐") && chinese.contains("您认识对方"));
         let nobody = app.page(&format!("/people/{absent}"), &session, None, &[]).await.html;
         assert!(nobody.contains("No warm path yet"));
+        // Sharing one's connections is switched off from the preferences.
+        let preferences = app.page("/preferences", &session, None, &[]).await;
+        assert!(preferences.html.contains("name=\"shares_connections\" checked"));
+        let csrf = preferences.field("csrf_token").unwrap();
+        let off = app.page("/preferences/connection-sharing", &session, Some(&[("csrf_token", csrf.as_str())]), &[]).await;
+        assert_eq!(off.status, reqwest::StatusCode::SEE_OTHER);
+        assert_eq!(app.get("/api/v1/session/connection-sharing").await.expect(200).body, json!({ "shares": false }));
 
         let call = app.post("/api/v1/meetings", &meeting("phone")).await.expect(201).id();
         app.post(&format!("/api/v1/meetings/{call}/log"), &held).await.expect(200);
@@ -260,6 +267,21 @@ on_both_backends! {
         let etag = app.get(&format!("/api/v1/endorsements/{}", created.id())).await.expect(200).etag();
         app.delete(&format!("/api/v1/endorsements/{}", created.id()), &etag).await.expect(200);
         assert_eq!(trust().await, "unmet");
+
+        // From the deal page, in the panel of what backs us.
+        let session = app.sign_in_page(crate::support::ADMIN_EMAIL, crate::support::ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await;
+        assert!(page.html.contains("What backs us") && page.html.contains("Nothing yet"));
+        let csrf = page.field("csrf_token").unwrap();
+        let form = format!("/deals/{deal}/endorsements");
+        let refused = app.page(&form, &session, Some(&[("csrf_token", csrf.as_str()), ("kind", "warm_intro")]), &[]).await;
+        assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("by_person_id"), "the refusal says what is missing");
+        let fields = [("csrf_token", csrf.as_str()), ("kind", "warm_intro"), ("by_person_id", reference.as_str()), ("note", "Met at the expo")];
+        assert_eq!(app.page(&form, &session, Some(&fields), &[]).await.status, reqwest::StatusCode::SEE_OTHER);
+        let shown = app.page(&format!("/deals/{deal}"), &session, None, &[("accept-language", "zh-CN")]).await.html;
+        assert!(shown.contains("熟人引荐") && shown.contains("Chen Jie") && shown.contains("Met at the expo"));
+        assert_eq!(trust().await, "met");
     }
 }
 
