@@ -809,11 +809,17 @@ fn bench_warm_paths_builds_the_index_and_races_the_search() {
     let report: Value = serde_json::from_str(line).expect("JSON");
     assert_eq!(report["interactions"], 50_000);
     assert!(report["ties"].as_u64().is_some_and(|t| t > 10_000), "{report}");
-    assert!(report["paths_per_query"].as_f64().is_some_and(|p| p > 0.0), "questions find paths: {report}");
+    assert!(
+        report["paths_per_query"].as_f64().is_some_and(|p| p > 0.0),
+        "questions find paths: {report}"
+    );
     assert!(report["index_p99_us"].as_f64().is_some_and(|us| us > 0.0));
     assert!(report["search_p99_us"].as_f64().is_some_and(|us| us > 0.0));
     let (refused, text) = run(closer(dir.path()).args(["bench", "warm-paths", "--people", "1"]));
-    assert!(!refused.status.success() && text.contains("at least two people"), "{text}");
+    assert!(
+        !refused.status.success() && text.contains("at least two people"),
+        "{text}"
+    );
 }
 
 /// The benchmark run as CI's smoke check: a small size on each database, every workload
