@@ -260,6 +260,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
             relationships::delete_interaction
         ))
         .routes(routes!(relationships::warm_paths))
+        .routes(routes!(relationships::deal_warmth))
         .routes(routes!(
             relationships::list_intro_requests,
             relationships::create_intro_request

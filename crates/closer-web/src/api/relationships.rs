@@ -346,3 +346,13 @@ pub async fn step_intro_request(
         relationships::step_intro(&ctx, IntroRequestId(id), &expected, &step).await?,
     ))
 }
+
+/// How warm the deal's account is (§7.3): the committee's reach weighted by their roles, and how
+/// many stakeholders are threads (reached at least 0.40); one or none is single-threaded.
+#[utoipa::path(get, path = "/deals/{id}/warmth", tag = "relationships",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = relationships::DealWarmth),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn deal_warmth(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<relationships::DealWarmth>, Problem> {
+    Ok(Json(relationships::deal_warmth(&ctx, DealId(id)).await?))
+}

@@ -13,7 +13,7 @@ use closer_domain::record::RecordMeta;
 use closer_domain::relationships::{
     Endorsement, EndorsementDraft, Graph, Interaction, InteractionDraft, InteractionFields, InteractionSource,
     IntroRequest, IntroRequestDraft, IntroRequestFields, IntroStep, Node, Participant, Provenance, ScoredPath,
-    Strength, Via, fatigue, reach,
+    Strength, Via, Warmth, fatigue, reach, role_weight, warmth,
 };
 use closer_store::{Conn, interactions, parties, users};
 use serde::Serialize;
@@ -561,5 +561,51 @@ pub async fn warm_paths(ctx: &Ctx, to: PartyId) -> AppResult<WarmPaths> {
         to,
         reach: reach(&kept),
         paths: shown,
+    })
+}
+
+/// One stakeholder's part in the account's warmth.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StakeholderReach {
+    #[schema(value_type = String, format = Uuid)]
+    pub person_id: PartyId,
+    pub role_weight: f64,
+    /// The chance one of the best paths to them works (0 for someone the caller may not see).
+    pub reach: f64,
+}
+
+/// How warm a B2B deal's account is, and through whom.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DealWarmth {
+    #[serde(flatten)]
+    pub warmth: Warmth,
+    pub stakeholders: Vec<StakeholderReach>,
+}
+
+/// The warmth of the deal's account from its committee (§7.3).
+pub async fn deal_warmth(ctx: &Ctx, deal: DealId) -> AppResult<DealWarmth> {
+    let _deal: Deal = get(ctx, deal.as_uuid()).await?;
+    let committee = {
+        let mut conn = ctx.db.acquire().await?;
+        closer_store::stakeholders::for_deals(conn.conn(), ctx.workspace, &[deal]).await?
+    };
+    let mut stakeholders = Vec::with_capacity(committee.len());
+    for stakeholder in &committee {
+        let person = stakeholder.fields.person_id;
+        let reach = match warm_paths(ctx, person).await {
+            Ok(paths) => paths.reach,
+            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => 0.0,
+            Err(e) => return Err(e),
+        };
+        stakeholders.push(StakeholderReach {
+            person_id: person,
+            role_weight: role_weight(&stakeholder.fields.roles),
+            reach,
+        });
+    }
+    let pairs: Vec<(f64, f64)> = stakeholders.iter().map(|s| (s.role_weight, s.reach)).collect();
+    Ok(DealWarmth {
+        warmth: warmth(&pairs),
+        stakeholders,
     })
 }

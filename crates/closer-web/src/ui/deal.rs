@@ -434,7 +434,9 @@ async fn intros(
         .iter()
         .map(|s| (s.fields.person_id, name(s.fields.person_id)))
         .collect();
-    super::warm_paths::to_people(ctx, chrome, &committee, 8).await
+    let mut panel = super::warm_paths::to_people(ctx, chrome, &committee, 8).await?;
+    panel.warmth = Some(super::warm_paths::account_line(ctx, chrome, view.deal.id).await?);
+    Ok(panel)
 }
 
 /// What the page's pickers offer.

@@ -26,6 +26,8 @@ pub struct IntroRow {
 pub struct IntroPanel {
     pub rows: Vec<IntroRow>,
     pub reach: Option<String>,
+    /// A B2B deal's account warmth and threads, as one line.
+    pub warmth: Option<String>,
 }
 
 fn row(chrome: &Chrome, target: PartyId, name: &str, path: &WarmPathView) -> IntroRow {
@@ -56,6 +58,7 @@ pub async fn to_person(ctx: &Ctx, chrome: &Chrome, person: PartyId, name: &str) 
     Ok(IntroPanel {
         reach: (!paths.paths.is_empty()).then(|| percent(paths.reach)),
         rows: paths.paths.iter().map(|p| row(chrome, person, name, p)).collect(),
+        warmth: None,
     })
 }
 
@@ -82,5 +85,21 @@ pub async fn to_people(
     Ok(IntroPanel {
         rows: best.into_iter().take(shown).map(|(_, row)| row).collect(),
         reach: None,
+        warmth: None,
     })
+}
+
+/// A deal's account warmth and threads (§7.3), as the panel says it.
+pub async fn account_line(ctx: &Ctx, chrome: &Chrome, deal: closer_domain::ids::DealId) -> AppResult<String> {
+    let account = crate::app::relationships::deal_warmth(ctx, deal).await?.warmth;
+    let threads = if account.single_threaded {
+        chrome.text("warm.single_threaded").to_owned()
+    } else {
+        format!("{} {}", account.threads, chrome.text("warm.threads"))
+    };
+    Ok(format!(
+        "{} {} · {threads}",
+        chrome.text("warm.account"),
+        percent(account.warmth)
+    ))
 }

@@ -200,6 +200,14 @@ on_both_backends! {
             let html = app.page(&page, &session, None, &[]).await.html;
             assert!(html.contains("Who can introduce us?") && html.contains("You know them") && html.contains("strong tie"), "{page}: {html}");
         }
+        let account = app.get(&format!("/api/v1/deals/{deal}/warmth")).await.expect(200).body;
+        let reach = account["stakeholders"][0]["reach"].as_f64().unwrap();
+        assert!(reach > 0.7, "{account}");
+        assert!((account["warmth"].as_f64().unwrap() - reach).abs() < 1e-9, "one stakeholder: the warmth is their reach");
+        assert_eq!((account["threads"].as_u64(), account["single_threaded"].as_bool()), (Some(1), Some(true)));
+        let deal_page = app.page(&format!("/deals/{deal}"), &session, None, &[]).await.html;
+        assert!(deal_page.contains("Account warmth") && deal_page.contains("single-threaded"), "{deal_page}");
+        app.get("/api/v1/deals/0192f0c1-0000-7000-8000-000000000000/warmth").await.expect(404);
         let chinese = app.page(&format!("/people/{wang}"), &session, None, &[("accept-language", "zh-CN")]).await.html;
         assert!(chinese.contains("谁能帮我们引荐") && chinese.contains("您认识对方"));
         let nobody = app.page(&format!("/people/{absent}"), &session, None, &[]).await.html;
