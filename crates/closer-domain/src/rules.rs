@@ -139,6 +139,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Meet the decision-maker first: in B2B trust moves the deal more than price",
     ),
     (
+        "no_endorsement",
+        "Nothing backs the deal with trust the buyer already has",
+        "Ask a reference customer in their industry or region to vouch for you",
+    ),
+    (
         "contract_missing",
         "No company contract yet",
         "Draw up the contract with the account's approval chain and confirm it with the champion",
@@ -603,6 +608,10 @@ pub fn propose(
     approval_rules(snapshot, b2b, now, &mut out);
     if b2b {
         contract_rules(snapshot, stage_key, now, &mut out);
+        // R5.5: on the way to the leader who decides, something should back us with trust.
+        if stage_key == "b2b_first_meeting" && snapshot.endorsements.is_empty() {
+            out.push(proposal("R5.5", "endorsement", &["D5"], 62, "no_endorsement", vec![]));
+        }
     }
     billing_rules(snapshot, b2b, stage_key, now, &mut out);
 
@@ -707,7 +716,26 @@ mod tests {
         let proposals = propose(&snapshot(&deal, &committee, &meetings), &playbook, None, false, now());
         assert!(rules(&proposals).contains(&"R1.3"), "{proposals:?}");
         assert!(rules(&proposals).contains(&"R4.5"), "nothing planned next");
+        assert!(rules(&proposals).contains(&"R5.5"), "nothing backs the deal yet");
         assert!(proposals.iter().all(|p| !p.differences.is_empty()));
+        let reference = crate::relationships::Endorsement {
+            id: crate::ids::EndorsementId(uuid::Uuid::from_u128(9)),
+            fields: crate::relationships::EndorsementFields {
+                deal_id: deal.id,
+                kind: crate::relationships::EndorsementKind::ReferenceCustomer,
+                by_person_id: Some(crate::ids::PartyId(uuid::Uuid::from_u128(8))),
+                meeting_id: None,
+                note: None,
+                recorded_by: crate::ids::UserId(uuid::Uuid::from_u128(7)),
+            },
+            meta: crate::record::RecordMeta::created(now()),
+        };
+        let endorsed = Snapshot {
+            endorsements: std::slice::from_ref(&reference),
+            ..snapshot(&deal, &committee, &meetings)
+        };
+        let proposals = propose(&endorsed, &playbook, None, false, now());
+        assert!(!rules(&proposals).contains(&"R5.5"), "a reference backs it");
     }
 
     #[test]
