@@ -58,6 +58,9 @@ impl WorkspaceGraph {
 #[derive(Debug, Clone, Default)]
 pub struct Graphs {
     by_workspace: Arc<Mutex<HashMap<WorkspaceId, Arc<RwLock<WorkspaceGraph>>>>>,
+    /// Held while an index is built: questions arriving meanwhile wait for it rather than build
+    /// the same index again.
+    building: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Statistics of a built index, for the benchmark and the logs.
@@ -117,7 +120,10 @@ impl Graphs {
     async fn current(&self, ctx: &Ctx) -> AppResult<Arc<RwLock<WorkspaceGraph>>> {
         let mut conn = ctx.db.acquire().await?;
         let Some(graph) = self.cached(ctx.workspace) else {
-            self.build(conn.conn(), ctx.workspace).await?;
+            let _building = self.building.lock().await;
+            if self.cached(ctx.workspace).is_none() {
+                self.build(conn.conn(), ctx.workspace).await?;
+            }
             return self
                 .cached(ctx.workspace)
                 .ok_or_else(|| AppError::Conflict("the relationship index could not be kept".into()));
@@ -325,7 +331,7 @@ async fn path_score(ctx: &Ctx, target: PartyId, connector: &Participant) -> AppR
     };
     Ok(read
         .graph
-        .paths(ctx.actor(), target, now(), |_| true)
+        .paths(ctx.actor(), target, now(), |user| !read.private.contains(&user))
         .iter()
         .find(|p| p.via == wanted)
         .map_or(0.0, |p| p.score))
@@ -582,30 +588,42 @@ pub struct DealWarmth {
     pub stakeholders: Vec<StakeholderReach>,
 }
 
-/// The warmth of the deal's account from its committee (§7.3).
-pub async fn deal_warmth(ctx: &Ctx, deal: DealId) -> AppResult<DealWarmth> {
+/// Each stakeholder of the deal with their role weight and reach, and the warm paths to them
+/// (none for someone the principal may not see).
+pub async fn committee_paths(ctx: &Ctx, deal: DealId) -> AppResult<Vec<(StakeholderReach, Option<WarmPaths>)>> {
     let _deal: Deal = get(ctx, deal.as_uuid()).await?;
     let committee = {
         let mut conn = ctx.db.acquire().await?;
         closer_store::stakeholders::for_deals(conn.conn(), ctx.workspace, &[deal]).await?
     };
-    let mut stakeholders = Vec::with_capacity(committee.len());
+    let mut found = Vec::with_capacity(committee.len());
     for stakeholder in &committee {
         let person = stakeholder.fields.person_id;
-        let reach = match warm_paths(ctx, person).await {
-            Ok(paths) => paths.reach,
-            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => 0.0,
+        let paths = match warm_paths(ctx, person).await {
+            Ok(paths) => Some(paths),
+            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => None,
             Err(e) => return Err(e),
         };
-        stakeholders.push(StakeholderReach {
+        let reach = StakeholderReach {
             person_id: person,
             role_weight: role_weight(&stakeholder.fields.roles),
-            reach,
-        });
+            reach: paths.as_ref().map_or(0.0, |p| p.reach),
+        };
+        found.push((reach, paths));
     }
-    let pairs: Vec<(f64, f64)> = stakeholders.iter().map(|s| (s.role_weight, s.reach)).collect();
-    Ok(DealWarmth {
+    Ok(found)
+}
+
+/// The warmth of an account from its committee's reach (§7.3).
+pub fn warmth_of(committee: &[(StakeholderReach, Option<WarmPaths>)]) -> DealWarmth {
+    let pairs: Vec<(f64, f64)> = committee.iter().map(|(s, _)| (s.role_weight, s.reach)).collect();
+    DealWarmth {
         warmth: warmth(&pairs),
-        stakeholders,
-    })
+        stakeholders: committee.iter().map(|(s, _)| s.clone()).collect(),
+    }
+}
+
+/// The warmth of the deal's account from its committee (§7.3).
+pub async fn deal_warmth(ctx: &Ctx, deal: DealId) -> AppResult<DealWarmth> {
+    Ok(warmth_of(&committee_paths(ctx, deal).await?))
 }

@@ -428,15 +428,7 @@ async fn intros(
         let customer = view.deal.terms.counterparty_id;
         return super::warm_paths::to_person(ctx, chrome, customer, &name(customer)).await;
     }
-    let committee: Vec<(PartyId, String)> = view
-        .committee
-        .stakeholders
-        .iter()
-        .map(|s| (s.fields.person_id, name(s.fields.person_id)))
-        .collect();
-    let mut panel = super::warm_paths::to_people(ctx, chrome, &committee, 8).await?;
-    panel.warmth = Some(super::warm_paths::account_line(ctx, chrome, view.deal.id).await?);
-    Ok(panel)
+    super::warm_paths::to_committee(ctx, chrome, view.deal.id, name, 8).await
 }
 
 /// What the page's pickers offer.

@@ -1,10 +1,10 @@
 //! The "Who can introduce us?" panel of person, organisation and deal pages: the best warm
 //! paths to the people there (D5), under the viewer's access rules.
 
-use closer_domain::ids::PartyId;
+use closer_domain::ids::{DealId, PartyId};
 
 use super::Chrome;
-use crate::app::relationships::{WarmPathView, warm_paths};
+use crate::app::relationships::{WarmPathView, WarmPaths, committee_paths, warm_paths, warmth_of};
 use crate::app::{AppError, AppResult, Ctx};
 
 /// One way to one person, as the panel shows it.
@@ -69,37 +69,64 @@ pub async fn to_people(
     people: &[(PartyId, String)],
     shown: usize,
 ) -> AppResult<IntroPanel> {
-    let mut best: Vec<(f64, IntroRow)> = Vec::new();
+    let mut found = Vec::with_capacity(people.len());
     for (person, name) in people {
-        let paths = match warm_paths(ctx, *person).await {
-            Ok(paths) => paths,
+        match warm_paths(ctx, *person).await {
+            Ok(paths) => found.push((*person, name.clone(), paths)),
             // Someone the viewer may not see has no row.
-            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => continue,
+            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {}
             Err(e) => return Err(e),
-        };
-        if let Some(first) = paths.paths.first() {
-            best.push((first.score, row(chrome, *person, name, first)));
         }
     }
-    best.sort_by(|a, b| b.0.total_cmp(&a.0));
     Ok(IntroPanel {
-        rows: best.into_iter().take(shown).map(|(_, row)| row).collect(),
+        rows: best_rows(chrome, &found, shown),
         reach: None,
         warmth: None,
     })
 }
 
-/// A deal's account warmth and threads (§7.3), as the panel says it.
-pub async fn account_line(ctx: &Ctx, chrome: &Chrome, deal: closer_domain::ids::DealId) -> AppResult<String> {
-    let account = crate::app::relationships::deal_warmth(ctx, deal).await?.warmth;
+/// The best path to each stakeholder of a B2B deal, with the account's warmth and threads
+/// (§7.3) worked out from the same paths.
+pub async fn to_committee(
+    ctx: &Ctx,
+    chrome: &Chrome,
+    deal: DealId,
+    name: impl Fn(PartyId) -> String,
+    shown: usize,
+) -> AppResult<IntroPanel> {
+    let committee = committee_paths(ctx, deal).await?;
+    let found: Vec<(PartyId, String, WarmPaths)> = committee
+        .iter()
+        .filter_map(|(s, paths)| paths.clone().map(|p| (s.person_id, name(s.person_id), p)))
+        .collect();
+    let account = warmth_of(&committee).warmth;
     let threads = if account.single_threaded {
         chrome.text("warm.single_threaded").to_owned()
     } else {
         format!("{} {}", account.threads, chrome.text("warm.threads"))
     };
-    Ok(format!(
-        "{} {} · {threads}",
-        chrome.text("warm.account"),
-        percent(account.warmth)
-    ))
+    Ok(IntroPanel {
+        rows: best_rows(chrome, &found, shown),
+        reach: None,
+        warmth: Some(format!(
+            "{} {} · {threads}",
+            chrome.text("warm.account"),
+            percent(account.warmth)
+        )),
+    })
+}
+
+/// One row per person with a path, their best one, best first, at most `shown`.
+fn best_rows(chrome: &Chrome, found: &[(PartyId, String, WarmPaths)], shown: usize) -> Vec<IntroRow> {
+    let mut best: Vec<(f64, IntroRow)> = found
+        .iter()
+        .filter_map(|(person, name, paths)| {
+            paths
+                .paths
+                .first()
+                .map(|first| (first.score, row(chrome, *person, name, first)))
+        })
+        .collect();
+    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    best.into_iter().take(shown).map(|(_, row)| row).collect()
 }
