@@ -325,14 +325,17 @@ async fn serve(settings: &Settings, setup: &AdminSetup, with_demo: bool) -> anyh
     closer_web::app::jobs::schedule(&db, installation.workspace)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The job worker and the requests share one relationship index.
+    let graphs = closer_web::app::relationships::Graphs::default();
     let worker = tokio::spawn(closer_web::app::jobs::work(
         db.clone(),
+        graphs.clone(),
         std::time::Duration::from_secs(60),
     ));
     let app = router(AppState {
         db: db.clone(),
         installation,
-        graphs: Default::default(),
+        graphs,
     });
     // Connection info gives sign-in throttling the client's address.
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

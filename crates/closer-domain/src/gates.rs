@@ -443,6 +443,8 @@ pub struct Snapshot<'a> {
     pub billing_profile: Option<&'a BillingProfile>,
     /// What backs the deal with trust the buyer already has (D5).
     pub endorsements: &'a [crate::relationships::Endorsement],
+    /// How warm the committee is from the owner's position; none when not worked out.
+    pub ties: Option<&'a crate::relationships::CommitteeTies>,
 }
 
 impl Snapshot<'_> {
@@ -715,6 +717,7 @@ mod tests {
             payments: &[],
             billing_profile: None,
             endorsements: &[],
+            ties: None,
         }
     }
 

@@ -45,7 +45,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "single_threaded",
-        "Single-threaded: {0} stakeholder(s) met in {1} department(s)",
+        "Single-threaded: {0} stakeholder(s) met or warmly connected, {1} department(s) met",
         "Meet a technical, finance or procurement stakeholder as well",
     ),
     (
@@ -132,6 +132,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "approval_overdue",
         "The approval of revision {0} is past its SLA at the {1}",
         "Ask the approver to decide; the level above may decide it now",
+    ),
+    (
+        "warm_introduction",
+        "{0} can introduce you to {1}",
+        "Ask for a warm introduction before reaching out cold",
+    ),
+    (
+        "cold_account",
+        "A large deal in a cold account: {0}% warm",
+        "Have an executive sponsor reach out to the economic buyer",
     ),
     (
         "discount_before_relationship",
@@ -406,6 +416,68 @@ fn billing_rules(snapshot: &Snapshot, b2b: bool, stage_key: &str, now: OffsetDat
     }
 }
 
+/// Colder than this, a large account needs an executive to open doors (R5.7).
+const COLD_ACCOUNT: f64 = 0.20;
+/// Without an amount band in the approval matrix, a deal is large from this many units of its
+/// currency (100,000 dollars, yuan, euros…).
+const LARGE_DEAL_UNITS: i64 = 100_000;
+
+/// The amount from which a deal in `currency` counts as large: the lowest amount band the
+/// approval matrix sets for that currency (a company that names large deals there has said what
+/// large means), else [`LARGE_DEAL_UNITS`].
+fn large_deal_minor(matrix: &crate::approvals::ApprovalMatrix, currency: &crate::money::Currency) -> i64 {
+    matrix
+        .tiers
+        .iter()
+        .filter_map(|t| t.min_amount.as_ref())
+        .filter(|band| band.currency == currency.code())
+        .map(|band| band.amount_minor)
+        .min()
+        .unwrap_or_else(|| LARGE_DEAL_UNITS.saturating_mul(10_i64.pow(u32::from(currency.minor_digits()))))
+}
+
+/// D5 for B2B: a warm introduction to a stakeholder not met yet (R5.4), and an executive
+/// sponsor for a large deal in a cold account (R5.7).
+fn relationship_rules(snapshot: &Snapshot, ties: &crate::relationships::CommitteeTies, out: &mut Vec<Proposal>) {
+    for stakeholder in snapshot
+        .committee
+        .iter()
+        .filter(|s| s.engagement == Engagement::Identified)
+    {
+        let Some(found) = ties.of(stakeholder.fields.person_id) else {
+            continue;
+        };
+        if let Some((introducer, score)) = &found.introducer
+            && *score >= crate::relationships::THREAD_REACH
+            && !found.intro_asked
+        {
+            out.push(proposal(
+                "R5.4",
+                found.person_id,
+                &["D5", "D1"],
+                58,
+                "warm_introduction",
+                vec![introducer.clone(), found.name.clone()],
+            ));
+        }
+    }
+    let amount = &snapshot.deal.terms.amount;
+    if !ties.stakeholders.is_empty()
+        && ties.warmth.warmth < COLD_ACCOUNT
+        && amount.amount_minor >= large_deal_minor(snapshot.approval_matrix, &amount.currency)
+    {
+        let percent = (ties.warmth.warmth * 100.0).round().to_string();
+        out.push(proposal(
+            "R5.7",
+            "executive_sponsor",
+            &["D5", "D6"],
+            64,
+            "cold_account",
+            vec![percent],
+        ));
+    }
+}
+
 /// Deeper than the sales manager's tier of the default ladder (20%).
 const DEEP_DISCOUNT_BP: i64 = 2_000;
 
@@ -454,19 +526,27 @@ pub fn propose(
             }
         }
         let covered = coverage(committee);
-        // R1.4: single-threaded from the decision-maker stage on.
-        if position >= 3 && (covered.threads < 2 || covered.departments_engaged.len() < 2) {
+        // R1.4: single-threaded from the decision-maker stage on. A thread is a stakeholder met,
+        // or one the owner reaches warmly enough (§7.3).
+        let threads = committee
+            .iter()
+            .filter(|s| {
+                matches!(s.engagement, Engagement::Met | Engagement::Engaged)
+                    || snapshot.ties.is_some_and(|t| t.warm_thread(s.fields.person_id))
+            })
+            .count();
+        if position >= 3 && (threads < 2 || covered.departments_engaged.len() < 2) {
             out.push(proposal(
                 "R1.4",
                 "committee",
                 &["D1"],
                 70,
                 "single_threaded",
-                vec![
-                    covered.threads.to_string(),
-                    covered.departments_engaged.len().to_string(),
-                ],
+                vec![threads.to_string(), covered.departments_engaged.len().to_string()],
             ));
+        }
+        if let Some(ties) = snapshot.ties {
+            relationship_rules(snapshot, ties, &mut out);
         }
         for stakeholder in committee {
             let f = &stakeholder.fields;
@@ -689,6 +769,7 @@ mod tests {
             payments: &[],
             billing_profile: None,
             endorsements: &[],
+            ties: None,
         }
     }
 
@@ -960,5 +1041,139 @@ mod tests {
         assert_eq!(titles(&quote), ["The offer's promotion Autumn ends in 30 hours"]);
         quote.fields.promotions = vec![applied(72)];
         assert!(titles(&quote).is_empty(), "three days left is not urgent yet");
+    }
+
+    fn ties(stakeholders: Vec<crate::relationships::StakeholderTies>) -> crate::relationships::CommitteeTies {
+        let weighed: Vec<(f64, f64)> = stakeholders.iter().map(|s| (1.0, s.reach)).collect();
+        crate::relationships::CommitteeTies {
+            warmth: crate::relationships::warmth(&weighed),
+            stakeholders,
+        }
+    }
+
+    fn tied(n: u128, reach: f64, introducer: Option<(&str, f64)>) -> crate::relationships::StakeholderTies {
+        crate::relationships::StakeholderTies {
+            person_id: fixtures::person(n),
+            name: format!("Person {n}"),
+            reach,
+            introducer: introducer.map(|(who, score)| (who.to_owned(), score)),
+            intro_asked: false,
+        }
+    }
+
+    #[test]
+    fn a_familiar_path_to_a_stakeholder_not_met_asks_for_an_introduction() {
+        let playbook = fixtures::playbook(&B2B_DEFAULT);
+        let deal = fixtures::deal(&playbook, "b2b_qualify", 2);
+        let committee = [
+            stakeholder(1, &[BuyingRole::DecisionMaker], "Executive", Contact::default()),
+            stakeholder(2, &[BuyingRole::Finance], "Finance", Contact::default()),
+            stakeholder(3, &[BuyingRole::TechnicalBuyer], "IT", Contact::default()),
+        ];
+        let known = ties(vec![
+            tied(1, 0.55, Some(("Ann Lee", 0.55))),
+            tied(2, 0.2, Some(("Bo Chen", 0.2))),
+            tied(3, 0.7, None),
+        ]);
+        let warm = Snapshot {
+            ties: Some(&known),
+            ..snapshot(&deal, &committee, &[])
+        };
+        let proposals = propose(&warm, &playbook, None, true, now());
+        let intros: Vec<&Proposal> = proposals.iter().filter(|p| p.rule == "R5.4").collect();
+        assert_eq!(intros.len(), 1, "only the familiar path through someone: {proposals:?}");
+        assert_eq!(intros[0].key, format!("R5.4:{}", fixtures::person(1)));
+        assert_eq!(intros[0].title, "Ann Lee can introduce you to Person 1");
+
+        let mut asked = known.clone();
+        asked.stakeholders[0].intro_asked = true;
+        let already = Snapshot {
+            ties: Some(&asked),
+            ..snapshot(&deal, &committee, &[])
+        };
+        assert!(!rules(&propose(&already, &playbook, None, true, now())).contains(&"R5.4"));
+        // Without the index nothing is claimed either way.
+        assert!(
+            !rules(&propose(
+                &snapshot(&deal, &committee, &[]),
+                &playbook,
+                None,
+                true,
+                now()
+            ))
+            .contains(&"R5.4")
+        );
+    }
+
+    #[test]
+    fn a_large_deal_in_a_cold_account_needs_an_executive_sponsor() {
+        let playbook = fixtures::playbook(&B2B_DEFAULT);
+        let mut deal = fixtures::deal(&playbook, "b2b_qualify", 2);
+        let committee = [stakeholder(
+            1,
+            &[BuyingRole::EconomicBuyer],
+            "Executive",
+            Contact::default(),
+        )];
+        let cold = ties(vec![tied(1, 0.1, None)]);
+        let fired = |deal: &crate::deal::Deal, ties: &crate::relationships::CommitteeTies| {
+            let with_ties = Snapshot {
+                ties: Some(ties),
+                ..snapshot(deal, &committee, &[])
+            };
+            rules(&propose(&with_ties, &playbook, None, true, now())).contains(&"R5.7")
+        };
+        assert!(!fired(&deal, &cold), "a small deal");
+        deal.terms.amount.amount_minor = 100_000 * 100;
+        assert!(fired(&deal, &cold), "large (100,000 dollars) and cold");
+        assert!(!fired(&deal, &ties(vec![tied(1, 0.5, None)])), "warm enough");
+        // A matrix band in the deal's currency says what large means.
+        let mut matrix = crate::approvals::default_matrix();
+        matrix.tiers[0].min_amount = Some(crate::approvals::MatrixAmount {
+            currency: "USD".into(),
+            amount_minor: 1_000_000 * 100,
+        });
+        let banded = Snapshot {
+            ties: Some(&cold),
+            approval_matrix: &matrix,
+            ..snapshot(&deal, &committee, &[])
+        };
+        assert!(!rules(&propose(&banded, &playbook, None, true, now())).contains(&"R5.7"));
+    }
+
+    #[test]
+    fn a_warm_stakeholder_counts_as_a_thread() {
+        let playbook = fixtures::playbook(&B2B_DEFAULT);
+        let deal = fixtures::deal(&playbook, "b2b_decision_maker_meeting", 8);
+        let met = Contact {
+            invited: 1,
+            attended: 1,
+            attended_face_to_face: 1,
+            last_met_at: Some(now()),
+        };
+        let committee = [
+            stakeholder(1, &[BuyingRole::Champion], "IT", met),
+            stakeholder(2, &[BuyingRole::Finance], "Finance", met),
+            stakeholder(3, &[BuyingRole::DecisionMaker], "Executive", Contact::default()),
+        ];
+        let single = [committee[0].clone(), committee[2].clone()];
+        let cold = ties(vec![tied(1, 0.0, None), tied(3, 0.1, None)]);
+        let warm = ties(vec![tied(1, 0.0, None), tied(3, 0.6, None)]);
+        let fired = |committee: &[crate::committee::Stakeholder], ties: &crate::relationships::CommitteeTies| {
+            let with_ties = Snapshot {
+                ties: Some(ties),
+                ..snapshot(&deal, committee, &[])
+            };
+            propose(&with_ties, &playbook, None, true, now())
+                .into_iter()
+                .find(|p| p.rule == "R1.4")
+        };
+        let alone = fired(&single, &cold).expect("one thread");
+        assert_eq!(alone.args[0], "1");
+        // Two departments met, and the decision-maker reached warmly: three threads, no warning.
+        assert!(fired(&committee, &warm).is_none());
+        // One department met stays a warning, however warm.
+        let warned = fired(&single, &warm).expect("one department met");
+        assert_eq!(warned.args, vec!["2".to_owned(), "1".to_owned()]);
     }
 }

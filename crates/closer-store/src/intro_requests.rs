@@ -200,3 +200,47 @@ pub async fn asked_since(
         .map(|r| (r.connector_id, u32::try_from(r.asked).unwrap_or(u32::MAX)))
         .collect())
 }
+
+/// Which of `targets` `requester` has asked to be introduced to and is still waiting for, or
+/// was introduced to (drafts, declined and expired requests do not count).
+pub async fn targets_asked(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    requester: UserId,
+    targets: &[PartyId],
+    now: OffsetDateTime,
+) -> Result<std::collections::HashSet<PartyId>> {
+    #[derive(FromRow)]
+    struct Target {
+        target_id: Uuid,
+    }
+    if targets.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let live = [
+        IntroStatus::Accepted,
+        IntroStatus::IntroMade,
+        IntroStatus::MeetingBooked,
+    ]
+    .map(|s| s.as_str());
+    let statement = Query::select()
+        .distinct()
+        .column(IntroRequests::TargetId)
+        .from(IntroRequests::Table)
+        .and_where(Expr::col(IntroRequests::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(IntroRequests::RequesterId).eq(requester.as_uuid()))
+        .and_where(Expr::col(IntroRequests::TargetId).is_in(targets.iter().map(|t| t.as_uuid()).collect::<Vec<_>>()))
+        .and_where(Expr::col(IntroRequests::DeletedAt).is_null())
+        .cond_where(
+            sea_query::Cond::any()
+                .add(Expr::col(IntroRequests::Status).is_in(live))
+                .add(
+                    Expr::col(IntroRequests::Status)
+                        .eq(IntroStatus::Requested.as_str())
+                        .and(Expr::col(IntroRequests::ExpiresAt).gt(now)),
+                ),
+        )
+        .to_owned();
+    let rows: Vec<Target> = conn.fetch_all(&statement).await?;
+    Ok(rows.into_iter().map(|r| PartyId(r.target_id)).collect())
+}

@@ -446,6 +446,32 @@ pub async fn list_organisations(
     Ok(Page::from_rows(organisations, page, |o| o.id.as_uuid()))
 }
 
+/// The names of those of `ids` that are live people `visibility` admits: one question for a
+/// batch of warm paths' connectors.
+pub async fn visible_people(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    visibility: &Visibility,
+    ids: &[PartyId],
+) -> Result<HashMap<PartyId, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let statement = Query::select()
+        .columns([(Parties::Table, Parties::Id), (Parties::Table, Parties::Name)])
+        .from(Parties::Table)
+        .and_where(Expr::col((Parties::Table, Parties::WorkspaceId)).eq(workspace.as_uuid()))
+        .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(PartyKind::Person.as_str()))
+        .and_where(
+            Expr::col((Parties::Table, Parties::Id)).is_in(ids.iter().map(|id| id.as_uuid()).collect::<Vec<_>>()),
+        )
+        .and_where(Expr::col((Parties::Table, Parties::DeletedAt)).is_null())
+        .cond_where(access::people(workspace, visibility))
+        .to_owned();
+    let rows: Vec<NameRow> = conn.fetch_all(&statement).await?;
+    Ok(rows.into_iter().map(|r| (PartyId(r.id), r.name)).collect())
+}
+
 #[derive(FromRow)]
 struct NameRow {
     id: Uuid,

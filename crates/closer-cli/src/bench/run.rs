@@ -228,7 +228,7 @@ async fn prepare(url: &str, deals: usize, seed: u64) -> anyhow::Result<Prepared>
     let health_job_seconds = if deals <= HEALTH_JOB_UP_TO {
         jobs::schedule(&db, installation.workspace).await?;
         let started = Instant::now();
-        jobs::run_due(&db, "closer-bench").await?;
+        jobs::run_due(&db, &Default::default(), "closer-bench").await?;
         let seconds = started.elapsed().as_secs_f64();
         // The job filled the deal-health table after the generator's statistics were taken;
         // measure what autovacuum would see a minute later, not a table planned as empty.

@@ -160,7 +160,7 @@ pub async fn run_deal_health(ctx: Ctx) -> Result<Json<JobRun>, Problem> {
     if !(ctx.principal.is_admin() && ctx.principal.writes()) {
         return Err(Problem::forbidden("only an administrator may run jobs"));
     }
-    let checked = app::jobs::refresh_deal_health(&ctx.db, ctx.workspace).await?;
+    let checked = app::jobs::refresh_deal_health(&ctx.db, &ctx.graphs, ctx.workspace).await?;
     Ok(Json(JobRun { deals_checked: checked }))
 }
 

@@ -89,7 +89,7 @@ pub async fn patch_deal(ctx: &Ctx, id: DealId, version: &Expected, patch: &DealP
 
 /// What the gates look at, loaded for one deal.
 pub(crate) struct Loaded {
-    committee: Vec<closer_domain::committee::Stakeholder>,
+    pub(crate) committee: Vec<closer_domain::committee::Stakeholder>,
     meetings: Vec<closer_domain::meeting::Meeting>,
     team: Vec<closer_domain::team::DealTeamMember>,
     quotes: Vec<closer_domain::pricing::Quote>,
@@ -100,6 +100,8 @@ pub(crate) struct Loaded {
     payments: Vec<closer_domain::billing::Payment>,
     billing_profile: Option<closer_domain::billing::BillingProfile>,
     endorsements: Vec<closer_domain::relationships::Endorsement>,
+    /// Worked out only where the rules run (they need the relationship index).
+    pub(crate) ties: Option<closer_domain::relationships::CommitteeTies>,
     counterparty_is_organisation: bool,
     counterparty_reachable: bool,
 }
@@ -192,6 +194,7 @@ pub(crate) async fn load_snapshots(
                 payments: payments.remove(&deal.id).unwrap_or_default(),
                 billing_profile: profiles.get(&deal.terms.counterparty_id).cloned(),
                 endorsements: endorsements.remove(&deal.id).unwrap_or_default(),
+                ties: None,
                 counterparty_is_organisation: kind == PartyKind::Organisation,
                 counterparty_reachable: reachable,
             },
@@ -217,6 +220,7 @@ impl Loaded {
             payments: &self.payments,
             billing_profile: self.billing_profile.as_ref(),
             endorsements: &self.endorsements,
+            ties: self.ties.as_ref(),
         }
     }
 }

@@ -12,6 +12,7 @@ use closer_store::deals::{self, DealFilter};
 use closer_store::{Db, PageRequest, deal_health, jobs, playbooks, recommendations, tasks};
 use time::Duration;
 
+use super::relationships::{Graphs, Owners, weigh_committees};
 use super::{AppError, AppResult, now};
 
 /// The job that keeps deal health current, and how often it runs.
@@ -22,7 +23,7 @@ const LEASE: Duration = Duration::minutes(10);
 
 /// Recomputes the health of every open deal of the workspace, and how many next best actions
 /// are open on it (for the board's badge); returns how many deals were checked.
-pub async fn refresh_deal_health(db: &Db, workspace: WorkspaceId) -> AppResult<usize> {
+pub async fn refresh_deal_health(db: &Db, graphs: &Graphs, workspace: WorkspaceId) -> AppResult<usize> {
     let at = now();
     let mut conn = db.acquire().await?;
     let playbooks: HashMap<PlaybookId, Playbook> = playbooks::list(conn.conn(), workspace)
@@ -40,13 +41,15 @@ pub async fn refresh_deal_health(db: &Db, workspace: WorkspaceId) -> AppResult<u
         limit: 200,
     };
     let mut checked = 0;
+    let mut owners = Owners::default();
     loop {
         let deals = deals::list(conn.conn(), workspace, &everything, &filter, page).await?;
         let ids: Vec<uuid::Uuid> = deals.items.iter().map(|d| d.id.as_uuid()).collect();
         let activity = deal_health::last_activity(conn.conn(), workspace, &ids).await?;
         // The page's committees, meetings, teams, tasks and decisions in a few statements.
         let deal_ids: Vec<DealId> = deals.items.iter().map(|d| d.id).collect();
-        let loaded = super::deals::load_snapshots(conn.conn(), workspace, &deals.items).await?;
+        let mut loaded = super::deals::load_snapshots(conn.conn(), workspace, &deals.items).await?;
+        weigh_committees(db, graphs, workspace, &deals.items, &mut loaded, &mut owners, at).await?;
         let with_tasks = tasks::with_open_tasks(conn.conn(), workspace, &ids).await?;
         let decisions = recommendations::for_deals(conn.conn(), workspace, &deal_ids).await?;
         // Worked out before the write transaction, so SQLite's one writer is held briefly.
@@ -111,12 +114,12 @@ pub async fn deal_health_now(
 }
 
 /// Runs every job that is due; returns how many ran.
-pub async fn run_due(db: &Db, worker: &str) -> AppResult<usize> {
+pub async fn run_due(db: &Db, graphs: &Graphs, worker: &str) -> AppResult<usize> {
     let mut ran = 0;
     while let Some(job) = jobs::claim(db, worker, now(), LEASE).await? {
         let workspace = WorkspaceId(job.workspace_id);
         let outcome = match job.kind.as_str() {
-            DEAL_HEALTH => refresh_deal_health(db, workspace).await.map(|_| ()),
+            DEAL_HEALTH => refresh_deal_health(db, graphs, workspace).await.map(|_| ()),
             other => {
                 tracing::warn!(kind = other, "unknown job kind; it will be retried");
                 Ok(())
@@ -142,10 +145,10 @@ pub async fn schedule(db: &Db, workspace: WorkspaceId) -> AppResult<()> {
 }
 
 /// The worker loop a server runs: due jobs every `every`, until the process ends.
-pub async fn work(db: Db, every: std::time::Duration) {
+pub async fn work(db: Db, graphs: Graphs, every: std::time::Duration) {
     let worker = format!("closer-{}", uuid::Uuid::now_v7());
     loop {
-        if let Err(e) = run_due(&db, &worker).await {
+        if let Err(e) = run_due(&db, &graphs, &worker).await {
             tracing::error!(error = %e, "the job worker failed; it will try again");
         }
         tokio::time::sleep(every).await;

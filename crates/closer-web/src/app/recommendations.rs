@@ -7,18 +7,17 @@ use closer_domain::audit::AuditAction;
 use closer_domain::cycle::DealHealth;
 use closer_domain::deal::Deal;
 use closer_domain::ids::DealId;
-use closer_domain::ids::WorkspaceId;
 use closer_domain::playbook::Playbook;
 use closer_domain::rules::{Proposal, propose};
 use closer_domain::text::{self, BODY_MAX};
 use closer_store::recommendations::{self, Decision};
 use closer_store::tasks::{self, TaskFilter};
-use closer_store::{Conn, PageRequest, audit, deal_health};
+use closer_store::{PageRequest, audit, deal_health};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::deals::{Loaded, load_snapshot, playbook_of};
+use super::deals::{Loaded, load_snapshots, playbook_of};
 use super::{AppError, AppResult, Ctx, begin_change, now};
 
 /// The deal's open proposals, best first.
@@ -28,24 +27,40 @@ pub async fn open(ctx: &Ctx, id: DealId) -> AppResult<Vec<Proposal>> {
     let playbook = playbook_of(conn.conn(), ctx, deal.progress.playbook_id).await?;
     drop(conn);
     let health = super::jobs::deal_health_now(&ctx.db, ctx.workspace, &deal).await?;
-    let mut conn = ctx.db.acquire().await?;
-    let open = open_for(conn.conn(), ctx.workspace, &deal, &playbook, &health, now()).await?;
-    drop(conn);
+    let open = open_for(ctx, &deal, &playbook, &health, now()).await?;
     remember_count(ctx, id, &health, open.len()).await?;
     Ok(open)
 }
 
 /// What the rules propose for `deal` at `at`, less what people decided (done, dismissed, still
-/// snoozed). For callers that already know the deal may be seen: the deal page, the health job.
-pub(crate) async fn open_for(
-    mut conn: Conn<'_>,
-    workspace: WorkspaceId,
+/// snoozed). For callers that already know the deal may be seen.
+async fn open_for(
+    ctx: &Ctx,
     deal: &Deal,
     playbook: &Playbook,
     health: &DealHealth,
     at: OffsetDateTime,
 ) -> AppResult<Vec<Proposal>> {
-    let loaded = load_snapshot(conn.reborrow(), workspace, deal).await?;
+    let workspace = ctx.workspace;
+    let mut loaded = {
+        let mut conn = ctx.db.acquire().await?;
+        load_snapshots(conn.conn(), workspace, std::slice::from_ref(deal)).await?
+    };
+    super::relationships::weigh_committees(
+        &ctx.db,
+        &ctx.graphs,
+        workspace,
+        std::slice::from_ref(deal),
+        &mut loaded,
+        &mut super::relationships::Owners::default(),
+        at,
+    )
+    .await?;
+    let loaded = loaded
+        .remove(&deal.id)
+        .ok_or_else(|| AppError::Conflict(format!("deal {} could not be loaded", deal.id)))?;
+    let mut conn = ctx.db.acquire().await?;
+    let mut conn = conn.conn();
     let open_tasks = TaskFilter {
         subject_id: Some(deal.id.as_uuid()),
         done: Some(false),

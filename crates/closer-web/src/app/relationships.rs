@@ -15,7 +15,8 @@ use closer_domain::relationships::{
     IntroRequest, IntroRequestDraft, IntroRequestFields, IntroStep, Node, Participant, Provenance, ScoredPath,
     Strength, Via, Warmth, fatigue, reach, role_weight, warmth,
 };
-use closer_store::{Conn, interactions, parties, users};
+use closer_store::access::Visibility;
+use closer_store::{Conn, Db, interactions, parties, users};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
@@ -117,15 +118,15 @@ impl Graphs {
     }
 
     /// The workspace's index, built if need be and caught up with what other servers recorded.
-    async fn current(&self, ctx: &Ctx) -> AppResult<Arc<RwLock<WorkspaceGraph>>> {
-        let mut conn = ctx.db.acquire().await?;
-        let Some(graph) = self.cached(ctx.workspace) else {
+    async fn current(&self, db: &Db, workspace: WorkspaceId) -> AppResult<Arc<RwLock<WorkspaceGraph>>> {
+        let mut conn = db.acquire().await?;
+        let Some(graph) = self.cached(workspace) else {
             let _building = self.building.lock().await;
-            if self.cached(ctx.workspace).is_none() {
-                self.build(conn.conn(), ctx.workspace).await?;
+            if self.cached(workspace).is_none() {
+                self.build(conn.conn(), workspace).await?;
             }
             return self
-                .cached(ctx.workspace)
+                .cached(workspace)
                 .ok_or_else(|| AppError::Conflict("the relationship index could not be kept".into()));
         };
         let since = {
@@ -134,8 +135,8 @@ impl Graphs {
         };
         if let Some(since) = since {
             let at = now();
-            let arrived = interactions::recorded_since(conn.conn(), ctx.workspace, since).await?;
-            let private = interactions::private_users(conn.conn(), ctx.workspace).await?;
+            let arrived = interactions::recorded_since(conn.conn(), workspace, since).await?;
+            let private = interactions::private_users(conn.conn(), workspace).await?;
             let mut write = graph.write().map_err(|_| poisoned())?;
             for interaction in &arrived {
                 write.take(interaction);
@@ -323,7 +324,7 @@ pub async fn endorsements_of(ctx: &Ctx, deal: DealId) -> AppResult<Vec<Endorseme
 
 /// The score of the path to `target` through `connector` now, 0 when there is none.
 async fn path_score(ctx: &Ctx, target: PartyId, connector: &Participant) -> AppResult<f64> {
-    let graph = ctx.graphs.current(ctx).await?;
+    let graph = ctx.graphs.current(&ctx.db, ctx.workspace).await?;
     let read = graph.read().map_err(|_| poisoned())?;
     let wanted = match connector.node() {
         Node::User(user) => Via::Colleague(user),
@@ -487,7 +488,7 @@ const PATHS_SHOWN: usize = 5;
 pub async fn warm_paths(ctx: &Ctx, to: PartyId) -> AppResult<WarmPaths> {
     // Refused (404) when the principal may not see the person.
     let _target: Person = get(ctx, to.as_uuid()).await?;
-    let graph = ctx.graphs.current(ctx).await?;
+    let graph = ctx.graphs.current(&ctx.db, ctx.workspace).await?;
     let at = now();
     let mut found: Vec<ScoredPath> = {
         let read = graph.read().map_err(|_| poisoned())?;
@@ -626,4 +627,145 @@ pub fn warmth_of(committee: &[(StakeholderReach, Option<WarmPaths>)]) -> DealWar
 /// The warmth of the deal's account from its committee (§7.3).
 pub async fn deal_warmth(ctx: &Ctx, deal: DealId) -> AppResult<DealWarmth> {
     Ok(warmth_of(&committee_paths(ctx, deal).await?))
+}
+
+/// The deal owners' views (what each may see), loaded once per owner: the rules weigh a
+/// committee's ties from its owner's position.
+#[derive(Debug, Default)]
+pub(crate) struct Owners {
+    defaults: Option<closer_domain::access::AccessDefaults>,
+    seen: HashMap<UserId, Option<Visibility>>,
+}
+
+impl Owners {
+    /// What `owner` may see; none for a user no longer in the workspace.
+    async fn visibility(&mut self, db: &Db, workspace: WorkspaceId, owner: UserId) -> AppResult<Option<Visibility>> {
+        if let Some(known) = self.seen.get(&owner) {
+            return Ok(known.clone());
+        }
+        let mut conn = db.acquire().await?;
+        if self.defaults.is_none() {
+            self.defaults = Some(closer_store::access_defaults::load(conn.conn(), workspace).await?);
+        }
+        let user = users::get(conn.conn(), workspace, owner).await?;
+        drop(conn);
+        let visibility = match (user, &self.defaults) {
+            (Some(user), Some(defaults)) => {
+                let principal = super::auth::principal_for(db, workspace, &user).await?;
+                Some(Visibility::of(workspace, &principal, defaults))
+            }
+            _ => None,
+        };
+        self.seen.insert(owner, visibility.clone());
+        Ok(visibility)
+    }
+}
+
+/// A path's connector, to be named once it is known the owner may see them.
+fn introducer_of(path: &ScoredPath) -> Option<Via> {
+    (path.via != Via::Direct).then_some(path.via)
+}
+
+/// Works out, for each open B2B deal in `deals`, how warm its committee is from its owner's
+/// position (§7.2–7.3), and keeps it in the deal's loaded snapshot for the rules: reach and
+/// warmth, the best introduction to each stakeholder, and who was already asked about. Paths go
+/// only through people the owner may see and colleagues who share their connections.
+pub(crate) async fn weigh_committees(
+    db: &Db,
+    graphs: &Graphs,
+    workspace: WorkspaceId,
+    deals: &[Deal],
+    loaded: &mut HashMap<DealId, super::deals::Loaded>,
+    owners: &mut Owners,
+    at: OffsetDateTime,
+) -> AppResult<()> {
+    use closer_domain::playbook::{DealKind, DealStatus};
+    use closer_domain::relationships::{CommitteeTies, StakeholderTies, THREAD_REACH};
+    let b2b: Vec<&Deal> = deals
+        .iter()
+        .filter(|d| d.progress.kind == DealKind::B2b && d.progress.status == DealStatus::Open)
+        .filter(|d| loaded.get(&d.id).is_some_and(|l| !l.committee.is_empty()))
+        .collect();
+    if b2b.is_empty() {
+        return Ok(());
+    }
+    let graph = graphs.current(db, workspace).await?;
+    let mut colleagues: HashMap<UserId, String> = HashMap::new();
+    for deal in b2b {
+        let owner = deal.ownership.owner_id;
+        let Some(visibility) = owners.visibility(db, workspace, owner).await? else {
+            continue;
+        };
+        let Some(snapshot) = loaded.get_mut(&deal.id) else {
+            continue;
+        };
+        let people: Vec<PartyId> = snapshot.committee.iter().map(|s| s.fields.person_id).collect();
+        let found: Vec<Vec<ScoredPath>> = {
+            let read = graph.read().map_err(|_| poisoned())?;
+            people
+                .iter()
+                .map(|person| {
+                    read.graph
+                        .paths(owner, *person, at, |user| !read.private.contains(&user))
+                })
+                .collect()
+        };
+        let mut conn = db.acquire().await?;
+        let mut asked_about: Vec<PartyId> = people.clone();
+        asked_about.extend(found.iter().flatten().filter_map(|p| match p.via {
+            Via::Connector(person) => Some(person),
+            _ => None,
+        }));
+        let names = parties::visible_people(conn.conn(), workspace, &visibility, &asked_about).await?;
+        for user in found.iter().flatten().filter_map(|p| match p.via {
+            Via::Colleague(user) => Some(user),
+            _ => None,
+        }) {
+            if !colleagues.contains_key(&user)
+                && let Some(colleague) = users::get(conn.conn(), workspace, user).await?
+            {
+                colleagues.insert(user, colleague.display_name);
+            }
+        }
+        let asked = closer_store::intro_requests::targets_asked(conn.conn(), workspace, owner, &people, at).await?;
+        drop(conn);
+        let name_of = |via: Via| match via {
+            Via::Direct => None,
+            Via::Colleague(user) => colleagues.get(&user).cloned(),
+            Via::Connector(person) => names.get(&person).cloned(),
+        };
+        let mut weighed = Vec::with_capacity(people.len());
+        let mut stakeholders = Vec::with_capacity(people.len());
+        for (stakeholder, paths) in snapshot.committee.iter().zip(found) {
+            let person = stakeholder.fields.person_id;
+            let weight = role_weight(&stakeholder.fields.roles);
+            let Some(name) = names.get(&person) else {
+                weighed.push((weight, 0.0));
+                continue;
+            };
+            let usable: Vec<ScoredPath> = paths
+                .into_iter()
+                .filter(|p| p.via == Via::Direct || name_of(p.via).is_some())
+                .collect();
+            let knows_them = usable.iter().any(|p| p.via == Via::Direct && p.score >= THREAD_REACH);
+            let introducer = usable
+                .iter()
+                .filter(|_| !knows_them)
+                .find_map(|p| introducer_of(p).and_then(name_of).map(|who| (who, p.score)));
+            let reached = reach(&usable);
+            weighed.push((weight, reached));
+            stakeholders.push(StakeholderTies {
+                person_id: person,
+                name: name.clone(),
+                reach: reached,
+                introducer,
+                intro_asked: asked.contains(&person),
+            });
+        }
+        snapshot.ties = Some(CommitteeTies {
+            warmth: warmth(&weighed),
+            stakeholders,
+        });
+    }
+    Ok(())
 }

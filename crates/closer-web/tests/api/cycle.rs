@@ -77,11 +77,13 @@ on_both_backends! {
             .workspace;
         closer_web::app::jobs::schedule(&app.db, workspace).await.expect("scheduled");
         closer_web::app::jobs::schedule(&app.db, workspace).await.expect("scheduling twice keeps one job");
+        // Two servers, each with its own relationship index.
+        let (graphs_a, graphs_b) = (Default::default(), Default::default());
         let (first, second) = tokio::join!(
-            closer_web::app::jobs::run_due(&app.db, "worker-a"),
-            closer_web::app::jobs::run_due(&app.db, "worker-b"),
+            closer_web::app::jobs::run_due(&app.db, &graphs_a, "worker-a"),
+            closer_web::app::jobs::run_due(&app.db, &graphs_b, "worker-b"),
         );
         assert_eq!(first.expect("ran") + second.expect("ran"), 1, "the job ran exactly once");
-        assert_eq!(closer_web::app::jobs::run_due(&app.db, "worker-a").await.expect("ran"), 0, "next run is in an hour");
+        assert_eq!(closer_web::app::jobs::run_due(&app.db, &graphs_a, "worker-a").await.expect("ran"), 0, "next run is in an hour");
     }
 }

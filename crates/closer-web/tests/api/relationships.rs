@@ -378,3 +378,36 @@ async fn admin_email(app: &TestApp) -> String {
         .unwrap()
         .to_owned()
 }
+
+on_both_backends! {
+    async fn the_rules_ask_for_a_warm_introduction_and_an_executive_sponsor_for_a_cold_large_account(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        let as_rep = app.as_(&rep);
+        let acme = as_rep.post("/api/v1/organisations", &json!({ "name": "Acme" })).await.expect(201).id();
+        let boss = as_rep.post("/api/v1/people", &json!({ "name": "Wang Fang" })).await.expect(201).id();
+        let finance = as_rep.post("/api/v1/people", &json!({ "name": "Liu Yang" })).await.expect(201).id();
+        let deal = as_rep
+            .post("/api/v1/deals", &json!({ "title": "ERP", "kind": "b2b", "counterparty_id": acme, "currency": "CNY", "amount_minor": 250_000_000 }))
+            .await
+            .expect(201)
+            .id();
+        as_rep.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": boss, "roles": ["decision_maker"], "department": "Executive" })).await.expect(201);
+        as_rep.post(&format!("/api/v1/deals/{deal}/stakeholders"), &json!({ "person_id": finance, "roles": ["finance"], "department": "Finance" })).await.expect(201);
+        let proposals = || async {
+            let listed = app.as_(&rep).get(&format!("/api/v1/deals/{deal}/recommendations")).await.expect(200).body;
+            listed.as_array().unwrap().iter().filter(|p| p["rule"] == "R5.4" || p["rule"] == "R5.7").map(|p| (p["key"].as_str().unwrap().to_owned(), p["title"].as_str().unwrap().to_owned())).collect::<Vec<_>>()
+        };
+        // Nobody at the company knows anyone there: a large deal in a cold account.
+        assert_eq!(proposals().await, [("R5.7:executive_sponsor".to_owned(), "A large deal in a cold account: 0% warm".to_owned())]);
+
+        // The admin writes with the decision-maker often: ask the admin for an introduction.
+        record(app, &app.admin, 6, json!({ "kind": "email_thread", "occurred_at": days_ago(15), "two_way": true, "participants": [user(&admin_id), person(&boss)] })).await;
+        let name = admin_email(app).await;
+        assert_eq!(proposals().await, [(format!("R5.4:{boss}"), format!("{name} can introduce you to Wang Fang"))], "warm now: no executive sponsor needed");
+
+        // Once asked, the rule rests.
+        app.as_(&rep).post("/api/v1/intro-requests", &json!({ "target_id": boss, "connector_user_id": admin_id, "deal_id": deal })).await.expect(201);
+        assert!(proposals().await.is_empty());
+    }
+}
