@@ -66,11 +66,29 @@ enum Command {
     Migrate,
     /// Load the demo workspace (organisations, people, B2C and B2B deals, notes, tasks).
     Demo,
+    /// Import records from a file, as the first administrator: past interactions from a CSV or an
+    /// iCalendar (.ics) export, found again by e-mail; importing a file twice adds nothing.
+    Import {
+        /// What the file holds.
+        #[arg(long, value_enum)]
+        kind: ImportKind,
+        /// The file (.csv or .ics).
+        file: std::path::PathBuf,
+        /// The IANA zone of times written without one (default UTC).
+        #[arg(long)]
+        timezone: Option<String>,
+    },
     /// Benchmarks: generate data at scale.
     Bench {
         #[command(subcommand)]
         action: bench::BenchCommand,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ImportKind {
+    /// Who was in touch with whom, and when (metadata only).
+    Interactions,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +174,13 @@ async fn main() -> anyhow::Result<()> {
             db.close().await;
             result
         }
+        Command::Import { kind, file, timezone } => {
+            let db = open(&settings).await?;
+            let started = start(&db, &AdminSetup::default()).await?;
+            let result = import(&db, &started.installation, kind, &file, timezone.as_deref()).await;
+            db.close().await;
+            result
+        }
         Command::Demo => {
             let db = open(&settings).await?;
             let started = start(&db, &AdminSetup::default()).await?;
@@ -218,6 +243,43 @@ async fn load_demo(db: &Db, installation: Installation) -> anyhow::Result<()> {
             );
         }
         None => println!("demo data skipped: the workspace already has deals"),
+    }
+    Ok(())
+}
+
+async fn import(
+    db: &Db,
+    installation: &Installation,
+    kind: ImportKind,
+    file: &std::path::Path,
+    timezone: Option<&str>,
+) -> anyhow::Result<()> {
+    use closer_web::app::interaction_import::{self, FileFormat};
+    let ImportKind::Interactions = kind;
+    let name = file.to_string_lossy();
+    let format = FileFormat::from_name(&name).ok_or_else(|| anyhow::anyhow!("{name}: give a .csv or an .ics file"))?;
+    let zone =
+        closer_domain::zone::Zone::named(timezone.unwrap_or("UTC")).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
+    let ctx = closer_web::app::admin_ctx(db, installation)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = interaction_import::import(&ctx, format, bytes, zone)
+        .await
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    println!(
+        "{name}: {} read, {} created, {} skipped, {} failed",
+        report.read, report.created, report.skipped, report.failed
+    );
+    for (reason, count) in &report.skipped_because {
+        println!("  skipped {count}: {reason}");
+    }
+    for error in &report.errors {
+        let column = error.column.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+        println!("  row {}{column}: {}", error.row, error.reason);
+    }
+    if !report.columns_ignored.is_empty() {
+        println!("  columns not read: {}", report.columns_ignored.join(", "));
     }
     Ok(())
 }

@@ -148,7 +148,7 @@ fn help_names_every_command() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (output, text) = run(closer(dir.path()).arg("--help"));
     assert!(output.status.success());
-    for command in ["serve", "migrate", "demo"] {
+    for command in ["serve", "migrate", "demo", "import"] {
         assert!(text.contains(command), "--help mentions {command}: {text}");
         let (output, text) = run(closer(dir.path()).args([command, "--help"]));
         assert!(output.status.success(), "{command} --help: {text}");
@@ -914,6 +914,58 @@ async fn bench_run_measures_every_workload_against_its_baselines() {
     let (refused, text) = run(closer(dir.path()).args(["bench", "run", "--deals", "0"]));
     assert!(
         !refused.status.success() && text.contains("at least one deal"),
+        "{text}"
+    );
+}
+
+#[test]
+fn past_meetings_are_imported_from_a_calendar_file_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run_ok = |args: &[&str]| {
+        let (output, text) = run(closer(dir.path()).args(args));
+        assert!(output.status.success(), "closer {args:?}: {text}");
+        text
+    };
+    run_ok(&[
+        "user",
+        "add",
+        "--email",
+        "li.na@example.com",
+        "--name",
+        "Li Na",
+        "--role",
+        "member",
+    ]);
+    let calendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a-1\r\nDTSTART:20260102T090000\r\n\
+        LOCATION:Our office\r\nORGANIZER:mailto:admin@closer.local\r\nATTENDEE:mailto:Li.Na@Example.com\r\n\
+        ATTENDEE:mailto:someone@elsewhere.cn\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    std::fs::write(dir.path().join("meetings.ics"), calendar).expect("file written");
+    let first = run_ok(&[
+        "import",
+        "--kind",
+        "interactions",
+        "--timezone",
+        "Asia/Shanghai",
+        "meetings.ics",
+    ]);
+    assert!(
+        first.contains("meetings.ics: 1 read, 1 created, 0 skipped, 0 failed"),
+        "{first}"
+    );
+    let again = run_ok(&["import", "--kind", "interactions", "meetings.ics"]);
+    assert!(
+        again.contains("1 read, 0 created, 1 skipped, 0 failed") && again.contains("skipped 1: already imported"),
+        "{again}"
+    );
+
+    let (output, text) = run(closer(dir.path()).args(["import", "--kind", "interactions", "meetings.txt"]));
+    assert!(
+        !output.status.success() && text.contains("give a .csv or an .ics file"),
+        "{text}"
+    );
+    let (output, text) = run(closer(dir.path()).args(["import", "--kind", "interactions", "missing.csv"]));
+    assert!(
+        !output.status.success() && text.contains("cannot read missing.csv"),
         "{text}"
     );
 }

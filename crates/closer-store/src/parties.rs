@@ -472,6 +472,52 @@ pub async fn visible_people(
     Ok(rows.into_iter().map(|r| (PartyId(r.id), r.name)).collect())
 }
 
+/// The live people `visibility` admits who have one of `emails` (lower case), by e-mail: for
+/// files that name people by address. Several people with one address: the oldest record.
+pub async fn people_by_email(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    visibility: &Visibility,
+    emails: &[String],
+) -> Result<HashMap<String, PartyId>> {
+    #[derive(FromRow)]
+    struct EmailsRow {
+        id: Uuid,
+        emails: String,
+    }
+    let mut found = HashMap::new();
+    // A chunk of addresses per question: each is a scan of the search text until e-mails get
+    // their own index.
+    for chunk in emails.chunks(50) {
+        let mut any = sea_query::Cond::any();
+        for email in chunk {
+            any = any.add(
+                Expr::col((Parties::Table, Parties::SearchText)).like(LikeExpr::new(like_contains(email)).escape('\\')),
+            );
+        }
+        let statement = Query::select()
+            .columns([(Parties::Table, Parties::Id), (Parties::Table, Parties::Emails)])
+            .from(Parties::Table)
+            .and_where(Expr::col((Parties::Table, Parties::WorkspaceId)).eq(workspace.as_uuid()))
+            .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(PartyKind::Person.as_str()))
+            .and_where(Expr::col((Parties::Table, Parties::DeletedAt)).is_null())
+            .cond_where(any)
+            .cond_where(access::people(workspace, visibility))
+            .order_by((Parties::Table, Parties::Id), sea_query::Order::Asc)
+            .to_owned();
+        let rows: Vec<EmailsRow> = conn.reborrow().fetch_all(&statement).await?;
+        for row in rows {
+            for email in decode_list::<String>(&row.emails)? {
+                let email = email.to_lowercase();
+                if chunk.contains(&email) {
+                    found.entry(email).or_insert(PartyId(row.id));
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
 #[derive(FromRow)]
 struct NameRow {
     id: Uuid,

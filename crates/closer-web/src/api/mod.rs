@@ -259,6 +259,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
             relationships::get_interaction,
             relationships::delete_interaction
         ))
+        .routes(routes!(relationships::import_interactions))
         .routes(routes!(relationships::warm_paths))
         .routes(routes!(relationships::deal_warmth))
         .routes(routes!(

@@ -356,3 +356,52 @@ pub async fn step_intro_request(
 pub async fn deal_warmth(ctx: Ctx, ApiId(id): ApiId) -> Result<Json<relationships::DealWarmth>, Problem> {
     Ok(Json(relationships::deal_warmth(&ctx, DealId(id)).await?))
 }
+
+/// Where an interaction import reads times that carry no zone.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The IANA zone of times written without one (`Asia/Shanghai`); your own zone by default.
+    pub timezone: Option<String>,
+}
+
+/// Imports past interactions from a file: a CSV (`text/csv`: a header row with `occurred_at`
+/// and `participants` — or `from`, `to`, `cc` — e-mail addresses, and optionally `kind`, `id`,
+/// `two_way`, `face_to_face`, `duration_minutes`) or an iCalendar export (`text/calendar`:
+/// each past event with its organiser and attendees is a meeting). Only metadata is kept, never a
+/// subject, body or description. People and users are found by e-mail among those you may see;
+/// a row with fewer than two of them is skipped. Importing the same file again adds nothing.
+/// Larger files than the API takes (1 MiB) go through `closer import --kind interactions`.
+#[utoipa::path(post, path = "/imports/interactions", tag = "relationships", params(ImportQuery),
+    request_body(description = "The file", content(("text/csv"), ("text/calendar"))),
+    responses((status = 200, body = app::interaction_import::ImportReport, description = "What was imported; created + skipped + failed = read"),
+              (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "The file is larger than 1 MiB"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json", description = "Neither text/csv nor text/calendar"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "The file cannot be read, or the time zone is unknown")))]
+pub async fn import_interactions(
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<app::interaction_import::ImportReport>, Problem> {
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = app::interaction_import::FileFormat::from_name(media).ok_or_else(|| {
+        Problem::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the file as text/csv or text/calendar",
+        )
+    })?;
+    let zone = match query.timezone {
+        Some(name) => closer_domain::zone::Zone::named(&name).map_err(|m| Problem::field("timezone", m))?,
+        None => app::relationships::own_zone(&ctx).await?,
+    };
+    Ok(Json(
+        app::interaction_import::import(&ctx, format, body.to_vec(), zone).await?,
+    ))
+}

@@ -14,6 +14,7 @@ pub mod deal_view;
 pub mod deals;
 pub mod demo;
 pub mod history;
+pub mod interaction_import;
 pub mod jobs;
 pub mod meetings;
 pub mod my_day;

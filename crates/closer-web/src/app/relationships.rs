@@ -769,3 +769,13 @@ pub(crate) async fn weigh_committees(
     }
     Ok(())
 }
+
+/// The principal's own time zone (UTC when none is set).
+pub async fn own_zone(ctx: &Ctx) -> AppResult<closer_domain::zone::Zone> {
+    let mut conn = ctx.db.acquire().await?;
+    let user = users::get(conn.conn(), ctx.workspace, ctx.actor()).await?;
+    Ok(user
+        .and_then(|u| u.time_zone)
+        .and_then(|name| closer_domain::zone::Zone::named(&name).ok())
+        .unwrap_or_default())
+}

@@ -411,3 +411,89 @@ on_both_backends! {
         assert!(proposals().await.is_empty());
     }
 }
+
+on_both_backends! {
+    async fn past_interactions_import_from_csv_and_icalendar_once_and_only_as_metadata(app: &TestApp) {
+        let admin = admin_address(app).await;
+        let li = app.post("/api/v1/people", &json!({ "name": "Li Wei", "emails": ["Li.Wei@Acme.cn"] })).await.expect(201).id();
+        let zhang = app.post("/api/v1/people", &json!({ "name": "Zhang Min", "emails": ["zhang@beta.cn"] })).await.expect(201).id();
+        let imports = "/api/v1/imports/interactions";
+
+        let csv = format!(
+            "\u{feff}id,occurred_at,kind,from,to,two_way,subject\n\
+             m-1,2026-03-01 09:30,email,{admin},\"Li Wei <li.wei@acme.cn>\",yes,Renewal pricing\n\
+             m-2,2026-03-02T10:00:00Z,call,{admin},zhang@beta.cn,no,Intro call\n\
+             m-3,2026-03-03,email,{admin},stranger@nowhere.cn,yes,Cold\n\
+             m-4,last tuesday,email,{admin},li.wei@acme.cn,yes,Bad date\n\
+             m-5,2026-03-05,fax,{admin},li.wei@acme.cn,yes,Bad kind\n"
+        );
+        let report = app.post_raw(&format!("{imports}?timezone=Asia/Shanghai"), "text/csv; charset=utf-8", csv.clone()).await.expect(200).body;
+        assert_eq!((report["read"].as_u64(), report["created"].as_u64(), report["skipped"].as_u64(), report["failed"].as_u64()), (Some(5), Some(2), Some(1), Some(2)), "{report}");
+        assert_eq!(report["skipped_because"]["fewer than two participants known to Closer"], 1);
+        let errors: Vec<(u64, String)> = report["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap().to_owned())).collect();
+        assert_eq!(errors, [(5, "occurred_at".to_owned()), (6, "kind".to_owned())]);
+        assert_eq!(report["columns_ignored"], json!(["subject"]), "a subject is never read");
+
+        let of = |person: String| async move { app.all(&format!("/api/v1/interactions?participant_id={person}")).await };
+        let with_li = of(li.clone()).await;
+        assert_eq!(with_li.len(), 1);
+        assert_eq!(with_li[0]["kind"], "email_thread");
+        assert_eq!(with_li[0]["source"], "import");
+        assert_eq!(with_li[0]["occurred_at"], "2026-03-01T01:30:00Z", "09:30 in Shanghai");
+        assert!(with_li[0]["two_way"].as_bool().unwrap());
+        assert!(!with_li[0].to_string().contains("Renewal"), "no subject is kept");
+        assert_eq!(of(zhang.clone()).await[0]["kind"], "call");
+        let paths = app.get(&format!("/api/v1/warm-paths?to={li}")).await.expect(200).body;
+        assert_eq!(paths["paths"][0]["via"], "direct", "the index took the import in: {paths}");
+
+        // The same file again adds nothing.
+        let again = app.post_raw(&format!("{imports}?timezone=Asia/Shanghai"), "text/csv", csv).await.expect(200).body;
+        assert_eq!((again["created"].as_u64(), again["skipped_because"]["already imported"].as_u64()), (Some(0), Some(2)));
+
+        let ics = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n\
+             BEGIN:VEVENT\r\nUID:ev-1@example.com\r\nDTSTART;TZID=Asia/Shanghai:20260310T100000\r\nDTEND;TZID=Asia/Shanghai:20260310T113000\r\n\
+             SUMMARY:Secret plans\r\nLOCATION:Acme HQ\\, Room 3\r\nORGANIZER;CN=Me:mailto:{admin}\r\n\
+             ATTENDEE;CN=Li Wei;PARTSTAT=ACCEPTED:mailto:li.wei@acme.cn\r\nATTENDEE;PARTSTAT=DECLINED:mailto:zhang@beta.cn\r\n\
+             ATTENDEE;CUTYPE=ROOM:mailto:room3@acme.cn\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:ev-2@example.com\r\nDTSTART:20260311T020000Z\r\nDURATION:PT45M\r\nSTATUS:CANCELLED\r\n\
+             ORGANIZER:mailto:{admin}\r\nATTENDEE:mailto:zhang@beta.cn\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:ev-3@example.com\r\nDTSTART:20990101T020000Z\r\nORGANIZER:mailto:{admin}\r\nATTENDEE:mailto:zhang@beta.cn\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:ev-4@example.com\r\nDTSTART:20260312T020000Z\r\nDURATION:PT30M\r\nLOCATION:https://zoom.us/j/1\r\n\
+             ORGANIZER:mailto:{admin}\r\nATTENDEE:mailto:zhang@beta.cn\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:ev-5@example.com\r\nORGANIZER:mailto:{admin}\r\nEND:VEVENT\r\n\
+             END:VCALENDAR\r\n"
+        );
+        let report = app.post_raw(imports, "text/calendar", ics).await.expect(200).body;
+        assert_eq!((report["read"].as_u64(), report["created"].as_u64(), report["skipped"].as_u64(), report["failed"].as_u64()), (Some(5), Some(2), Some(2), Some(1)), "{report}");
+        assert_eq!(report["errors"][0]["column"], "DTSTART");
+        let meetings: Vec<Value> = of(li.clone()).await.into_iter().filter(|i| i["kind"] == "meeting").collect();
+        assert_eq!(meetings.len(), 1);
+        let meeting = &meetings[0];
+        assert_eq!((meeting["occurred_at"].as_str(), meeting["face_to_face"].as_bool(), meeting["duration_seconds"].as_u64()), (Some("2026-03-10T02:00:00Z"), Some(true), None));
+        assert_eq!(meeting["participants"].as_array().unwrap().len(), 2, "the one who declined and the room are left out");
+        assert!(!meeting.to_string().contains("Secret"));
+        let online = of(zhang.clone()).await.into_iter().find(|i| i["kind"] == "meeting").unwrap();
+        assert_eq!(online["face_to_face"].as_bool(), Some(false), "a link is no place to meet");
+
+        // Refusals say why and add nothing.
+        app.post_raw(imports, "application/json", "{}").await.expect(415);
+        app.post_raw(imports, "text/calendar", "hello").await.expect_field_error(422, "file");
+        app.post_raw(imports, "text/csv", "when,who\n2026-01-01,a@b.cn").await.expect_field_error(422, "file");
+        app.post_raw(&format!("{imports}?timezone=Mars/Olympus"), "text/csv", "x").await.expect_field_error(422, "timezone");
+        app.post_raw(imports, "text/csv", "\u{0}\u{ff}\u{fe}").await.expect_field_error(422, "file");
+        assert_eq!(of(li.clone()).await.len(), 2);
+
+        // A member finds only the people they may see: the admin's Li Wei is nobody to them.
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        let theirs = app.as_(&rep).post_raw(imports, "text/csv", "occurred_at,participants\n2026-04-01,rep@example.com;li.wei@acme.cn\n").await.expect(200).body;
+        assert_eq!(theirs["skipped_because"]["fewer than two participants known to Closer"], 1, "{theirs}");
+    }
+}
+
+async fn admin_address(app: &TestApp) -> String {
+    app.get("/api/v1/session").await.expect(200).body["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

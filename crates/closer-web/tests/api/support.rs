@@ -399,7 +399,7 @@ impl TestApp {
         self.admin_actor().delete(path, etag).await
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: &'static str) -> Answer {
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<String>) -> Answer {
         self.admin_actor().post_raw(path, content_type, body).await
     }
 
@@ -489,11 +489,11 @@ impl Actor<'_> {
     }
 
     /// Sends raw bytes with a content type.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: &'static str) -> Answer {
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<String>) -> Answer {
         let response = self
             .authorise(self.app.client.post(format!("{}{path}", self.app.base)))
             .header("content-type", content_type)
-            .body(body)
+            .body(body.into())
             .send()
             .await
             .expect("request sent");
