@@ -11,6 +11,7 @@ mod deal;
 mod deal_form;
 mod deal_panels;
 mod i18n;
+mod introductions;
 mod invoice_forms;
 mod meeting_forms;
 mod my_day;
@@ -76,6 +77,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/preferences", get(preferences::show).post(preferences::save))
         .route("/preferences/connection-sharing", post(preferences::save_sharing))
+        .route("/introductions", get(introductions::show).post(introductions::ask))
+        .route("/introductions/{id}/{step}", post(introductions::step))
         .route("/settings", get(settings::show))
         .route(
             "/settings/playbooks/{id}",

@@ -19,6 +19,10 @@ pub struct IntroRow {
     /// `strong`, `familiar`, `weak` or `none`: the connector's tie to the person.
     pub bucket: &'static str,
     pub bucket_label: &'static str,
+    /// The button asking the connector for an introduction: the person's id, and the
+    /// connector's field (`connector_user_id` or `connector_person_id`) and id. None for a
+    /// direct path.
+    pub ask: Option<(String, &'static str, String)>,
 }
 
 /// The panel: its rows, and for a single person the reach of the best paths.
@@ -28,6 +32,8 @@ pub struct IntroPanel {
     pub reach: Option<String>,
     /// A B2B deal's account warmth and threads, as one line.
     pub warmth: Option<String>,
+    /// The deal an introduction asked from the panel is for.
+    pub deal_id: Option<String>,
 }
 
 fn row(chrome: &Chrome, target: PartyId, name: &str, path: &WarmPathView) -> IntroRow {
@@ -45,6 +51,14 @@ fn row(chrome: &Chrome, target: PartyId, name: &str, path: &WarmPathView) -> Int
         score: format!("{:.0}%", path.score * 100.0),
         bucket,
         bucket_label: chrome.text(&format!("tie.{bucket}")),
+        ask: path.connector.as_ref().map(|c| {
+            let field = if c.kind == "user" {
+                "connector_user_id"
+            } else {
+                "connector_person_id"
+            };
+            (target.to_string(), field, c.id.to_string())
+        }),
     }
 }
 
@@ -59,6 +73,7 @@ pub async fn to_person(ctx: &Ctx, chrome: &Chrome, person: PartyId, name: &str) 
         reach: (!paths.paths.is_empty()).then(|| percent(paths.reach)),
         rows: paths.paths.iter().map(|p| row(chrome, person, name, p)).collect(),
         warmth: None,
+        deal_id: None,
     })
 }
 
@@ -82,6 +97,7 @@ pub async fn to_people(
         rows: best_rows(chrome, &found, shown),
         reach: None,
         warmth: None,
+        deal_id: None,
     })
 }
 
@@ -113,6 +129,7 @@ pub async fn to_committee(
             chrome.text("warm.account"),
             percent(account.warmth)
         )),
+        deal_id: Some(deal.to_string()),
     })
 }
 

@@ -497,3 +497,47 @@ async fn admin_address(app: &TestApp) -> String {
         .unwrap()
         .to_owned()
 }
+
+on_both_backends! {
+    async fn an_introduction_is_asked_from_a_warm_path_and_answered_on_the_introductions_page(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        let li = app.as_(&rep).post("/api/v1/people", &json!({ "name": "Li Wei" })).await.expect(201).id();
+        record(app, &app.admin, 6, json!({ "kind": "email_thread", "occurred_at": days_ago(15), "two_way": true, "participants": [user(&admin_id), person(&li)] })).await;
+
+        let rep_session = app.sign_in_page("rep@example.com", crate::support::ADMIN_PASSWORD).await;
+        let person_page = app.page(&format!("/people/{li}"), &rep_session, None, &[]).await;
+        assert!(person_page.html.contains("A colleague knows them") && person_page.html.contains("Ask for an introduction"), "{}", person_page.html);
+        assert_eq!(person_page.field("connector_user_id").as_deref(), Some(admin_id.as_str()));
+        let csrf = person_page.field("csrf_token").unwrap();
+        let ask = [("csrf_token", csrf.as_str()), ("target_id", li.as_str()), ("connector_user_id", admin_id.as_str())];
+        let forged = [("csrf_token", "forged"), ("target_id", li.as_str()), ("connector_user_id", admin_id.as_str())];
+        assert_eq!(app.page("/introductions", &rep_session, Some(&forged), &[]).await.status, reqwest::StatusCode::FORBIDDEN);
+        let asked = app.page("/introductions", &rep_session, Some(&ask), &[]).await;
+        assert_eq!((asked.status, asked.location()), (reqwest::StatusCode::SEE_OTHER, Some("/introductions")));
+        let mine = app.page("/introductions", &rep_session, None, &[]).await.html;
+        assert!(mine.contains("Li Wei") && mine.contains("Waiting for an answer"), "{mine}");
+        assert!(!mine.contains("data-step=\"accept\""), "the colleague asked answers, not who asked");
+        let to_self = [("csrf_token", csrf.as_str()), ("target_id", li.as_str())];
+        let refused = app.page("/introductions", &rep_session, Some(&to_self), &[]).await;
+        assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("connector_user_id"), "the refusal says what is missing");
+
+        // The admin, asked, accepts on their introductions page; the rep then says it was made.
+        let admin_session = app.sign_in_page(crate::support::ADMIN_EMAIL, crate::support::ADMIN_PASSWORD).await;
+        let inbox = app.page("/introductions", &admin_session, None, &[]).await;
+        assert!(inbox.html.contains("Asked of you") && inbox.html.contains("data-step=\"accept\""), "{}", inbox.html);
+        let request = app.all("/api/v1/intro-requests").await[0]["id"].as_str().unwrap().to_owned();
+        let admin_csrf = inbox.field("csrf_token").unwrap();
+        let stale = [("csrf_token", admin_csrf.as_str()), ("version", "7")];
+        assert_eq!(app.page(&format!("/introductions/{request}/accept"), &admin_session, Some(&stale), &[]).await.status, reqwest::StatusCode::CONFLICT);
+        let fresh = [("csrf_token", admin_csrf.as_str()), ("version", "1")];
+        assert_eq!(app.page(&format!("/introductions/{request}/accept"), &admin_session, Some(&fresh), &[]).await.status, reqwest::StatusCode::SEE_OTHER);
+        let accepted = app.page("/introductions", &rep_session, None, &[("accept-language", "zh-CN")]).await.html;
+        assert!(accepted.contains("已接受") && accepted.contains("已完成引荐"), "{accepted}");
+        let made = [("csrf_token", csrf.as_str()), ("version", "2")];
+        assert_eq!(app.page(&format!("/introductions/{request}/intro-made"), &rep_session, Some(&made), &[]).await.status, reqwest::StatusCode::SEE_OTHER);
+        assert_eq!(app.get(&format!("/api/v1/intro-requests/{request}")).await.expect(200).body["status"], "intro_made");
+        assert_eq!(app.page(&format!("/introductions/{request}/dance"), &rep_session, Some(&made), &[]).await.status, reqwest::StatusCode::NOT_FOUND);
+    }
+}
