@@ -144,6 +144,12 @@ impl Principal {
         self.scope == TokenScope::ReadWrite && self.role != Role::Viewer
     }
 
+    /// May this principal change the workspace's catalogue (products, promotions, campaigns)?
+    /// Administrators and managers who write.
+    pub fn keeps_catalogue(&self) -> bool {
+        self.writes() && matches!(self.role, Role::Admin | Role::Manager)
+    }
+
     fn manages(&self, team: Option<TeamId>) -> bool {
         team.is_some_and(|t| self.managed.contains(&t))
     }

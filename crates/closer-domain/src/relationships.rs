@@ -19,11 +19,13 @@ use crate::record::RecordMeta;
 use crate::string_enum;
 use crate::validation::{Validation, ValidationErrors};
 
+mod colleagues;
 mod graph;
 mod ties;
 mod trust;
 mod warmth;
 
+pub use colleagues::*;
 pub use graph::*;
 pub use ties::*;
 pub use trust::*;

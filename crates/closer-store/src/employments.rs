@@ -164,3 +164,64 @@ pub async fn list(
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page, |e| e.id.as_uuid()))
 }
+
+/// Every live employment, a chunk at a time in id order: how the relationship index learns who
+/// worked together. Returns how many there were.
+pub async fn for_each_live(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    chunk: u64,
+    mut each: impl FnMut(Employment),
+) -> Result<u64> {
+    let mut after: Option<Uuid> = None;
+    let mut count = 0;
+    loop {
+        let mut statement = select(workspace)
+            .and_where(Expr::col(Employments::DeletedAt).is_null())
+            .order_by(Employments::Id, sea_query::Order::Asc)
+            .limit(chunk)
+            .to_owned();
+        if let Some(after) = after {
+            statement.and_where(Expr::col(Employments::Id).gt(after));
+        }
+        let rows: Vec<EmploymentRow> = conn.reborrow().fetch_all(&statement).await?;
+        let full = rows.len() as u64 == chunk;
+        for row in rows {
+            after = Some(row.id);
+            each(row.into_employment()?);
+            count += 1;
+        }
+        if !full {
+            return Ok(count);
+        }
+    }
+}
+
+/// The live employments created since `since`, oldest first.
+pub async fn created_since(conn: Conn<'_>, workspace: WorkspaceId, since: OffsetDateTime) -> Result<Vec<Employment>> {
+    let statement = select(workspace)
+        .and_where(Expr::col(Employments::CreatedAt).gte(since))
+        .and_where(Expr::col(Employments::DeletedAt).is_null())
+        .order_by(Employments::CreatedAt, sea_query::Order::Asc)
+        .to_owned();
+    let rows: Vec<EmploymentRow> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(EmploymentRow::into_employment).collect()
+}
+
+/// The live employments at `organisation`, at most `limit` (a caller that gets `limit` back
+/// knows there may be more).
+pub async fn at_organisation(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    organisation: PartyId,
+    limit: u64,
+) -> Result<Vec<Employment>> {
+    let statement = select(workspace)
+        .and_where(Expr::col(Employments::OrganisationId).eq(organisation.as_uuid()))
+        .and_where(Expr::col(Employments::DeletedAt).is_null())
+        .order_by(Employments::Id, sea_query::Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let rows: Vec<EmploymentRow> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(EmploymentRow::into_employment).collect()
+}

@@ -84,6 +84,7 @@ pub async fn create_person_at(ctx: &Ctx, draft: &PersonDraft, workplace: Option<
     insert_in(ctx, tx.conn(), &person).await?;
     insert_in(ctx, tx.conn(), &employment).await?;
     tx.commit().await?;
+    ctx.graphs.hire(&ctx.db, ctx.workspace, &employment).await;
     Ok(person)
 }
 
@@ -173,7 +174,9 @@ pub async fn create_employment(ctx: &Ctx, draft: &EmploymentDraft) -> AppResult<
         fields: refs.merge(draft.parse())?,
         meta: RecordMeta::created(now()),
     };
-    create(ctx, employment).await
+    let employment = create(ctx, employment).await?;
+    ctx.graphs.hire(&ctx.db, ctx.workspace, &employment).await;
+    Ok(employment)
 }
 
 pub async fn patch_employment(

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use closer_domain::access::{Action, Owned, RecordType, Role, can};
+use closer_domain::access::{Action, Owned, RecordType, can};
 use closer_domain::activity::{Subject, SubjectType};
 use closer_domain::audit::AuditAction;
 use closer_domain::ids::{DealId, PartyId, UserId, WorkspaceId};
@@ -195,10 +195,7 @@ pub async fn decide(ctx: &Ctx, mut conn: Conn<'_>, guard: Guard, action: Action)
             let read = p.is_admin() || users.contains(&p.user);
             (read, read && (action == Action::Read || p.writes()))
         }
-        Guard::Catalogue => (
-            true,
-            action == Action::Read || (p.writes() && matches!(p.role, Role::Admin | Role::Manager)),
-        ),
+        Guard::Catalogue => (true, action == Action::Read || p.keeps_catalogue()),
     };
     Ok(match (read, act) {
         (_, true) => Decision::Allowed,

@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use closer_domain::deal::Deal;
 use closer_domain::ids::{DealId, EndorsementId, InteractionId, IntroRequestId, PartyId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
-use closer_domain::party::Person;
+use closer_domain::party::{Employment, EmploymentFields, Person};
 use closer_domain::record::RecordMeta;
 use closer_domain::relationships::{
     Endorsement, EndorsementDraft, Graph, Interaction, InteractionDraft, InteractionFields, InteractionSource,
-    IntroRequest, IntroRequestDraft, IntroRequestFields, IntroStep, Node, Participant, Provenance, ScoredPath,
-    Strength, Via, Warmth, fatigue, reach, role_weight, warmth,
+    IntroRequest, IntroRequestDraft, IntroRequestFields, IntroStep, Node, Participant, Provenance, STAFF_MAX,
+    ScoredPath, Strength, Via, Warmth, fatigue, reach, role_weight, warmth,
 };
 use closer_store::access::Visibility;
 use closer_store::{Conn, Db, interactions, parties, users};
@@ -38,21 +38,53 @@ struct WorkspaceGraph {
     private: HashSet<UserId>,
     /// When the index last looked for others' interactions.
     caught_up_at: OffsetDateTime,
-    /// The interactions recorded lately that are in the index, with when they were recorded:
-    /// a catch-up skips them.
-    recent: HashMap<InteractionId, OffsetDateTime>,
+    /// The interactions and employments recorded lately that are in the index, by id, with
+    /// when they were recorded: a catch-up skips them.
+    recent: HashMap<uuid::Uuid, OffsetDateTime>,
 }
 
 impl WorkspaceGraph {
     fn take(&mut self, interaction: &Interaction) {
         if self
             .recent
-            .insert(interaction.id, interaction.meta.created_at)
+            .insert(interaction.id.as_uuid(), interaction.meta.created_at)
             .is_none()
         {
             self.graph.add(&interaction.fields);
         }
     }
+
+    /// Ties a new employment's person to the colleagues the company had on file before it
+    /// (`staff`: every live employment there, at most one more than the index weighs), so
+    /// each pair counts once whichever server learns of it.
+    fn take_employment(&mut self, new: &Employment, staff: &[Employment], at: OffsetDateTime) {
+        if self.recent.insert(new.id.as_uuid(), new.meta.created_at).is_some() || staff.len() > STAFF_MAX {
+            return;
+        }
+        let earlier: Vec<EmploymentFields> = staff
+            .iter()
+            .filter(|e| (e.meta.created_at, e.id.as_uuid()) < (new.meta.created_at, new.id.as_uuid()))
+            .map(|e| e.fields.clone())
+            .collect();
+        self.graph.add_employment(&new.fields, &earlier, at);
+    }
+}
+
+/// The live employments at the company of each of `new`, keyed by company.
+async fn staff_of(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    new: &[Employment],
+) -> AppResult<HashMap<PartyId, Vec<Employment>>> {
+    let mut staff = HashMap::new();
+    for employment in new {
+        let company = employment.fields.organisation_id;
+        if let std::collections::hash_map::Entry::Vacant(slot) = staff.entry(company) {
+            let limit = STAFF_MAX as u64 + 1;
+            slot.insert(closer_store::employments::at_organisation(conn.reborrow(), workspace, company, limit).await?);
+        }
+    }
+    Ok(staff)
 }
 
 /// Every workspace's index, shared by the requests of one server.
@@ -99,13 +131,30 @@ impl Graphs {
             recent: HashMap::new(),
         };
         let horizon = started - CATCH_UP_OVERLAP;
-        let count = interactions::for_each_live(conn, workspace, BUILD_CHUNK, |interaction| {
+        let count = interactions::for_each_live(conn.reborrow(), workspace, BUILD_CHUNK, |interaction| {
             if interaction.meta.created_at >= horizon {
-                built.recent.insert(interaction.id, interaction.meta.created_at);
+                built
+                    .recent
+                    .insert(interaction.id.as_uuid(), interaction.meta.created_at);
             }
             built.graph.add(&interaction.fields);
         })
         .await?;
+        // Who worked together (§7.1): each company's staff, unless it has too many on file.
+        let mut staff: HashMap<PartyId, Vec<EmploymentFields>> = HashMap::new();
+        closer_store::employments::for_each_live(conn, workspace, BUILD_CHUNK, |employment| {
+            if employment.meta.created_at >= horizon {
+                built.recent.insert(employment.id.as_uuid(), employment.meta.created_at);
+            }
+            let company = staff.entry(employment.fields.organisation_id).or_default();
+            if company.len() <= STAFF_MAX {
+                company.push(employment.fields);
+            }
+        })
+        .await?;
+        for company in staff.values() {
+            built.graph.add_staff(company, started);
+        }
         let size = IndexSize {
             interactions: count,
             people: built.graph.node_count(),
@@ -137,9 +186,17 @@ impl Graphs {
             let at = now();
             let arrived = interactions::recorded_since(conn.conn(), workspace, since).await?;
             let private = interactions::private_users(conn.conn(), workspace).await?;
+            let hired = closer_store::employments::created_since(conn.conn(), workspace, since).await?;
+            let staff = staff_of(conn.conn(), workspace, &hired).await?;
             let mut write = graph.write().map_err(|_| poisoned())?;
             for interaction in &arrived {
                 write.take(interaction);
+            }
+            for employment in &hired {
+                let colleagues = staff
+                    .get(&employment.fields.organisation_id)
+                    .map_or(&[][..], Vec::as_slice);
+                write.take_employment(employment, colleagues, at);
             }
             write.private = private.into_iter().collect();
             write.caught_up_at = at;
@@ -147,6 +204,33 @@ impl Graphs {
             write.recent.retain(|_, created| *created >= horizon);
         }
         Ok(graph)
+    }
+
+    /// Takes in an employment this server just recorded: its person is tied to the colleagues
+    /// the company had on file. The employment is already stored, so a failure here is only
+    /// logged: the next catch-up takes it in.
+    pub(super) async fn hire(&self, db: &Db, workspace: WorkspaceId, employment: &Employment) {
+        if let Err(e) = self.try_hire(db, workspace, employment).await {
+            tracing::warn!(error = %e, "the relationship index will take the employment in at its next catch-up");
+        }
+    }
+
+    async fn try_hire(&self, db: &Db, workspace: WorkspaceId, employment: &Employment) -> AppResult<()> {
+        let Some(graph) = self.cached(workspace) else {
+            return Ok(());
+        };
+        let staff = {
+            let mut conn = db.acquire().await?;
+            staff_of(conn.conn(), workspace, std::slice::from_ref(employment)).await?
+        };
+        let colleagues = staff
+            .get(&employment.fields.organisation_id)
+            .map_or(&[][..], Vec::as_slice);
+        graph
+            .write()
+            .map_err(|_| poisoned())?
+            .take_employment(employment, colleagues, now());
+        Ok(())
     }
 
     /// Takes in an interaction this server just recorded.

@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use closer_domain::access::Role;
 use closer_domain::ids::{CampaignId, ProductId, PromotionId};
 use closer_domain::money::{Currency, Money};
 use closer_domain::promotions::{
@@ -99,7 +98,7 @@ impl PromotionsPage {
 }
 
 fn may_edit(viewer: &Viewer) -> bool {
-    matches!(viewer.ctx.principal.role, Role::Admin | Role::Manager) && viewer.ctx.principal.writes()
+    viewer.ctx.principal.keeps_catalogue()
 }
 
 pub async fn show(viewer: Viewer) -> Response {

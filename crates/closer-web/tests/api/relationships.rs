@@ -210,7 +210,11 @@ on_both_backends! {
         app.get("/api/v1/deals/0192f0c1-0000-7000-8000-000000000000/warmth").await.expect(404);
         let chinese = app.page(&format!("/people/{wang}"), &session, None, &[("accept-language", "zh-CN")]).await.html;
         assert!(chinese.contains("谁能帮我们引荐") && chinese.contains("您认识对方"));
-        let nobody = app.page(&format!("/people/{absent}"), &session, None, &[]).await.html;
+        // Zhou Fang missed the meeting, but works with Wang Lei: someone we know knows them.
+        let through_colleague = app.page(&format!("/people/{absent}"), &session, None, &[]).await.html;
+        assert!(through_colleague.contains("Someone you know knows them") && through_colleague.contains("Wang Lei"), "{through_colleague}");
+        let stranger = app.create_person("Sun Li").await.id();
+        let nobody = app.page(&format!("/people/{stranger}"), &session, None, &[]).await.html;
         assert!(nobody.contains("No warm path yet"));
         // Sharing one's connections is switched off from the preferences.
         let preferences = app.page("/preferences", &session, None, &[]).await;
@@ -539,5 +543,31 @@ on_both_backends! {
         assert_eq!(app.page(&format!("/introductions/{request}/intro-made"), &rep_session, Some(&made), &[]).await.status, reqwest::StatusCode::SEE_OTHER);
         assert_eq!(app.get(&format!("/api/v1/intro-requests/{request}")).await.expect(200).body["status"], "intro_made");
         assert_eq!(app.page(&format!("/introductions/{request}/dance"), &rep_session, Some(&made), &[]).await.status, reqwest::StatusCode::NOT_FOUND);
+    }
+}
+
+on_both_backends! {
+    async fn people_who_worked_together_are_a_weak_path_whenever_the_employment_arrives(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let acme = app.create_organisation("Acme").await.id();
+        let friend = app.create_person("Zhang Min").await.id();
+        let buyer = app.create_person("Li Wei").await.id();
+        let newcomer = app.create_person("Chen Jie").await.id();
+        record(app, &app.admin, 6, json!({ "kind": "email_thread", "occurred_at": days_ago(10), "two_way": true, "participants": [user(&admin_id), person(&friend)] })).await;
+        app.post("/api/v1/employments", &json!({ "person_id": friend, "organisation_id": acme, "department": "Finance", "started_on": "2019-03-01" })).await.expect(201);
+        app.post("/api/v1/employments", &json!({ "person_id": buyer, "organisation_id": acme, "department": "Finance", "started_on": "2021-01-04" })).await.expect(201);
+
+        // Built from what is on file: Zhang Min worked with Li Wei.
+        let to_buyer = app.get(&format!("/api/v1/warm-paths?to={buyer}")).await.expect(200).body;
+        assert_eq!(vias(&to_buyer), pairs(&[("connector", "Zhang Min")]), "{to_buyer}");
+        assert_eq!(to_buyer["paths"][0]["last_hop"]["bucket"], "weak", "working together alone is a weak tie");
+
+        // Learnt as it arrives: Chen Jie joins Acme, where Zhang Min still works.
+        app.post("/api/v1/employments", &json!({ "person_id": newcomer, "organisation_id": acme, "started_on": "2024-01-01" })).await.expect(201);
+        let to_newcomer = app.get(&format!("/api/v1/warm-paths?to={newcomer}")).await.expect(200).body;
+        assert_eq!(vias(&to_newcomer), pairs(&[("connector", "Zhang Min")]), "{to_newcomer}");
+        let former = app.create_person("Wu Lei").await.id();
+        app.post("/api/v1/employments", &json!({ "person_id": former, "organisation_id": acme, "started_on": "2010-09-01", "ended_on": "2018-12-31" })).await.expect(201);
+        assert!(vias(&app.get(&format!("/api/v1/warm-paths?to={former}")).await.expect(200).body).is_empty(), "left before Zhang Min came");
     }
 }
