@@ -30,6 +30,7 @@ pub mod relationships;
 pub mod revision;
 pub mod rules;
 pub mod team;
+pub mod telemarketing;
 pub mod text;
 pub mod user;
 pub mod validation;
