@@ -77,4 +77,8 @@ typed_id!(
     /// A request to a connector for a warm introduction.
     IntroRequestId,
     EndorsementId,
+    /// A number on a do-not-call list.
+    DncEntryId,
+    /// A customer's consent to be contacted on a channel, or its withdrawal.
+    ConsentId,
 );

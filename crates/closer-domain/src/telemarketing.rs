@@ -12,9 +12,11 @@ use crate::validation::{Validation, ValidationErrors};
 
 mod compliance;
 mod hopper;
+mod registers;
 
 pub use compliance::*;
 pub use hopper::*;
+pub use registers::*;
 
 string_enum!(
     /// How a call ended, as the agent (or the dialler, for a dropped call) records it.

@@ -177,6 +177,8 @@ pub enum RecordTable {
     Interactions,
     Endorsements,
     IntroRequests,
+    DoNotCall,
+    Consents,
 }
 
 impl RecordTable {
@@ -201,6 +203,8 @@ impl RecordTable {
             RecordTable::Interactions => "interactions",
             RecordTable::Endorsements => "endorsements",
             RecordTable::IntroRequests => "intro_requests",
+            RecordTable::DoNotCall => "do_not_call",
+            RecordTable::Consents => "consents",
         }
     }
 }

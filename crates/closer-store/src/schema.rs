@@ -756,3 +756,38 @@ pub enum IntroRequests {
     UpdatedAt,
     DeletedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum DoNotCall {
+    Table,
+    WorkspaceId,
+    Id,
+    Phone,
+    Scope,
+    Source,
+    Note,
+    ExpiresAt,
+    RecordedBy,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Consents {
+    Table,
+    WorkspaceId,
+    Id,
+    PersonId,
+    Channel,
+    Granted,
+    Purpose,
+    Evidence,
+    At,
+    RecordedBy,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}

@@ -8,6 +8,7 @@ mod admin;
 mod approvals;
 mod audit;
 mod billing;
+mod call_registers;
 mod committee;
 mod contracts;
 mod deals;
@@ -168,6 +169,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
         (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
         (name = "relationships", description = "Relationships: interactions as metadata only, tie strength and warm paths to the people who decide (D5)"),
+        (name = "telemarketing", description = "B2C telemarketing: do-not-call lists, consents and the check before every call (D9)"),
         (name = "audit", description = "The audit trail"),
         (name = "session", description = "Signing in and out"),
         (name = "users", description = "Users, roles and the org-wide access defaults"),
@@ -280,6 +282,12 @@ fn api_v1() -> OpenApiRouter<AppState> {
             relationships::get_connection_sharing,
             relationships::set_connection_sharing
         ))
+        .routes(routes!(call_registers::list_dnc, call_registers::create_dnc))
+        .routes(routes!(call_registers::import_dnc))
+        .routes(routes!(call_registers::check_dial))
+        .routes(routes!(call_registers::get_dnc, call_registers::delete_dnc))
+        .routes(routes!(call_registers::list_consents, call_registers::create_consent))
+        .routes(routes!(call_registers::get_consent))
         .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))
         .routes(routes!(notes::restore_note))
         .routes(routes!(tasks::list_tasks, tasks::create_task))

@@ -47,6 +47,9 @@ pub enum Guard {
     /// A record between users (a request for an introduction: who asked and the colleague
     /// asked): theirs and administrators'.
     Between(Vec<UserId>),
+    /// A workspace register everyone adds to (the do-not-call list): everyone reads it, anyone
+    /// who writes adds to it, administrators and managers correct it.
+    Register,
 }
 
 /// A stored record with stamps, a table, an access guard and store functions.
@@ -196,6 +199,10 @@ pub async fn decide(ctx: &Ctx, mut conn: Conn<'_>, guard: Guard, action: Action)
             (read, read && (action == Action::Read || p.writes()))
         }
         Guard::Catalogue => (true, action == Action::Read || p.keeps_catalogue()),
+        Guard::Register => (
+            true,
+            action == Action::Read || (action == Action::Create && p.writes()) || p.keeps_catalogue(),
+        ),
     };
     Ok(match (read, act) {
         (_, true) => Decision::Allowed,

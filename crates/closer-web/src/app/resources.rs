@@ -7,8 +7,8 @@ use closer_domain::billing::{Invoice, Payment};
 use closer_domain::contracts::Contract;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{
-    ApprovalId, CampaignId, ContractId, DealTeamMemberId, EndorsementId, InteractionId, IntroRequestId, InvoiceId,
-    MeetingId, PaymentId, ProductId, PromotionId, QuoteId, StakeholderId,
+    ApprovalId, CampaignId, ConsentId, ContractId, DealTeamMemberId, DncEntryId, EndorsementId, InteractionId,
+    IntroRequestId, InvoiceId, MeetingId, PaymentId, ProductId, PromotionId, QuoteId, StakeholderId,
 };
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
@@ -18,12 +18,13 @@ use closer_domain::promotions::{Campaign, Promotion};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::relationships::{Endorsement, Interaction, IntroRequest};
 use closer_domain::team::DealTeamMember;
+use closer_domain::telemarketing::{Consent, DncEntry};
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
-    Conn, StoreError, approvals, billing, contracts, deal_team, deals, employments, endorsements, interactions,
-    intro_requests, meetings, notes, parties, products, promotions, quotes, stakeholders, tasks, users,
+    Conn, StoreError, approvals, billing, call_registers, contracts, deal_team, deals, employments, endorsements,
+    interactions, intro_requests, meetings, notes, parties, products, promotions, quotes, stakeholders, tasks, users,
 };
 use uuid::Uuid;
 
@@ -221,6 +222,34 @@ resource!(
             .flatten()
             .collect()
     )
+);
+
+resource!(
+    DncEntry,
+    "do_not_call_entry",
+    DoNotCall,
+    DncEntryId,
+    call_registers::get_dnc,
+    call_registers::insert_dnc,
+    call_registers::update_dnc,
+    |_e| Guard::Register
+);
+
+resource!(
+    Consent,
+    "consent",
+    Consents,
+    ConsentId,
+    call_registers::get_consent,
+    call_registers::insert_consent,
+    call_registers::update_consent,
+    |c| Guard::Child {
+        parent: Subject {
+            kind: SubjectType::Person,
+            id: c.fields.person_id.as_uuid(),
+        },
+        author: Some(c.fields.recorded_by),
+    }
 );
 
 /// An interaction is read with the first person in it, and by whoever recorded it; an

@@ -21,3 +21,4 @@ mod protocol;
 mod recommendations;
 mod relationships;
 mod support;
+mod telemarketing;
