@@ -81,4 +81,10 @@ typed_id!(
     DncEntryId,
     /// A customer's consent to be contacted on a channel, or its withdrawal.
     ConsentId,
+    /// A telemarketing campaign: its script and dialling rules.
+    CallCampaignId,
+    /// One person to call in a campaign.
+    CallEntryId,
+    /// One call made to an entry, with its disposition.
+    CallAttemptId,
 );

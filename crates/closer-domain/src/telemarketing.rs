@@ -10,10 +10,12 @@ use utoipa::ToSchema;
 use crate::string_enum;
 use crate::validation::{Validation, ValidationErrors};
 
+mod campaigns;
 mod compliance;
 mod hopper;
 mod registers;
 
+pub use campaigns::*;
 pub use compliance::*;
 pub use hopper::*;
 pub use registers::*;

@@ -8,6 +8,7 @@ pub mod access_defaults;
 pub mod approvals;
 pub mod audit;
 pub mod billing;
+pub mod call_campaigns;
 pub mod call_registers;
 pub mod contracts;
 mod db;

@@ -179,6 +179,8 @@ pub enum RecordTable {
     IntroRequests,
     DoNotCall,
     Consents,
+    CallCampaigns,
+    CallAttempts,
 }
 
 impl RecordTable {
@@ -205,6 +207,8 @@ impl RecordTable {
             RecordTable::IntroRequests => "intro_requests",
             RecordTable::DoNotCall => "do_not_call",
             RecordTable::Consents => "consents",
+            RecordTable::CallCampaigns => "call_campaigns",
+            RecordTable::CallAttempts => "call_attempts",
         }
     }
 }

@@ -791,3 +791,79 @@ pub enum Consents {
     UpdatedAt,
     DeletedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum CallCampaigns {
+    Table,
+    WorkspaceId,
+    Id,
+    Name,
+    Status,
+    DialingMode,
+    Rules,
+    Script,
+    ScriptVersion,
+    OwnerId,
+    TeamId,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum CallScriptVersions {
+    Table,
+    WorkspaceId,
+    CampaignId,
+    ScriptVersion,
+    Script,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum CallEntries {
+    Table,
+    WorkspaceId,
+    Id,
+    CampaignId,
+    PersonId,
+    Phone,
+    Timezone,
+    Priority,
+    Status,
+    Attempts,
+    LastAttemptAt,
+    NextAttemptAt,
+    WaitingSince,
+    CallbackAgentId,
+    ClaimedBy,
+    ClaimedUntil,
+    DealId,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum CallAttempts {
+    Table,
+    WorkspaceId,
+    Id,
+    CampaignId,
+    EntryId,
+    PersonId,
+    AgentId,
+    Disposition,
+    ScriptVersion,
+    StartedAt,
+    EndedAt,
+    TalkSeconds,
+    Notes,
+    CallbackAt,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}

@@ -23,6 +23,8 @@ pub struct Candidate<K> {
     pub callback_agent: Option<UserId>,
     /// While an agent holds it.
     pub claimed_until: Option<OffsetDateTime>,
+    /// Since when it waits: when it fell due, or was added.
+    pub waiting_since: OffsetDateTime,
 }
 
 impl<K> Candidate<K> {
@@ -45,11 +47,7 @@ impl<K> Candidate<K> {
             (EntryStatus::CallbackScheduled, _) => 1,
             _ => 2,
         };
-        (
-            tier,
-            Reverse(self.priority),
-            self.next_attempt_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
-        )
+        (tier, Reverse(self.priority), self.waiting_since)
     }
 }
 
@@ -168,6 +166,7 @@ mod tests {
                     next_attempt_at: e.next_in_minutes.map(|m| now + Duration::minutes(m)),
                     callback_agent: e.callback_agent.map(agent),
                     claimed_until: e.claimed_for_minutes.map(|m| now + Duration::minutes(m)),
+                    waiting_since: e.next_in_minutes.map_or(START, |m| now + Duration::minutes(m)),
                 })
                 .collect();
             let check = |c: &Candidate<usize>| {
@@ -226,6 +225,7 @@ mod tests {
             next_attempt_at: Some(now - Duration::minutes(1)),
             callback_agent,
             claimed_until: None,
+            waiting_since: now - Duration::minutes(1),
         };
         let all = vec![
             entry(1, EntryStatus::Queued, 9, None),

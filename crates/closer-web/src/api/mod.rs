@@ -28,6 +28,7 @@ mod records;
 mod relationships;
 pub(crate) mod session;
 mod tasks;
+mod telemarketing;
 
 use std::time::Duration;
 
@@ -169,7 +170,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
         (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
         (name = "relationships", description = "Relationships: interactions as metadata only, tie strength and warm paths to the people who decide (D5)"),
-        (name = "telemarketing", description = "B2C telemarketing: do-not-call lists, consents and the check before every call (D9)"),
+        (name = "telemarketing", description = "B2C telemarketing: campaigns, call lists, the next call and its disposition, do-not-call lists, consents and the check before every call (D9)"),
         (name = "audit", description = "The audit trail"),
         (name = "session", description = "Signing in and out"),
         (name = "users", description = "Users, roles and the org-wide access defaults"),
@@ -288,6 +289,11 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(call_registers::get_dnc, call_registers::delete_dnc))
         .routes(routes!(call_registers::list_consents, call_registers::create_consent))
         .routes(routes!(call_registers::get_consent))
+        .routes(routes!(telemarketing::list_campaigns, telemarketing::create_campaign))
+        .routes(routes!(telemarketing::get_campaign, telemarketing::put_campaign))
+        .routes(routes!(telemarketing::list_entries, telemarketing::add_entries))
+        .routes(routes!(telemarketing::next_call))
+        .routes(routes!(telemarketing::dispose))
         .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))
         .routes(routes!(notes::restore_note))
         .routes(routes!(tasks::list_tasks, tasks::create_task))

@@ -27,6 +27,7 @@ pub mod recommendations;
 mod records;
 pub mod relationships;
 pub mod resources;
+pub mod telemarketing;
 
 use closer_domain::ValidationErrors;
 use closer_domain::access::{AccessDefaults, Principal};

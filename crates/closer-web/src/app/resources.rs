@@ -7,8 +7,9 @@ use closer_domain::billing::{Invoice, Payment};
 use closer_domain::contracts::Contract;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{
-    ApprovalId, CampaignId, ConsentId, ContractId, DealTeamMemberId, DncEntryId, EndorsementId, InteractionId,
-    IntroRequestId, InvoiceId, MeetingId, PaymentId, ProductId, PromotionId, QuoteId, StakeholderId,
+    ApprovalId, CallAttemptId, CallCampaignId, CampaignId, ConsentId, ContractId, DealTeamMemberId, DncEntryId,
+    EndorsementId, InteractionId, IntroRequestId, InvoiceId, MeetingId, PaymentId, ProductId, PromotionId, QuoteId,
+    StakeholderId,
 };
 use closer_domain::ids::{DealId, EmploymentId, NoteId, PartyId, TaskId, UserId, WorkspaceId};
 use closer_domain::meeting::Meeting;
@@ -18,13 +19,14 @@ use closer_domain::promotions::{Campaign, Promotion};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::relationships::{Endorsement, Interaction, IntroRequest};
 use closer_domain::team::DealTeamMember;
-use closer_domain::telemarketing::{Consent, DncEntry};
+use closer_domain::telemarketing::{CallAttempt, Campaign as CallCampaign, Consent, DncEntry};
 use closer_domain::{FieldError, ValidationErrors};
 use closer_store::records::RecordTable;
 use closer_store::stakeholders::StoredStakeholder;
 use closer_store::{
-    Conn, StoreError, approvals, billing, call_registers, contracts, deal_team, deals, employments, endorsements,
-    interactions, intro_requests, meetings, notes, parties, products, promotions, quotes, stakeholders, tasks, users,
+    Conn, StoreError, approvals, billing, call_campaigns, call_registers, contracts, deal_team, deals, employments,
+    endorsements, interactions, intro_requests, meetings, notes, parties, products, promotions, quotes, stakeholders,
+    tasks, users,
 };
 use uuid::Uuid;
 
@@ -250,6 +252,28 @@ resource!(
         },
         author: Some(c.fields.recorded_by),
     }
+);
+
+resource!(
+    CallCampaign,
+    "call_campaign",
+    CallCampaigns,
+    CallCampaignId,
+    call_campaigns::get_campaign,
+    call_campaigns::insert_campaign,
+    call_campaigns::update_campaign,
+    |_c| Guard::Catalogue
+);
+
+resource!(
+    CallAttempt,
+    "call_attempt",
+    CallAttempts,
+    CallAttemptId,
+    call_campaigns::get_attempt,
+    call_campaigns::insert_attempt,
+    call_campaigns::update_attempt,
+    |a| Guard::Personal(a.fields.agent_id)
 );
 
 /// An interaction is read with the first person in it, and by whoever recorded it; an

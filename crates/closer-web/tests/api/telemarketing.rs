@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::on_both_backends;
+use crate::support::{TestApp, on_both_backends};
 
 /// A fixed-offset zone in which it is now about `hour` o'clock (`Etc/GMT-8` is UTC+8).
 fn zone_where_it_is(hour: i64) -> String {
@@ -108,5 +108,134 @@ on_both_backends! {
         let (_, rep) = app.user("rep@example.com", "member").await;
         app.as_(&rep).post_raw("/api/v1/do-not-call/import", "text/plain", "+8613700137000").await.expect(403);
         assert_eq!(app.all("/api/v1/do-not-call").await.len(), 3, "a refused import adds nothing");
+    }
+}
+
+fn campaign_body(name: &str) -> Value {
+    json!({
+        "name": name,
+        "script": {
+            "opener": "Hello, this is Closer Fitness calling about your trial week.",
+            "questions": ["How often do you train now?", "What stops you from training more?"],
+            "objections": [{ "objection": "Too expensive", "answer": "The first month is half price this week." }],
+            "close": "Shall I book your first session?"
+        }
+    })
+}
+
+/// A consumer with a UK number and a time zone where it is midday now.
+async fn customer(app: &TestApp, name: &str, phone: &str) -> String {
+    app.post(
+        "/api/v1/people",
+        &json!({ "name": name, "phones": [phone], "timezone": zone_where_it_is(12) }),
+    )
+    .await
+    .expect(201)
+    .id()
+}
+
+on_both_backends! {
+    async fn agents_take_calls_from_the_hopper_and_dispositions_move_the_entries(app: &TestApp) {
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        let (_, other) = app.user("other@example.com", "member").await;
+        app.as_(&rep).post("/api/v1/call-campaigns", &campaign_body("Refused")).await.expect(403);
+        let mut bad = campaign_body("Bad");
+        bad["rules"] = json!({ "window_start": "21:00", "window_end": "08:00" });
+        bad["script"]["opener"] = json!("");
+        let refused = app.post("/api/v1/call-campaigns", &bad).await.expect(422);
+        assert_eq!(refused.error_fields(), ["rules.window_end", "script.opener"]);
+        let campaign = app.post("/api/v1/call-campaigns", &campaign_body("Trial week")).await.expect(201);
+        assert_eq!((campaign.body["status"].as_str(), campaign.body["script_version"].as_i64(), campaign.body["rules"]["max_attempts"].as_i64()), (Some("active"), Some(1), Some(6)));
+        let id = campaign.id();
+
+        let ann = customer(app, "Ann", "+44 20 7946 0001").await;
+        let bo = customer(app, "Bo", "+44 20 7946 0002").await;
+        let silent = app.post("/api/v1/people", &json!({ "name": "No Phone" })).await.expect(201).id();
+        let entries = format!("/api/v1/call-campaigns/{id}/entries");
+        let added = app.post(&entries, &json!({ "person_ids": [ann, bo, silent, "0192f0c1-0000-7000-8000-000000000000"] })).await.expect(200).body;
+        assert_eq!(added["added"].as_array().unwrap().len(), 2, "{added}");
+        let reasons: Vec<&str> = added["not_added"].as_array().unwrap().iter().map(|n| n["reason"].as_str().unwrap()).collect();
+        assert!(reasons[0] == "has no phone number" && reasons[1].ends_with("does not exist"), "{reasons:?}");
+        let again = app.post(&entries, &json!({ "person_ids": [ann] })).await.expect(200).body;
+        assert!(again["not_added"][0]["reason"].as_str().unwrap().contains("already in the campaign"));
+        app.as_(&rep).post(&entries, &json!({ "person_ids": [ann] })).await.expect(403);
+
+        // Each agent gets their own entry; asking again gives back the one held.
+        let next = format!("/api/v1/call-campaigns/{id}/next-call");
+        let first = app.as_(&rep).post(&next, &json!({})).await.expect(200).body;
+        assert_eq!((first["entry"]["status"].as_str(), first["script"]["close"].as_str()), (Some("in_progress"), Some("Shall I book your first session?")));
+        let held = first["entry"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(app.as_(&rep).post(&next, &json!({})).await.expect(200).body["entry"]["id"].as_str(), Some(held.as_str()));
+        let second = app.as_(&other).post(&next, &json!({})).await.expect(200).body;
+        let other_held = second["entry"]["id"].as_str().unwrap().to_owned();
+        assert_ne!(held, other_held, "never two agents on one entry");
+        assert_eq!(app.post(&next, &json!({})).await.status, reqwest::StatusCode::NO_CONTENT, "both are taken");
+
+        // No answer: retry in four hours. A disposition on an entry not held is refused.
+        let disposition = |entry: &str| format!("/api/v1/call-entries/{entry}/disposition");
+        app.as_(&other).post(&disposition(&held), &json!({ "disposition": "no_answer" })).await.expect(409);
+        app.as_(&rep).post(&disposition(&held), &json!({ "disposition": "dropped" })).await.expect_field_error(422, "disposition");
+        let missed = app.as_(&rep).post(&disposition(&held), &json!({ "disposition": "no_answer", "notes": "Rang out" })).await.expect(200).body;
+        assert_eq!((missed["entry"]["status"].as_str(), missed["entry"]["attempts"].as_u64(), missed["attempt"]["disposition"].as_str()), (Some("retry_later"), Some(1), Some("no_answer")));
+        app.as_(&rep).post(&disposition(&held), &json!({ "disposition": "no_answer" })).await.expect(409);
+        assert_eq!(app.as_(&rep).post(&next, &json!({})).await.status, reqwest::StatusCode::NO_CONTENT, "not due yet");
+
+        // A callback promised by the other agent is theirs.
+        let soon = (time::OffsetDateTime::now_utc() + time::Duration::hours(1)).format(&time::format_description::well_known::Rfc3339).unwrap();
+        app.as_(&other).post(&disposition(&other_held), &json!({ "disposition": "callback_requested" })).await.expect_field_error(422, "callback_at");
+        let promised = app.as_(&other).post(&disposition(&other_held), &json!({ "disposition": "callback_requested", "callback_at": soon, "talk_seconds": 95 })).await.expect(200).body;
+        assert_eq!(promised["entry"]["status"], "callback_scheduled");
+        assert!(promised["entry"]["callback_agent_id"].is_string());
+
+        // Asked not to be called: suppressed, and the number goes on the do-not-call list.
+        let cy = customer(app, "Cy", "+44 20 7946 0003").await;
+        app.post(&entries, &json!({ "person_ids": [cy], "priority": 5 })).await.expect(200);
+        let cy_call = app.as_(&rep).post(&next, &json!({})).await.expect(200).body;
+        assert_eq!(cy_call["name"], "Cy");
+        let cy_entry = cy_call["entry"]["id"].as_str().unwrap().to_owned();
+        let refused_call = app.as_(&rep).post(&disposition(&cy_entry), &json!({ "disposition": "do_not_call" })).await.expect(200).body;
+        assert_eq!(refused_call["entry"]["status"], "suppressed");
+        assert_eq!(app.all("/api/v1/do-not-call?phone=%2B442079460003").await.len(), 1);
+
+        // A listed number is never offered: it is suppressed when the hopper meets it.
+        let dee = customer(app, "Dee", "+44 20 7946 0004").await;
+        app.post("/api/v1/do-not-call", &json!({ "phone": "+442079460004" })).await.expect(201);
+        app.post(&entries, &json!({ "person_ids": [dee] })).await.expect(200);
+        assert_eq!(app.as_(&rep).post(&next, &json!({})).await.status, reqwest::StatusCode::NO_CONTENT);
+        let suppressed = app.all(&format!("{entries}?status=suppressed")).await;
+        assert_eq!(suppressed.len(), 2, "Cy and Dee");
+
+        // Paused, the campaign gives no calls.
+        let etag = app.get(&format!("/api/v1/call-campaigns/{id}")).await.expect(200).etag();
+        let mut paused = campaign_body("Trial week");
+        paused["status"] = json!("paused");
+        paused["script"]["close"] = json!("Can I send you the offer?");
+        let updated = app.send(reqwest::Method::PUT, &format!("/api/v1/call-campaigns/{id}"), Some(&paused), &[("if-match", etag.as_str())]).await.expect(200).body;
+        assert_eq!((updated["status"].as_str(), updated["script_version"].as_i64()), (Some("paused"), Some(2)));
+        app.as_(&rep).post(&next, &json!({})).await.expect(409);
+    }
+
+    async fn concurrent_agents_never_receive_the_same_entry(app: &TestApp) {
+        let id = app.post("/api/v1/call-campaigns", &campaign_body("Rush")).await.expect(201).id();
+        let mut people = Vec::new();
+        for n in 0..6 {
+            people.push(customer(app, &format!("Customer {n}"), &format!("+44 20 7946 10{n:02}")).await);
+        }
+        app.post(&format!("/api/v1/call-campaigns/{id}/entries"), &json!({ "person_ids": people })).await.expect(200);
+        let mut agents = Vec::new();
+        for n in 0..4 {
+            agents.push(app.user(&format!("agent{n}@example.com"), "member").await.1);
+        }
+        let next = format!("/api/v1/call-campaigns/{id}/next-call");
+        let take = |n: usize| {
+            let next = next.clone();
+            let agent = agents[n].clone();
+            async move { app.as_(&agent).post(&next, &json!({})).await.expect(200).body["entry"]["id"].as_str().unwrap().to_owned() }
+        };
+        let (a, b, c, d) = tokio::join!(take(0), take(1), take(2), take(3));
+        let taken: std::collections::HashSet<String> = [a, b, c, d].into_iter().collect();
+        assert_eq!(taken.len(), 4, "four agents, four different entries");
+        let held = app.all(&format!("/api/v1/call-campaigns/{id}/entries?status=in_progress")).await;
+        assert_eq!(held.len(), 4);
     }
 }

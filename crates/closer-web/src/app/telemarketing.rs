@@ -1,0 +1,388 @@
+//! Telemarketing (D9): campaigns with a script and dialling rules, the people to call, the
+//! hopper that hands each agent their next call (never a number that may not be dialled now,
+//! never one another agent holds), and what each disposition does.
+
+use std::collections::HashMap;
+
+use closer_domain::ids::{CallAttemptId, CallCampaignId, CallEntryId, PartyId};
+use closer_domain::party::Person;
+use closer_domain::record::RecordMeta;
+use closer_domain::telemarketing::{
+    CLAIM_LEASE, CallAttempt, CallAttemptFields, CallEntry, CallEntryFields, Campaign, CampaignDraft, CampaignStatus,
+    ConsentChannel, DialFacts, DispositionDraft, DncEntryDraft, DncScope, DncSource, ENTRIES_PER_REQUEST, EntriesDraft,
+    EntryStatus, Script, after_call, may_dial, next_call, phone_consent,
+};
+use closer_domain::zone::Zone;
+use closer_store::{Page, PageRequest, call_campaigns, call_registers, parties};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{AppError, AppResult, Ctx, Expected, begin_update, create, finish_update, get, insert_in, new_id, now};
+
+pub async fn create_campaign(ctx: &Ctx, draft: &CampaignDraft) -> AppResult<Campaign> {
+    let at = now();
+    let campaign = Campaign {
+        id: CallCampaignId(new_id()),
+        fields: draft.parse(1)?,
+        ownership: ctx.new_ownership(),
+        meta: RecordMeta::created(at),
+    };
+    create(ctx, campaign).await
+}
+
+/// Changes a campaign; a changed script becomes its next version (calls keep the version they
+/// used).
+pub async fn update_campaign(
+    ctx: &Ctx,
+    id: CallCampaignId,
+    expected: &Expected,
+    draft: &CampaignDraft,
+) -> AppResult<Campaign> {
+    let (tx, current) = begin_update::<Campaign>(ctx, id.as_uuid(), expected).await?;
+    let mut fields = draft.parse(current.fields.script_version)?;
+    if fields.script != current.fields.script {
+        fields.script_version += 1;
+    }
+    let next = Campaign {
+        fields,
+        ..current.clone()
+    };
+    finish_update(ctx, tx, &current, next).await
+}
+
+pub async fn list_campaigns(ctx: &Ctx, page: PageRequest) -> AppResult<Page<Campaign>> {
+    let mut conn = ctx.db.acquire().await?;
+    Ok(call_campaigns::list_campaigns(conn.conn(), ctx.workspace, Default::default(), page).await?)
+}
+
+/// Someone not added to a campaign, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotAdded {
+    #[schema(value_type = String, format = Uuid)]
+    pub person_id: PartyId,
+    pub reason: String,
+}
+
+/// What adding people to a campaign did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EntriesAdded {
+    pub added: Vec<CallEntry>,
+    pub not_added: Vec<NotAdded>,
+}
+
+/// Adds people (ones the principal may see) to a campaign, each on their first phone number;
+/// a number already in the campaign is not added twice. Administrators and managers build lists.
+pub async fn add_entries(ctx: &Ctx, campaign: CallCampaignId, draft: &EntriesDraft) -> AppResult<EntriesAdded> {
+    let campaign: Campaign = get(ctx, campaign.as_uuid()).await?;
+    if !ctx.principal.keeps_catalogue() {
+        return Err(AppError::Forbidden(
+            "administrators and managers build call lists".into(),
+        ));
+    }
+    if draft.person_ids.is_empty() || draft.person_ids.len() > ENTRIES_PER_REQUEST {
+        return Err(closer_domain::ValidationErrors::single(
+            "person_ids",
+            format!("give 1 to {ENTRIES_PER_REQUEST} people"),
+        )
+        .into());
+    }
+    let at = now();
+    let mut not_added = Vec::new();
+    let mut fresh: Vec<CallEntry> = Vec::new();
+    for person_id in &draft.person_ids {
+        let person = match get::<Person>(ctx, person_id.as_uuid()).await {
+            Ok(person) => person,
+            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
+                not_added.push(NotAdded {
+                    person_id: *person_id,
+                    reason: format!("person {person_id} does not exist"),
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(phone) = person.fields.phones.first().cloned() else {
+            not_added.push(NotAdded {
+                person_id: *person_id,
+                reason: "has no phone number".into(),
+            });
+            continue;
+        };
+        if fresh.iter().any(|e| e.fields.phone == phone) {
+            continue;
+        }
+        fresh.push(CallEntry {
+            id: CallEntryId(new_id()),
+            fields: CallEntryFields {
+                campaign_id: campaign.id,
+                person_id: *person_id,
+                phone,
+                timezone: person.fields.timezone.clone(),
+                priority: draft.priority.unwrap_or(0),
+                status: EntryStatus::New,
+                attempts: 0,
+                last_attempt_at: None,
+                next_attempt_at: None,
+                waiting_since: at,
+                callback_agent_id: None,
+                claimed_by: None,
+                claimed_until: None,
+                deal_id: None,
+            },
+            meta: RecordMeta::created(at),
+        });
+    }
+    let mut tx = ctx.begin().await?;
+    let phones: Vec<&str> = fresh.iter().map(|e| e.fields.phone.as_str()).collect();
+    let known = call_campaigns::numbers_in(tx.conn(), ctx.workspace, campaign.id, &phones).await?;
+    let mut added = Vec::with_capacity(fresh.len());
+    for entry in fresh {
+        if known.contains(entry.fields.phone.as_str()) {
+            not_added.push(NotAdded {
+                person_id: entry.fields.person_id,
+                reason: format!("{} is already in the campaign", entry.fields.phone.as_str()),
+            });
+            continue;
+        }
+        call_campaigns::insert_entry(tx.conn(), ctx.workspace, &entry).await?;
+        added.push(entry);
+    }
+    tx.commit().await?;
+    Ok(EntriesAdded { added, not_added })
+}
+
+pub async fn list_entries(
+    ctx: &Ctx,
+    campaign: CallCampaignId,
+    status: Option<EntryStatus>,
+    page: PageRequest,
+) -> AppResult<Page<CallEntry>> {
+    let _campaign: Campaign = get(ctx, campaign.as_uuid()).await?;
+    let mut conn = ctx.db.acquire().await?;
+    Ok(call_campaigns::list_entries(conn.conn(), ctx.workspace, campaign, status, page).await?)
+}
+
+/// The call an agent makes next: the entry (theirs until the lease ends), who it is, the
+/// script, and the calls made to them before.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NextCall {
+    pub entry: CallEntry,
+    pub name: String,
+    pub script: Script,
+    pub script_version: i32,
+    /// The latest calls to this person, newest first.
+    pub history: Vec<CallAttempt>,
+}
+
+/// Due entries read per round, and rounds at most, before the hopper says nothing is due.
+const HOPPER_BATCH: u64 = 50;
+const HOPPER_ROUNDS: u64 = 20;
+
+/// Hands the principal their next call in `campaign`: the entry they already hold, or the best
+/// due entry whose number may be dialled now, claimed for them. Entries found on a do-not-call
+/// list or without a consent their region requires are suppressed on the way.
+pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextCall>> {
+    let campaign: Campaign = get(ctx, campaign.as_uuid()).await?;
+    if campaign.fields.status != CampaignStatus::Active {
+        return Err(AppError::Conflict(format!(
+            "the campaign is {}",
+            campaign.fields.status
+        )));
+    }
+    if !ctx.principal.writes() {
+        return Err(AppError::Forbidden("only agents who may write take calls".into()));
+    }
+    let rules = campaign.fields.rules.check()?;
+    let agent = ctx.actor();
+    let at = now();
+    let held = {
+        let mut conn = ctx.db.acquire().await?;
+        call_campaigns::held_by(conn.conn(), ctx.workspace, campaign.id, agent, at).await?
+    };
+    if let Some(entry) = held {
+        return Ok(Some(describe(ctx, &campaign, entry).await?));
+    }
+    let mut offset = 0;
+    for _ in 0..HOPPER_ROUNDS {
+        let due = {
+            let mut conn = ctx.db.acquire().await?;
+            call_campaigns::due_entries(conn.conn(), ctx.workspace, campaign.id, agent, at, HOPPER_BATCH, offset)
+                .await?
+        };
+        if due.is_empty() {
+            return Ok(None);
+        }
+        let phones: Vec<&str> = due.iter().map(|e| e.fields.phone.as_str()).collect();
+        let people: Vec<PartyId> = due.iter().map(|e| e.fields.person_id).collect();
+        let (blocked, consents) = {
+            let mut conn = ctx.db.acquire().await?;
+            let blocked = call_registers::blocked_numbers(conn.conn(), ctx.workspace, &phones, at).await?;
+            let consents =
+                call_registers::consents_of_people(conn.conn(), ctx.workspace, &people, ConsentChannel::Phone).await?;
+            (blocked, consents)
+        };
+        let zones: HashMap<CallEntryId, Zone> = due
+            .iter()
+            .filter_map(|e| {
+                let zone = Zone::named(e.fields.timezone.as_deref()?).ok()?;
+                Some((e.id, zone))
+            })
+            .collect();
+        let by_id: HashMap<CallEntryId, &CallEntry> = due.iter().map(|e| (e.id, e)).collect();
+        let mut candidates: Vec<_> = due.iter().map(CallEntry::candidate).collect();
+        loop {
+            let pick = next_call(&candidates, agent, at, |candidate| {
+                let entry = by_id[&candidate.key];
+                let facts = DialFacts {
+                    phone: entry.fields.phone.as_str(),
+                    zone: zones.get(&entry.id),
+                    on_dnc: blocked.contains(entry.fields.phone.as_str()),
+                    consent: phone_consent(consents.get(&entry.fields.person_id).into_iter().flatten()),
+                };
+                may_dial(&facts, &rules.window, at)
+            });
+            for (key, _) in &pick.suppress {
+                suppress(ctx, by_id[key]).await?;
+            }
+            candidates.retain(|c| !pick.suppress.iter().any(|(key, _)| *key == c.key));
+            let Some(key) = pick.call else { break };
+            let entry = by_id[&key];
+            if let Some(claimed) = claim(ctx, entry, at).await? {
+                return Ok(Some(describe(ctx, &campaign, claimed).await?));
+            }
+            // Another agent took it first: the next one.
+            candidates.retain(|c| c.key != key);
+        }
+        if (due.len() as u64) < HOPPER_BATCH {
+            return Ok(None);
+        }
+        offset += HOPPER_BATCH;
+    }
+    Ok(None)
+}
+
+/// Takes `entry` for the principal if nobody changed it since it was read.
+async fn claim(ctx: &Ctx, entry: &CallEntry, at: time::OffsetDateTime) -> AppResult<Option<CallEntry>> {
+    let mut claimed = entry.clone();
+    claimed.fields.status = EntryStatus::InProgress;
+    claimed.fields.claimed_by = Some(ctx.actor());
+    claimed.fields.claimed_until = Some(at + CLAIM_LEASE);
+    claimed.meta.version += 1;
+    claimed.meta.updated_at = at;
+    let mut conn = ctx.db.acquire().await?;
+    let won = call_campaigns::update_entry(conn.conn(), ctx.workspace, &claimed, entry.meta.version).await?;
+    Ok(won.then_some(claimed))
+}
+
+/// Marks an entry that may never be called (do-not-call, no consent); a lost race is fine.
+async fn suppress(ctx: &Ctx, entry: &CallEntry) -> AppResult<()> {
+    let mut next = entry.clone();
+    next.fields.status = EntryStatus::Suppressed;
+    next.fields.claimed_by = None;
+    next.fields.claimed_until = None;
+    next.meta.version += 1;
+    next.meta.updated_at = now();
+    let mut conn = ctx.db.acquire().await?;
+    call_campaigns::update_entry(conn.conn(), ctx.workspace, &next, entry.meta.version).await?;
+    Ok(())
+}
+
+async fn describe(ctx: &Ctx, campaign: &Campaign, entry: CallEntry) -> AppResult<NextCall> {
+    let mut conn = ctx.db.acquire().await?;
+    let name = parties::names(conn.conn(), ctx.workspace, &[entry.fields.person_id])
+        .await?
+        .remove(&entry.fields.person_id)
+        .unwrap_or_default();
+    let history = call_campaigns::attempts_of_person(conn.conn(), ctx.workspace, entry.fields.person_id, 20).await?;
+    Ok(NextCall {
+        entry,
+        name,
+        script: campaign.fields.script.clone(),
+        script_version: campaign.fields.script_version,
+        history,
+    })
+}
+
+/// What a disposition did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Disposed {
+    pub entry: CallEntry,
+    pub attempt: CallAttempt,
+}
+
+/// Records how the call to an entry the principal holds ended, and moves the entry on (§4.10,
+/// R9.2): a retry, a callback (the agent's or the pool's), converted, closed, suppressed (with
+/// the number put on the company's do-not-call list) or exhausted.
+pub async fn dispose(ctx: &Ctx, id: CallEntryId, draft: &DispositionDraft) -> AppResult<Disposed> {
+    draft.check()?;
+    let notes = draft.notes()?;
+    let at = now();
+    let entry = {
+        let mut conn = ctx.db.acquire().await?;
+        call_campaigns::get_entry(conn.conn(), ctx.workspace, id)
+            .await?
+            .filter(|e| e.meta.deleted_at.is_none())
+            .ok_or(AppError::NotFound {
+                entity: "call_entry",
+                id: id.as_uuid(),
+            })?
+    };
+    let holds = entry.fields.status == EntryStatus::InProgress && entry.fields.claimed_by == Some(ctx.actor());
+    if !holds {
+        return Err(AppError::Conflict(
+            "this entry is not yours to record: take it with next call first".into(),
+        ));
+    }
+    let campaign: Campaign = get(ctx, entry.fields.campaign_id.as_uuid()).await?;
+    let rules = campaign.fields.rules.check()?;
+    let moved = after_call(draft.disposition, entry.fields.attempts, draft.callback_at, &rules, at)
+        .map_err(|m| closer_domain::ValidationErrors::single("callback_at", m))?;
+    let mut next = entry.clone();
+    next.fields.status = moved.status;
+    next.fields.attempts = moved.attempts;
+    next.fields.last_attempt_at = Some(at);
+    next.fields.next_attempt_at = moved.next_attempt_at;
+    next.fields.waiting_since = moved.next_attempt_at.unwrap_or(at);
+    next.fields.claimed_by = None;
+    next.fields.claimed_until = None;
+    next.fields.callback_agent_id =
+        (moved.status == EntryStatus::CallbackScheduled && draft.callback_to_me.unwrap_or(true)).then(|| ctx.actor());
+    next.meta.version += 1;
+    next.meta.updated_at = at;
+    let attempt = CallAttempt {
+        id: CallAttemptId(new_id()),
+        fields: CallAttemptFields {
+            campaign_id: campaign.id,
+            entry_id: entry.id,
+            person_id: entry.fields.person_id,
+            agent_id: ctx.actor(),
+            disposition: draft.disposition,
+            script_version: campaign.fields.script_version,
+            started_at: entry.meta.updated_at,
+            ended_at: at,
+            talk_seconds: draft.talk_seconds,
+            notes,
+            callback_at: draft.callback_at,
+        },
+        meta: RecordMeta::created(at),
+    };
+    let mut tx = ctx.begin().await?;
+    if !call_campaigns::update_entry(tx.conn(), ctx.workspace, &next, entry.meta.version).await? {
+        return Err(AppError::Conflict(
+            "the entry changed meanwhile; take the next call again".into(),
+        ));
+    }
+    insert_in(ctx, tx.conn(), &attempt).await?;
+    tx.commit().await?;
+    if moved.add_to_dnc {
+        let request = DncEntryDraft {
+            phone: entry.fields.phone.as_str().to_owned(),
+            scope: Some(DncScope::EntitySpecific),
+            source: Some(DncSource::CustomerRequest),
+            note: Some(format!("Asked on a call of campaign {}", campaign.fields.name)),
+            expires_at: None,
+        };
+        super::call_registers::add_dnc(ctx, &request).await?;
+    }
+    Ok(Disposed { entry: next, attempt })
+}
