@@ -24,6 +24,7 @@ use crate::schema::{CallAttempts, CallCampaigns, CallEntries, CallScriptVersions
 struct CampaignRow {
     id: Uuid,
     name: String,
+    currency: String,
     status: String,
     dialing_mode: String,
     rules: String,
@@ -43,6 +44,7 @@ impl CampaignRow {
             id: CallCampaignId(self.id),
             fields: CampaignFields {
                 name: self.name,
+                currency: label(closer_domain::money::Currency::parse, &self.currency)?,
                 status: label(CampaignStatus::parse, &self.status)?,
                 dialing_mode: label(DialingMode::parse, &self.dialing_mode)?,
                 rules: from_json_text("call_campaigns.rules", &self.rules)?,
@@ -63,6 +65,7 @@ fn select_campaigns(workspace: WorkspaceId) -> SelectStatement {
         .columns([
             CallCampaigns::Id,
             CallCampaigns::Name,
+            CallCampaigns::Currency,
             CallCampaigns::Status,
             CallCampaigns::DialingMode,
             CallCampaigns::Rules,
@@ -84,6 +87,7 @@ fn campaign_values(campaign: &Campaign) -> Vec<(CallCampaigns, Expr)> {
     let f = &campaign.fields;
     vec![
         (CallCampaigns::Name, f.name.clone().into()),
+        (CallCampaigns::Currency, f.currency.code().into()),
         (CallCampaigns::Status, f.status.as_str().into()),
         (CallCampaigns::DialingMode, f.dialing_mode.as_str().into()),
         (CallCampaigns::Rules, json_text(&f.rules).into()),

@@ -798,6 +798,7 @@ pub enum CallCampaigns {
     WorkspaceId,
     Id,
     Name,
+    Currency,
     Status,
     DialingMode,
     Rules,

@@ -96,6 +96,8 @@ impl Script {
 #[serde(deny_unknown_fields)]
 pub struct CampaignDraft {
     pub name: String,
+    /// ISO 4217: the currency of the deals the campaign's calls open.
+    pub currency: String,
     /// `active` (the default), `paused` or `ended`.
     pub status: Option<CampaignStatus>,
     /// `preview`, the only mode so far.
@@ -109,6 +111,8 @@ pub struct CampaignDraft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CampaignFields {
     pub name: String,
+    #[schema(value_type = String)]
+    pub currency: crate::money::Currency,
     pub status: CampaignStatus,
     pub dialing_mode: DialingMode,
     pub rules: DialRules,
@@ -134,6 +138,7 @@ impl CampaignDraft {
     pub fn parse(&self, script_version: i32) -> Result<CampaignFields, ValidationErrors> {
         let mut check = Validation::new();
         let name = check.check("name", text::required(&self.name, NAME_MAX));
+        let currency = check.check("currency", crate::money::Currency::parse(&self.currency));
         let rules = self.rules.clone().unwrap_or_default();
         if let Err(errors) = rules.check() {
             for error in errors.0 {
@@ -144,6 +149,7 @@ impl CampaignDraft {
         check.finish(|| {
             Some(CampaignFields {
                 name: name?,
+                currency: currency?,
                 status: self.status.unwrap_or(CampaignStatus::Active),
                 dialing_mode: self.dialing_mode.unwrap_or(DialingMode::Preview),
                 rules,

@@ -5,6 +5,8 @@ CREATE TABLE call_campaigns (
     workspace_id BLOB NOT NULL REFERENCES workspaces (id),
     id BLOB NOT NULL,
     name TEXT NOT NULL,
+    -- The currency of the deals its calls open.
+    currency TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'ended')),
     dialing_mode TEXT NOT NULL CHECK (dialing_mode IN ('preview')),
     -- The calling window, attempts and retry waits (JSON).

@@ -19,15 +19,26 @@ use super::resources::References;
 use super::{AppError, AppResult, Ctx, Expected, Resource, begin_update, finish_change, finish_update, new_id, now};
 
 pub async fn create_deal(ctx: &Ctx, draft: &DealDraft) -> AppResult<Deal> {
+    create_deal_with(ctx, draft, None).await
+}
+
+/// Creates a deal; `known` is the counterparty's kind when the caller already knows the
+/// principal deals with it (an agent converting the customer on the line), else the
+/// counterparty must be one the principal may see.
+pub(crate) async fn create_deal_with(ctx: &Ctx, draft: &DealDraft, known: Option<PartyKind>) -> AppResult<Deal> {
     let mut tx = ctx.begin().await?;
     let mut refs = References::new();
     let playbook = match draft.playbook_id {
         Some(id) => playbooks::get(tx.conn(), ctx.workspace, id).await?,
         None => playbooks::default_for(tx.conn(), ctx.workspace, draft.kind).await?,
     };
-    let counterparty = refs
-        .visible_party(ctx, tx.conn(), "counterparty_id", draft.counterparty_id)
-        .await?;
+    let counterparty = match known {
+        Some(kind) => Some(kind),
+        None => {
+            refs.visible_party(ctx, tx.conn(), "counterparty_id", draft.counterparty_id)
+                .await?
+        }
+    };
     let Some(playbook) = playbook else {
         return Err(match draft.playbook_id {
             Some(id) => refs.fail_missing("playbook_id", format!("no such playbook: {id}")),

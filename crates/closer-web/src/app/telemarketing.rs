@@ -4,8 +4,11 @@
 
 use std::collections::HashMap;
 
-use closer_domain::ids::{CallAttemptId, CallCampaignId, CallEntryId, PartyId};
+use closer_domain::deal::{DealDraft, LeadSource};
+use closer_domain::ids::{CallAttemptId, CallCampaignId, CallEntryId, DealId, PartyId};
+use closer_domain::party::PartyKind;
 use closer_domain::party::Person;
+use closer_domain::playbook::{DealKind, DealStatus};
 use closer_domain::record::RecordMeta;
 use closer_domain::telemarketing::{
     CLAIM_LEASE, CallAttempt, CallAttemptFields, CallEntry, CallEntryFields, Campaign, CampaignDraft, CampaignStatus,
@@ -13,6 +16,8 @@ use closer_domain::telemarketing::{
     EntryStatus, Script, after_call, may_dial, next_call, phone_consent,
 };
 use closer_domain::zone::Zone;
+use closer_store::access::Visibility;
+use closer_store::deals::{self, DealFilter};
 use closer_store::{Page, PageRequest, call_campaigns, call_registers, parties};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -366,6 +371,9 @@ pub async fn dispose(ctx: &Ctx, id: CallEntryId, draft: &DispositionDraft) -> Ap
         },
         meta: RecordMeta::created(at),
     };
+    if draft.disposition.converts() && next.fields.deal_id.is_none() {
+        next.fields.deal_id = Some(deal_for(ctx, &campaign, &entry).await?);
+    }
     let mut tx = ctx.begin().await?;
     if !call_campaigns::update_entry(tx.conn(), ctx.workspace, &next, entry.meta.version).await? {
         return Err(AppError::Conflict(
@@ -385,4 +393,47 @@ pub async fn dispose(ctx: &Ctx, id: CallEntryId, draft: &DispositionDraft) -> Ap
         super::call_registers::add_dnc(ctx, &request).await?;
     }
     Ok(Disposed { entry: next, attempt })
+}
+
+/// The B2C deal a converting call belongs to: the customer's open one, or a new one in the
+/// first stage of the B2C playbook, owned by the agent, from telemarketing.
+async fn deal_for(ctx: &Ctx, campaign: &Campaign, entry: &CallEntry) -> AppResult<DealId> {
+    let person = entry.fields.person_id;
+    let open = {
+        let mut conn = ctx.db.acquire().await?;
+        let filter = DealFilter {
+            counterparties: vec![person],
+            status: Some(DealStatus::Open),
+            kind: Some(DealKind::B2c),
+            ..DealFilter::default()
+        };
+        let page = PageRequest { after: None, limit: 1 };
+        deals::list(
+            conn.conn(),
+            ctx.workspace,
+            &Visibility::everything(ctx.workspace),
+            &filter,
+            page,
+        )
+        .await?
+    };
+    if let Some(deal) = open.items.first() {
+        return Ok(deal.id);
+    }
+    let draft = DealDraft {
+        title: campaign.fields.name.clone(),
+        kind: DealKind::B2c,
+        counterparty_id: person,
+        playbook_id: None,
+        stage_id: None,
+        amount_minor: 0,
+        currency: campaign.fields.currency.code().to_owned(),
+        expected_close: None,
+        lead_source: Some(LeadSource::Telemarketing),
+        competitor: None,
+        qualification: Default::default(),
+    };
+    Ok(super::deals::create_deal_with(ctx, &draft, Some(PartyKind::Person))
+        .await?
+        .id)
 }

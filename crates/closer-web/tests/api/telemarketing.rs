@@ -114,6 +114,7 @@ on_both_backends! {
 fn campaign_body(name: &str) -> Value {
     json!({
         "name": name,
+        "currency": "GBP",
         "script": {
             "opener": "Hello, this is Closer Fitness calling about your trial week.",
             "questions": ["How often do you train now?", "What stops you from training more?"],
@@ -186,6 +187,18 @@ on_both_backends! {
         let promised = app.as_(&other).post(&disposition(&other_held), &json!({ "disposition": "callback_requested", "callback_at": soon, "talk_seconds": 95 })).await.expect(200).body;
         assert_eq!(promised["entry"]["status"], "callback_scheduled");
         assert!(promised["entry"]["callback_agent_id"].is_string());
+
+        // Interested: the customer's B2C deal is opened, owned by the agent, from telemarketing.
+        let eve = customer(app, "Eve", "+44 20 7946 0005").await;
+        app.post(&entries, &json!({ "person_ids": [eve], "priority": 9 })).await.expect(200);
+        let eve_call = app.as_(&rep).post(&next, &json!({})).await.expect(200).body;
+        assert_eq!(eve_call["name"], "Eve");
+        let eve_entry = eve_call["entry"]["id"].as_str().unwrap().to_owned();
+        let converted = app.as_(&rep).post(&disposition(&eve_entry), &json!({ "disposition": "interested", "talk_seconds": 240 })).await.expect(200).body;
+        assert_eq!(converted["entry"]["status"], "converted");
+        let deal = converted["entry"]["deal_id"].as_str().expect("a deal").to_owned();
+        let opened = app.as_(&rep).get(&format!("/api/v1/deals/{deal}")).await.expect(200).body;
+        assert_eq!((opened["kind"].as_str(), opened["lead_source"].as_str(), opened["amount"]["currency"].as_str(), opened["counterparty_id"].as_str()), (Some("b2c"), Some("telemarketing"), Some("GBP"), Some(eve.as_str())));
 
         // Asked not to be called: suppressed, and the number goes on the do-not-call list.
         let cy = customer(app, "Cy", "+44 20 7946 0003").await;
