@@ -13,11 +13,13 @@ use crate::validation::{Validation, ValidationErrors};
 mod campaigns;
 mod compliance;
 mod hopper;
+mod metrics;
 mod registers;
 
 pub use campaigns::*;
 pub use compliance::*;
 pub use hopper::*;
+pub use metrics::*;
 pub use registers::*;
 
 string_enum!(

@@ -616,3 +616,26 @@ pub async fn attempts_of_person(
     let rows: Vec<AttemptRow> = conn.fetch_all(&statement).await?;
     rows.into_iter().map(AttemptRow::into_attempt).collect()
 }
+
+/// The calls of `campaign` started in `[from, to)`, optionally one agent's, oldest first.
+pub async fn attempts_of_campaign(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    campaign: CallCampaignId,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    agent: Option<UserId>,
+) -> Result<Vec<CallAttempt>> {
+    let mut statement = select_attempts(workspace)
+        .and_where(Expr::col(CallAttempts::CampaignId).eq(campaign.as_uuid()))
+        .and_where(Expr::col(CallAttempts::StartedAt).gte(from))
+        .and_where(Expr::col(CallAttempts::StartedAt).lt(to))
+        .and_where(Expr::col(CallAttempts::DeletedAt).is_null())
+        .order_by(CallAttempts::StartedAt, Order::Asc)
+        .to_owned();
+    if let Some(agent) = agent {
+        statement.and_where(Expr::col(CallAttempts::AgentId).eq(agent.as_uuid()));
+    }
+    let rows: Vec<AttemptRow> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(AttemptRow::into_attempt).collect()
+}

@@ -79,7 +79,7 @@ CREATE TABLE call_attempts (
     script_version INTEGER NOT NULL,
     started_at TIMESTAMPTZ NOT NULL,
     ended_at TIMESTAMPTZ NOT NULL,
-    talk_seconds INTEGER,
+    talk_seconds BIGINT,
     notes TEXT,
     callback_at TIMESTAMPTZ,
     version BIGINT NOT NULL DEFAULT 1,

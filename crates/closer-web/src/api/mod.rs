@@ -293,6 +293,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(telemarketing::get_campaign, telemarketing::put_campaign))
         .routes(routes!(telemarketing::list_entries, telemarketing::add_entries))
         .routes(routes!(telemarketing::next_call))
+        .routes(routes!(telemarketing::metrics))
         .routes(routes!(telemarketing::dispose))
         .routes(routes!(notes::get_note, notes::patch_note, notes::delete_note))
         .routes(routes!(notes::restore_note))

@@ -5,7 +5,9 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::ids::{CallCampaignId, CallEntryId};
-use closer_domain::telemarketing::{CallEntry, Campaign, CampaignDraft, DispositionDraft, EntriesDraft, EntryStatus};
+use closer_domain::telemarketing::{
+    CallEntry, CallMetrics, Campaign, CampaignDraft, DispositionDraft, EntriesDraft, EntryStatus,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -173,4 +175,54 @@ pub async fn dispose(
     ApiJson(draft): ApiJson<DispositionDraft>,
 ) -> Result<Json<Disposed>, Problem> {
     Ok(Json(telemarketing::dispose(&ctx, CallEntryId(id), &draft).await?))
+}
+
+/// The period and agent of the metrics.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MetricsQuery {
+    /// First day (YYYY-MM-DD, on your clocks); a week before `to` by default.
+    pub from: Option<String>,
+    /// Last day, included; today by default.
+    pub to: Option<String>,
+    /// One agent's calls (administrators and managers; others always see their own).
+    pub agent_id: Option<Uuid>,
+}
+
+/// A campaign's calls per day and agent: dials, dials per hour, connect rate, right-party
+/// contact rate, conversion, abandonment, callbacks kept, talk time.
+#[utoipa::path(get, path = "/call-campaigns/{id}/metrics", tag = "telemarketing",
+    params(("id" = String, Path, format = Uuid), MetricsQuery),
+    responses((status = 200, body = Vec<CallMetrics>),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn metrics(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+    ApiQuery(query): ApiQuery<MetricsQuery>,
+) -> Result<Json<Vec<CallMetrics>>, Problem> {
+    let day = |field: &str, text: &str| {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(text.trim(), format).map_err(|_| Problem::field(field, "give a day as YYYY-MM-DD"))
+    };
+    let today = app::relationships::own_zone(&ctx).await?.local(app::now()).date();
+    let to = match &query.to {
+        Some(text) => day("to", text)?,
+        None => today,
+    };
+    let from = match &query.from {
+        Some(text) => day("from", text)?,
+        None => to - time::Duration::days(6),
+    };
+    Ok(Json(
+        telemarketing::metrics(
+            &ctx,
+            CallCampaignId(id),
+            from,
+            to,
+            query.agent_id.map(closer_domain::ids::UserId),
+        )
+        .await?,
+    ))
 }

@@ -11,9 +11,10 @@ use closer_domain::party::Person;
 use closer_domain::playbook::{DealKind, DealStatus};
 use closer_domain::record::RecordMeta;
 use closer_domain::telemarketing::{
-    CLAIM_LEASE, CallAttempt, CallAttemptFields, CallEntry, CallEntryFields, Campaign, CampaignDraft, CampaignStatus,
-    ConsentChannel, DialFacts, DispositionDraft, DncEntryDraft, DncScope, DncSource, ENTRIES_PER_REQUEST, EntriesDraft,
-    EntryStatus, Script, after_call, may_dial, next_call, phone_consent,
+    CALLBACK_GRACE, CLAIM_LEASE, CallAttempt, CallAttemptFields, CallEntry, CallEntryFields, CallMetrics, Campaign,
+    CampaignDraft, CampaignStatus, ConsentChannel, DialFacts, DispositionDraft, DncEntryDraft, DncScope, DncSource,
+    ENTRIES_PER_REQUEST, EntriesDraft, EntryStatus, Script, after_call, call_metrics, may_dial, next_call,
+    phone_consent,
 };
 use closer_domain::zone::Zone;
 use closer_store::access::Visibility;
@@ -436,4 +437,53 @@ async fn deal_for(ctx: &Ctx, campaign: &Campaign, entry: &CallEntry) -> AppResul
     Ok(super::deals::create_deal_with(ctx, &draft, Some(PartyKind::Person))
         .await?
         .id)
+}
+
+/// The longest period metrics are asked for at once.
+const METRICS_DAYS_MAX: i64 = 92;
+
+/// A campaign's call metrics per day (on the principal's clocks) and agent, from `from` to `to`
+/// inclusive: everyone's for administrators and managers, one's own for others.
+pub async fn metrics(
+    ctx: &Ctx,
+    campaign: CallCampaignId,
+    from: time::Date,
+    to: time::Date,
+    agent: Option<closer_domain::ids::UserId>,
+) -> AppResult<Vec<CallMetrics>> {
+    let campaign: Campaign = get(ctx, campaign.as_uuid()).await?;
+    if to < from || (to - from).whole_days() >= METRICS_DAYS_MAX {
+        return Err(closer_domain::ValidationErrors::single(
+            "to",
+            format!("give a period of 1 to {METRICS_DAYS_MAX} days, ending on or after its start"),
+        )
+        .into());
+    }
+    let agent = if ctx.principal.keeps_catalogue() {
+        agent
+    } else {
+        Some(ctx.actor())
+    };
+    let zone = super::relationships::own_zone(ctx).await?;
+    let start = zone.instant(from, time::Time::MIDNIGHT);
+    let end = zone.instant(to.next_day().unwrap_or(to), time::Time::MIDNIGHT);
+    // A callback due on the last day may be made just after it.
+    let calls = {
+        let mut conn = ctx.db.acquire().await?;
+        call_campaigns::attempts_of_campaign(
+            conn.conn(),
+            ctx.workspace,
+            campaign.id,
+            start,
+            end + CALLBACK_GRACE,
+            agent,
+        )
+        .await?
+    };
+    let pairs: Vec<(CallEntryId, closer_domain::telemarketing::CallAttemptFields)> =
+        calls.into_iter().map(|c| (c.fields.entry_id, c.fields)).collect();
+    Ok(call_metrics(&pairs, &zone)
+        .into_iter()
+        .filter(|m| m.day >= from && m.day <= to)
+        .collect())
 }

@@ -218,6 +218,18 @@ on_both_backends! {
         let suppressed = app.all(&format!("{entries}?status=suppressed")).await;
         assert_eq!(suppressed.len(), 2, "Cy and Dee");
 
+        // The day's metrics: the rep's own, or everyone's for the admin.
+        let metrics = format!("/api/v1/call-campaigns/{id}/metrics");
+        let mine = app.as_(&rep).get(&metrics).await.expect(200).body;
+        let rows = mine.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{mine}");
+        assert_eq!((rows[0]["dials"].as_u64(), rows[0]["connects"].as_u64(), rows[0]["conversions"].as_u64()), (Some(3), Some(2), Some(1)), "no answer, interested, do not call");
+        assert!((rows[0]["connect_rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        let everyone = app.get(&metrics).await.expect(200).body;
+        assert_eq!(everyone.as_array().unwrap().len(), 2, "two agents called today");
+        app.get(&format!("{metrics}?from=2026-02-01&to=2026-01-01")).await.expect_field_error(422, "to");
+        app.get(&format!("{metrics}?from=yesterday")).await.expect_field_error(422, "from");
+
         // Paused, the campaign gives no calls.
         let etag = app.get(&format!("/api/v1/call-campaigns/{id}")).await.expect(200).etag();
         let mut paused = campaign_body("Trial week");
