@@ -267,6 +267,19 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
     Ok(None)
 }
 
+/// The call the principal holds in `campaign`, if any (without taking a new one).
+pub async fn held(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextCall>> {
+    let campaign: Campaign = get(ctx, campaign.as_uuid()).await?;
+    let entry = {
+        let mut conn = ctx.db.acquire().await?;
+        call_campaigns::held_by(conn.conn(), ctx.workspace, campaign.id, ctx.actor(), now()).await?
+    };
+    match entry {
+        Some(entry) => Ok(Some(describe(ctx, &campaign, entry).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Takes `entry` for the principal if nobody changed it since it was read.
 async fn claim(ctx: &Ctx, entry: &CallEntry, at: time::OffsetDateTime) -> AppResult<Option<CallEntry>> {
     let mut claimed = entry.clone();

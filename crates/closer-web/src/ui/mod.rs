@@ -6,6 +6,7 @@ mod activity_forms;
 mod approval_settings;
 mod approvals;
 mod board;
+mod call_console;
 mod contract_forms;
 mod deal;
 mod deal_form;
@@ -78,6 +79,10 @@ pub fn routes() -> Router<AppState> {
         .route("/preferences", get(preferences::show).post(preferences::save))
         .route("/preferences/connection-sharing", post(preferences::save_sharing))
         .route("/introductions", get(introductions::show).post(introductions::ask))
+        .route("/calls", get(call_console::list))
+        .route("/calls/{id}", get(call_console::show))
+        .route("/calls/{id}/next", post(call_console::next))
+        .route("/calls/{id}/entries/{entry}", post(call_console::dispose))
         .route("/introductions/{id}/{step}", post(introductions::step))
         .route("/settings", get(settings::show))
         .route(

@@ -264,3 +264,51 @@ on_both_backends! {
         assert_eq!(held.len(), 4);
     }
 }
+
+on_both_backends! {
+    async fn the_call_console_takes_a_call_and_records_it_with_one_button(app: &TestApp) {
+        let id = app.post("/api/v1/call-campaigns", &campaign_body("Spring offer")).await.expect(201).id();
+        let ann = customer(app, "Ann Page", "+44 20 7946 2001").await;
+        let bo = customer(app, "Bo Page", "+44 20 7946 2002").await;
+        app.post(&format!("/api/v1/call-campaigns/{id}/entries"), &json!({ "person_ids": [ann, bo] })).await.expect(200);
+        app.user("agent@example.com", "member").await;
+        let session = app.sign_in_page("agent@example.com", crate::support::ADMIN_PASSWORD).await;
+
+        let list = app.page("/calls", &session, None, &[]).await.html;
+        assert!(list.contains("Spring offer") && list.contains(&format!("/calls/{id}")), "{list}");
+        let idle = app.page(&format!("/calls/{id}"), &session, None, &[]).await;
+        assert!(idle.html.contains("data-next"), "{}", idle.html);
+        let csrf = idle.field("csrf_token").unwrap();
+        let taken = app.page(&format!("/calls/{id}/next"), &session, Some(&[("csrf_token", csrf.as_str())]), &[]).await;
+        assert_eq!((taken.status, taken.location()), (reqwest::StatusCode::SEE_OTHER, Some(format!("/calls/{id}").as_str())));
+        let console = app.page(&format!("/calls/{id}"), &session, None, &[]).await.html;
+        assert!(console.contains("Ann Page") && console.contains("tel:+442079462001") && console.contains("Hello, this is Closer Fitness"), "{console}");
+        assert!(console.contains("data-disposition=\"sale\"") && !console.contains("data-disposition=\"dropped\""), "the dialler's own disposition is no button");
+        let entry = console.split("data-entry=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_owned();
+
+        // A callback tomorrow at 10:00 on the agent's clocks (UTC).
+        let tomorrow = (time::OffsetDateTime::now_utc() + time::Duration::days(1)).date().to_string();
+        let form = |disposition: &'static str, date: &str| {
+            vec![("csrf_token", csrf.clone()), ("disposition", disposition.to_owned()), ("notes", "Busy at work".to_owned()), ("callback_date", date.to_owned()), ("callback_time", "10:00".to_owned()), ("callback_to", "pool".to_owned())]
+        };
+        let post = |fields: Vec<(&'static str, String)>| {
+            let path = format!("/calls/{id}/entries/{entry}");
+            let session = session.clone();
+            async move {
+                let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.page(&path, &session, Some(&borrowed), &[]).await
+            }
+        };
+        let refused = post(form("callback_requested", "someday")).await;
+        assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("YYYY-MM-DD"));
+        assert_eq!(post(form("callback_requested", &tomorrow)).await.status, reqwest::StatusCode::SEE_OTHER);
+        let called = app.get(&format!("/api/v1/call-campaigns/{id}/entries?status=callback_scheduled")).await.expect(200).body;
+        let scheduled = &called["items"][0];
+        assert_eq!(scheduled["next_attempt_at"], format!("{tomorrow}T10:00:00Z"));
+        assert!(scheduled["callback_agent_id"].is_null(), "the pool's callback");
+
+        let chinese = app.page(&format!("/calls/{id}"), &session, None, &[("accept-language", "zh-CN")]).await.html;
+        assert!(chinese.contains("下一通电话"), "{chinese}");
+    }
+}
