@@ -391,6 +391,13 @@ async fn check_demo(server: &Server) -> Vec<Value> {
         .to_owned();
     let paths = server.get(&format!("/api/v1/warm-paths?to={met}")).await;
     assert_eq!(paths["paths"][0]["via"], "direct", "{paths}");
+    // A telemarketing campaign with people to call, consents and do-not-call entries.
+    let campaigns = server.all("/api/v1/call-campaigns").await;
+    assert_eq!(campaigns.len(), 1, "{campaigns:?}");
+    let campaign = campaigns[0]["id"].as_str().expect("campaign id");
+    let entries = server.all(&format!("/api/v1/call-campaigns/{campaign}/entries")).await;
+    assert!(entries.len() >= 30, "the demo calls its consumers: {}", entries.len());
+    assert!(!server.all("/api/v1/do-not-call").await.is_empty());
     // Most accounts have their billing details on file, some still lack them.
     let mut complete = Vec::new();
     for organisation in deals

@@ -35,6 +35,7 @@ use self::data::{B2B_PRODUCTS, B2C_PRODUCTS, DEPARTMENTS, EN_FAMILY, EN_GIVEN, O
 use super::bootstrap::Installation;
 use super::{AppError, AppResult, auth, now};
 
+mod calls;
 mod data;
 mod story;
 
@@ -317,14 +318,22 @@ pub async fn generate(db: &Db, installation: Installation, scale: Scale) -> AppR
         scale.consumers
     };
     let mut consumers = Vec::with_capacity(consumers_needed);
+    let mut to_call = Vec::new();
     for i in 0..consumers_needed {
         let owner = reps[i % reps.len()];
         let chinese = i % 2 == 0;
         let person = seeder.person(&mut tx, owner, chinese, None).await?;
         consumers.push((person.id, person.ownership, chinese));
+        if scale == Scale::DEMO && to_call.len() < 60 {
+            to_call.push(person);
+        }
         if (i + 1) % (scale.batch.saturating_mul(4)) == 0 {
             next_batch(&mut tx).await?;
         }
+    }
+    if !to_call.is_empty() {
+        next_batch(&mut tx).await?;
+        calls::seed_call_campaign(&mut seeder, &mut tx, &to_call, installation.admin).await?;
     }
     let b2c = playbooks.iter().find(|p| p.kind == DealKind::B2c).cloned();
     let b2b = playbooks.iter().find(|p| p.kind == DealKind::B2b).cloned();
