@@ -976,3 +976,22 @@ fn past_meetings_are_imported_from_a_calendar_file_once() {
         "{text}"
     );
 }
+
+#[test]
+fn bench_hopper_gives_every_agent_different_calls_and_times_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (output, text) =
+        run(closer(dir.path()).args(["bench", "hopper", "--entries", "3000", "--agents", "6", "--calls", "10"]));
+    assert!(output.status.success(), "{text}");
+    let line = text.lines().find(|l| l.starts_with('{')).expect("a JSON line");
+    let report: Value = serde_json::from_str(line).expect("JSON");
+    assert_eq!(report["calls"], 60, "six agents, ten calls each: {report}");
+    assert_eq!(report["distinct_entries"], 60, "never the same entry twice");
+    assert!(report["next_call_p99_ms"].as_f64().is_some_and(|ms| ms > 0.0));
+    assert!(report["baseline_p99_ms"].as_f64().is_some_and(|ms| ms > 0.0));
+    let (refused, text) = run(closer(dir.path()).args(["bench", "hopper", "--entries", "3"]));
+    assert!(
+        !refused.status.success() && text.contains("at least 10 entries"),
+        "{text}"
+    );
+}

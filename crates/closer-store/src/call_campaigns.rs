@@ -415,10 +415,12 @@ pub async fn held_by(
         .transpose()
 }
 
-/// Entries of `campaign` due for `agent` at `now`, in the hopper's order (the agent's callbacks,
-/// the pool's, then priority, then the longest waiting), `limit` from `offset`.
+/// Entries of `campaign` due for `agent` at `now`, `limit` of each kind from `offset`: the
+/// callbacks due (the agent's and the pool's), claims whose lease ran out, and the new, queued and
+/// retried entries by priority then the longest waiting. Each kind is one index range, so the
+/// cost does not grow with the list; the hopper ranks what comes back.
 pub async fn due_entries(
-    conn: Conn<'_>,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     campaign: CallCampaignId,
     agent: UserId,
@@ -426,56 +428,52 @@ pub async fn due_entries(
     limit: u64,
     offset: u64,
 ) -> Result<Vec<CallEntry>> {
-    let status = |s: EntryStatus| Expr::col(CallEntries::Status).eq(s.as_str());
-    let ready = Cond::any()
-        .add(Expr::col(CallEntries::NextAttemptAt).is_null())
-        .add(Expr::col(CallEntries::NextAttemptAt).lte(now));
-    let due = Cond::any()
-        .add(
-            Cond::all()
-                .add(Expr::col(CallEntries::Status).is_in([
-                    EntryStatus::New.as_str(),
-                    EntryStatus::Queued.as_str(),
-                    EntryStatus::RetryLater.as_str(),
-                ]))
-                .add(ready),
-        )
-        .add(
-            Cond::all()
-                .add(status(EntryStatus::CallbackScheduled))
-                .add(Expr::col(CallEntries::NextAttemptAt).lte(now))
-                .add(
-                    Cond::any()
-                        .add(Expr::col(CallEntries::CallbackAgentId).is_null())
-                        .add(Expr::col(CallEntries::CallbackAgentId).eq(agent.as_uuid())),
-                ),
-        )
-        .add(
-            Cond::all()
-                .add(status(EntryStatus::InProgress))
-                .add(Expr::col(CallEntries::ClaimedUntil).lte(now)),
+    let of_kind = |status: EntryStatus| {
+        select_entries(workspace)
+            .and_where(Expr::col(CallEntries::CampaignId).eq(campaign.as_uuid()))
+            .and_where(Expr::col(CallEntries::Status).eq(status.as_str()))
+            .and_where(Expr::col(CallEntries::DeletedAt).is_null())
+            .limit(limit)
+            .offset(offset)
+            .to_owned()
+    };
+    let mut statements = Vec::with_capacity(5);
+    statements.push(
+        of_kind(EntryStatus::CallbackScheduled)
+            .and_where(Expr::col(CallEntries::NextAttemptAt).lte(now))
+            .cond_where(
+                Cond::any()
+                    .add(Expr::col(CallEntries::CallbackAgentId).is_null())
+                    .add(Expr::col(CallEntries::CallbackAgentId).eq(agent.as_uuid())),
+            )
+            .order_by(CallEntries::NextAttemptAt, Order::Asc)
+            .to_owned(),
+    );
+    statements.push(
+        of_kind(EntryStatus::InProgress)
+            .and_where(Expr::col(CallEntries::ClaimedUntil).lte(now))
+            .order_by(CallEntries::ClaimedUntil, Order::Asc)
+            .to_owned(),
+    );
+    // A new entry waits since it was added, a retried one since it fell due: `waiting_since`
+    // up to now is exactly "due", and the index keeps them in the hopper's order.
+    for status in [EntryStatus::New, EntryStatus::Queued, EntryStatus::RetryLater] {
+        statements.push(
+            of_kind(status)
+                .and_where(Expr::col(CallEntries::WaitingSince).lte(now))
+                .order_by(CallEntries::Priority, Order::Desc)
+                .order_by(CallEntries::WaitingSince, Order::Asc)
+                .to_owned(),
         );
-    let tier = Expr::case(
-        Cond::all()
-            .add(status(EntryStatus::CallbackScheduled))
-            .add(Expr::col(CallEntries::CallbackAgentId).eq(agent.as_uuid())),
-        0,
-    )
-    .case(status(EntryStatus::CallbackScheduled), 1)
-    .finally(2);
-    let statement = select_entries(workspace)
-        .and_where(Expr::col(CallEntries::CampaignId).eq(campaign.as_uuid()))
-        .and_where(Expr::col(CallEntries::DeletedAt).is_null())
-        .cond_where(due)
-        .order_by_expr(tier.into(), Order::Asc)
-        .order_by(CallEntries::Priority, Order::Desc)
-        .order_by(CallEntries::WaitingSince, Order::Asc)
-        .order_by(CallEntries::Id, Order::Asc)
-        .limit(limit)
-        .offset(offset)
-        .to_owned();
-    let rows: Vec<EntryRow> = conn.fetch_all(&statement).await?;
-    rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+    let mut found = Vec::new();
+    for statement in &statements {
+        let rows: Vec<EntryRow> = conn.reborrow().fetch_all(statement).await?;
+        for row in rows {
+            found.push(row.into_entry()?);
+        }
+    }
+    Ok(found)
 }
 
 #[derive(FromRow)]

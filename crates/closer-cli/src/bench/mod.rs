@@ -3,6 +3,7 @@
 
 mod baseline;
 mod graph;
+mod hopper;
 mod load;
 mod run;
 
@@ -66,6 +67,18 @@ pub enum BenchCommand {
         queries: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// The telemarketing hopper on the configured database (best empty): a campaign of
+    /// `entries` people, then `agents` agents taking calls at once; next-call latency against
+    /// the plain due-entries query run as often at once; prints one JSON line.
+    Hopper {
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: u64,
+        #[arg(long, default_value_t = 50)]
+        agents: usize,
+        /// Calls each agent takes.
+        #[arg(long, default_value_t = 40)]
+        calls: usize,
     },
     /// The benchmarks: for each size, a fresh database is generated and served by this binary,
     /// loaded by `closer bench load` processes and compared with baselines measured in the same
@@ -160,6 +173,11 @@ pub async fn run(db: &Db, installation: Installation, command: BenchCommand) -> 
     match command {
         BenchCommand::Load { .. } | BenchCommand::Run { .. } | BenchCommand::WarmPaths { .. } => {
             bail!("this bench command opens no database of the settings")
+        }
+        BenchCommand::Hopper { entries, agents, calls } => {
+            let report = hopper::run(db, installation, entries, agents, calls).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
         }
         BenchCommand::Generate { deals, people, seed } => {
             if deals == 0 || people == 0 {

@@ -62,8 +62,10 @@ CREATE TABLE call_entries (
 );
 -- One entry per number in a campaign.
 CREATE UNIQUE INDEX call_entries_number ON call_entries (workspace_id, campaign_id, phone) WHERE deleted_at IS NULL;
--- The hopper: a campaign's open entries by state and due time.
+-- The hopper: callbacks by due time, and the entries to call by priority then the longest
+-- waiting, each state one index range.
 CREATE INDEX call_entries_due ON call_entries (workspace_id, campaign_id, status, next_attempt_at);
+CREATE INDEX call_entries_waiting ON call_entries (workspace_id, campaign_id, status, priority DESC, waiting_since);
 CREATE INDEX call_entries_claimed ON call_entries (workspace_id, claimed_by) WHERE claimed_by IS NOT NULL;
 
 CREATE TABLE call_attempts (
