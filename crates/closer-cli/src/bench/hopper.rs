@@ -14,7 +14,7 @@ use closer_domain::party::{Person, PersonFields};
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::telemarketing::{
     CallEntry, CallEntryFields, Campaign, CampaignFields, CampaignStatus, DialRules, DialingMode, Disposition,
-    DispositionDraft, DncEntry, DncEntryFields, DncScope, DncSource, EntryStatus, Script,
+    DispositionDraft, DncEntry, DncEntryFields, DncScope, DncSource, Script,
 };
 use closer_domain::user::UserDraft;
 use closer_store::{Db, call_campaigns, call_registers, parties, users};
@@ -109,22 +109,14 @@ async fn load(db: &Db, installation: &Installation, entries: u64) -> anyhow::Res
         parties::insert_person(tx.conn(), workspace, &person).await?;
         let entry = CallEntry {
             id: CallEntryId(Uuid::now_v7()),
-            fields: CallEntryFields {
-                campaign_id: campaign.id,
-                person_id: person.id,
-                phone: phone.clone(),
-                timezone: Some(zone.clone()),
-                priority: i32::try_from(n % 3).unwrap_or(0),
-                status: EntryStatus::New,
-                attempts: 0,
-                last_attempt_at: None,
-                next_attempt_at: None,
-                waiting_since: at,
-                callback_agent_id: None,
-                claimed_by: None,
-                claimed_until: None,
-                deal_id: None,
-            },
+            fields: CallEntryFields::fresh(
+                campaign.id,
+                person.id,
+                phone.clone(),
+                Some(zone.clone()),
+                i32::try_from(n % 3).unwrap_or(0),
+                at,
+            ),
             meta: RecordMeta::created(at),
         };
         call_campaigns::insert_entry(tx.conn(), workspace, &entry).await?;

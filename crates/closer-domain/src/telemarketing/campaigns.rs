@@ -202,6 +202,35 @@ pub struct CallEntryFields {
     pub deal_id: Option<DealId>,
 }
 
+impl CallEntryFields {
+    /// A person added to a campaign at `at`, not called yet.
+    pub fn fresh(
+        campaign_id: CallCampaignId,
+        person_id: PartyId,
+        phone: PhoneNumber,
+        timezone: Option<String>,
+        priority: i32,
+        at: OffsetDateTime,
+    ) -> CallEntryFields {
+        CallEntryFields {
+            campaign_id,
+            person_id,
+            phone,
+            timezone,
+            priority,
+            status: EntryStatus::New,
+            attempts: 0,
+            last_attempt_at: None,
+            next_attempt_at: None,
+            waiting_since: at,
+            callback_agent_id: None,
+            claimed_by: None,
+            claimed_until: None,
+            deal_id: None,
+        }
+    }
+}
+
 /// A stored entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CallEntry {

@@ -68,22 +68,38 @@ pub fn next_call<K: Clone>(
     now: OffsetDateTime,
     check: impl Fn(&Candidate<K>) -> Result<(), DialBlock>,
 ) -> Pick<K> {
+    let (callable, suppress) = callable(candidates, agent, now, check, 1);
+    Pick {
+        call: callable.into_iter().next(),
+        suppress,
+    }
+}
+
+/// Up to `wanted` entries `agent` may call now, best first, and the entries met on the way that
+/// may never be called. Agents racing for the same entries try the first few in different
+/// orders rather than all the first.
+pub fn callable<K: Clone>(
+    candidates: &[Candidate<K>],
+    agent: UserId,
+    now: OffsetDateTime,
+    check: impl Fn(&Candidate<K>) -> Result<(), DialBlock>,
+    wanted: usize,
+) -> (Vec<K>, Vec<(K, DialBlock)>) {
     let mut due: Vec<&Candidate<K>> = candidates.iter().filter(|c| c.due(agent, now)).collect();
     due.sort_by_key(|c| c.rank(agent));
+    let mut found = Vec::new();
     let mut suppress = Vec::new();
     for candidate in due {
+        if found.len() == wanted {
+            break;
+        }
         match check(candidate) {
-            Ok(()) => {
-                return Pick {
-                    call: Some(candidate.key.clone()),
-                    suppress,
-                };
-            }
+            Ok(()) => found.push(candidate.key.clone()),
             Err(block) if block.suppresses() => suppress.push((candidate.key.clone(), block)),
             Err(_) => {}
         }
     }
-    Pick { call: None, suppress }
+    (found, suppress)
 }
 
 #[cfg(test)]

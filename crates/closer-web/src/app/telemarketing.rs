@@ -13,7 +13,7 @@ use closer_domain::record::RecordMeta;
 use closer_domain::telemarketing::{
     CALLBACK_GRACE, CLAIM_LEASE, CallAttempt, CallAttemptFields, CallEntry, CallEntryFields, CallMetrics, Campaign,
     CampaignDraft, CampaignStatus, ConsentChannel, DialFacts, DispositionDraft, DncEntryDraft, DncScope, DncSource,
-    ENTRIES_PER_REQUEST, EntriesDraft, EntryStatus, Script, after_call, call_metrics, may_dial, next_call,
+    ENTRIES_PER_REQUEST, EntriesDraft, EntryStatus, Script, after_call, call_metrics, callable, may_dial,
     phone_consent,
 };
 use closer_domain::zone::Zone;
@@ -119,22 +119,14 @@ pub async fn add_entries(ctx: &Ctx, campaign: CallCampaignId, draft: &EntriesDra
         }
         fresh.push(CallEntry {
             id: CallEntryId(new_id()),
-            fields: CallEntryFields {
-                campaign_id: campaign.id,
-                person_id: *person_id,
+            fields: CallEntryFields::fresh(
+                campaign.id,
+                *person_id,
                 phone,
-                timezone: person.fields.timezone.clone(),
-                priority: draft.priority.unwrap_or(0),
-                status: EntryStatus::New,
-                attempts: 0,
-                last_attempt_at: None,
-                next_attempt_at: None,
-                waiting_since: at,
-                callback_agent_id: None,
-                claimed_by: None,
-                claimed_until: None,
-                deal_id: None,
-            },
+                person.fields.timezone.clone(),
+                draft.priority.unwrap_or(0),
+                at,
+            ),
             meta: RecordMeta::created(at),
         });
     }
@@ -183,6 +175,8 @@ pub struct NextCall {
 /// Due entries read per round, and rounds at most, before the hopper says nothing is due.
 const HOPPER_BATCH: u64 = 50;
 const HOPPER_ROUNDS: u64 = 20;
+/// How many of the best callable entries agents asking at once spread over.
+const RACE_SPREAD: usize = 8;
 
 /// Hands the principal their next call in `campaign`: the entry they already hold, or the best
 /// due entry whose number may be dialled now, claimed for them. Entries found on a do-not-call
@@ -235,9 +229,12 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
             })
             .collect();
         let by_id: HashMap<CallEntryId, &CallEntry> = due.iter().map(|e| (e.id, e)).collect();
-        let mut candidates: Vec<_> = due.iter().map(CallEntry::candidate).collect();
-        loop {
-            let pick = next_call(&candidates, agent, at, |candidate| {
+        let candidates: Vec<_> = due.iter().map(CallEntry::candidate).collect();
+        let (mut ready, suppress) = callable(
+            &candidates,
+            agent,
+            at,
+            |candidate| {
                 let entry = by_id[&candidate.key];
                 let facts = DialFacts {
                     phone: entry.fields.phone.as_str(),
@@ -246,18 +243,34 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
                     consent: phone_consent(consents.get(&entry.fields.person_id).into_iter().flatten()),
                 };
                 may_dial(&facts, &rules.window, at)
-            });
-            for (key, _) in &pick.suppress {
-                suppress(ctx, by_id[key]).await?;
+            },
+            candidates.len(),
+        );
+        for (key, _) in &suppress {
+            suppress_entry(ctx, by_id[key]).await?;
+        }
+        // Agents asking at once would all race for the best entry: each starts at a different
+        // one of the first few that rank alike (same kind, same priority); a callback promised
+        // by this agent is theirs alone anyway.
+        let alike = |key: &CallEntryId| {
+            let f = &by_id[key].fields;
+            (f.status, f.priority, f.callback_agent_id == Some(agent))
+        };
+        if let Some(first) = ready.first().map(alike).filter(|(_, _, own)| !own) {
+            let spread = ready
+                .iter()
+                .take(RACE_SPREAD)
+                .take_while(|key| alike(key) == first)
+                .count();
+            if spread > 1 {
+                ready[..spread].rotate_left(fastrand::usize(..spread));
             }
-            candidates.retain(|c| !pick.suppress.iter().any(|(key, _)| *key == c.key));
-            let Some(key) = pick.call else { break };
-            let entry = by_id[&key];
-            if let Some(claimed) = claim(ctx, entry, at).await? {
+        }
+        for key in &ready {
+            if let Some(claimed) = claim(ctx, by_id[key], at).await? {
                 return Ok(Some(describe(ctx, &campaign, claimed).await?));
             }
             // Another agent took it first: the next one.
-            candidates.retain(|c| c.key != key);
         }
         if (due.len() as u64) < HOPPER_BATCH {
             return Ok(None);
@@ -294,7 +307,7 @@ async fn claim(ctx: &Ctx, entry: &CallEntry, at: time::OffsetDateTime) -> AppRes
 }
 
 /// Marks an entry that may never be called (do-not-call, no consent); a lost race is fine.
-async fn suppress(ctx: &Ctx, entry: &CallEntry) -> AppResult<()> {
+async fn suppress_entry(ctx: &Ctx, entry: &CallEntry) -> AppResult<()> {
     let mut next = entry.clone();
     next.fields.status = EntryStatus::Suppressed;
     next.fields.claimed_by = None;

@@ -6,7 +6,7 @@ use closer_domain::party::Person;
 use closer_domain::record::{Ownership, RecordMeta};
 use closer_domain::telemarketing::{
     CallEntry, CallEntryFields, Campaign, CampaignFields, CampaignStatus, ConsentChannel, ConsentFields, DialRules,
-    DialingMode, DncEntry, DncEntryFields, DncScope, DncSource, EntryStatus, ObjectionHandler, Script,
+    DialingMode, DncEntry, DncEntryFields, DncScope, DncSource, ObjectionHandler, Script,
 };
 use closer_store::{Tx, call_campaigns, call_registers};
 use time::Duration;
@@ -68,22 +68,14 @@ pub(super) async fn seed_call_campaign(
         let chinese = phone.as_str().starts_with("+86");
         let entry = CallEntry {
             id: CallEntryId(seeder.ids.next()),
-            fields: CallEntryFields {
-                campaign_id: campaign.id,
-                person_id: person.id,
-                phone: phone.clone(),
-                timezone: person.fields.timezone.clone(),
-                priority: if i % 7 == 0 { 5 } else { 0 },
-                status: EntryStatus::New,
-                attempts: 0,
-                last_attempt_at: None,
-                next_attempt_at: None,
-                waiting_since: now - Duration::days(2),
-                callback_agent_id: None,
-                claimed_by: None,
-                claimed_until: None,
-                deal_id: None,
-            },
+            fields: CallEntryFields::fresh(
+                campaign.id,
+                person.id,
+                phone.clone(),
+                person.fields.timezone.clone(),
+                if i % 7 == 0 { 5 } else { 0 },
+                now - Duration::days(2),
+            ),
             meta: RecordMeta::created(now - Duration::days(2)),
         };
         call_campaigns::insert_entry(tx.conn(), seeder.workspace, &entry).await?;
