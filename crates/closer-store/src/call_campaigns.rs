@@ -418,9 +418,10 @@ pub async fn held_by(
 /// Entries of `campaign` due for `agent` at `now`, `limit` of each kind from `offset`: the
 /// callbacks due (the agent's and the pool's), claims whose lease ran out, and the new, queued and
 /// retried entries by priority then the longest waiting. Each kind is one index range, so the
-/// cost does not grow with the list; the hopper ranks what comes back.
+/// cost does not grow with the list, and all are read in one statement; the hopper ranks what
+/// comes back.
 pub async fn due_entries(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     workspace: WorkspaceId,
     campaign: CallCampaignId,
     agent: UserId,
@@ -466,14 +467,21 @@ pub async fn due_entries(
                 .to_owned(),
         );
     }
-    let mut found = Vec::new();
-    for statement in &statements {
-        let rows: Vec<EntryRow> = conn.reborrow().fetch_all(statement).await?;
-        for row in rows {
-            found.push(row.into_entry()?);
-        }
+    // One round trip: each range is a subquery (keeping its own order and limit), all joined.
+    let mut ranges = statements.into_iter().enumerate().map(|(i, range)| {
+        Query::select()
+            .column(sea_query::Asterisk)
+            .from_subquery(range, sea_query::Alias::new(format!("range{i}")))
+            .to_owned()
+    });
+    let Some(mut all) = ranges.next() else {
+        return Ok(Vec::new());
+    };
+    for range in ranges {
+        all.union(sea_query::UnionType::All, range);
     }
-    Ok(found)
+    let rows: Vec<EntryRow> = conn.fetch_all(&all).await?;
+    rows.into_iter().map(EntryRow::into_entry).collect()
 }
 
 #[derive(FromRow)]
