@@ -173,7 +173,7 @@ pub struct NextCall {
 }
 
 /// Due entries read per round, and rounds at most, before the hopper says nothing is due.
-const HOPPER_BATCH: u64 = 50;
+const HOPPER_BATCH: u64 = 20;
 const HOPPER_ROUNDS: u64 = 20;
 /// How many of the best callable entries agents asking at once spread over.
 const RACE_SPREAD: usize = 8;
@@ -221,10 +221,13 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
                 call_registers::consents_of_people(conn.conn(), ctx.workspace, &people, ConsentChannel::Phone).await?;
             (blocked, consents)
         };
+        // Zones are looked up once per name: a list shares a handful.
+        let mut by_name: HashMap<&str, Option<Zone>> = HashMap::new();
         let zones: HashMap<CallEntryId, Zone> = due
             .iter()
             .filter_map(|e| {
-                let zone = Zone::named(e.fields.timezone.as_deref()?).ok()?;
+                let name = e.fields.timezone.as_deref()?;
+                let zone = by_name.entry(name).or_insert_with(|| Zone::named(name).ok()).clone()?;
                 Some((e.id, zone))
             })
             .collect();
@@ -244,7 +247,7 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
                 };
                 may_dial(&facts, &rules.window, at)
             },
-            candidates.len(),
+            RACE_SPREAD * 2,
         );
         for (key, _) in &suppress {
             suppress_entry(ctx, by_id[key]).await?;
