@@ -173,7 +173,7 @@ pub struct NextCall {
 }
 
 /// Due entries read per round, and rounds at most, before the hopper says nothing is due.
-const HOPPER_BATCH: u64 = 20;
+const HOPPER_BATCH: u64 = 50;
 const HOPPER_ROUNDS: u64 = 20;
 /// How many of the best callable entries agents asking at once spread over.
 const RACE_SPREAD: usize = 8;
@@ -247,7 +247,7 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
                 };
                 may_dial(&facts, &rules.window, at)
             },
-            RACE_SPREAD * 2,
+            candidates.len(),
         );
         for (key, _) in &suppress {
             suppress_entry(ctx, by_id[key]).await?;
