@@ -195,3 +195,81 @@ async fn refused(viewer: Viewer, campaign: CallCampaignId, error: AppError) -> R
         None => crate::api::problem::Problem::from(error).into_response(),
     }
 }
+
+struct MetricsRow {
+    day: String,
+    agent: String,
+    dials: u32,
+    dials_per_hour: String,
+    connect_rate: String,
+    right_party_rate: String,
+    conversions: u32,
+    sales: u32,
+    abandonment_rate: String,
+    callbacks: String,
+    talk_minutes: u64,
+}
+
+#[derive(Template)]
+#[template(path = "call_metrics.html")]
+struct MetricsPage {
+    chrome: Chrome,
+    campaign_id: String,
+    campaign_name: String,
+    rows: Vec<MetricsRow>,
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// The campaign's dashboard: the last two weeks per day and agent (one's own rows for agents).
+pub async fn metrics(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
+    let ctx = &viewer.ctx;
+    let loaded = async {
+        let campaign: Campaign = get(ctx, id).await?;
+        let today = viewer.chrome.zone.local(crate::app::now()).date();
+        let from = today - time::Duration::days(13);
+        let rows = telemarketing::metrics(ctx, CallCampaignId(id), from, today, None).await?;
+        let mut conn = ctx.db.acquire().await?;
+        let names: std::collections::HashMap<closer_domain::ids::UserId, String> =
+            closer_store::users::list(conn.conn(), ctx.workspace)
+                .await?
+                .into_iter()
+                .map(|u| (u.user_id(), u.display_name))
+                .collect();
+        Ok::<_, AppError>((campaign, rows, names))
+    }
+    .await;
+    let (campaign, found, names) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return crate::api::problem::Problem::from(e).into_response(),
+    };
+    let chrome = viewer.chrome;
+    let rows = found
+        .iter()
+        .rev()
+        .map(|m| MetricsRow {
+            day: chrome.locale.date(m.day),
+            agent: names.get(&m.agent_id).cloned().unwrap_or_default(),
+            dials: m.dials,
+            dials_per_hour: format!("{:.1}", m.dials_per_hour),
+            connect_rate: percent(m.connect_rate),
+            right_party_rate: percent(m.right_party_rate),
+            conversions: m.conversions,
+            sales: m.sales,
+            abandonment_rate: percent(m.abandonment_rate),
+            callbacks: format!("{}/{}", m.callbacks_kept, m.callbacks_due),
+            talk_minutes: m.talk_seconds / 60,
+        })
+        .collect();
+    render(
+        &MetricsPage {
+            campaign_id: campaign.id.to_string(),
+            campaign_name: campaign.fields.name.clone(),
+            chrome,
+            rows,
+        },
+        StatusCode::OK,
+    )
+}

@@ -81,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .route("/introductions", get(introductions::show).post(introductions::ask))
         .route("/calls", get(call_console::list))
         .route("/calls/{id}", get(call_console::show))
+        .route("/calls/{id}/metrics", get(call_console::metrics))
         .route("/calls/{id}/next", post(call_console::next))
         .route("/calls/{id}/entries/{entry}", post(call_console::dispose))
         .route("/introductions/{id}/{step}", post(introductions::step))

@@ -312,5 +312,11 @@ on_both_backends! {
 
         let chinese = app.page(&format!("/calls/{id}"), &session, None, &[("accept-language", "zh-CN")]).await.html;
         assert!(chinese.contains("下一通电话"), "{chinese}");
+
+        // The dashboard: the agent's one call today.
+        let dashboard = app.page(&format!("/calls/{id}/metrics"), &session, None, &[]).await.html;
+        assert!(dashboard.contains("agent@example.com") && dashboard.contains("<td class=\"number\" data-dials>1</td>"), "{dashboard}");
+        let zh_dashboard = app.page(&format!("/calls/{id}/metrics"), &session, None, &[("accept-language", "zh-CN")]).await.html;
+        assert!(zh_dashboard.contains("数据看板") && zh_dashboard.contains("接通率"));
     }
 }
