@@ -594,14 +594,13 @@ pub async fn update_attempt(
     attempt: &CallAttempt,
     expected_version: i64,
 ) -> Result<bool> {
-    records::update_record(
+    records::update_stamps(
         conn,
         CallAttempts::Table,
         workspace,
         attempt.id.as_uuid(),
         &attempt.meta,
         expected_version,
-        Vec::<(CallAttempts, Expr)>::new(),
     )
     .await
 }

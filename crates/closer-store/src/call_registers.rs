@@ -99,14 +99,13 @@ pub async fn update_dnc(
     entry: &DncEntry,
     expected_version: i64,
 ) -> Result<bool> {
-    records::update_record(
+    records::update_stamps(
         conn,
         DoNotCall::Table,
         workspace,
         entry.id.as_uuid(),
         &entry.meta,
         expected_version,
-        Vec::<(DoNotCall, Expr)>::new(),
     )
     .await
 }
@@ -254,14 +253,13 @@ pub async fn update_consent(
     consent: &Consent,
     expected_version: i64,
 ) -> Result<bool> {
-    records::update_record(
+    records::update_stamps(
         conn,
         Consents::Table,
         workspace,
         consent.id.as_uuid(),
         &consent.meta,
         expected_version,
-        Vec::<(Consents, Expr)>::new(),
     )
     .await
 }

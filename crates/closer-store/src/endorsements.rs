@@ -116,14 +116,13 @@ pub async fn update(
     endorsement: &Endorsement,
     expected_version: i64,
 ) -> Result<bool> {
-    records::update_record(
+    records::update_stamps(
         conn,
         Endorsements::Table,
         workspace,
         endorsement.id.as_uuid(),
         &endorsement.meta,
         expected_version,
-        Vec::<(Endorsements, Expr)>::new(),
     )
     .await
 }

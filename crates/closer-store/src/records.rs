@@ -155,6 +155,28 @@ pub(crate) async fn update_record<C: IntoIden>(
     Ok(conn.execute(&statement).await? == 1)
 }
 
+/// Writes only a record's new version and stamps: for records whose fields never change once
+/// written (deleted or restored through the generic machinery).
+pub(crate) async fn update_stamps(
+    conn: Conn<'_>,
+    table: impl IntoIden,
+    workspace: WorkspaceId,
+    id: Uuid,
+    meta: &RecordMeta,
+    expected_version: i64,
+) -> Result<bool> {
+    update_record(
+        conn,
+        table,
+        workspace,
+        id,
+        meta,
+        expected_version,
+        Vec::<(DynIden, Expr)>::new(),
+    )
+    .await
+}
+
 /// Tables whose rows are soft-deleted and restored through the generic functions below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordTable {
