@@ -262,3 +262,31 @@ pub fn payment(deal: &Deal) -> crate::billing::Payment {
         meta: RecordMeta::created(now()),
     }
 }
+
+/// A call to `deal`'s customer that ended `minutes_ago` with `disposition`.
+pub fn call(
+    deal: &Deal,
+    disposition: crate::telemarketing::Disposition,
+    minutes_ago: i64,
+) -> crate::telemarketing::CallAttempt {
+    use crate::ids::{CallAttemptId, CallCampaignId, CallEntryId};
+    use crate::telemarketing::{CallAttempt, CallAttemptFields};
+    let ended_at = now() - Duration::minutes(minutes_ago);
+    CallAttempt {
+        id: CallAttemptId(Uuid::from_u128(50 + u128::try_from(minutes_ago).unwrap_or(0))),
+        fields: CallAttemptFields {
+            campaign_id: CallCampaignId(Uuid::from_u128(40)),
+            entry_id: CallEntryId(Uuid::from_u128(41)),
+            person_id: deal.terms.counterparty_id,
+            agent_id: deal.ownership.owner_id,
+            disposition,
+            script_version: 1,
+            started_at: ended_at - Duration::minutes(3),
+            ended_at,
+            talk_seconds: Some(120),
+            notes: None,
+            callback_at: None,
+        },
+        meta: RecordMeta::created(ended_at),
+    }
+}

@@ -3,8 +3,8 @@
 //! says which difference it comes from (D1…D9) and what action satisfies it.
 //!
 //! A hard criterion blocks a forward move unless a manager overrides it with a reason; a soft one
-//! only warns. Criteria that need records later parts of Closer keep (calls, consent,
-//! mutual action plans) are declared now and answer "pending": they never block.
+//! only warns. Criteria that need records later parts of Closer keep (mutual action plans) are
+//! declared now and answer "pending": they never block.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -99,7 +99,7 @@ pub fn criteria_for(stage_key: &str) -> &'static [CriterionDef] {
                     hard(
                         "human_contact_call",
                         &["D9"],
-                        "a call reached the customer",
+                        "a call reached the customer, or they were met",
                         "Call the customer",
                     ),
                 ]
@@ -445,6 +445,14 @@ pub struct Snapshot<'a> {
     pub endorsements: &'a [crate::relationships::Endorsement],
     /// How warm the committee is from the owner's position; none when not worked out.
     pub ties: Option<&'a crate::relationships::CommitteeTies>,
+    /// The calls made to the customer (a person), newest first.
+    pub calls: &'a [crate::telemarketing::CallAttempt],
+    /// Whether the customer may be called on some number: off every do-not-call list, with the
+    /// consent its region requires; none when they have no number.
+    pub callable_number: Option<bool>,
+    /// For a B2C deal held up by its price (R5.1): the best promotions valid now, when they give
+    /// more than the offer already does.
+    pub better_offer: Option<&'a crate::promotions::BetterOffer>,
 }
 
 impl Snapshot<'_> {
@@ -592,7 +600,16 @@ pub fn judge(key: &str, s: &Snapshot) -> Verdict {
         "verbal_selection" => verdict(s.noted(Q::VerbalSelection)),
         "competition_recorded" => verdict(s.deal.terms.competitor.is_some() || s.noted(Q::Competition)),
         "trust_endorsement" => verdict(!s.endorsements.is_empty()),
-        // Calls, consent and mutual action plans arrive with later parts of Closer.
+        // Without a number there is nothing to call, so nothing to be refused.
+        "consent_ok" => verdict(s.callable_number != Some(false)),
+        // A customer met in person was reached at least as well as by a call.
+        "human_contact_call" => verdict(
+            s.calls.iter().any(|c| c.fields.disposition.right_party())
+                || s.meetings
+                    .iter()
+                    .any(|m| m.fields.status == MeetingStatus::Held && m.buyer_attended()),
+        ),
+        // Mutual action plans arrive with a later part of Closer.
         _ => Verdict::Pending,
     }
 }
@@ -718,6 +735,9 @@ mod tests {
             billing_profile: None,
             endorsements: &[],
             ties: None,
+            calls: &[],
+            callable_number: None,
+            better_offer: None,
         }
     }
 
@@ -735,12 +755,40 @@ mod tests {
         let mut deal = fixtures::deal(&playbook, "b2c_new_lead", 0);
         let new_lead = fixtures::stage(&playbook, "b2c_new_lead");
         let results = evaluate(new_lead, &snapshot(&deal, &[], &[], false, false));
-        assert_eq!(unmet(&results), ["contact_point"]);
+        assert_eq!(
+            unmet(&results),
+            ["contact_point", "human_contact_call"],
+            "no number: nothing to refuse"
+        );
+        let refused = Snapshot {
+            callable_number: Some(false),
+            ..snapshot(&deal, &[], &[], false, true)
+        };
+        assert_eq!(
+            unmet(&evaluate(new_lead, &refused)),
+            ["consent_ok", "human_contact_call"]
+        );
+        let machine = [fixtures::call(&deal, crate::telemarketing::Disposition::Machine, 30)];
+        let answered = [fixtures::call(&deal, crate::telemarketing::Disposition::Contacted, 30)];
+        let callable = Snapshot {
+            callable_number: Some(true),
+            calls: &machine,
+            ..refused
+        };
+        assert_eq!(
+            unmet(&evaluate(new_lead, &callable)),
+            ["human_contact_call"],
+            "a machine is no contact"
+        );
         assert!(
-            results
-                .iter()
-                .any(|r| r.key == "consent_ok" && r.verdict == Verdict::Pending),
-            "calls come later"
+            unmet(&evaluate(
+                new_lead,
+                &Snapshot {
+                    calls: &answered,
+                    ..callable
+                }
+            ))
+            .is_empty()
         );
         let qualified = fixtures::stage(&playbook, "b2c_qualified");
         assert_eq!(
@@ -785,12 +833,14 @@ mod tests {
                 .map(|c| c.key.as_str())
                 .collect::<Vec<_>>(),
             [
+                "human_contact_call",
                 "visit_or_offer",
                 "quote_validated",
                 "agreement_executed",
                 "payment_succeeded"
             ]
         );
+        // The customer came in: met face to face, which reaches them better than a call.
         let offer_sent = [sent_quote(&deal)];
         let signed = [fixtures::signed_contract(&deal)];
         let paid = [fixtures::payment(&deal)];
@@ -798,7 +848,7 @@ mod tests {
             quotes: &offer_sent,
             contracts: &signed,
             payments: &paid,
-            ..snapshot(&deal, &[], &[], false, true)
+            ..snapshot(&deal, &[], std::slice::from_ref(&visit), false, true)
         };
         assert!(check_move(&playbook, new_lead, won, &with_offer).blocking.is_empty());
         deal.terms.qualification.0.clear();
@@ -806,7 +856,7 @@ mod tests {
             quotes: &offer_sent,
             contracts: &signed,
             payments: &paid,
-            ..snapshot(&deal, &[], &[], false, true)
+            ..snapshot(&deal, &[], std::slice::from_ref(&visit), false, true)
         };
         let blocked = check_move(&playbook, new_lead, won, &with_offer);
         assert_eq!(

@@ -114,6 +114,22 @@ impl Money {
         }
         Ok(amount_minor)
     }
+
+    /// The amount in units with its minor digits (`12500.50`, `¥` left out).
+    pub fn decimal(&self) -> String {
+        let digits = u32::from(self.currency.minor_digits());
+        if digits == 0 {
+            return self.amount_minor.to_string();
+        }
+        let scale = 10_i64.pow(digits);
+        let width = digits as usize;
+        format!(
+            "{}{}.{:0width$}",
+            if self.amount_minor < 0 { "-" } else { "" },
+            (self.amount_minor / scale).abs(),
+            (self.amount_minor % scale).abs()
+        )
+    }
 }
 
 #[cfg(test)]

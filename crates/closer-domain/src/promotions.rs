@@ -575,6 +575,37 @@ pub struct Outcome {
     pub explanations: Vec<Explanation>,
 }
 
+/// What the best promotions valid now give a customer whom the price holds back (R5.1), beyond
+/// what the offer made so far gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BetterOffer {
+    /// Each promotion's name, with its code when it needs one (`Spring sale (code SPRING)`).
+    pub promotions: Vec<String>,
+    /// The customer's gain beyond the current offer.
+    pub extra: crate::money::Money,
+}
+
+impl BetterOffer {
+    /// `best` as a better offer, when it gains the customer more than `current_benefit_minor`.
+    pub fn beyond(best: &Outcome, current_benefit_minor: i64, currency: Currency) -> Option<BetterOffer> {
+        let extra = best.benefit_minor - current_benefit_minor;
+        (extra > 0 && !best.applied.is_empty()).then(|| BetterOffer {
+            promotions: best
+                .applied
+                .iter()
+                .map(|p| match &p.code {
+                    Some(code) => format!("{} (code {code})", p.name),
+                    None => p.name.clone(),
+                })
+                .collect(),
+            extra: crate::money::Money {
+                amount_minor: extra,
+                currency,
+            },
+        })
+    }
+}
+
 /// At most this many qualifying promotions are combined (the best alone first); 2^16 sets.
 const COMBINE_MAX: usize = 16;
 

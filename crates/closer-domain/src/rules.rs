@@ -189,6 +189,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Escalate to the champion or the economic buyer",
     ),
     (
+        "better_promotion",
+        "The price holds the customer back: {0} would give them {1} more",
+        "Offer the promotion and send the revised quote",
+    ),
+    (
+        "offer_accepted_on_call",
+        "The customer said yes on the call",
+        "Send the personal agreement to sign, with its payment link, while they are on the line",
+    ),
+    (
+        "inbound_lead_waiting",
+        "An inbound lead has waited {0} minutes without a call",
+        "Call now: a lead called within five minutes is far likelier to buy",
+    ),
+    (
         "slow_stage",
         "{0} days in the stage; its target is {1}",
         "Move the deal on, or record why it waits",
@@ -413,6 +428,95 @@ fn billing_rules(snapshot: &Snapshot, b2b: bool, stage_key: &str, now: OffsetDat
                 vec![invoice.fields.number.clone().unwrap_or_default(), late.to_string()],
             ));
         }
+    }
+}
+
+/// How long a sent consumer quote may wait for payment before the price is taken to hold the
+/// customer back (R5.1).
+pub const QUOTE_UNPAID_FOR: Duration = Duration::hours(24);
+/// How soon an inbound consumer lead is called (R7.3).
+pub const SPEED_TO_LEAD: Duration = Duration::minutes(5);
+
+/// The calls made since the deal began, newest first.
+fn calls_since_created<'a>(snapshot: &'a Snapshot) -> impl Iterator<Item = &'a crate::telemarketing::CallAttempt> {
+    let created = snapshot.deal.meta.created_at;
+    snapshot.calls.iter().filter(move |c| c.fields.ended_at >= created)
+}
+
+/// A B2C deal the price holds back (R5.1's trigger): its latest call ended on a price objection,
+/// or a quote sent a day ago is still unpaid.
+pub fn price_holds_back(snapshot: &Snapshot, now: OffsetDateTime) -> bool {
+    use crate::telemarketing::Disposition;
+    let deal = snapshot.deal;
+    if deal.progress.kind != DealKind::B2c || deal.progress.status != DealStatus::Open {
+        return false;
+    }
+    let objected = calls_since_created(snapshot)
+        .next()
+        .is_some_and(|c| c.fields.disposition == Disposition::PriceObjection);
+    let paid = snapshot.payments.iter().any(|p| p.fields.net_minor() > 0);
+    let waiting = snapshot.quotes.iter().any(|q| {
+        q.fields.status == QuoteStatus::Sent && q.fields.sent_at.is_some_and(|sent| now - sent >= QUOTE_UNPAID_FOR)
+    });
+    objected || (waiting && !paid)
+}
+
+/// The consumer on the phone (D9 with D2, D5, D7): the best promotion for a customer the price
+/// holds back (R5.1), the personal agreement when they said yes on the call (R2.1), and an
+/// inbound lead nobody has called within minutes (R7.3).
+fn consumer_call_rules(snapshot: &Snapshot, playbook: &Playbook, now: OffsetDateTime, out: &mut Vec<Proposal>) {
+    use crate::telemarketing::Disposition;
+    if let Some(offer) = snapshot.better_offer.filter(|_| price_holds_back(snapshot, now)) {
+        out.push(proposal(
+            "R5.1",
+            "promotion",
+            &["D5"],
+            86,
+            "better_promotion",
+            vec![
+                offer.promotions.join(", "),
+                format!("{} {}", offer.extra.currency, offer.extra.decimal()),
+            ],
+        ));
+    }
+    let latest = calls_since_created(snapshot).next().map(|c| c.fields.disposition);
+    let accepted_quote = snapshot.quotes.iter().any(|q| q.fields.status == QuoteStatus::Accepted);
+    let said_yes = latest == Some(Disposition::Sale)
+        || (accepted_quote && matches!(latest, Some(Disposition::Interested | Disposition::AppointmentSet)));
+    if said_yes && !snapshot.contracts.iter().any(|c| c.fields.live()) {
+        out.push(proposal(
+            "R2.1",
+            "agreement",
+            &["D2", "D9"],
+            92,
+            "offer_accepted_on_call",
+            vec![],
+        ));
+    }
+    let deal = snapshot.deal;
+    let first_stage = playbook.stages.iter().map(|s| s.position).min();
+    let at_first_stage = playbook
+        .stage(deal.progress.stage_id)
+        .is_some_and(|s| Some(s.position) == first_stage);
+    let waited = now - deal.meta.created_at;
+    let met = snapshot
+        .meetings
+        .iter()
+        .any(|m| m.fields.status == MeetingStatus::Held && m.buyer_attended());
+    if deal.terms.lead_source == Some(crate::deal::LeadSource::Inbound)
+        && at_first_stage
+        && waited >= SPEED_TO_LEAD
+        && calls_since_created(snapshot).next().is_none()
+        && !met
+    {
+        out.push(proposal(
+            "R7.3",
+            "speed_to_lead",
+            &["D7", "D9"],
+            95,
+            "inbound_lead_waiting",
+            vec![waited.whole_minutes().to_string()],
+        ));
     }
 }
 
@@ -694,6 +798,9 @@ pub fn propose(
         }
     }
     billing_rules(snapshot, b2b, stage_key, now, &mut out);
+    if !b2b {
+        consumer_call_rules(snapshot, playbook, now, &mut out);
+    }
 
     // R4.5: nothing is planned next.
     let next_meeting = snapshot.meetings.iter().any(|m| upcoming(m, now));
@@ -770,6 +877,9 @@ mod tests {
             billing_profile: None,
             endorsements: &[],
             ties: None,
+            calls: &[],
+            callable_number: None,
+            better_offer: None,
         }
     }
 
@@ -1006,6 +1116,161 @@ mod tests {
             .map(|p| p.rule)
             .collect();
         assert!(rules.contains(&"R3.1".to_owned()), "{rules:?}");
+    }
+
+    #[test]
+    fn consumer_calls_bring_the_best_promotion_the_agreement_and_speed_to_lead() {
+        use crate::deal::LeadSource;
+        use crate::money::{Currency, Money};
+        use crate::pricing::QuoteStatus;
+        use crate::promotions::BetterOffer;
+        use crate::telemarketing::Disposition;
+        let playbook = fixtures::playbook(&B2C_DEFAULT);
+        let fired = |snapshot: &Snapshot| -> Vec<String> {
+            propose(snapshot, &playbook, None, true, now())
+                .into_iter()
+                .map(|p| p.rule)
+                .filter(|r| matches!(r.as_str(), "R5.1" | "R2.1" | "R7.3"))
+                .collect()
+        };
+        let deal = fixtures::deal(&playbook, "b2c_offer", 1);
+        let offer = BetterOffer {
+            promotions: vec!["Spring sale (code SPRING)".into()],
+            extra: Money {
+                amount_minor: 12_050,
+                currency: Currency::parse("CNY").expect("CNY"),
+            },
+        };
+        // R5.1: a price objection on the latest call, and a promotion that gives more.
+        let objected = [fixtures::call(&deal, Disposition::PriceObjection, 10)];
+        let held_back = Snapshot {
+            calls: &objected,
+            better_offer: Some(&offer),
+            ..snapshot(&deal, &[], &[])
+        };
+        let proposals = propose(&held_back, &playbook, None, true, now());
+        let best = proposals.iter().find(|p| p.rule == "R5.1").expect("R5.1");
+        assert_eq!(
+            best.title,
+            "The price holds the customer back: Spring sale (code SPRING) would give them CNY 120.50 more"
+        );
+        assert!(
+            fired(&Snapshot {
+                better_offer: None,
+                ..held_back
+            })
+            .is_empty(),
+            "nothing better to offer"
+        );
+        let later = [
+            fixtures::call(&deal, Disposition::Contacted, 5),
+            fixtures::call(&deal, Disposition::PriceObjection, 10),
+        ];
+        assert!(
+            fired(&Snapshot {
+                calls: &later,
+                ..held_back
+            })
+            .is_empty(),
+            "the objection was answered"
+        );
+        let before = [fixtures::call(&deal, Disposition::PriceObjection, 3 * 24 * 60)];
+        assert!(
+            fired(&Snapshot {
+                calls: &before,
+                ..held_back
+            })
+            .is_empty(),
+            "a call before this deal"
+        );
+        // …or a quote sent more than a day ago and still unpaid.
+        let mut sent = fixtures::quote(&deal, 1, QuoteStatus::Sent, 100_000);
+        sent.fields.sent_at = Some(now() - time::Duration::hours(25));
+        let quotes = [sent.clone()];
+        let unpaid = Snapshot {
+            quotes: &quotes,
+            better_offer: Some(&offer),
+            ..snapshot(&deal, &[], &[])
+        };
+        assert!(price_holds_back(&unpaid, now()));
+        let payments = [fixtures::payment(&deal)];
+        assert!(
+            !price_holds_back(
+                &Snapshot {
+                    payments: &payments,
+                    ..unpaid
+                },
+                now()
+            ),
+            "paid"
+        );
+        sent.fields.sent_at = Some(now() - time::Duration::hours(2));
+        let fresh_quote = [sent];
+        assert!(
+            !price_holds_back(
+                &Snapshot {
+                    quotes: &fresh_quote,
+                    ..unpaid
+                },
+                now()
+            ),
+            "sent today"
+        );
+
+        // R2.1: a yes on the call asks for the personal agreement, until there is one.
+        let sale = [fixtures::call(&deal, Disposition::Sale, 1)];
+        let said_yes = Snapshot {
+            calls: &sale,
+            ..snapshot(&deal, &[], &[])
+        };
+        assert_eq!(fired(&said_yes), ["R2.1"]);
+        let signed = [fixtures::signed_contract(&deal)];
+        assert!(
+            fired(&Snapshot {
+                contracts: &signed,
+                ..said_yes
+            })
+            .is_empty()
+        );
+        let interested = [fixtures::call(&deal, Disposition::Interested, 1)];
+        let accepted = [fixtures::quote(&deal, 2, QuoteStatus::Accepted, 100_000)];
+        let on_the_call = Snapshot {
+            calls: &interested,
+            ..snapshot(&deal, &[], &[])
+        };
+        assert!(fired(&on_the_call).is_empty(), "interest alone is no yes");
+        assert_eq!(
+            fired(&Snapshot {
+                quotes: &accepted,
+                ..on_the_call
+            }),
+            ["R2.1"]
+        );
+
+        // R7.3: an inbound lead not called within five minutes.
+        let mut lead = fixtures::deal(&playbook, "b2c_new_lead", 0);
+        lead.terms.lead_source = Some(LeadSource::Inbound);
+        lead.meta.created_at = now() - time::Duration::minutes(7);
+        let waiting = propose(&snapshot(&lead, &[], &[]), &playbook, None, true, now());
+        let alert = waiting.iter().find(|p| p.rule == "R7.3").expect("R7.3");
+        assert_eq!(
+            (alert.title.as_str(), alert.priority),
+            ("An inbound lead has waited 7 minutes without a call", 95)
+        );
+        let called = [fixtures::call(&lead, Disposition::NoAnswer, 1)];
+        assert!(
+            fired(&Snapshot {
+                calls: &called,
+                ..snapshot(&lead, &[], &[])
+            })
+            .is_empty(),
+            "an attempt was made"
+        );
+        lead.meta.created_at = now() - time::Duration::minutes(4);
+        assert!(fired(&snapshot(&lead, &[], &[])).is_empty(), "within the five minutes");
+        lead.meta.created_at = now() - time::Duration::minutes(7);
+        lead.terms.lead_source = Some(LeadSource::Referral);
+        assert!(fired(&snapshot(&lead, &[], &[])).is_empty(), "not inbound");
     }
 
     #[test]

@@ -30,6 +30,7 @@ struct CampaignRow {
     rules: String,
     script: String,
     script_version: i32,
+    takes_inbound_leads: bool,
     owner_id: Uuid,
     team_id: Option<Uuid>,
     version: i64,
@@ -50,6 +51,7 @@ impl CampaignRow {
                 rules: from_json_text("call_campaigns.rules", &self.rules)?,
                 script: from_json_text("call_campaigns.script", &self.script)?,
                 script_version: self.script_version,
+                takes_inbound_leads: self.takes_inbound_leads,
             },
             ownership: Ownership {
                 owner_id: UserId(self.owner_id),
@@ -71,6 +73,7 @@ fn select_campaigns(workspace: WorkspaceId) -> SelectStatement {
             CallCampaigns::Rules,
             CallCampaigns::Script,
             CallCampaigns::ScriptVersion,
+            CallCampaigns::TakesInboundLeads,
             CallCampaigns::OwnerId,
             CallCampaigns::TeamId,
             CallCampaigns::Version,
@@ -93,6 +96,7 @@ fn campaign_values(campaign: &Campaign) -> Vec<(CallCampaigns, Expr)> {
         (CallCampaigns::Rules, json_text(&f.rules).into()),
         (CallCampaigns::Script, json_text(&f.script).into()),
         (CallCampaigns::ScriptVersion, f.script_version.into()),
+        (CallCampaigns::TakesInboundLeads, f.takes_inbound_leads.into()),
         (
             CallCampaigns::TeamId,
             campaign.ownership.team_id.map(|t| t.as_uuid()).into(),
@@ -215,6 +219,7 @@ struct EntryRow {
     claimed_by: Option<Uuid>,
     claimed_until: Option<OffsetDateTime>,
     deal_id: Option<Uuid>,
+    lead_at: Option<OffsetDateTime>,
     version: i64,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
@@ -241,13 +246,14 @@ impl EntryRow {
                 claimed_by: self.claimed_by.map(UserId),
                 claimed_until: self.claimed_until,
                 deal_id: self.deal_id.map(DealId),
+                lead_at: self.lead_at,
             },
             meta: records::meta(self.version, self.created_at, self.updated_at, self.deleted_at),
         })
     }
 }
 
-const ENTRY_COLUMNS: [CallEntries; 19] = [
+const ENTRY_COLUMNS: [CallEntries; 20] = [
     CallEntries::Id,
     CallEntries::CampaignId,
     CallEntries::PersonId,
@@ -263,6 +269,7 @@ const ENTRY_COLUMNS: [CallEntries; 19] = [
     CallEntries::ClaimedBy,
     CallEntries::ClaimedUntil,
     CallEntries::DealId,
+    CallEntries::LeadAt,
     CallEntries::Version,
     CallEntries::CreatedAt,
     CallEntries::UpdatedAt,
@@ -277,10 +284,12 @@ fn select_entries(workspace: WorkspaceId) -> SelectStatement {
         .to_owned()
 }
 
-/// The state columns an entry's calls change.
+/// The state columns an entry's calls (and a rerouted lead) change.
 fn entry_state(entry: &CallEntry) -> Vec<(CallEntries, Expr)> {
     let f = &entry.fields;
     vec![
+        (CallEntries::Priority, f.priority.into()),
+        (CallEntries::LeadAt, f.lead_at.into()),
         (CallEntries::Status, f.status.as_str().into()),
         (CallEntries::Attempts, i32::from(f.attempts).into()),
         (CallEntries::LastAttemptAt, f.last_attempt_at.into()),
@@ -304,6 +313,61 @@ pub async fn get_entry(conn: Conn<'_>, workspace: WorkspaceId, id: CallEntryId) 
         .await?
         .map(EntryRow::into_entry)
         .transpose()
+}
+
+/// The active campaigns that take inbound leads, oldest first.
+pub async fn inbound_campaigns(conn: Conn<'_>, workspace: WorkspaceId) -> Result<Vec<Campaign>> {
+    let statement = select_campaigns(workspace)
+        .and_where(Expr::col(CallCampaigns::TakesInboundLeads).eq(true))
+        .and_where(Expr::col(CallCampaigns::Status).eq(CampaignStatus::Active.as_str()))
+        .and_where(Expr::col(CallCampaigns::DeletedAt).is_null())
+        .order_by(CallCampaigns::CreatedAt, Order::Asc)
+        .to_owned();
+    let rows: Vec<CampaignRow> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(CampaignRow::into_campaign).collect()
+}
+
+/// The live entry of `phone` in `campaign`, if it has one.
+pub async fn entry_of_number(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    campaign: CallCampaignId,
+    phone: &str,
+) -> Result<Option<CallEntry>> {
+    let statement = select_entries(workspace)
+        .and_where(Expr::col(CallEntries::CampaignId).eq(campaign.as_uuid()))
+        .and_where(Expr::col(CallEntries::Phone).eq(phone))
+        .and_where(Expr::col(CallEntries::DeletedAt).is_null())
+        .to_owned();
+    conn.fetch_optional::<EntryRow, _>(&statement)
+        .await?
+        .map(EntryRow::into_entry)
+        .transpose()
+}
+
+/// When each of `entries` that is an inbound lead came in.
+pub async fn lead_times(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    entries: &[CallEntryId],
+) -> Result<std::collections::HashMap<CallEntryId, OffsetDateTime>> {
+    #[derive(FromRow)]
+    struct Lead {
+        id: Uuid,
+        lead_at: OffsetDateTime,
+    }
+    if entries.is_empty() {
+        return Ok(Default::default());
+    }
+    let statement = Query::select()
+        .columns([CallEntries::Id, CallEntries::LeadAt])
+        .from(CallEntries::Table)
+        .and_where(Expr::col(CallEntries::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(CallEntries::Id).is_in(entries.iter().map(|e| e.as_uuid()).collect::<Vec<_>>()))
+        .and_where(Expr::col(CallEntries::LeadAt).is_not_null())
+        .to_owned();
+    let rows: Vec<Lead> = conn.fetch_all(&statement).await?;
+    Ok(rows.into_iter().map(|r| (CallEntryId(r.id), r.lead_at)).collect())
 }
 
 /// The numbers of `campaign` that already have a live entry.
@@ -340,7 +404,6 @@ pub async fn insert_entry(conn: Conn<'_>, workspace: WorkspaceId, entry: &CallEn
         (CallEntries::PersonId, f.person_id.as_uuid().into()),
         (CallEntries::Phone, f.phone.as_str().into()),
         (CallEntries::Timezone, f.timezone.clone().into()),
-        (CallEntries::Priority, f.priority.into()),
     ]);
     records::insert_record(
         conn,
@@ -617,6 +680,24 @@ pub async fn attempts_of_person(
         .and_where(Expr::col(CallAttempts::DeletedAt).is_null())
         .order_by(CallAttempts::StartedAt, Order::Desc)
         .limit(limit)
+        .to_owned();
+    let rows: Vec<AttemptRow> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(AttemptRow::into_attempt).collect()
+}
+
+/// Every call to any of `people`, newest first.
+pub async fn attempts_of_people(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    people: &[PartyId],
+) -> Result<Vec<CallAttempt>> {
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = select_attempts(workspace)
+        .and_where(Expr::col(CallAttempts::PersonId).is_in(people.iter().map(|p| p.as_uuid()).collect::<Vec<_>>()))
+        .and_where(Expr::col(CallAttempts::DeletedAt).is_null())
+        .order_by(CallAttempts::StartedAt, Order::Desc)
         .to_owned();
     let rows: Vec<AttemptRow> = conn.fetch_all(&statement).await?;
     rows.into_iter().map(AttemptRow::into_attempt).collect()

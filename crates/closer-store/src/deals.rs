@@ -220,6 +220,30 @@ pub async fn list(
     Ok(Page::from_rows(deals, page, |d| d.id.as_uuid()))
 }
 
+/// Open B2C deals from an inbound lead created in `[from, to)`, oldest first, at most `limit`
+/// (speed to lead looks for the ones nobody has called yet).
+pub async fn inbound_leads(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    limit: u64,
+) -> Result<Vec<Deal>> {
+    let col = |c: Deals| Expr::col((Deals::Table, c));
+    let statement = select(workspace)
+        .and_where(col(Deals::Kind).eq(DealKind::B2c.as_str()))
+        .and_where(col(Deals::Status).eq(DealStatus::Open.as_str()))
+        .and_where(col(Deals::LeadSource).eq(closer_domain::deal::LeadSource::Inbound.as_str()))
+        .and_where(col(Deals::CreatedAt).gte(from))
+        .and_where(col(Deals::CreatedAt).lt(to))
+        .and_where(col(Deals::DeletedAt).is_null())
+        .order_by((Deals::Table, Deals::CreatedAt), sea_query::Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let rows: Vec<DealRow> = conn.fetch_all(&statement).await?;
+    rows.into_iter().map(DealRow::into_deal).collect()
+}
+
 /// How many deals of one stage in one currency, and their amounts added up.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct StageTotal {

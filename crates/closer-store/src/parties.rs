@@ -143,11 +143,7 @@ async fn get_row(conn: Conn<'_>, workspace: WorkspaceId, kind: PartyKind, id: Pa
 
 /// For each of `ids` that exists (deleted or not): its kind, and whether it has an e-mail or a
 /// phone to be reached at.
-pub async fn reachability(
-    conn: Conn<'_>,
-    workspace: WorkspaceId,
-    ids: &[PartyId],
-) -> Result<HashMap<PartyId, (PartyKind, bool)>> {
+pub async fn reachability(conn: Conn<'_>, workspace: WorkspaceId, ids: &[PartyId]) -> Result<HashMap<PartyId, Reach>> {
     #[derive(FromRow)]
     struct Row {
         id: Uuid,
@@ -167,12 +163,31 @@ pub async fn reachability(
     let rows: Vec<Row> = conn.fetch_all(&statement).await?;
     rows.into_iter()
         .map(|row| {
-            let kind = label(PartyKind::parse, &row.kind)?;
             let emails = decode_list::<String>(&row.emails)?;
-            let phones = decode_list::<String>(&row.phones)?;
-            Ok((PartyId(row.id), (kind, !emails.is_empty() || !phones.is_empty())))
+            let reach = Reach {
+                kind: label(PartyKind::parse, &row.kind)?,
+                has_email: !emails.is_empty(),
+                phones: decode_list::<String>(&row.phones)?,
+            };
+            Ok((PartyId(row.id), reach))
         })
         .collect()
+}
+
+/// How a party can be reached.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub kind: PartyKind,
+    pub has_email: bool,
+    /// E.164, as stored.
+    pub phones: Vec<String>,
+}
+
+impl Reach {
+    /// A phone number or an e-mail address is on file.
+    pub fn reachable(&self) -> bool {
+        self.has_email || !self.phones.is_empty()
+    }
 }
 
 /// A person by id, deleted or not.

@@ -84,6 +84,7 @@ async fn load(db: &Db, installation: &Installation, entries: u64) -> anyhow::Res
                 ..Script::default()
             },
             script_version: 1,
+            takes_inbound_leads: false,
         },
         ownership: owner,
         meta: RecordMeta::created(at),

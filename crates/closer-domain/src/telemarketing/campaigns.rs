@@ -105,6 +105,9 @@ pub struct CampaignDraft {
     /// The calling window and the retry policy (the defaults: 08:00–21:00, 6 attempts).
     pub rules: Option<DialRules>,
     pub script: Script,
+    /// Inbound consumer leads nobody called within five minutes come here, first in line for
+    /// the next free agent (speed to lead, R7.3). Default false.
+    pub takes_inbound_leads: Option<bool>,
 }
 
 /// A campaign's checked fields.
@@ -119,6 +122,7 @@ pub struct CampaignFields {
     pub script: Script,
     /// Goes up by one each time the script changes; every call records the version it used.
     pub script_version: i32,
+    pub takes_inbound_leads: bool,
 }
 
 /// A stored campaign.
@@ -155,6 +159,7 @@ impl CampaignDraft {
                 rules,
                 script: script?,
                 script_version,
+                takes_inbound_leads: self.takes_inbound_leads.unwrap_or(false),
             })
         })
     }
@@ -198,8 +203,11 @@ pub struct CallEntryFields {
     pub claimed_by: Option<UserId>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub claimed_until: Option<OffsetDateTime>,
-    /// The deal the calls led to.
+    /// The deal the calls led to, or the inbound lead's deal.
     pub deal_id: Option<DealId>,
+    /// When the inbound lead came in, for an entry that is one (speed to lead).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub lead_at: Option<OffsetDateTime>,
 }
 
 impl CallEntryFields {
@@ -227,6 +235,7 @@ impl CallEntryFields {
             claimed_by: None,
             claimed_until: None,
             deal_id: None,
+            lead_at: None,
         }
     }
 }

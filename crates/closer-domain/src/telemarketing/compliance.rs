@@ -228,18 +228,24 @@ impl DialBlock {
     }
 }
 
-/// Whether the number may be dialled at `now` within `campaign`'s window (R9.1).
-pub fn may_dial(facts: &DialFacts, campaign: &CallingWindow, now: OffsetDateTime) -> Result<(), DialBlock> {
+/// Whether the number may be called at all, whatever the hour: it is on no do-not-call list and
+/// has the consent its region requires.
+pub fn may_ever_dial(facts: &DialFacts) -> Result<(), DialBlock> {
     if facts.on_dnc {
         return Err(DialBlock::DoNotCall);
     }
+    match facts.consent {
+        PhoneConsent::Withdrawn => Err(DialBlock::NoConsent),
+        PhoneConsent::None if jurisdiction(region_of(facts.phone)).consent_required => Err(DialBlock::NoConsent),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the number may be dialled at `now` within `campaign`'s window (R9.1).
+pub fn may_dial(facts: &DialFacts, campaign: &CallingWindow, now: OffsetDateTime) -> Result<(), DialBlock> {
+    may_ever_dial(facts)?;
     let region = region_of(facts.phone);
     let law = jurisdiction(region);
-    match facts.consent {
-        PhoneConsent::Withdrawn => return Err(DialBlock::NoConsent),
-        PhoneConsent::None if law.consent_required => return Err(DialBlock::NoConsent),
-        _ => {}
-    }
     let window = campaign.within(&law.window);
     let inside = |zone: &Zone| window.admits(zone.local(now).time());
     match (facts.zone, region) {

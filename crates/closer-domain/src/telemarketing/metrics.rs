@@ -47,6 +47,10 @@ pub struct CallMetrics {
     pub conversion_rate: f64,
     /// Dropped over connects (the cap is 3% per 30 days).
     pub abandonment_rate: f64,
+    /// Inbound leads whose first call this agent made that day.
+    pub leads_called: u32,
+    /// The median time from an inbound lead's arrival to its first call, in seconds.
+    pub speed_to_lead_seconds: Option<i64>,
 }
 
 fn ratio(part: u32, whole: u32) -> f64 {
@@ -71,11 +75,23 @@ struct Tally {
     talk: u64,
     first: Option<OffsetDateTime>,
     last: Option<OffsetDateTime>,
+    lead_waits: Vec<i64>,
+}
+
+/// The middle value (the lower of the two middle ones for an even count).
+fn median(values: &mut [i64]) -> Option<i64> {
+    values.sort_unstable();
+    values.get(values.len().saturating_sub(1) / 2).copied()
 }
 
 /// The metrics of `attempts` (a campaign's calls, in any order) per day on `zone`'s clocks and
-/// agent, by day then agent.
-pub fn call_metrics(attempts: &[(CallEntryId, CallAttemptFields)], zone: &Zone) -> Vec<CallMetrics> {
+/// agent, by day then agent. `leads` says when each entry that is an inbound lead came in: its
+/// first call after that counts for speed to lead.
+pub fn call_metrics(
+    attempts: &[(CallEntryId, CallAttemptFields)],
+    leads: &std::collections::HashMap<CallEntryId, OffsetDateTime>,
+    zone: &Zone,
+) -> Vec<CallMetrics> {
     let mut tallies: BTreeMap<(Date, UserId), Tally> = BTreeMap::new();
     for (_, attempt) in attempts {
         let day = zone.local(attempt.started_at).date();
@@ -97,8 +113,16 @@ pub fn call_metrics(attempts: &[(CallEntryId, CallAttemptFields)], zone: &Zone) 
     for (entry, attempt) in attempts {
         by_entry.entry(*entry).or_default().push(attempt);
     }
-    for calls in by_entry.values_mut() {
+    for (entry, calls) in &mut by_entry {
         calls.sort_by_key(|a| a.started_at);
+        if let Some(lead_at) = leads.get(entry)
+            && let Some(first) = calls.iter().find(|a| a.started_at >= *lead_at)
+        {
+            let tally = tallies
+                .entry((zone.local(first.started_at).date(), first.agent_id))
+                .or_default();
+            tally.lead_waits.push((first.started_at - *lead_at).whole_seconds());
+        }
         for (i, promise) in calls.iter().enumerate() {
             let Some(due) = promise
                 .callback_at
@@ -116,7 +140,7 @@ pub fn call_metrics(attempts: &[(CallEntryId, CallAttemptFields)], zone: &Zone) 
     }
     tallies
         .into_iter()
-        .map(|((day, agent_id), t)| {
+        .map(|((day, agent_id), mut t)| {
             let shift = match (t.first, t.last) {
                 (Some(first), Some(last)) => (last - first).max(SHORTEST_SHIFT),
                 _ => SHORTEST_SHIFT,
@@ -143,6 +167,8 @@ pub fn call_metrics(attempts: &[(CallEntryId, CallAttemptFields)], zone: &Zone) 
                 right_party_rate: ratio(t.right_party, t.dials),
                 conversion_rate: ratio(t.sales, t.right_party),
                 abandonment_rate: ratio(t.dropped, t.connects),
+                leads_called: u32::try_from(t.lead_waits.len()).unwrap_or(u32::MAX),
+                speed_to_lead_seconds: median(&mut t.lead_waits),
             }
         })
         .collect()
@@ -209,8 +235,16 @@ mod tests {
             // Another agent, the next day in Shanghai.
             call(8, 9, datetime!(2026-11-27 17:00 UTC), Disposition::WrongNumber, None),
         ];
-        let found = call_metrics(&calls, &zone);
+        // Entry 5 was an inbound lead that came in at 08:32 and was called at 09:40; entry 6 one
+        // that came in at 09:55, called at 09:57.
+        let leads = std::collections::HashMap::from([
+            (calls[4].0, nine - Duration::minutes(28)),
+            (calls[5].0, nine + Duration::minutes(55)),
+        ]);
+        let found = call_metrics(&calls, &leads, &zone);
         assert_eq!(found.len(), 2);
+        assert_eq!((found[0].leads_called, found[0].speed_to_lead_seconds), (2, Some(120)));
+        assert_eq!((found[1].leads_called, found[1].speed_to_lead_seconds), (0, None));
         let day = &found[0];
         assert_eq!(day.day, time::macros::date!(2026 - 11 - 27));
         assert_eq!(
@@ -262,7 +296,7 @@ mod tests {
             call(4, 7, nine + Duration::hours(2), Disposition::NoAnswer, None),
         ];
         assert_eq!(
-            call_metrics(&late, &zone)[0].callbacks_kept,
+            call_metrics(&late, &Default::default(), &zone)[0].callbacks_kept,
             0,
             "an hour late is not kept"
         );

@@ -8,7 +8,7 @@ use closer_domain::party::Person;
 use closer_domain::record::RecordMeta;
 use closer_domain::telemarketing::{
     Consent, ConsentChannel, ConsentDraft, DEFAULT_WINDOW, DialBlock, DialFacts, DncEntry, DncEntryDraft, DncScope,
-    DncSource, PhoneConsent, may_dial, phone_consent, region_of,
+    DncSource, PhoneConsent, may_dial, may_ever_dial, phone_consent, region_of,
 };
 use closer_domain::zone::Zone;
 use closer_store::call_registers;
@@ -244,4 +244,41 @@ pub async fn check_dial(ctx: &Ctx, phone: &str, person_id: Option<PartyId>) -> A
         },
         time_zone: zone.map(|z| z.name().to_owned()),
     })
+}
+
+/// For each person with a phone number: whether some number of theirs may be called at all (on
+/// no do-not-call list, with the consent its region requires), whatever the hour.
+pub(crate) async fn callable_people(
+    mut conn: closer_store::Conn<'_>,
+    workspace: closer_domain::ids::WorkspaceId,
+    phones_of: &[(PartyId, &[String])],
+    at: time::OffsetDateTime,
+) -> AppResult<std::collections::HashMap<PartyId, bool>> {
+    let with_phones: Vec<&(PartyId, &[String])> = phones_of.iter().filter(|(_, phones)| !phones.is_empty()).collect();
+    if with_phones.is_empty() {
+        return Ok(Default::default());
+    }
+    let numbers: Vec<&str> = with_phones
+        .iter()
+        .flat_map(|(_, phones)| phones.iter().map(String::as_str))
+        .collect();
+    let people: Vec<PartyId> = with_phones.iter().map(|(id, _)| *id).collect();
+    let blocked = call_registers::blocked_numbers(conn.reborrow(), workspace, &numbers, at).await?;
+    let consents = call_registers::consents_of_people(conn, workspace, &people, ConsentChannel::Phone).await?;
+    Ok(with_phones
+        .into_iter()
+        .map(|(id, phones)| {
+            let consent = phone_consent(consents.get(id).into_iter().flatten());
+            let callable = phones.iter().any(|phone| {
+                may_ever_dial(&DialFacts {
+                    phone,
+                    zone: None,
+                    on_dnc: blocked.contains(phone.as_str()),
+                    consent,
+                })
+                .is_ok()
+            });
+            (*id, callable)
+        })
+        .collect())
 }

@@ -116,6 +116,35 @@ pub async fn create(ctx: &Ctx, deal_id: DealId, draft: &ContractDraft) -> AppRes
     Ok(contract)
 }
 
+/// R2.1: a consumer who said yes on a call gets their personal agreement drawn up at once, from
+/// the offer they were given, so it can be signed (and paid) in the same conversation. Nothing
+/// is drawn up without an issued offer, beside a live contract, or when the principal may not
+/// edit the deal: the recommendation on the deal then asks for it.
+pub(crate) async fn agreement_on_yes(ctx: &Ctx, deal_id: DealId) -> AppResult<Option<Contract>> {
+    let (offered, live) = {
+        let mut conn = ctx.db.acquire().await?;
+        let offered = quotes::for_deal(conn.conn(), ctx.workspace, deal_id)
+            .await?
+            .iter()
+            .any(issued);
+        let live = contracts::for_deals(conn.conn(), ctx.workspace, &[deal_id])
+            .await?
+            .iter()
+            .any(|c| c.fields.live());
+        (offered, live)
+    };
+    if !offered || live {
+        return Ok(None);
+    }
+    match create(ctx, deal_id, &ContractDraft::default()).await {
+        Ok(contract) => Ok(Some(contract)),
+        Err(AppError::Forbidden(_) | AppError::NotFound { .. } | AppError::Conflict(_) | AppError::Invalid(_)) => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The deal's contracts, oldest first.
 pub async fn of_deal(ctx: &Ctx, deal_id: DealId) -> AppResult<Vec<Contract>> {
     let _deal: Deal = super::get(ctx, deal_id.as_uuid()).await?;

@@ -115,6 +115,9 @@ pub(crate) struct Loaded {
     pub(crate) ties: Option<closer_domain::relationships::CommitteeTies>,
     counterparty_is_organisation: bool,
     counterparty_reachable: bool,
+    calls: Vec<closer_domain::telemarketing::CallAttempt>,
+    callable_number: Option<bool>,
+    better_offer: Option<closer_domain::promotions::BetterOffer>,
 }
 
 pub(crate) async fn load_snapshot(conn: Conn<'_>, workspace: WorkspaceId, deal: &Deal) -> AppResult<Loaded> {
@@ -180,36 +183,56 @@ pub(crate) async fn load_snapshots(
         quotes.entry(quote.fields.deal_id).or_default().push(quote);
     }
     let counterparties: Vec<PartyId> = deals.iter().map(|d| d.terms.counterparty_id).collect();
-    let reach = parties::reachability(conn, workspace, &counterparties).await?;
+    let reach = parties::reachability(conn.reborrow(), workspace, &counterparties).await?;
+    // Consumers: the calls made to them, and whether they may be called at all.
+    let people: Vec<(PartyId, &[String])> = reach
+        .iter()
+        .filter(|(_, r)| r.kind == PartyKind::Person)
+        .map(|(id, r)| (*id, r.phones.as_slice()))
+        .collect();
+    let at = super::now();
+    let callable = super::call_registers::callable_people(conn.reborrow(), workspace, &people, at).await?;
+    let person_ids: Vec<PartyId> = people.iter().map(|(id, _)| *id).collect();
+    let mut calls: HashMap<PartyId, Vec<_>> = HashMap::new();
+    for call in closer_store::call_campaigns::attempts_of_people(conn.reborrow(), workspace, &person_ids).await? {
+        calls.entry(call.fields.person_id).or_default().push(call);
+    }
     let mut loaded = HashMap::with_capacity(deals.len());
     for deal in deals {
         let deal_meetings = meetings.remove(&deal.id).unwrap_or_default();
+        let customer = deal.terms.counterparty_id;
         let (kind, reachable) = reach
-            .get(&deal.terms.counterparty_id)
-            .copied()
-            .unwrap_or((PartyKind::Person, false));
-        loaded.insert(
-            deal.id,
-            Loaded {
-                committee: super::committee::committee_from(
-                    stakeholders.remove(&deal.id).unwrap_or_default(),
-                    &deal_meetings,
-                ),
-                meetings: deal_meetings,
-                team: team.remove(&deal.id).unwrap_or_default(),
-                quotes: quotes.remove(&deal.id).unwrap_or_default(),
-                approvals: approvals.remove(&deal.id).unwrap_or_default(),
-                approval_matrix: approval_matrix.clone(),
-                contracts: contracts.remove(&deal.id).unwrap_or_default(),
-                invoices: invoices.remove(&deal.id).unwrap_or_default(),
-                payments: payments.remove(&deal.id).unwrap_or_default(),
-                billing_profile: profiles.get(&deal.terms.counterparty_id).cloned(),
-                endorsements: endorsements.remove(&deal.id).unwrap_or_default(),
-                ties: None,
-                counterparty_is_organisation: kind == PartyKind::Organisation,
-                counterparty_reachable: reachable,
-            },
-        );
+            .get(&customer)
+            .map_or((PartyKind::Person, false), |r| (r.kind, r.reachable()));
+        let mut snapshot = Loaded {
+            committee: super::committee::committee_from(
+                stakeholders.remove(&deal.id).unwrap_or_default(),
+                &deal_meetings,
+            ),
+            meetings: deal_meetings,
+            team: team.remove(&deal.id).unwrap_or_default(),
+            quotes: quotes.remove(&deal.id).unwrap_or_default(),
+            approvals: approvals.remove(&deal.id).unwrap_or_default(),
+            approval_matrix: approval_matrix.clone(),
+            contracts: contracts.remove(&deal.id).unwrap_or_default(),
+            invoices: invoices.remove(&deal.id).unwrap_or_default(),
+            payments: payments.remove(&deal.id).unwrap_or_default(),
+            billing_profile: profiles.get(&customer).cloned(),
+            endorsements: endorsements.remove(&deal.id).unwrap_or_default(),
+            ties: None,
+            counterparty_is_organisation: kind == PartyKind::Organisation,
+            counterparty_reachable: reachable,
+            // A customer may have several deals: each sees every call.
+            calls: calls.get(&customer).cloned().unwrap_or_default(),
+            callable_number: callable.get(&customer).copied(),
+            better_offer: None,
+        };
+        // The promotion engine runs only for the few deals the price holds back.
+        if closer_domain::rules::price_holds_back(&snapshot.snapshot(deal), at) {
+            snapshot.better_offer =
+                super::promotions::better_offer(workspace, conn.reborrow(), deal, &snapshot.quotes, at).await?;
+        }
+        loaded.insert(deal.id, snapshot);
     }
     Ok(loaded)
 }
@@ -232,6 +255,9 @@ impl Loaded {
             billing_profile: self.billing_profile.as_ref(),
             endorsements: &self.endorsements,
             ties: self.ties.as_ref(),
+            calls: &self.calls,
+            callable_number: self.callable_number,
+            better_offer: self.better_offer.as_ref(),
         }
     }
 }

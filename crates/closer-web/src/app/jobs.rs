@@ -18,6 +18,9 @@ use super::{AppError, AppResult, now};
 /// The job that keeps deal health current, and how often it runs.
 pub const DEAL_HEALTH: &str = "deal_health";
 pub const DEAL_HEALTH_EVERY: Duration = Duration::hours(1);
+/// The job that routes inbound leads nobody called within five minutes (R7.3), and how often.
+pub const SPEED_TO_LEAD: &str = "speed_to_lead";
+pub const SPEED_TO_LEAD_EVERY: Duration = Duration::minutes(1);
 /// How long a claimed job stays claimed before another worker may take it over.
 const LEASE: Duration = Duration::minutes(10);
 
@@ -118,16 +121,25 @@ pub async fn run_due(db: &Db, graphs: &Graphs, worker: &str) -> AppResult<usize>
     let mut ran = 0;
     while let Some(job) = jobs::claim(db, worker, now(), LEASE).await? {
         let workspace = WorkspaceId(job.workspace_id);
-        let outcome = match job.kind.as_str() {
-            DEAL_HEALTH => refresh_deal_health(db, graphs, workspace).await.map(|_| ()),
+        let (outcome, every) = match job.kind.as_str() {
+            DEAL_HEALTH => (
+                refresh_deal_health(db, graphs, workspace).await.map(|_| ()),
+                DEAL_HEALTH_EVERY,
+            ),
+            SPEED_TO_LEAD => (
+                super::telemarketing::route_waiting_leads(db, workspace, now())
+                    .await
+                    .map(|_| ()),
+                SPEED_TO_LEAD_EVERY,
+            ),
             other => {
                 tracing::warn!(kind = other, "unknown job kind; it will be retried");
-                Ok(())
+                (Ok(()), DEAL_HEALTH_EVERY)
             }
         };
         let at = now();
         match outcome {
-            Ok(()) => jobs::finish(db, job.id, at + DEAL_HEALTH_EVERY, at, None).await?,
+            Ok(()) => jobs::finish(db, job.id, at + every, at, None).await?,
             Err(e) => {
                 tracing::error!(kind = %job.kind, error = %e, "job failed");
                 jobs::finish(db, job.id, at + Duration::minutes(5), at, Some(&e.to_string())).await?;
@@ -141,6 +153,7 @@ pub async fn run_due(db: &Db, graphs: &Graphs, worker: &str) -> AppResult<usize>
 /// Schedules the recurring jobs of a workspace (their first run is now).
 pub async fn schedule(db: &Db, workspace: WorkspaceId) -> AppResult<()> {
     jobs::ensure(db, workspace, DEAL_HEALTH, now()).await?;
+    jobs::ensure(db, workspace, SPEED_TO_LEAD, now()).await?;
     Ok(())
 }
 

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use closer_domain::ValidationErrors;
 use closer_domain::deal::Deal;
-use closer_domain::ids::{CampaignId, PartyId, ProductId, PromotionId, RedemptionId};
+use closer_domain::ids::{CampaignId, PartyId, ProductId, PromotionId, RedemptionId, WorkspaceId};
 use closer_domain::money::Currency;
 use closer_domain::playbook::DealKind;
 use closer_domain::pricing::{Quote, QuoteFields};
 use closer_domain::promotions::{
-    Campaign, CampaignDraft, Cart, CartLine, Channel, Offer, Outcome, Promotion, PromotionDraft, Reward, Situation,
-    Verdict, best, parse_code,
+    BetterOffer, Campaign, CampaignDraft, Cart, CartLine, Channel, Offer, Outcome, Promotion, PromotionDraft, Reward,
+    Situation, Verdict, best, parse_code,
 };
 use closer_domain::record::RecordMeta;
 use closer_store::{Conn, products, promotions};
@@ -130,18 +130,30 @@ pub struct CartDraft {
 
 /// The live promotions with their campaigns and what `customer` used of them, priced for `cart`.
 async fn run(
-    ctx: &Ctx,
+    workspace: WorkspaceId,
     mut conn: Conn<'_>,
     cart: &Cart,
     customer: Option<PartyId>,
     situation: &Situation,
 ) -> AppResult<Outcome> {
-    let live = promotions::current(conn.reborrow(), ctx.workspace).await?;
+    let live = promotions::current(conn.reborrow(), workspace).await?;
+    run_over(workspace, conn, &live, cart, customer, situation).await
+}
+
+/// [`run`] over the live promotions already read.
+async fn run_over(
+    workspace: WorkspaceId,
+    mut conn: Conn<'_>,
+    live: &[Promotion],
+    cart: &Cart,
+    customer: Option<PartyId>,
+    situation: &Situation,
+) -> AppResult<Outcome> {
     let campaign_ids: Vec<CampaignId> = live.iter().filter_map(|p| p.fields.campaign_id).collect();
-    let campaigns = promotions::campaigns_by_ids(conn.reborrow(), ctx.workspace, &campaign_ids).await?;
+    let campaigns = promotions::campaigns_by_ids(conn.reborrow(), workspace, &campaign_ids).await?;
     let ids: Vec<PromotionId> = live.iter().map(|p| p.id).collect();
     let used = match customer {
-        Some(customer) => promotions::used_by_customer(conn.reborrow(), ctx.workspace, customer, &ids).await?,
+        Some(customer) => promotions::used_by_customer(conn.reborrow(), workspace, customer, &ids).await?,
         None => HashMap::new(),
     };
     let gift_ids: Vec<ProductId> = live
@@ -151,7 +163,7 @@ async fn run(
             _ => None,
         })
         .collect();
-    let gifts = products::by_ids(conn, ctx.workspace, &gift_ids).await?;
+    let gifts = products::by_ids(conn, workspace, &gift_ids).await?;
     let offers: Vec<Offer> = live
         .iter()
         .map(|p| Offer {
@@ -242,7 +254,7 @@ pub async fn evaluate(ctx: &Ctx, draft: &CartDraft) -> AppResult<Outcome> {
         codes,
     };
     run(
-        ctx,
+        ctx.workspace,
         conn.conn(),
         &Cart { currency, lines },
         draft.customer_id,
@@ -289,7 +301,78 @@ pub async fn outcome_for_quote(
         first_order,
         codes: fields.promotion_codes.clone(),
     };
-    Ok(Some(run(ctx, conn, &cart, Some(customer), &situation).await?))
+    Ok(Some(run(ctx.workspace, conn, &cart, Some(customer), &situation).await?))
+}
+
+/// What the best promotions valid now would give a consumer whom the price holds back (R5.1),
+/// beyond what their latest offer gives: priced on that quote's lines as written, else on the
+/// deal's amount.
+/// Promotions that need a code count: the seller can give the customer the code.
+pub(crate) async fn better_offer(
+    workspace: WorkspaceId,
+    mut conn: Conn<'_>,
+    deal: &Deal,
+    quotes: &[Quote],
+    at: time::OffsetDateTime,
+) -> AppResult<Option<BetterOffer>> {
+    use closer_domain::pricing::QuoteStatus;
+    let latest = quotes
+        .iter()
+        .filter(|q| !matches!(q.fields.status, QuoteStatus::Declined | QuoteStatus::Superseded))
+        .max_by_key(|q| q.fields.revision);
+    let (currency, lines, current) = match latest {
+        Some(quote) if !quote.fields.lines.is_empty() => {
+            let ids: Vec<ProductId> = quote.fields.lines.iter().filter_map(|l| l.product_id).collect();
+            let catalogue = products::by_ids(conn.reborrow(), workspace, &ids).await?;
+            let lines = quote
+                .fields
+                .lines
+                .iter()
+                .map(|l| CartLine {
+                    product_id: l.product_id,
+                    category: l
+                        .product_id
+                        .and_then(|id| catalogue.get(&id))
+                        .and_then(|p| p.fields.category.clone()),
+                    quantity: l.quantity,
+                    unit_price_minor: l.net_unit_price_minor,
+                })
+                .collect();
+            let current = quote
+                .fields
+                .promotions
+                .iter()
+                .map(|p| p.discount_minor + p.gift.as_ref().map_or(0, |g| g.value_minor))
+                .sum();
+            (quote.fields.currency, lines, current)
+        }
+        _ if deal.terms.amount.amount_minor > 0 => (
+            deal.terms.amount.currency,
+            vec![CartLine {
+                product_id: None,
+                category: None,
+                quantity: 1,
+                unit_price_minor: deal.terms.amount.amount_minor,
+            }],
+            0,
+        ),
+        _ => return Ok(None),
+    };
+    let live = promotions::current(conn.reborrow(), workspace).await?;
+    let customer = deal.terms.counterparty_id;
+    let first_order =
+        !closer_store::quotes::customer_has_ordered(conn.reborrow(), workspace, customer, deal.id).await?;
+    let situation = Situation {
+        now: at,
+        channel: latest
+            .and_then(|q| q.fields.channel)
+            .or_else(|| deal.terms.lead_source.and_then(Channel::of_lead_source)),
+        first_order,
+        codes: live.iter().filter_map(|p| p.fields.code.clone()).collect(),
+    };
+    let cart = Cart { currency, lines };
+    let outcome = run_over(workspace, conn, &live, &cart, Some(customer), &situation).await?;
+    Ok(BetterOffer::beyond(&outcome, current, currency))
 }
 
 /// The promotions a B2C quote gets as written; a B2B quote gets none.

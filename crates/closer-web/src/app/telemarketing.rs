@@ -5,15 +5,15 @@
 use std::collections::HashMap;
 
 use closer_domain::deal::{DealDraft, LeadSource};
-use closer_domain::ids::{CallAttemptId, CallCampaignId, CallEntryId, DealId, PartyId};
+use closer_domain::ids::{CallAttemptId, CallCampaignId, CallEntryId, DealId, PartyId, WorkspaceId};
 use closer_domain::party::PartyKind;
 use closer_domain::party::Person;
 use closer_domain::playbook::{DealKind, DealStatus};
 use closer_domain::record::RecordMeta;
 use closer_domain::telemarketing::{
     CALLBACK_GRACE, CLAIM_LEASE, CallAttempt, CallAttemptFields, CallEntry, CallEntryFields, CallMetrics, Campaign,
-    CampaignDraft, CampaignStatus, ConsentChannel, DialFacts, DispositionDraft, DncEntryDraft, DncScope, DncSource,
-    ENTRIES_PER_REQUEST, EntriesDraft, EntryStatus, Script, after_call, call_metrics, callable, may_dial,
+    CampaignDraft, CampaignStatus, ConsentChannel, DialFacts, Disposition, DispositionDraft, DncEntryDraft, DncScope,
+    DncSource, ENTRIES_PER_REQUEST, EntriesDraft, EntryStatus, Script, after_call, call_metrics, callable, may_dial,
     phone_consent,
 };
 use closer_domain::zone::Zone;
@@ -21,6 +21,7 @@ use closer_store::access::Visibility;
 use closer_store::deals::{self, DealFilter};
 use closer_store::{Page, PageRequest, call_campaigns, call_registers, parties};
 use serde::Serialize;
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::{AppError, AppResult, Ctx, Expected, begin_update, create, finish_update, get, insert_in, new_id, now};
@@ -343,6 +344,8 @@ async fn describe(ctx: &Ctx, campaign: &Campaign, entry: CallEntry) -> AppResult
 pub struct Disposed {
     pub entry: CallEntry,
     pub attempt: CallAttempt,
+    /// The personal agreement drawn up because the customer said yes to the offer (R2.1).
+    pub agreement: Option<closer_domain::contracts::Contract>,
 }
 
 /// Records how the call to an entry the principal holds ended, and moves the entry on (§4.10,
@@ -422,7 +425,15 @@ pub async fn dispose(ctx: &Ctx, id: CallEntryId, draft: &DispositionDraft) -> Ap
         };
         super::call_registers::add_dnc(ctx, &request).await?;
     }
-    Ok(Disposed { entry: next, attempt })
+    let agreement = match next.fields.deal_id {
+        Some(deal) if draft.disposition == Disposition::Sale => super::contracts::agreement_on_yes(ctx, deal).await?,
+        _ => None,
+    };
+    Ok(Disposed {
+        entry: next,
+        attempt,
+        agreement,
+    })
 }
 
 /// The B2C deal a converting call belongs to: the customer's open one, or a new one in the
@@ -468,6 +479,110 @@ async fn deal_for(ctx: &Ctx, campaign: &Campaign, entry: &CallEntry) -> AppResul
         .id)
 }
 
+/// Leads older than a day are no longer hot: ordinary follow-up (R7.1, R7.2) takes over.
+const LEAD_HOT_FOR: time::Duration = time::Duration::hours(24);
+/// How many inbound leads one run routes at most (the rest wait a minute).
+const LEADS_PER_RUN: u64 = 500;
+/// A routed inbound lead comes before every other entry of its campaign but the callbacks due.
+pub const INBOUND_PRIORITY: i32 = 1_000_000;
+
+/// Speed to lead (R7.3): every inbound consumer lead of the last day that nobody has called
+/// within five minutes of `at` goes first in line in the oldest active campaign taking inbound
+/// leads, for the next free agent. The deal itself shows the alert (the R7.3 recommendation)
+/// until a call is made. Returns how many leads were routed now.
+pub async fn route_waiting_leads(
+    db: &closer_store::Db,
+    workspace: WorkspaceId,
+    at: OffsetDateTime,
+) -> AppResult<usize> {
+    use closer_domain::rules::SPEED_TO_LEAD;
+    let mut conn = db.acquire().await?;
+    let Some(campaign) = call_campaigns::inbound_campaigns(conn.conn(), workspace)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(0);
+    };
+    let leads = deals::inbound_leads(
+        conn.conn(),
+        workspace,
+        at - LEAD_HOT_FOR,
+        at - SPEED_TO_LEAD,
+        LEADS_PER_RUN,
+    )
+    .await?;
+    let people: Vec<PartyId> = leads.iter().map(|d| d.terms.counterparty_id).collect();
+    let mut called: HashMap<PartyId, OffsetDateTime> = HashMap::new();
+    for call in call_campaigns::attempts_of_people(conn.conn(), workspace, &people).await? {
+        let latest = called.entry(call.fields.person_id).or_insert(call.fields.ended_at);
+        *latest = (*latest).max(call.fields.ended_at);
+    }
+    let mut routed = 0;
+    for lead in leads {
+        let customer = lead.terms.counterparty_id;
+        if called.get(&customer).is_some_and(|last| *last >= lead.meta.created_at) {
+            continue;
+        }
+        let Some(person) = parties::get_person(conn.conn(), workspace, customer).await? else {
+            continue;
+        };
+        let Some(phone) = person.fields.phones.first().cloned() else {
+            continue;
+        };
+        let existing = call_campaigns::entry_of_number(conn.conn(), workspace, campaign.id, phone.as_str()).await?;
+        let written = match existing {
+            Some(entry) if entry.fields.deal_id == Some(lead.id) || entry.fields.status == EntryStatus::Suppressed => {
+                false
+            }
+            Some(entry) if entry.fields.status == EntryStatus::InProgress && entry.fields.claimed_until > Some(at) => {
+                false
+            }
+            Some(entry) => {
+                // Called before for something else: this lead starts afresh, first in line.
+                let mut next = entry.clone();
+                next.fields.status = EntryStatus::New;
+                next.fields.attempts = 0;
+                next.fields.next_attempt_at = None;
+                next.fields.callback_agent_id = None;
+                next.fields.claimed_by = None;
+                next.fields.claimed_until = None;
+                next.fields.priority = INBOUND_PRIORITY;
+                next.fields.waiting_since = lead.meta.created_at;
+                next.fields.deal_id = Some(lead.id);
+                next.fields.lead_at = Some(lead.meta.created_at);
+                next.meta.version += 1;
+                next.meta.updated_at = at;
+                call_campaigns::update_entry(conn.conn(), workspace, &next, entry.meta.version).await?
+            }
+            None => {
+                let mut fields = CallEntryFields::fresh(
+                    campaign.id,
+                    customer,
+                    phone,
+                    person.fields.timezone.clone(),
+                    INBOUND_PRIORITY,
+                    lead.meta.created_at,
+                );
+                fields.deal_id = Some(lead.id);
+                fields.lead_at = Some(lead.meta.created_at);
+                let entry = CallEntry {
+                    id: CallEntryId(new_id()),
+                    fields,
+                    meta: RecordMeta::created(at),
+                };
+                call_campaigns::insert_entry(conn.conn(), workspace, &entry).await?;
+                true
+            }
+        };
+        if written {
+            tracing::info!(deal = %lead.id, campaign = %campaign.id, "inbound lead routed to the next free agent");
+            routed += 1;
+        }
+    }
+    Ok(routed)
+}
+
 /// The longest period metrics are asked for at once.
 const METRICS_DAYS_MAX: i64 = 92;
 
@@ -511,7 +626,18 @@ pub async fn metrics(
     };
     let pairs: Vec<(CallEntryId, closer_domain::telemarketing::CallAttemptFields)> =
         calls.into_iter().map(|c| (c.fields.entry_id, c.fields)).collect();
-    Ok(call_metrics(&pairs, &zone)
+    let mut entries: Vec<CallEntryId> = pairs.iter().map(|(entry, _)| *entry).collect();
+    entries.sort_unstable();
+    entries.dedup();
+    let mut leads = HashMap::new();
+    {
+        let mut conn = ctx.db.acquire().await?;
+        // A long period of a big campaign names many entries: a thousand per statement.
+        for some in entries.chunks(1_000) {
+            leads.extend(call_campaigns::lead_times(conn.conn(), ctx.workspace, some).await?);
+        }
+    }
+    Ok(call_metrics(&pairs, &leads, &zone)
         .into_iter()
         .filter(|m| m.day >= from && m.day <= to)
         .collect())

@@ -208,6 +208,13 @@ struct MetricsRow {
     abandonment_rate: String,
     callbacks: String,
     talk_minutes: u64,
+    /// The leads called and the median wait (`2 · 1:40`), or a dash.
+    speed_to_lead: String,
+}
+
+/// Seconds as minutes and seconds (`1:05`; `75:00` past the hour).
+fn minutes_seconds(seconds: i64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
 #[derive(Template)]
@@ -261,6 +268,10 @@ pub async fn metrics(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
             abandonment_rate: percent(m.abandonment_rate),
             callbacks: format!("{}/{}", m.callbacks_kept, m.callbacks_due),
             talk_minutes: m.talk_seconds / 60,
+            speed_to_lead: match m.speed_to_lead_seconds {
+                Some(wait) => format!("{} · {}", m.leads_called, minutes_seconds(wait)),
+                None => "—".into(),
+            },
         })
         .collect();
     render(

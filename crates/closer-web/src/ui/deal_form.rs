@@ -151,17 +151,7 @@ async fn counterparty_choices(ctx: &Ctx, b2b: bool, selected: &str) -> AppResult
 
 /// An amount in minor units as the form shows it for editing (`12500.50`).
 pub(super) fn amount_text(amount: &closer_domain::money::Money) -> String {
-    let digits = u32::from(amount.currency.minor_digits());
-    if digits == 0 {
-        return amount.amount_minor.to_string();
-    }
-    let scale = 10_i64.pow(digits);
-    let width = digits as usize;
-    format!(
-        "{}.{:0width$}",
-        amount.amount_minor / scale,
-        amount.amount_minor % scale
-    )
+    amount.decimal()
 }
 
 /// An amount as people type it (`12,500.50`) in minor units of `currency`.

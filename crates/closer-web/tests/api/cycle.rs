@@ -83,7 +83,7 @@ on_both_backends! {
             closer_web::app::jobs::run_due(&app.db, &graphs_a, "worker-a"),
             closer_web::app::jobs::run_due(&app.db, &graphs_b, "worker-b"),
         );
-        assert_eq!(first.expect("ran") + second.expect("ran"), 1, "the job ran exactly once");
-        assert_eq!(closer_web::app::jobs::run_due(&app.db, &graphs_a, "worker-a").await.expect("ran"), 0, "next run is in an hour");
+        assert_eq!(first.expect("ran") + second.expect("ran"), 2, "each job (deal health, speed to lead) ran exactly once");
+        assert_eq!(closer_web::app::jobs::run_due(&app.db, &graphs_a, "worker-a").await.expect("ran"), 0, "next runs are in a minute and an hour");
     }
 }

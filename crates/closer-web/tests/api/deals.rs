@@ -155,6 +155,7 @@ on_both_backends! {
             .expect(201)
             .id();
         app.post(&format!("/api/v1/quotes/{offer}/send"), &json!({})).await.expect(200);
+        crate::gates::met_in_store(app, &walk_in.id(), &ann).await;
         let agreement = app.post(&format!("/api/v1/deals/{}/contracts", walk_in.id()), &json!({})).await.expect(201).id();
         for status in ["sent", "completed"] {
             app.post(&format!("/api/v1/contracts/{agreement}/signature"), &json!({ "status": status })).await.expect(200);

@@ -121,10 +121,14 @@ on_both_backends! {
         let deal = app.post("/api/v1/deals", &json!({ "title": "Solar kit", "kind": "b2c", "counterparty_id": walk_in, "currency": "CNY", "lead_source": "inbound" })).await.expect(201).id();
         let won = json!({ "stage_id": app.stage("b2c", "b2c_won").await });
         let blocked = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
-        assert_eq!(keys(&blocked.body), ["contact_point", "need_captured", "visit_or_offer", "quote_validated", "agreement_executed", "payment_succeeded"]);
+        assert_eq!(keys(&blocked.body), ["contact_point", "human_contact_call", "need_captured", "visit_or_offer", "quote_validated", "agreement_executed", "payment_succeeded"]);
         assert_eq!(blocked.body["criteria"][0]["differences"], json!(["D9"]));
         app.patch(&format!("/api/v1/people/{walk_in}"), "*", &json!({ "phones": ["+86 138 0013 8000"] })).await.expect(200);
         app.patch(&format!("/api/v1/deals/{deal}"), "*", &json!({ "qualification": { "need": "Panels for a 120 m² roof", "budget": "" } })).await.expect(200);
+        // A Chinese number may be called only with consent on file; and the customer came in.
+        let unconsented = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
+        assert_eq!(&keys(&unconsented.body)[..2], ["consent_ok", "human_contact_call"]);
+        met_in_store(app, &deal, &walk_in).await;
         // The offer is made in the same sitting: a quote written and handed over.
         let quote = app
             .post(&format!("/api/v1/deals/{deal}/quotes"), &json!({ "lines": [{ "description": "Solar kit, 6 kW", "quantity": 1, "list_unit_price_minor": 3_980_000 }] }))
@@ -132,7 +136,7 @@ on_both_backends! {
             .expect(201)
             .id();
         let still = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
-        assert_eq!(keys(&still.body), ["visit_or_offer", "quote_validated", "agreement_executed", "payment_succeeded"], "a draft is no offer");
+        assert_eq!(keys(&still.body), ["quote_validated", "agreement_executed", "payment_succeeded"], "a draft is no offer");
         app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(200);
         let unsigned = app.post(&format!("/api/v1/deals/{deal}/move"), &won).await.expect(409);
         assert_eq!(keys(&unsigned.body), ["agreement_executed", "payment_succeeded"], "the personal agreement is signed in the same sitting");
@@ -150,6 +154,36 @@ on_both_backends! {
         assert_eq!(history.as_array().map(Vec::len), Some(2), "created, then won in one move");
         app.patch(&format!("/api/v1/deals/{deal}"), "*", &json!({ "qualification": { "mood": "great" } })).await.expect_field_error(422, "qualification.mood");
     }
+}
+
+/// The consumer signs the consent form and is met in the store: a held visit at our office.
+pub async fn met_in_store(app: &crate::support::TestApp, deal: &str, person: &str) {
+    app.post("/api/v1/consents", &json!({ "person_id": person, "channel": "phone", "granted": true, "evidence": "Signed the membership form in the store" })).await.expect(201);
+    let admin_id = app.get("/api/v1/session").await.body["user"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let start = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let at = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).expect("time");
+    let visit = app
+        .post(
+            "/api/v1/meetings",
+            &json!({
+                "deal_id": deal, "purpose": "store_visit", "venue": "our_office", "objective": "Show the kit",
+                "planned_start": at(start), "planned_end": at(start + time::Duration::minutes(30)),
+                "attendees": [{ "person_id": person }, { "user_id": admin_id }]
+            }),
+        )
+        .await
+        .expect(201)
+        .id();
+    let held = json!({
+        "outcome": "held", "attendance": [{ "person_id": person, "attended": true }, { "user_id": admin_id, "attended": true }],
+        "agreed_next_step": "Sign today"
+    });
+    app.post(&format!("/api/v1/meetings/{visit}/log"), &held)
+        .await
+        .expect(200);
 }
 
 on_both_backends! {

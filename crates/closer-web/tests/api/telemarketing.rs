@@ -320,3 +320,105 @@ on_both_backends! {
         assert!(zh_dashboard.contains("数据看板") && zh_dashboard.contains("接通率"));
     }
 }
+
+/// The rules a deal's recommendations name.
+async fn rules_of(app: &TestApp, deal: &str) -> Vec<String> {
+    let found = app
+        .get(&format!("/api/v1/deals/{deal}/recommendations"))
+        .await
+        .expect(200)
+        .body;
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The verdict of one exit criterion of the deal's stage.
+async fn criterion(app: &TestApp, deal: &str, key: &str) -> String {
+    let gates = app.get(&format!("/api/v1/deals/{deal}/gates")).await.expect(200).body;
+    let found = gates["criteria"].as_array().unwrap().iter().find(|c| c["key"] == key);
+    found
+        .map(|c| c["verdict"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("{key} in {gates}"))
+}
+
+on_both_backends! {
+    async fn calls_drive_the_consumer_playbook_from_speed_to_lead_to_the_agreement(app: &TestApp) {
+        let workspace = closer_web::app::bootstrap::ensure_installation(&app.db, &Default::default()).await.expect("installation").installation.workspace;
+        let (_, agent) = app.user("agent@example.com", "member").await;
+        let mut inbound = campaign_body("Inbound");
+        inbound["takes_inbound_leads"] = json!(true);
+        let id = app.post("/api/v1/call-campaigns", &inbound).await.expect(201).id();
+        let entries = format!("/api/v1/call-campaigns/{id}/entries");
+        let next = format!("/api/v1/call-campaigns/{id}/next-call");
+        let disposition = |entry: &str| format!("/api/v1/call-entries/{entry}/disposition");
+        let waiting = customer(app, "Waiting", "+44 20 7946 0010").await;
+        app.post(&entries, &json!({ "person_ids": [waiting], "priority": 50 })).await.expect(200);
+
+        // An inbound lead: nobody has called yet, so the gate of the first stage is unmet.
+        let fay = customer(app, "Fay", "+44 20 7946 0011").await;
+        let deal = app.post("/api/v1/deals", &json!({ "title": "Annual pass", "kind": "b2c", "counterparty_id": fay, "currency": "GBP", "amount_minor": 60_000, "lead_source": "inbound" })).await.expect(201).id();
+        assert_eq!(criterion(app, &deal, "human_contact_call").await, "unmet");
+        assert_eq!(criterion(app, &deal, "consent_ok").await, "met", "a UK number needs no consent on file");
+
+        // Five minutes without a call: the lead goes first in line for the next free agent, once.
+        let route = |minutes: i64| closer_web::app::telemarketing::route_waiting_leads(&app.db, workspace, time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes));
+        assert_eq!(route(4).await.expect("routed"), 0, "within five minutes the owner calls");
+        assert_eq!(route(6).await.expect("routed"), 1);
+        assert_eq!(route(7).await.expect("routed"), 0, "already in line");
+        let routed = app.all(&entries).await.into_iter().find(|e| e["person_id"] == fay.as_str()).expect("Fay's entry");
+        assert_eq!((routed["priority"].as_i64(), routed["deal_id"].as_str()), (Some(1_000_000), Some(deal.as_str())));
+        assert!(routed["lead_at"].is_string());
+        let call = app.as_(&agent).post(&next, &json!({})).await.expect(200).body;
+        assert_eq!(call["name"], "Fay", "before an entry of priority 50");
+        let entry = call["entry"]["id"].as_str().unwrap().to_owned();
+
+        // The price holds her back: the best promotion valid now is recommended.
+        app.post("/api/v1/promotions", &json!({
+            "name": "Winter offer", "code": "WINTER", "class": "order", "reward": { "type": "percentage", "bp": 1500 }, "starts_at": "2026-01-01T00:00:00Z"
+        })).await.expect(201);
+        app.as_(&agent).post(&disposition(&entry), &json!({ "disposition": "price_objection", "talk_seconds": 200 })).await.expect(200);
+        assert_eq!(criterion(app, &deal, "human_contact_call").await, "met");
+        let found = app.get(&format!("/api/v1/deals/{deal}/recommendations")).await.expect(200).body;
+        let best = found.as_array().unwrap().iter().find(|r| r["rule"] == "R5.1").unwrap_or_else(|| panic!("R5.1 in {found}"));
+        assert_eq!(best["title"], "The price holds the customer back: Winter offer (code WINTER) would give them GBP 90.00 more");
+        assert!(!rules_of(app, &deal).await.contains(&"R7.3".to_owned()), "called now");
+        let metrics = app.get(&format!("/api/v1/call-campaigns/{id}/metrics")).await.expect(200).body;
+        assert_eq!(metrics[0]["leads_called"], 1, "{metrics}");
+        assert!(metrics[0]["speed_to_lead_seconds"].as_i64().is_some_and(|s| s >= 0));
+
+        // A yes on the call to a customer with an offer draws up the personal agreement at once
+        // for an agent who may edit the deal; for one who may not, the deal asks for it (R2.1).
+        let offered = |name: &'static str, phone: &'static str| {
+            let entries = entries.clone();
+            async move {
+            let person = customer(app, name, phone).await;
+            let deal = app.post("/api/v1/deals", &json!({ "title": "Family pass", "kind": "b2c", "counterparty_id": person, "currency": "GBP", "amount_minor": 90_000 })).await.expect(201).id();
+            let quote = app.post(&format!("/api/v1/deals/{deal}/quotes"), &json!({ "lines": [{ "description": "Family pass", "quantity": 1, "list_unit_price_minor": 90_000 }] })).await.expect(201).id();
+            app.post(&format!("/api/v1/quotes/{quote}/send"), &json!({})).await.expect(200);
+            app.post(&entries, &json!({ "person_ids": [person], "priority": 99 })).await.expect(200);
+            (deal, quote)
+            }
+        };
+        let (hal_deal, _) = offered("Hal", "+44 20 7946 0013").await;
+        let hal_call = app.as_(&agent).post(&next, &json!({})).await.expect(200).body;
+        assert_eq!(hal_call["name"], "Hal");
+        let sold = app.as_(&agent).post(&disposition(hal_call["entry"]["id"].as_str().unwrap()), &json!({ "disposition": "sale" })).await.expect(200).body;
+        assert_eq!((sold["entry"]["deal_id"].as_str(), &sold["agreement"]), (Some(hal_deal.as_str()), &Value::Null), "the admin's deal: not the agent's to edit");
+        assert!(rules_of(app, &hal_deal).await.contains(&"R2.1".to_owned()));
+
+        let (gus_deal, quote) = offered("Gus", "+44 20 7946 0012").await;
+        let gus_call = app.post(&next, &json!({})).await.expect(200).body;
+        assert_eq!(gus_call["name"], "Gus");
+        let sold = app.post(&disposition(gus_call["entry"]["id"].as_str().unwrap()), &json!({ "disposition": "sale" })).await.expect(200).body;
+        let contracts = app.get(&format!("/api/v1/deals/{gus_deal}/contracts")).await.expect(200).body;
+        let drawn = contracts.as_array().unwrap();
+        assert_eq!(drawn.len(), 1, "{contracts}");
+        assert_eq!((drawn[0]["kind"].as_str(), drawn[0]["quote_id"].as_str()), (Some("personal_agreement"), Some(quote.as_str())));
+        assert_eq!(sold["agreement"]["id"], drawn[0]["id"]);
+        assert!(!rules_of(app, &gus_deal).await.contains(&"R2.1".to_owned()), "the agreement is there");
+    }
+}

@@ -53,6 +53,7 @@ pub(super) async fn seed_call_campaign(
                 close: "Shall I book your first session with a coach at our club?".into(),
             },
             script_version: 1,
+            takes_inbound_leads: true,
         },
         ownership: Ownership {
             owner_id: owner,
