@@ -165,14 +165,44 @@ impl CampaignDraft {
     }
 }
 
-/// People to add to a campaign.
+/// People to add to a campaign: a list of them, or everyone a people filter finds.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntriesDraft {
     /// 1–1,000 people; each is called on their first phone number.
+    #[serde(default)]
     pub person_ids: Vec<PartyId>,
-    /// Higher is called first (default 0).
+    /// Instead of `person_ids`: everyone the people list shows with these filters.
+    pub filter: Option<PeopleFilter>,
+    /// Higher is called first (default 0), from -1,000 to 1,000.
     pub priority: Option<i32>,
+}
+
+/// The people list's filters, kept as a call list's source.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeopleFilter {
+    /// Text in the name, e-mails or phones.
+    pub search: Option<String>,
+    pub owner_id: Option<UserId>,
+    /// People employed there, now or before.
+    pub organisation_id: Option<PartyId>,
+}
+
+/// The highest priority a list may give; routed inbound leads come above it.
+pub const PRIORITY_MAX: i32 = 1_000;
+
+impl EntriesDraft {
+    /// The priority, checked.
+    pub fn priority(&self) -> Result<i32, ValidationErrors> {
+        match self.priority.unwrap_or(0) {
+            p if (-PRIORITY_MAX..=PRIORITY_MAX).contains(&p) => Ok(p),
+            _ => Err(ValidationErrors::single(
+                "priority",
+                format!("from -{PRIORITY_MAX} to {PRIORITY_MAX}"),
+            )),
+        }
+    }
 }
 
 pub const ENTRIES_PER_REQUEST: usize = 1_000;

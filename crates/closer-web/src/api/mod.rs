@@ -292,6 +292,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(telemarketing::list_campaigns, telemarketing::create_campaign))
         .routes(routes!(telemarketing::get_campaign, telemarketing::put_campaign))
         .routes(routes!(telemarketing::list_entries, telemarketing::add_entries))
+        .routes(routes!(telemarketing::import_entries))
         .routes(routes!(telemarketing::next_call))
         .routes(routes!(telemarketing::metrics))
         .routes(routes!(telemarketing::dispose))

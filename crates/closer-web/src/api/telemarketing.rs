@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, PageBody, Tagged, page_request};
 use super::problem::{Problem, ProblemBody};
-use crate::app::telemarketing::{self, Disposed, EntriesAdded, NextCall};
+use crate::app::call_lists::{self, CallListImport, EntriesAdded};
+use crate::app::telemarketing::{self, Disposed, NextCall};
 use crate::app::{self, Ctx};
 
 /// Paging of a list.
@@ -123,7 +124,8 @@ pub async fn list_entries(
 }
 
 /// Adds people to a campaign's call list (administrators and managers), each on their first
-/// phone number; who could not be added is listed with the reason.
+/// phone number: those named in `person_ids`, or everyone the people list shows with `filter`
+/// (up to 100,000). Who could not be added is listed with the reason.
 #[utoipa::path(post, path = "/call-campaigns/{id}/entries", tag = "telemarketing", request_body = EntriesDraft,
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = EntriesAdded),
@@ -137,8 +139,39 @@ pub async fn add_entries(
     ApiId(id): ApiId,
     ApiJson(draft): ApiJson<EntriesDraft>,
 ) -> Result<Json<EntriesAdded>, Problem> {
+    Ok(Json(call_lists::add_entries(&ctx, CallCampaignId(id), &draft).await?))
+}
+
+/// The priority of the imported rows that give none.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EntriesImportQuery {
+    /// -1,000 to 1,000 (default 0).
+    pub priority: Option<i32>,
+}
+
+/// Imports a call list from a CSV file (administrators and managers). The header row names the
+/// columns: `phone` (required; also mobile, telephone, 电话, 手机), and when present `name`,
+/// `email`, `person_id`, `timezone`, `priority`. A row's person is the one with that id, else
+/// with that number, else with that e-mail; a row matching nobody that gives a name adds the
+/// person. Counts add up: read = created (entries) + skipped + failed.
+#[utoipa::path(post, path = "/call-campaigns/{id}/entries/import", tag = "telemarketing",
+    params(("id" = String, Path, format = Uuid), EntriesImportQuery),
+    request_body(description = "The call list", content(("text/csv"))),
+    responses((status = 200, body = CallListImport),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "The file is larger than 1 MiB"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn import_entries(
+    ctx: Ctx,
+    ApiId(id): ApiId,
+    ApiQuery(query): ApiQuery<EntriesImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<CallListImport>, Problem> {
     Ok(Json(
-        telemarketing::add_entries(&ctx, CallCampaignId(id), &draft).await?,
+        call_lists::import_entries(&ctx, CallCampaignId(id), &body, query.priority).await?,
     ))
 }
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod billing;
 pub mod board;
 pub mod bootstrap;
+pub mod call_lists;
 pub mod call_registers;
 pub mod committee;
 pub mod contracts;

@@ -7,14 +7,12 @@ use std::collections::HashMap;
 use closer_domain::deal::{DealDraft, LeadSource};
 use closer_domain::ids::{CallAttemptId, CallCampaignId, CallEntryId, DealId, PartyId, WorkspaceId};
 use closer_domain::party::PartyKind;
-use closer_domain::party::Person;
 use closer_domain::playbook::{DealKind, DealStatus};
 use closer_domain::record::RecordMeta;
 use closer_domain::telemarketing::{
     CALLBACK_GRACE, CLAIM_LEASE, CallAttempt, CallAttemptFields, CallEntry, CallEntryFields, CallMetrics, Campaign,
     CampaignDraft, CampaignStatus, ConsentChannel, DialFacts, Disposition, DispositionDraft, DncEntryDraft, DncScope,
-    DncSource, ENTRIES_PER_REQUEST, EntriesDraft, EntryStatus, Script, after_call, call_metrics, callable, may_dial,
-    phone_consent,
+    DncSource, EntryStatus, Script, after_call, call_metrics, callable, may_dial, phone_consent,
 };
 use closer_domain::zone::Zone;
 use closer_store::access::Visibility;
@@ -60,94 +58,6 @@ pub async fn update_campaign(
 pub async fn list_campaigns(ctx: &Ctx, page: PageRequest) -> AppResult<Page<Campaign>> {
     let mut conn = ctx.db.acquire().await?;
     Ok(call_campaigns::list_campaigns(conn.conn(), ctx.workspace, Default::default(), page).await?)
-}
-
-/// Someone not added to a campaign, and why.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NotAdded {
-    #[schema(value_type = String, format = Uuid)]
-    pub person_id: PartyId,
-    pub reason: String,
-}
-
-/// What adding people to a campaign did.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EntriesAdded {
-    pub added: Vec<CallEntry>,
-    pub not_added: Vec<NotAdded>,
-}
-
-/// Adds people (ones the principal may see) to a campaign, each on their first phone number;
-/// a number already in the campaign is not added twice. Administrators and managers build lists.
-pub async fn add_entries(ctx: &Ctx, campaign: CallCampaignId, draft: &EntriesDraft) -> AppResult<EntriesAdded> {
-    let campaign: Campaign = get(ctx, campaign.as_uuid()).await?;
-    if !ctx.principal.keeps_catalogue() {
-        return Err(AppError::Forbidden(
-            "administrators and managers build call lists".into(),
-        ));
-    }
-    if draft.person_ids.is_empty() || draft.person_ids.len() > ENTRIES_PER_REQUEST {
-        return Err(closer_domain::ValidationErrors::single(
-            "person_ids",
-            format!("give 1 to {ENTRIES_PER_REQUEST} people"),
-        )
-        .into());
-    }
-    let at = now();
-    let mut not_added = Vec::new();
-    let mut fresh: Vec<CallEntry> = Vec::new();
-    for person_id in &draft.person_ids {
-        let person = match get::<Person>(ctx, person_id.as_uuid()).await {
-            Ok(person) => person,
-            Err(AppError::NotFound { .. } | AppError::Deleted { .. }) => {
-                not_added.push(NotAdded {
-                    person_id: *person_id,
-                    reason: format!("person {person_id} does not exist"),
-                });
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let Some(phone) = person.fields.phones.first().cloned() else {
-            not_added.push(NotAdded {
-                person_id: *person_id,
-                reason: "has no phone number".into(),
-            });
-            continue;
-        };
-        if fresh.iter().any(|e| e.fields.phone == phone) {
-            continue;
-        }
-        fresh.push(CallEntry {
-            id: CallEntryId(new_id()),
-            fields: CallEntryFields::fresh(
-                campaign.id,
-                *person_id,
-                phone,
-                person.fields.timezone.clone(),
-                draft.priority.unwrap_or(0),
-                at,
-            ),
-            meta: RecordMeta::created(at),
-        });
-    }
-    let mut tx = ctx.begin().await?;
-    let phones: Vec<&str> = fresh.iter().map(|e| e.fields.phone.as_str()).collect();
-    let known = call_campaigns::numbers_in(tx.conn(), ctx.workspace, campaign.id, &phones).await?;
-    let mut added = Vec::with_capacity(fresh.len());
-    for entry in fresh {
-        if known.contains(entry.fields.phone.as_str()) {
-            not_added.push(NotAdded {
-                person_id: entry.fields.person_id,
-                reason: format!("{} is already in the campaign", entry.fields.phone.as_str()),
-            });
-            continue;
-        }
-        call_campaigns::insert_entry(tx.conn(), ctx.workspace, &entry).await?;
-        added.push(entry);
-    }
-    tx.commit().await?;
-    Ok(EntriesAdded { added, not_added })
 }
 
 pub async fn list_entries(
