@@ -13,12 +13,14 @@ use crate::validation::{Validation, ValidationErrors};
 mod campaigns;
 mod compliance;
 mod hopper;
+mod jurisdictions;
 mod metrics;
 mod registers;
 
 pub use campaigns::*;
 pub use compliance::*;
 pub use hopper::*;
+pub use jurisdictions::*;
 pub use metrics::*;
 pub use registers::*;
 
@@ -133,6 +135,10 @@ pub struct DialRules {
     /// Minutes before trying again after a contact without an outcome or a price objection.
     #[serde(default = "default_follow_up_minutes")]
     pub follow_up_minutes: u32,
+    /// The region (ISO code) whose calling law the campaign follows as well as the callee's:
+    /// a campaign run from China asks for consent whoever it calls. None: the callee's alone.
+    #[serde(default)]
+    pub jurisdiction: Option<String>,
 }
 
 fn default_window_start() -> String {
@@ -159,6 +165,7 @@ impl Default for DialRules {
             max_attempts: default_max_attempts(),
             retry_minutes: default_retry_minutes(),
             follow_up_minutes: default_follow_up_minutes(),
+            jurisdiction: None,
         }
     }
 }
@@ -176,6 +183,8 @@ pub struct CheckedRules {
     pub max_attempts: u8,
     pub retry: Duration,
     pub follow_up: Duration,
+    /// The region whose law applies besides the callee's.
+    pub home: Option<&'static str>,
 }
 
 impl DialRules {
@@ -199,18 +208,40 @@ impl DialRules {
                 check.push(field, "must be 5 minutes to 30 days");
             }
         }
+        let home = match self.jurisdiction.as_deref() {
+            None => Some(None),
+            Some(code) => check.check("jurisdiction", known_region(code).map(Some)),
+        };
         check.finish(|| {
             Some(CheckedRules {
                 window: CallingWindow {
                     start: start?,
                     end: end?,
                 },
+                home: home?,
                 max_attempts: self.max_attempts,
                 retry: Duration::minutes(i64::from(self.retry_minutes)),
                 follow_up: Duration::minutes(i64::from(self.follow_up_minutes)),
             })
         })
     }
+}
+
+/// The code of a region Closer knows the calling law and clocks of (`cn` reads as `CN`).
+pub fn known_region(code: &str) -> Result<&'static str, String> {
+    let wanted = code.trim().to_ascii_uppercase();
+    REGIONS
+        .iter()
+        .map(|r| r.code)
+        .find(|known| *known == wanted)
+        .ok_or_else(|| {
+            let codes: Vec<&str> = REGIONS.iter().map(|r| r.code).collect();
+            format!(
+                "'{}' is not a region Closer knows; one of {}",
+                code.trim(),
+                codes.join(", ")
+            )
+        })
 }
 
 /// Where an entry goes after a call.
@@ -327,10 +358,16 @@ mod tests {
             max_attempts: 0,
             retry_minutes: 1,
             follow_up_minutes: 1_440,
+            jurisdiction: Some("Atlantis".into()),
         };
         let errors = bad.check().expect_err("refused");
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["window_end", "max_attempts", "retry_minutes"]);
+        assert_eq!(fields, ["window_end", "max_attempts", "retry_minutes", "jurisdiction"]);
+        let from_china = DialRules {
+            jurisdiction: Some("cn".into()),
+            ..DialRules::default()
+        };
+        assert_eq!(from_china.check().map(|r| r.home), Ok(Some("CN")));
         let typo = DialRules {
             window_start: "8am".into(),
             ..DialRules::default()

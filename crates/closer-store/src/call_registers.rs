@@ -299,3 +299,100 @@ pub async fn consents_of_people(
     }
     Ok(found)
 }
+
+/// The workspace's own calling laws, by region (ISO code, or `*`).
+pub async fn jurisdictions(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+) -> Result<Vec<(String, closer_domain::telemarketing::Jurisdiction)>> {
+    use crate::schema::CallingJurisdictions as J;
+    #[derive(FromRow)]
+    struct Row {
+        region: String,
+        window_start: String,
+        window_end: String,
+        consent_required: bool,
+    }
+    let statement = Query::select()
+        .columns([J::Region, J::WindowStart, J::WindowEnd, J::ConsentRequired])
+        .from(J::Table)
+        .and_where(Expr::col(J::WorkspaceId).eq(workspace.as_uuid()))
+        .order_by(J::Region, Order::Asc)
+        .to_owned();
+    let rows: Vec<Row> = conn.fetch_all(&statement).await?;
+    rows.into_iter()
+        .map(|row| {
+            let time = |text: &str| {
+                closer_domain::telemarketing::time_of_day(text)
+                    .map_err(|e| StoreError::Corrupt(format!("calling_jurisdictions: {e}")))
+            };
+            let law = closer_domain::telemarketing::Jurisdiction {
+                window: closer_domain::telemarketing::CallingWindow {
+                    start: time(&row.window_start)?,
+                    end: time(&row.window_end)?,
+                },
+                consent_required: row.consent_required,
+            };
+            Ok((row.region, law))
+        })
+        .collect()
+}
+
+/// Sets the workspace's own law for `region`.
+pub async fn put_jurisdiction(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    region: &str,
+    law: &closer_domain::telemarketing::Jurisdiction,
+    by: UserId,
+    at: OffsetDateTime,
+) -> Result<()> {
+    use crate::schema::CallingJurisdictions as J;
+    let format = time::macros::format_description!("[hour]:[minute]");
+    let show = |t: time::Time| t.format(format).unwrap_or_default();
+    let statement = Query::insert()
+        .into_table(J::Table)
+        .columns([
+            J::WorkspaceId,
+            J::Region,
+            J::WindowStart,
+            J::WindowEnd,
+            J::ConsentRequired,
+            J::UpdatedAt,
+            J::UpdatedBy,
+        ])
+        .values_panic([
+            workspace.as_uuid().into(),
+            region.into(),
+            show(law.window.start).into(),
+            show(law.window.end).into(),
+            law.consent_required.into(),
+            at.into(),
+            by.as_uuid().into(),
+        ])
+        .on_conflict(
+            sea_query::OnConflict::columns([J::WorkspaceId, J::Region])
+                .update_columns([
+                    J::WindowStart,
+                    J::WindowEnd,
+                    J::ConsentRequired,
+                    J::UpdatedAt,
+                    J::UpdatedBy,
+                ])
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
+}
+
+/// Removes the workspace's own law for `region`; false when it had none.
+pub async fn delete_jurisdiction(conn: Conn<'_>, workspace: WorkspaceId, region: &str) -> Result<bool> {
+    use crate::schema::CallingJurisdictions as J;
+    let statement = Query::delete()
+        .from_table(J::Table)
+        .and_where(Expr::col(J::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(J::Region).eq(region))
+        .to_owned();
+    Ok(conn.execute(&statement).await? > 0)
+}

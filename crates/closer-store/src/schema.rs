@@ -758,6 +758,18 @@ pub enum IntroRequests {
 }
 
 #[derive(Iden, Clone, Copy)]
+pub enum CallingJurisdictions {
+    Table,
+    WorkspaceId,
+    Region,
+    WindowStart,
+    WindowEnd,
+    ConsentRequired,
+    UpdatedAt,
+    UpdatedBy,
+}
+
+#[derive(Iden, Clone, Copy)]
 pub enum DoNotCall {
     Table,
     WorkspaceId,

@@ -143,10 +143,14 @@ impl CampaignDraft {
         let mut check = Validation::new();
         let name = check.check("name", text::required(&self.name, NAME_MAX));
         let currency = check.check("currency", crate::money::Currency::parse(&self.currency));
-        let rules = self.rules.clone().unwrap_or_default();
-        if let Err(errors) = rules.check() {
-            for error in errors.0 {
-                check.push(format!("rules.{}", error.field), error.message);
+        let mut rules = self.rules.clone().unwrap_or_default();
+        match rules.check() {
+            // The region as Closer writes it (`cn` is `CN`).
+            Ok(checked) => rules.jurisdiction = checked.home.map(str::to_owned),
+            Err(errors) => {
+                for error in errors.0 {
+                    check.push(format!("rules.{}", error.field), error.message);
+                }
             }
         }
         let script = self.script.check(&mut check);

@@ -141,16 +141,74 @@ pub struct Jurisdiction {
     pub consent_required: bool,
 }
 
+impl Jurisdiction {
+    /// Both laws at once: the narrower window, and consent if either asks for it.
+    pub fn and(&self, other: &Jurisdiction) -> Jurisdiction {
+        Jurisdiction {
+            window: self.window.within(&other.window),
+            consent_required: self.consent_required || other.consent_required,
+        }
+    }
+}
+
 pub const DEFAULT_WINDOW: CallingWindow = CallingWindow {
     start: time::macros::time!(08:00),
     end: time::macros::time!(21:00),
 };
 
-/// The rules for calls to `region` (the default pack for a region without one).
-pub fn jurisdiction(region: Option<&Region>) -> Jurisdiction {
-    Jurisdiction {
-        window: DEFAULT_WINDOW,
-        consent_required: region.is_some_and(|r| r.code == "CN"),
+/// The pack a workspace gives every region without one of its own.
+pub const EVERYWHERE: &str = "*";
+
+/// The packs Closer ships: everyone 08:00–21:00; China also requires consent on file.
+pub fn built_in(region: &str) -> Option<Jurisdiction> {
+    match region {
+        "CN" => Some(Jurisdiction {
+            window: DEFAULT_WINDOW,
+            consent_required: true,
+        }),
+        EVERYWHERE => Some(Jurisdiction {
+            window: DEFAULT_WINDOW,
+            consent_required: false,
+        }),
+        _ => None,
+    }
+}
+
+/// The calling laws in force in a workspace: its own packs (by region code, or
+/// [`EVERYWHERE`]) over the built-in ones. A region's own pack wins over a built-in one, which
+/// wins over the workspace's pack for everywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Laws {
+    own: std::collections::BTreeMap<String, Jurisdiction>,
+}
+
+impl Laws {
+    pub fn new(own: impl IntoIterator<Item = (String, Jurisdiction)>) -> Laws {
+        Laws {
+            own: own.into_iter().collect(),
+        }
+    }
+
+    /// The law for a region (by ISO code); none: a region Closer does not know.
+    pub fn of(&self, region: Option<&str>) -> Jurisdiction {
+        let own = |code: &str| self.own.get(code).copied();
+        region
+            .and_then(|code| own(code).or_else(|| built_in(code)))
+            .or_else(|| own(EVERYWHERE))
+            .or_else(|| built_in(EVERYWHERE))
+            .unwrap_or(Jurisdiction {
+                window: DEFAULT_WINDOW,
+                consent_required: false,
+            })
+    }
+
+    /// The law for a call to `phone` from a campaign that also follows `home`'s law.
+    pub fn for_number(&self, phone: &str, home: Option<&str>) -> Jurisdiction {
+        let callee = self.of(region_of(phone).map(|r| r.code));
+        match home {
+            Some(code) => callee.and(&self.of(Some(code))),
+            None => callee,
+        }
     }
 }
 
@@ -199,6 +257,8 @@ pub struct DialFacts<'a> {
     /// On any do-not-call list.
     pub on_dnc: bool,
     pub consent: PhoneConsent,
+    /// The law that applies to the call (see [`Laws::for_number`]).
+    pub law: Jurisdiction,
 }
 
 /// Why a number may not be dialled now.
@@ -236,7 +296,7 @@ pub fn may_ever_dial(facts: &DialFacts) -> Result<(), DialBlock> {
     }
     match facts.consent {
         PhoneConsent::Withdrawn => Err(DialBlock::NoConsent),
-        PhoneConsent::None if jurisdiction(region_of(facts.phone)).consent_required => Err(DialBlock::NoConsent),
+        PhoneConsent::None if facts.law.consent_required => Err(DialBlock::NoConsent),
         _ => Ok(()),
     }
 }
@@ -245,8 +305,7 @@ pub fn may_ever_dial(facts: &DialFacts) -> Result<(), DialBlock> {
 pub fn may_dial(facts: &DialFacts, campaign: &CallingWindow, now: OffsetDateTime) -> Result<(), DialBlock> {
     may_ever_dial(facts)?;
     let region = region_of(facts.phone);
-    let law = jurisdiction(region);
-    let window = campaign.within(&law.window);
+    let window = campaign.within(&facts.law.window);
     let inside = |zone: &Zone| window.admits(zone.local(now).time());
     match (facts.zone, region) {
         (Some(zone), _) if inside(zone) => Ok(()),
@@ -277,6 +336,7 @@ mod tests {
             zone,
             on_dnc,
             consent,
+            law: Laws::default().for_number(phone, None),
         }
     }
 

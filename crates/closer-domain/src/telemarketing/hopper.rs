@@ -199,6 +199,7 @@ mod tests {
                     zone: e.zone.map(|z| &zones[z]),
                     on_dnc: dnc.contains(&e.phone),
                     consent,
+                    law: super::super::Laws::default().for_number(PHONES[e.phone], None),
                 };
                 may_dial(&facts, &DEFAULT_WINDOW, now)
             };

@@ -2,9 +2,12 @@
 //! (R9.1), and the check itself.
 
 use axum::Json;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::ids::PartyId;
-use closer_domain::telemarketing::{Consent, ConsentDraft, DncEntry, DncEntryDraft, DncScope};
+use closer_domain::telemarketing::{
+    Consent, ConsentDraft, DncEntry, DncEntryDraft, DncScope, JurisdictionDraft, JurisdictionPack,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -187,4 +190,52 @@ pub async fn create_consent(ctx: Ctx, ApiJson(draft): ApiJson<ConsentDraft>) -> 
               (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn get_consent(ctx: Ctx, ApiId(id): ApiId) -> Result<Tagged<Consent>, Problem> {
     Ok(Tagged(app::get::<Consent>(&ctx, id).await?))
+}
+
+/// The calling laws in force (R9.1): the packs Closer ships (`*`: everyone 08:00–21:00 on the
+/// callee's clocks; `CN`: consent on file as well) and the workspace's own, which win for their
+/// region. A campaign's `rules.jurisdiction` adds its own region's law to the callee's.
+#[utoipa::path(get, path = "/calling-jurisdictions", tag = "telemarketing",
+    responses((status = 200, body = Vec<JurisdictionPack>)))]
+pub async fn list_jurisdictions(ctx: Ctx) -> Result<Json<Vec<JurisdictionPack>>, Problem> {
+    Ok(Json(call_registers::list_jurisdictions(&ctx).await?))
+}
+
+/// Sets the workspace's calling law for a region (an ISO code Closer knows, or `*` for every
+/// region without its own); administrators only.
+#[utoipa::path(put, path = "/calling-jurisdictions/{region}", tag = "telemarketing",
+    params(("region" = String, Path, description = "ISO code (CN, US, GB…) or *")),
+    request_body = JurisdictionDraft,
+    responses((status = 200, body = JurisdictionPack),
+              (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 415, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn put_jurisdiction(
+    ctx: Ctx,
+    axum::extract::Path(region): axum::extract::Path<String>,
+    ApiJson(draft): ApiJson<JurisdictionDraft>,
+) -> Result<Json<JurisdictionPack>, Problem> {
+    Ok(Json(call_registers::put_jurisdiction(&ctx, &region, &draft).await?))
+}
+
+/// Takes the workspace's own law for a region away, so the built-in pack applies again;
+/// administrators only.
+#[utoipa::path(delete, path = "/calling-jurisdictions/{region}", tag = "telemarketing",
+    params(("region" = String, Path, description = "ISO code (CN, US, GB…) or *")),
+    responses((status = 204, description = "Removed"),
+              (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn delete_jurisdiction(
+    ctx: Ctx,
+    axum::extract::Path(region): axum::extract::Path<String>,
+) -> Result<StatusCode, Problem> {
+    if call_registers::delete_jurisdiction(&ctx, &region).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Problem::not_found(format!(
+            "the workspace has no calling law of its own for '{region}'"
+        )))
+    }
 }

@@ -289,6 +289,11 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(call_registers::get_dnc, call_registers::delete_dnc))
         .routes(routes!(call_registers::list_consents, call_registers::create_consent))
         .routes(routes!(call_registers::get_consent))
+        .routes(routes!(call_registers::list_jurisdictions))
+        .routes(routes!(
+            call_registers::put_jurisdiction,
+            call_registers::delete_jurisdiction
+        ))
         .routes(routes!(telemarketing::list_campaigns, telemarketing::create_campaign))
         .routes(routes!(telemarketing::get_campaign, telemarketing::put_campaign))
         .routes(routes!(telemarketing::list_entries, telemarketing::add_entries))

@@ -20,7 +20,7 @@ use super::auth::{self, check_password, hash_password};
 use super::resources::{Assignable, References};
 use super::{AppError, AppResult, Ctx, Expected, begin_change, finish_change, new_id, now};
 
-fn require_admin(ctx: &Ctx) -> AppResult<()> {
+pub(crate) fn require_admin(ctx: &Ctx) -> AppResult<()> {
     if ctx.principal.is_admin() && ctx.principal.writes() {
         Ok(())
     } else {

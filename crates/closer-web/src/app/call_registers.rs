@@ -2,13 +2,15 @@
 //! customer's request, the company's own entries, imported national registries) and each
 //! customer's consents per channel, with evidence; and the check itself for one number.
 
+use closer_domain::audit::AuditAction;
 use closer_domain::contact::PhoneNumber;
 use closer_domain::ids::{ConsentId, DncEntryId, PartyId};
 use closer_domain::party::Person;
 use closer_domain::record::RecordMeta;
 use closer_domain::telemarketing::{
     Consent, ConsentChannel, ConsentDraft, DEFAULT_WINDOW, DialBlock, DialFacts, DncEntry, DncEntryDraft, DncScope,
-    DncSource, PhoneConsent, may_dial, may_ever_dial, phone_consent, region_of,
+    DncSource, EVERYWHERE, JurisdictionDraft, JurisdictionPack, Laws, PackSource, PhoneConsent, built_in, may_dial,
+    may_ever_dial, pack_region, phone_consent, region_of,
 };
 use closer_domain::zone::Zone;
 use closer_store::call_registers;
@@ -225,11 +227,16 @@ pub async fn check_dial(ctx: &Ctx, phone: &str, person_id: Option<PartyId>) -> A
             .await?
             .is_empty()
     };
+    let law = {
+        let mut conn = ctx.db.acquire().await?;
+        laws(conn.conn(), ctx.workspace).await?.for_number(phone.as_str(), None)
+    };
     let facts = DialFacts {
         phone: phone.as_str(),
         zone: zone.as_ref(),
         on_dnc,
         consent,
+        law,
     };
     let verdict = may_dial(&facts, &DEFAULT_WINDOW, at);
     Ok(DialCheck {
@@ -264,7 +271,9 @@ pub(crate) async fn callable_people(
         .collect();
     let people: Vec<PartyId> = with_phones.iter().map(|(id, _)| *id).collect();
     let blocked = call_registers::blocked_numbers(conn.reborrow(), workspace, &numbers, at).await?;
-    let consents = call_registers::consents_of_people(conn, workspace, &people, ConsentChannel::Phone).await?;
+    let consents =
+        call_registers::consents_of_people(conn.reborrow(), workspace, &people, ConsentChannel::Phone).await?;
+    let laws = laws(conn, workspace).await?;
     Ok(with_phones
         .into_iter()
         .map(|(id, phones)| {
@@ -275,10 +284,92 @@ pub(crate) async fn callable_people(
                     zone: None,
                     on_dnc: blocked.contains(phone.as_str()),
                     consent,
+                    law: laws.for_number(phone, None),
                 })
                 .is_ok()
             });
             (*id, callable)
         })
         .collect())
+}
+
+/// The calling laws in force in the workspace: its own packs over the built-in ones.
+pub(crate) async fn laws(conn: closer_store::Conn<'_>, workspace: closer_domain::ids::WorkspaceId) -> AppResult<Laws> {
+    Ok(Laws::new(call_registers::jurisdictions(conn, workspace).await?))
+}
+
+/// The calling laws in force: the built-in packs (China: consent; everyone: 08:00–21:00) and the
+/// workspace's own, which win for their region.
+pub async fn list_jurisdictions(ctx: &Ctx) -> AppResult<Vec<JurisdictionPack>> {
+    let own = {
+        let mut conn = ctx.db.acquire().await?;
+        call_registers::jurisdictions(conn.conn(), ctx.workspace).await?
+    };
+    let mut packs: Vec<JurisdictionPack> = own
+        .iter()
+        .map(|(region, law)| JurisdictionPack::new(region, law, PackSource::Workspace))
+        .collect();
+    for region in [EVERYWHERE, "CN"] {
+        if let Some(law) = built_in(region).filter(|_| !own.iter().any(|(r, _)| r == region)) {
+            packs.push(JurisdictionPack::new(region, &law, PackSource::BuiltIn));
+        }
+    }
+    packs.sort_by(|a, b| a.region.cmp(&b.region));
+    Ok(packs)
+}
+
+/// Sets the workspace's calling law for a region (`*`: every region without its own);
+/// administrators only, audited.
+pub async fn put_jurisdiction(ctx: &Ctx, region: &str, draft: &JurisdictionDraft) -> AppResult<JurisdictionPack> {
+    super::admin::require_admin(ctx)?;
+    let region = pack_region(region).map_err(|m| closer_domain::ValidationErrors::single("region", m))?;
+    let law = draft.parse()?;
+    let at = now();
+    let before = list_jurisdictions(ctx).await?.into_iter().find(|p| p.region == region);
+    let pack = JurisdictionPack::new(&region, &law, PackSource::Workspace);
+    let mut tx = ctx.begin().await?;
+    call_registers::put_jurisdiction(tx.conn(), ctx.workspace, &region, &law, ctx.actor(), at).await?;
+    let entries = ctx.audit_change(
+        at,
+        "calling_jurisdiction",
+        ctx.workspace.as_uuid(),
+        if before.is_some() {
+            AuditAction::Update
+        } else {
+            AuditAction::Create
+        },
+        before.as_ref(),
+        &pack,
+    );
+    closer_store::audit::insert(tx.conn(), ctx.workspace, &entries).await?;
+    tx.commit().await?;
+    Ok(pack)
+}
+
+/// Takes the workspace's own law for a region away: the built-in pack applies again. False when
+/// the workspace had none for it.
+pub async fn delete_jurisdiction(ctx: &Ctx, region: &str) -> AppResult<bool> {
+    super::admin::require_admin(ctx)?;
+    let region = pack_region(region).map_err(|m| closer_domain::ValidationErrors::single("region", m))?;
+    let Some(before) = list_jurisdictions(ctx)
+        .await?
+        .into_iter()
+        .find(|p| p.region == region && p.source == PackSource::Workspace)
+    else {
+        return Ok(false);
+    };
+    let at = now();
+    let mut tx = ctx.begin().await?;
+    call_registers::delete_jurisdiction(tx.conn(), ctx.workspace, &region).await?;
+    let entries = ctx.audit_change(
+        at,
+        "calling_jurisdiction",
+        ctx.workspace.as_uuid(),
+        AuditAction::Delete,
+        Some(&serde_json::to_value(&before).unwrap_or_default()),
+        &serde_json::json!({ "region": region }),
+    );
+    closer_store::audit::insert(tx.conn(), ctx.workspace, &entries).await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -125,12 +125,13 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
         }
         let phones: Vec<&str> = due.iter().map(|e| e.fields.phone.as_str()).collect();
         let people: Vec<PartyId> = due.iter().map(|e| e.fields.person_id).collect();
-        let (blocked, consents) = {
+        let (blocked, consents, laws) = {
             let mut conn = ctx.db.acquire().await?;
             let blocked = call_registers::blocked_numbers(conn.conn(), ctx.workspace, &phones, at).await?;
             let consents =
                 call_registers::consents_of_people(conn.conn(), ctx.workspace, &people, ConsentChannel::Phone).await?;
-            (blocked, consents)
+            let laws = super::call_registers::laws(conn.conn(), ctx.workspace).await?;
+            (blocked, consents, laws)
         };
         // Zones are looked up once per name: a list shares a handful.
         let mut by_name: HashMap<&str, Option<Zone>> = HashMap::new();
@@ -155,6 +156,7 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
                     zone: zones.get(&entry.id),
                     on_dnc: blocked.contains(entry.fields.phone.as_str()),
                     consent: phone_consent(consents.get(&entry.fields.person_id).into_iter().flatten()),
+                    law: laws.for_number(entry.fields.phone.as_str(), rules.home),
                 };
                 may_dial(&facts, &rules.window, at)
             },

@@ -471,3 +471,48 @@ on_both_backends! {
         app.as_(&rep).post_raw(&import, "text/csv", csv).await.expect(403);
     }
 }
+
+on_both_backends! {
+    async fn a_workspace_sets_its_own_calling_laws_and_a_campaign_adds_its_home_law(app: &TestApp) {
+        let shipped = app.get("/api/v1/calling-jurisdictions").await.expect(200).body;
+        let regions: Vec<(&str, bool, &str)> = shipped.as_array().unwrap().iter().map(|p| (p["region"].as_str().unwrap(), p["consent_required"].as_bool().unwrap(), p["source"].as_str().unwrap())).collect();
+        assert_eq!(regions, [("*", false, "built_in"), ("CN", true, "built_in")]);
+
+        let uk = customer(app, "Pat Briton", "+44 20 7946 0031").await;
+        let check = || async { app.get(&format!("/api/v1/do-not-call/check?phone=%2B442079460031&person_id={uk}")).await.expect(200).body };
+        assert_eq!(verdict(&check().await), (true, None));
+        let deal = app.post("/api/v1/deals", &json!({ "title": "Pass", "kind": "b2c", "counterparty_id": uk, "currency": "GBP" })).await.expect(201).id();
+        assert_eq!(criterion(app, &deal, "consent_ok").await, "met");
+
+        // The workspace asks for consent in Great Britain too, and calls there 09:00–20:00.
+        let strict = json!({ "window_start": "09:00", "window_end": "20:00", "consent_required": true });
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        app.as_(&rep).send(reqwest::Method::PUT, "/api/v1/calling-jurisdictions/GB", Some(&strict), &[]).await.expect(403);
+        app.send(reqwest::Method::PUT, "/api/v1/calling-jurisdictions/Atlantis", Some(&strict), &[]).await.expect_field_error(422, "region");
+        let reversed = json!({ "window_start": "20:00", "window_end": "09:00", "consent_required": true });
+        app.send(reqwest::Method::PUT, "/api/v1/calling-jurisdictions/GB", Some(&reversed), &[]).await.expect_field_error(422, "window_end");
+        let set = app.send(reqwest::Method::PUT, "/api/v1/calling-jurisdictions/gb", Some(&strict), &[]).await.expect(200).body;
+        assert_eq!((set["region"].as_str(), set["window_start"].as_str(), set["source"].as_str()), (Some("GB"), Some("09:00"), Some("workspace")));
+        assert_eq!(app.get("/api/v1/calling-jurisdictions").await.body.as_array().map(Vec::len), Some(3));
+        assert_eq!(verdict(&check().await), (false, Some("no_consent")));
+        assert_eq!(criterion(app, &deal, "consent_ok").await, "unmet", "the gate reads the workspace's law");
+
+        // Back to the built-in pack.
+        app.as_(&rep).delete("/api/v1/calling-jurisdictions/GB", "*").await.expect(403);
+        app.delete("/api/v1/calling-jurisdictions/GB", "*").await.expect(204);
+        app.delete("/api/v1/calling-jurisdictions/GB", "*").await.expect(404);
+        assert_eq!(verdict(&check().await), (true, None));
+
+        // A campaign run from China follows China's law as well: no consent, no call.
+        let mut from_china = campaign_body("From Shanghai");
+        from_china["rules"] = json!({ "jurisdiction": "Atlantis" });
+        app.post("/api/v1/call-campaigns", &from_china).await.expect_field_error(422, "rules.jurisdiction");
+        from_china["rules"] = json!({ "jurisdiction": "cn" });
+        let campaign = app.post("/api/v1/call-campaigns", &from_china).await.expect(201).body;
+        assert_eq!(campaign["rules"]["jurisdiction"], "CN");
+        let id = campaign["id"].as_str().unwrap().to_owned();
+        app.post(&format!("/api/v1/call-campaigns/{id}/entries"), &json!({ "person_ids": [uk] })).await.expect(200);
+        assert_eq!(app.post(&format!("/api/v1/call-campaigns/{id}/next-call"), &json!({})).await.status, reqwest::StatusCode::NO_CONTENT);
+        assert_eq!(app.all(&format!("/api/v1/call-campaigns/{id}/entries?status=suppressed")).await.len(), 1);
+    }
+}
