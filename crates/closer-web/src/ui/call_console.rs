@@ -8,12 +8,15 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::ids::{CallCampaignId, CallEntryId};
-use closer_domain::telemarketing::{Campaign, CampaignStatus, Disposition, DispositionDraft};
+use closer_domain::telemarketing::{
+    Campaign, CampaignStatus, Disposition, DispositionDraft, EntriesDraft, PeopleFilter,
+};
 use closer_store::PageRequest;
 use time::Time;
 use uuid::Uuid;
 
 use super::{Chrome, FormValues, Viewer, form_date, refusal_message, render, see_other};
+use crate::app::call_lists;
 use crate::app::telemarketing::{self, NextCall};
 use crate::app::{AppError, get};
 
@@ -78,6 +81,10 @@ struct ConsolePage {
     history: Vec<HistoryRow>,
     buttons: Vec<Button>,
     refusal: Option<String>,
+    /// Administrators and managers build the call list here.
+    builds_lists: bool,
+    /// What adding to the list did.
+    done: Option<String>,
 }
 
 pub async fn show(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
@@ -85,6 +92,16 @@ pub async fn show(viewer: Viewer, Path(id): Path<Uuid>) -> Response {
 }
 
 async fn console(viewer: Viewer, id: CallCampaignId, refusal: Option<String>, status: StatusCode) -> Response {
+    console_with(viewer, id, refusal, None, status).await
+}
+
+async fn console_with(
+    viewer: Viewer,
+    id: CallCampaignId,
+    refusal: Option<String>,
+    done: Option<String>,
+    status: StatusCode,
+) -> Response {
     let loaded = async {
         let campaign: Campaign = get(&viewer.ctx, id.as_uuid()).await?;
         let call = telemarketing::held(&viewer.ctx, id).await?;
@@ -126,9 +143,77 @@ async fn console(viewer: Viewer, id: CallCampaignId, refusal: Option<String>, st
             history,
             buttons,
             refusal,
+            builds_lists: viewer.ctx.principal.keeps_catalogue(),
+            done,
         },
         status,
     )
+}
+
+/// Adds to the campaign's call list: everyone a people search finds, or a pasted CSV list (a
+/// header row with a phone column); then says what was added.
+pub async fn add_list(viewer: Viewer, Path(id): Path<Uuid>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let kept = FormValues(fields);
+    if let Some(refused) = viewer.refuse_forged(kept.get("csrf_token")) {
+        return refused;
+    }
+    let campaign = CallCampaignId(id);
+    let priority = match kept.get("priority").trim() {
+        "" => None,
+        text => match text.parse::<i32>() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                let message = viewer.chrome.text("calls.list_priority").to_owned();
+                return console(viewer, campaign, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
+    };
+    let pasted = kept.get("csv").trim().to_owned();
+    let search = kept.get("search").trim().to_owned();
+    let chrome = &viewer.chrome;
+    let done = if !pasted.is_empty() {
+        call_lists::import_entries(&viewer.ctx, campaign, pasted.as_bytes(), priority)
+            .await
+            .map(|imported| {
+                let r = &imported.report;
+                let mut text = chrome
+                    .text("calls.list_imported")
+                    .replace("{read}", &r.read.to_string())
+                    .replace("{added}", &r.created.to_string())
+                    .replace("{skipped}", &r.skipped.to_string())
+                    .replace("{failed}", &r.failed.to_string())
+                    .replace("{people}", &imported.people_created.to_string());
+                for error in r.errors.iter().take(5) {
+                    let row = chrome.text("calls.list_row").replace("{row}", &error.row.to_string());
+                    text.push_str(&format!(" · {row}: {}", error.reason));
+                }
+                text
+            })
+    } else if !search.is_empty() {
+        let draft = EntriesDraft {
+            person_ids: Vec::new(),
+            filter: Some(PeopleFilter {
+                search: Some(search),
+                ..PeopleFilter::default()
+            }),
+            priority,
+        };
+        call_lists::add_entries(&viewer.ctx, campaign, &draft)
+            .await
+            .map(|added| {
+                chrome
+                    .text("calls.list_added")
+                    .replace("{added}", &added.added_count.to_string())
+                    .replace("{not_added}", &added.not_added_count.to_string())
+            })
+    } else {
+        let message = chrome.text("calls.list_empty").to_owned();
+        return console(viewer, campaign, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    match done {
+        Ok(done) => console_with(viewer, campaign, None, Some(done), StatusCode::OK).await,
+        Err(e) => refused(viewer, campaign, e).await,
+    }
 }
 
 /// Takes the next call of the campaign, then shows it.

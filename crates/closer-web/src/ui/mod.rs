@@ -83,6 +83,7 @@ pub fn routes() -> Router<AppState> {
         .route("/calls/{id}", get(call_console::show))
         .route("/calls/{id}/metrics", get(call_console::metrics))
         .route("/calls/{id}/next", post(call_console::next))
+        .route("/calls/{id}/list", post(call_console::add_list))
         .route("/calls/{id}/entries/{entry}", post(call_console::dispose))
         .route("/introductions/{id}/{step}", post(introductions::step))
         .route("/settings", get(settings::show))

@@ -319,6 +319,24 @@ on_both_backends! {
         assert!(dashboard.contains("agent@example.com") && dashboard.contains("<td class=\"number\" data-dials>1</td>"), "{dashboard}");
         let zh_dashboard = app.page(&format!("/calls/{id}/metrics"), &session, None, &[("accept-language", "zh-CN")]).await.html;
         assert!(zh_dashboard.contains("数据看板") && zh_dashboard.contains("接通率"));
+        assert!(!console.contains("data-add-list"), "an agent does not build lists");
+
+        // A manager builds the list on the page: a people search, or a pasted list.
+        let admin = app.sign_in_page(crate::support::ADMIN_EMAIL, crate::support::ADMIN_PASSWORD).await;
+        let page = app.page(&format!("/calls/{id}"), &admin, None, &[]).await;
+        assert!(page.html.contains("data-add-list"), "{}", page.html);
+        let csrf = page.field("csrf_token").unwrap();
+        customer(app, "Cy Page", "+44 20 7946 2003").await;
+        let list = format!("/calls/{id}/list");
+        let searched = app.page(&list, &admin, Some(&[("csrf_token", csrf.as_str()), ("search", "Page"), ("csv", ""), ("priority", "")]), &[]).await;
+        assert_eq!(searched.status, reqwest::StatusCode::OK);
+        assert!(searched.html.contains("1 added; 2 not added"), "Ann and Bo are in already: {}", searched.html);
+        let pasted = "name,phone\nDi Page,+44 20 7946 2004\nNo Number,12\n";
+        let imported = app.page(&list, &admin, Some(&[("csrf_token", csrf.as_str()), ("search", ""), ("csv", pasted), ("priority", "5")]), &[]).await;
+        assert!(imported.html.contains("2 rows read: 1 added, 0 skipped, 1 failed; 1 new people on file. · row 3:"), "{}", imported.html);
+        let empty = app.page(&list, &admin, Some(&[("csrf_token", csrf.as_str()), ("search", " "), ("csv", ""), ("priority", "")]), &[]).await;
+        assert_eq!(empty.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(app.all(&format!("/api/v1/call-campaigns/{id}/entries")).await.len(), 4);
     }
 }
 
