@@ -436,6 +436,8 @@ fn billing_rules(snapshot: &Snapshot, b2b: bool, stage_key: &str, now: OffsetDat
 pub const QUOTE_UNPAID_FOR: Duration = Duration::hours(24);
 /// How soon an inbound consumer lead is called (R7.3).
 pub const SPEED_TO_LEAD: Duration = Duration::minutes(5);
+/// After a day a lead is no longer hot: rotting and the cycle budget (R7.1, R7.2) take over.
+pub const LEAD_HOT_FOR: Duration = Duration::hours(24);
 
 /// The calls made since the deal began, newest first.
 fn calls_since_created<'a>(snapshot: &'a Snapshot) -> impl Iterator<Item = &'a crate::telemarketing::CallAttempt> {
@@ -506,6 +508,7 @@ fn consumer_call_rules(snapshot: &Snapshot, playbook: &Playbook, now: OffsetDate
     if deal.terms.lead_source == Some(crate::deal::LeadSource::Inbound)
         && at_first_stage
         && waited >= SPEED_TO_LEAD
+        && waited < LEAD_HOT_FOR
         && calls_since_created(snapshot).next().is_none()
         && !met
     {
@@ -1268,6 +1271,8 @@ mod tests {
         );
         lead.meta.created_at = now() - time::Duration::minutes(4);
         assert!(fired(&snapshot(&lead, &[], &[])).is_empty(), "within the five minutes");
+        lead.meta.created_at = now() - time::Duration::hours(25);
+        assert!(fired(&snapshot(&lead, &[], &[])).is_empty(), "no longer hot");
         lead.meta.created_at = now() - time::Duration::minutes(7);
         lead.terms.lead_source = Some(LeadSource::Referral);
         assert!(fired(&snapshot(&lead, &[], &[])).is_empty(), "not inbound");

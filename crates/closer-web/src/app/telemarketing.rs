@@ -81,9 +81,13 @@ pub struct NextCall {
     pub script_version: i32,
     /// The latest calls to this person, newest first.
     pub history: Vec<CallAttempt>,
+    /// Their open B2C deal, when the agent may see it.
+    pub open_deal: Option<closer_domain::deal::Deal>,
 }
 
-/// Due entries read per round, and rounds at most, before the hopper says nothing is due.
+/// Due entries of each kind read per round, and rounds at most, before the hopper says nothing
+/// is due. Fewer per round measured slower under 50 agents: more of them lost every race and
+/// read again (BENCHMARKS.md).
 const HOPPER_BATCH: u64 = 50;
 const HOPPER_ROUNDS: u64 = 20;
 /// How many of the best callable entries agents asking at once spread over.
@@ -235,19 +239,43 @@ async fn suppress_entry(ctx: &Ctx, entry: &CallEntry) -> AppResult<()> {
     Ok(())
 }
 
+/// The person's open B2C deal that `visibility` admits, if any.
+async fn open_consumer_deal(
+    conn: closer_store::Conn<'_>,
+    ctx: &Ctx,
+    person: PartyId,
+    visibility: &Visibility,
+) -> AppResult<Option<closer_domain::deal::Deal>> {
+    let filter = DealFilter {
+        counterparties: vec![person],
+        status: Some(DealStatus::Open),
+        kind: Some(DealKind::B2c),
+        ..DealFilter::default()
+    };
+    let page = PageRequest { after: None, limit: 1 };
+    Ok(deals::list(conn, ctx.workspace, visibility, &filter, page)
+        .await?
+        .items
+        .into_iter()
+        .next())
+}
+
 async fn describe(ctx: &Ctx, campaign: &Campaign, entry: CallEntry) -> AppResult<NextCall> {
     let mut conn = ctx.db.acquire().await?;
-    let name = parties::names(conn.conn(), ctx.workspace, &[entry.fields.person_id])
+    let person = entry.fields.person_id;
+    let name = parties::names(conn.conn(), ctx.workspace, &[person])
         .await?
-        .remove(&entry.fields.person_id)
+        .remove(&person)
         .unwrap_or_default();
-    let history = call_campaigns::attempts_of_person(conn.conn(), ctx.workspace, entry.fields.person_id, 20).await?;
+    let history = call_campaigns::attempts_of_person(conn.conn(), ctx.workspace, person, 20).await?;
+    let open_deal = open_consumer_deal(conn.conn(), ctx, person, &ctx.visibility()).await?;
     Ok(NextCall {
         entry,
         name,
         script: campaign.fields.script.clone(),
         script_version: campaign.fields.script_version,
         history,
+        open_deal,
     })
 }
 
@@ -354,23 +382,9 @@ async fn deal_for(ctx: &Ctx, campaign: &Campaign, entry: &CallEntry) -> AppResul
     let person = entry.fields.person_id;
     let open = {
         let mut conn = ctx.db.acquire().await?;
-        let filter = DealFilter {
-            counterparties: vec![person],
-            status: Some(DealStatus::Open),
-            kind: Some(DealKind::B2c),
-            ..DealFilter::default()
-        };
-        let page = PageRequest { after: None, limit: 1 };
-        deals::list(
-            conn.conn(),
-            ctx.workspace,
-            &Visibility::everything(ctx.workspace),
-            &filter,
-            page,
-        )
-        .await?
+        open_consumer_deal(conn.conn(), ctx, person, &Visibility::everything(ctx.workspace)).await?
     };
-    if let Some(deal) = open.items.first() {
+    if let Some(deal) = open {
         return Ok(deal.id);
     }
     let draft = DealDraft {
@@ -391,8 +405,6 @@ async fn deal_for(ctx: &Ctx, campaign: &Campaign, entry: &CallEntry) -> AppResul
         .id)
 }
 
-/// Leads older than a day are no longer hot: ordinary follow-up (R7.1, R7.2) takes over.
-const LEAD_HOT_FOR: time::Duration = time::Duration::hours(24);
 /// How many inbound leads one run routes at most (the rest wait a minute).
 const LEADS_PER_RUN: u64 = 500;
 /// A routed inbound lead comes before every other entry of its campaign but the callbacks due.
@@ -407,7 +419,7 @@ pub async fn route_waiting_leads(
     workspace: WorkspaceId,
     at: OffsetDateTime,
 ) -> AppResult<usize> {
-    use closer_domain::rules::SPEED_TO_LEAD;
+    use closer_domain::rules::{LEAD_HOT_FOR, SPEED_TO_LEAD};
     let mut conn = db.acquire().await?;
     let Some(campaign) = call_campaigns::inbound_campaigns(conn.conn(), workspace)
         .await?

@@ -432,6 +432,7 @@ on_both_backends! {
         let (gus_deal, quote) = offered("Gus", "+44 20 7946 0012").await;
         let gus_call = app.post(&next, &json!({})).await.expect(200).body;
         assert_eq!(gus_call["name"], "Gus");
+        assert_eq!(gus_call["open_deal"]["id"].as_str(), Some(gus_deal.as_str()), "the customer's open deal beside the script");
         let sold = app.post(&disposition(gus_call["entry"]["id"].as_str().unwrap()), &json!({ "disposition": "sale" })).await.expect(200).body;
         let contracts = app.get(&format!("/api/v1/deals/{gus_deal}/contracts")).await.expect(200).body;
         let drawn = contracts.as_array().unwrap();
