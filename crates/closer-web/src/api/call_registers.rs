@@ -16,7 +16,7 @@ use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, PageBody, Tagge
 use super::problem::{Problem, ProblemBody};
 use super::records::DeletedView;
 use crate::app::call_registers::{self, DialCheck};
-use crate::app::interaction_import::ImportReport;
+use crate::app::imports::ImportReport;
 use crate::app::{self, Ctx};
 
 /// Filters and paging of the do-not-call list.

@@ -375,7 +375,7 @@ pub struct ImportQuery {
 /// Larger files than the API takes (1 MiB) go through `closer import --kind interactions`.
 #[utoipa::path(post, path = "/imports/interactions", tag = "relationships", params(ImportQuery),
     request_body(description = "The file", content(("text/csv"), ("text/calendar"))),
-    responses((status = 200, body = app::interaction_import::ImportReport, description = "What was imported; created + skipped + failed = read"),
+    responses((status = 200, body = app::imports::ImportReport, description = "What was imported; created + skipped + failed = read"),
               (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "The file is larger than 1 MiB"),
               (status = 415, body = ProblemBody, content_type = "application/problem+json", description = "Neither text/csv nor text/calendar"),
               (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "The file cannot be read, or the time zone is unknown")))]
@@ -384,7 +384,7 @@ pub async fn import_interactions(
     ApiQuery(query): ApiQuery<ImportQuery>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
-) -> Result<Json<app::interaction_import::ImportReport>, Problem> {
+) -> Result<Json<app::imports::ImportReport>, Problem> {
     let media = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

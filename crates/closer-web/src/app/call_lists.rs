@@ -17,7 +17,7 @@ use closer_store::{PageRequest, call_campaigns};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::interaction_import::{ImportReport, RowError};
+use super::imports::{ImportReport, RowError, csv_table, invalid_file, utf8_text};
 use super::{AppError, AppResult, Ctx, get, new_id, now};
 
 /// Someone not added to a campaign, and why.
@@ -245,27 +245,10 @@ struct Row {
     priority: i32,
 }
 
-fn invalid_file(message: impl Into<String>) -> AppError {
-    AppError::Invalid(ValidationErrors::single("file", message))
-}
-
 /// The rows of a call-list CSV; rows that cannot be read are reported with their line.
 fn read_rows(bytes: &[u8], default_priority: i32, report: &mut ImportReport) -> AppResult<Vec<Row>> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
-        .map_err(|e| invalid_file(format!("the file is not UTF-8 text (byte {})", e.valid_up_to())))?;
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| invalid_file(format!("the header row cannot be read: {e}")))?
-        .clone();
+    let text = utf8_text(bytes)?;
+    let (headers, mut reader) = csv_table(text)?;
     let columns: Vec<Option<Column>> = headers.iter().map(column_named).collect();
     for (header, column) in headers.iter().zip(&columns) {
         match column {
@@ -347,14 +330,11 @@ fn read_rows(bytes: &[u8], default_priority: i32, report: &mut ImportReport) -> 
 }
 
 fn fail(report: &mut ImportReport, line: usize, column: Option<&str>, reason: String) {
-    report.failed += 1;
-    if report.errors.len() < SHOWN {
-        report.errors.push(RowError {
-            row: line,
-            column: column.map(str::to_owned),
-            reason,
-        });
-    }
+    report.fail(RowError {
+        row: line,
+        column: column.map(str::to_owned),
+        reason,
+    });
 }
 
 /// Imports a call list from CSV (a header row with at least a phone column; name, email,

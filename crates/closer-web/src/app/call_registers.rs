@@ -18,7 +18,7 @@ use closer_store::records::{Deleted, Page, PageRequest};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::interaction_import::{ImportReport, RowError};
+use super::imports::{ImportReport, RowError};
 use super::{AppError, AppResult, Ctx, create, get, insert_in, new_id, now};
 
 /// Puts a number on a do-not-call list. A number already listed in that scope keeps its entry,
@@ -76,12 +76,7 @@ pub async fn import_dnc(ctx: &Ctx, bytes: &[u8], scope: DncScope) -> AppResult<I
             "administrators and managers import do-not-call lists".into(),
         ));
     }
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).map_err(|e| {
-        closer_domain::ValidationErrors::single(
-            "file",
-            format!("the file is not UTF-8 text (byte {})", e.valid_up_to()),
-        )
-    })?;
+    let text = super::imports::utf8_text(bytes)?;
     let source = if scope == DncScope::NationalRegistry {
         DncSource::RegistryImport
     } else {

@@ -4,7 +4,7 @@
 //! address; addresses Closer does not know are counted but not added. Every row gets a stable
 //! key, so importing the same file again adds nothing.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use closer_domain::ids::{InteractionId, PartyId, UserId};
 use closer_domain::record::RecordMeta;
@@ -13,11 +13,11 @@ use closer_domain::relationships::{
 };
 use closer_domain::zone::Zone;
 use closer_store::{interactions, parties, users};
-use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
-use utoipa::ToSchema;
 
+use super::imports::{ImportReport, RowError};
+use super::imports::{csv_table, invalid_file, utf8_text};
 use super::{AppError, AppResult, Ctx, insert_in, new_id, now};
 
 /// The files Closer reads interactions from.
@@ -41,35 +41,6 @@ impl FileFormat {
     }
 }
 
-/// A row (CSV) or event (iCalendar) that could not be imported, and why.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RowError {
-    /// The line of the CSV row, or the number of the event in the calendar (from 1).
-    pub row: usize,
-    pub column: Option<String>,
-    pub reason: String,
-}
-
-/// What an import did. `created + skipped + failed = read`.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct ImportReport {
-    /// Rows or events read.
-    pub read: usize,
-    pub created: usize,
-    /// Rows left out on purpose (already imported, a cancelled or future event, fewer than two
-    /// participants Closer knows).
-    pub skipped: usize,
-    pub failed: usize,
-    /// How many rows were skipped for each reason.
-    pub skipped_because: BTreeMap<String, usize>,
-    /// The first errors (at most 1,000), in file order.
-    pub errors: Vec<RowError>,
-    /// Columns read (CSV), and columns left alone because they are not metadata or unknown.
-    pub columns_used: Vec<String>,
-    pub columns_ignored: Vec<String>,
-}
-
-const ERRORS_SHOWN: usize = 1_000;
 /// Interactions written per transaction.
 const BATCH: usize = 500;
 const ALREADY_IMPORTED: &str = "already imported";
@@ -98,24 +69,6 @@ enum Read {
     Found(Found),
     Skipped(&'static str),
     Failed(RowError),
-}
-
-impl ImportReport {
-    fn fail(&mut self, error: RowError) {
-        self.fail_all(vec![error]);
-    }
-
-    /// One row failed, for one reason or several.
-    fn fail_all(&mut self, errors: Vec<RowError>) {
-        self.failed += 1;
-        let room = ERRORS_SHOWN.saturating_sub(self.errors.len());
-        self.errors.extend(errors.into_iter().take(room));
-    }
-
-    fn skip(&mut self, reason: &str) {
-        self.skipped += 1;
-        *self.skipped_because.entry(reason.to_owned()).or_default() += 1;
-    }
 }
 
 /// Imports the interactions in `bytes`, times without a zone read in `zone`.
@@ -353,28 +306,11 @@ fn column_named(header: &str) -> Option<Column> {
     })
 }
 
-/// The CSV's delimiter, from its first line: the most frequent of comma, semicolon and tab.
-fn delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
-}
-
 type Readings = (Vec<Read>, ImportReport);
 
 fn read_csv(bytes: &[u8], zone: &Zone) -> AppResult<Readings> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
-        .map_err(|e| invalid_file(format!("the file is not UTF-8 text (byte {})", e.valid_up_to())))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(text))
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| invalid_file(format!("the header row cannot be read: {e}")))?
-        .clone();
+    let text = utf8_text(bytes)?;
+    let (headers, mut reader) = csv_table(text)?;
     let mut report = ImportReport::default();
     let columns: Vec<Option<Column>> = headers.iter().map(column_named).collect();
     for (header, column) in headers.iter().zip(&columns) {
@@ -387,13 +323,11 @@ fn read_csv(bytes: &[u8], zone: &Zone) -> AppResult<Readings> {
     }
     let has = |wanted: Column| columns.contains(&Some(wanted));
     if !has(Column::OccurredAt) {
-        return Err(invalid_file(
-            "the header row has no occurred_at (or date) column".into(),
-        ));
+        return Err(invalid_file("the header row has no occurred_at (or date) column"));
     }
     if !(has(Column::Participants) || has(Column::From) || has(Column::To)) {
         return Err(invalid_file(
-            "the header row has no participants column (nor from and to columns)".into(),
+            "the header row has no participants column (nor from and to columns)",
         ));
     }
     let mut rows = Vec::new();
@@ -509,10 +443,6 @@ fn csv_row(
         face_to_face,
         duration_seconds,
     })
-}
-
-fn invalid_file(message: String) -> AppError {
-    AppError::Invalid(closer_domain::ValidationErrors::single("file", message))
 }
 
 /// A property's parameter, by name.

@@ -16,6 +16,7 @@ pub mod deal_view;
 pub mod deals;
 pub mod demo;
 pub mod history;
+pub mod imports;
 pub mod interaction_import;
 pub mod jobs;
 pub mod meetings;
