@@ -187,16 +187,25 @@ pub struct CheckedRules {
     pub home: Option<&'static str>,
 }
 
+/// A calling window written `HH:MM` to `HH:MM`, checked into `check` (fields `window_start`,
+/// `window_end`): it must end after it starts, on the same day.
+pub fn calling_window(check: &mut Validation, start: &str, end: &str) -> Option<CallingWindow> {
+    let start = check.check("window_start", time_of_day(start));
+    let end = check.check("window_end", time_of_day(end));
+    match (start, end) {
+        (Some(start), Some(end)) if start < end => Some(CallingWindow { start, end }),
+        (Some(_), Some(_)) => {
+            check.push("window_end", "the window must end after it starts, on the same day");
+            None
+        }
+        _ => None,
+    }
+}
+
 impl DialRules {
     pub fn check(&self) -> Result<CheckedRules, ValidationErrors> {
         let mut check = Validation::new();
-        let start = check.check("window_start", time_of_day(&self.window_start));
-        let end = check.check("window_end", time_of_day(&self.window_end));
-        if let (Some(start), Some(end)) = (start, end)
-            && start >= end
-        {
-            check.push("window_end", "the window must end after it starts, on the same day");
-        }
+        let window = calling_window(&mut check, &self.window_start, &self.window_end);
         if !(1..=MAX_ATTEMPTS_LIMIT).contains(&self.max_attempts) {
             check.push("max_attempts", format!("must be 1 to {MAX_ATTEMPTS_LIMIT}"));
         }
@@ -214,10 +223,7 @@ impl DialRules {
         };
         check.finish(|| {
             Some(CheckedRules {
-                window: CallingWindow {
-                    start: start?,
-                    end: end?,
-                },
+                window: window?,
                 home: home?,
                 max_attempts: self.max_attempts,
                 retry: Duration::minutes(i64::from(self.retry_minutes)),

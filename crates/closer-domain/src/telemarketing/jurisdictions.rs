@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{CallingWindow, EVERYWHERE, Jurisdiction, known_region, time_of_day};
+use super::{EVERYWHERE, Jurisdiction, calling_window, known_region};
 use crate::string_enum;
 use crate::validation::{Validation, ValidationErrors};
 
@@ -23,19 +23,10 @@ pub struct JurisdictionDraft {
 impl JurisdictionDraft {
     pub fn parse(&self) -> Result<Jurisdiction, ValidationErrors> {
         let mut check = Validation::new();
-        let start = check.check("window_start", time_of_day(&self.window_start));
-        let end = check.check("window_end", time_of_day(&self.window_end));
-        if let (Some(start), Some(end)) = (start, end)
-            && start >= end
-        {
-            check.push("window_end", "the window must end after it starts, on the same day");
-        }
+        let window = calling_window(&mut check, &self.window_start, &self.window_end);
         check.finish(|| {
             Some(Jurisdiction {
-                window: CallingWindow {
-                    start: start?,
-                    end: end?,
-                },
+                window: window?,
                 consent_required: self.consent_required,
             })
         })
@@ -85,7 +76,7 @@ impl JurisdictionPack {
 mod tests {
     use time::macros::time;
 
-    use super::super::{Laws, built_in};
+    use super::super::{CallingWindow, Laws, built_in};
     use super::*;
 
     fn law(start: time::Time, end: time::Time, consent_required: bool) -> Jurisdiction {

@@ -263,6 +263,29 @@ pub async fn evaluate(ctx: &Ctx, draft: &CartDraft) -> AppResult<Outcome> {
     .await
 }
 
+/// A quote's lines as the engine prices them: at their net prices, with their products'
+/// categories.
+async fn cart_lines(
+    workspace: WorkspaceId,
+    conn: Conn<'_>,
+    lines: &[closer_domain::pricing::QuoteLine],
+) -> AppResult<Vec<CartLine>> {
+    let ids: Vec<ProductId> = lines.iter().filter_map(|l| l.product_id).collect();
+    let catalogue = products::by_ids(conn, workspace, &ids).await?;
+    Ok(lines
+        .iter()
+        .map(|l| CartLine {
+            product_id: l.product_id,
+            category: l
+                .product_id
+                .and_then(|id| catalogue.get(&id))
+                .and_then(|p| p.fields.category.clone()),
+            quantity: l.quantity,
+            unit_price_minor: l.net_unit_price_minor,
+        })
+        .collect())
+}
+
 /// The engine's answer for a B2C quote as written: its lines at their net prices, with the codes
 /// it carries; `None` for a B2B quote or one without lines.
 pub async fn outcome_for_quote(
@@ -274,23 +297,9 @@ pub async fn outcome_for_quote(
     if deal.progress.kind != DealKind::B2c || fields.lines.is_empty() {
         return Ok(None);
     }
-    let ids: Vec<ProductId> = fields.lines.iter().filter_map(|l| l.product_id).collect();
-    let catalogue = products::by_ids(conn.reborrow(), ctx.workspace, &ids).await?;
     let cart = Cart {
         currency: fields.currency,
-        lines: fields
-            .lines
-            .iter()
-            .map(|l| CartLine {
-                product_id: l.product_id,
-                category: l
-                    .product_id
-                    .and_then(|id| catalogue.get(&id))
-                    .and_then(|p| p.fields.category.clone()),
-                quantity: l.quantity,
-                unit_price_minor: l.net_unit_price_minor,
-            })
-            .collect(),
+        lines: cart_lines(ctx.workspace, conn.reborrow(), &fields.lines).await?,
     };
     let customer = deal.terms.counterparty_id;
     let first_order =
@@ -322,22 +331,7 @@ pub(crate) async fn better_offer(
         .max_by_key(|q| q.fields.revision);
     let (currency, lines, current) = match latest {
         Some(quote) if !quote.fields.lines.is_empty() => {
-            let ids: Vec<ProductId> = quote.fields.lines.iter().filter_map(|l| l.product_id).collect();
-            let catalogue = products::by_ids(conn.reborrow(), workspace, &ids).await?;
-            let lines = quote
-                .fields
-                .lines
-                .iter()
-                .map(|l| CartLine {
-                    product_id: l.product_id,
-                    category: l
-                        .product_id
-                        .and_then(|id| catalogue.get(&id))
-                        .and_then(|p| p.fields.category.clone()),
-                    quantity: l.quantity,
-                    unit_price_minor: l.net_unit_price_minor,
-                })
-                .collect();
+            let lines = cart_lines(workspace, conn.reborrow(), &quote.fields.lines).await?;
             let current = quote
                 .fields
                 .promotions
