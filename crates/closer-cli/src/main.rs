@@ -78,6 +78,15 @@ enum Command {
         #[arg(long)]
         timezone: Option<String>,
     },
+    /// Export a list as CSV (UTF-8), as the first administrator: every record, formulas
+    /// neutralised. To a file, or to the standard output.
+    Export {
+        #[arg(long, value_enum)]
+        kind: ExportKind,
+        /// The file to write (default: the standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Benchmarks: generate data at scale.
     Bench {
         #[command(subcommand)]
@@ -89,6 +98,12 @@ enum Command {
 enum ImportKind {
     /// Who was in touch with whom, and when (metadata only).
     Interactions,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportKind {
+    People,
+    Deals,
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +196,14 @@ async fn main() -> anyhow::Result<()> {
             db.close().await;
             result
         }
+        Command::Export { kind, out } => {
+            // The standard output may be the file itself.
+            let db = open_telling(&settings, &mut std::io::stderr()).await?;
+            let started = start(&db, &AdminSetup::default()).await?;
+            let result = export(&db, &started.installation, kind, out.as_deref()).await;
+            db.close().await;
+            result
+        }
         Command::Demo => {
             let db = open(&settings).await?;
             let started = start(&db, &AdminSetup::default()).await?;
@@ -193,14 +216,21 @@ async fn main() -> anyhow::Result<()> {
 
 /// Connects, applies migrations and reports what it opened.
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    open_telling(settings, &mut std::io::stdout()).await
+}
+
+/// Opens the database, telling `out` which one and how it is set up (the standard error when
+/// the standard output is data).
+async fn open_telling(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Db> {
     let url = settings.resolved_database_url()?;
     let db = Db::connect(&url, settings.max_connections)
         .await
         .with_context(|| format!("cannot open the database {}", closer_store::redact_url(&url)))?;
     db.migrate().await.context("cannot apply migrations")?;
-    println!("database: {}", closer_store::redact_url(&url));
+    writeln!(out, "database: {}", closer_store::redact_url(&url))?;
     if let Some(sqlite) = db.sqlite_settings().await? {
-        println!(
+        writeln!(
+            out,
             "sqlite: journal_mode={} synchronous={} foreign_keys={} busy_timeout={}ms secure_delete={}",
             sqlite.journal_mode,
             match sqlite.synchronous {
@@ -212,7 +242,7 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
             if sqlite.foreign_keys { "ON" } else { "OFF" },
             sqlite.busy_timeout_ms,
             if sqlite.secure_delete { "ON" } else { "OFF" },
-        );
+        )?;
     }
     Ok(db)
 }
@@ -280,6 +310,41 @@ async fn import(
     }
     if !report.columns_ignored.is_empty() {
         println!("  columns not read: {}", report.columns_ignored.join(", "));
+    }
+    Ok(())
+}
+
+async fn export(
+    db: &Db,
+    installation: &Installation,
+    kind: ExportKind,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use closer_web::app::exports;
+    use tokio_stream::StreamExt;
+    let ctx = closer_web::app::admin_ctx(db, installation)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut chunks = match kind {
+        ExportKind::People => exports::people_csv(ctx, Default::default()),
+        ExportKind::Deals => exports::deals_csv(ctx, Default::default()),
+    };
+    // A command line tool writing one file: plain blocking writes are fine.
+    let mut sink: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut bytes = 0usize;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.context("the export stopped")?;
+        bytes += chunk.len();
+        sink.write_all(&chunk)?;
+    }
+    sink.flush()?;
+    if let Some(path) = out {
+        eprintln!("{}: {bytes} bytes written", path.display());
     }
     Ok(())
 }

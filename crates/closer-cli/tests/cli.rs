@@ -978,6 +978,39 @@ fn past_meetings_are_imported_from_a_calendar_file_once() {
 }
 
 #[test]
+fn the_demo_exports_as_csv_to_a_file_or_the_standard_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run_ok = |args: &[&str]| {
+        let (output, text) = run(closer(dir.path()).args(args));
+        assert!(output.status.success(), "closer {args:?}: {text}");
+        (output, text)
+    };
+    run_ok(&["demo"]);
+    let (_, said) = run_ok(&["export", "--kind", "deals", "--out", "deals.csv"]);
+    assert!(said.contains("deals.csv") && said.contains("bytes written"), "{said}");
+    let file = std::fs::read_to_string(dir.path().join("deals.csv")).expect("the file");
+    let mut reader = csv::Reader::from_reader(file.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(
+        reader.headers().expect("a header").iter().take(3).collect::<Vec<_>>(),
+        ["id", "title", "kind"]
+    );
+    assert_eq!(reader.records().count(), 60, "every demo deal");
+    let (output, _) = run_ok(&["export", "--kind", "people"]);
+    let people = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(
+        people.starts_with("\u{feff}id,name,emails,phones"),
+        "{}",
+        &people[..80.min(people.len())]
+    );
+    assert!(
+        people.lines().skip(1).all(|l| !l.starts_with(['=', '+', '-', '@'])),
+        "no row starts like a formula"
+    );
+    let (output, text) = run(closer(dir.path()).args(["export", "--kind", "rumours"]));
+    assert!(!output.status.success() && text.contains("rumours"), "{text}");
+}
+
+#[test]
 fn bench_hopper_gives_every_agent_different_calls_and_times_them() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (output, text) =

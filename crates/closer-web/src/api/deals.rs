@@ -56,7 +56,17 @@ pub struct DealsQuery {
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Result<Json<PageBody<Deal>>, Problem> {
     let page = page_request(query.after, query.limit)?;
-    let filter = DealFilter {
+    let filter = deal_filter(&query);
+    let mut conn = ctx.db.acquire().await?;
+    Ok(Json(
+        deals::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
+            .await?
+            .into(),
+    ))
+}
+
+fn deal_filter(query: &DealsQuery) -> DealFilter {
+    DealFilter {
         kind: query.kind,
         status: query.status,
         stage_id: query.stage_id,
@@ -70,13 +80,18 @@ pub async fn list_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> Resu
         rotting: query.rotting,
         over_budget: query.over_budget,
         deleted: query.deleted.unwrap_or_default().into(),
-    };
-    let mut conn = ctx.db.acquire().await?;
-    Ok(Json(
-        deals::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
-            .await?
-            .into(),
-    ))
+    }
+}
+
+/// The deal list with its filters as a CSV file (UTF-8): every deal the caller may see, in the
+/// list's order, streamed; `after` and `limit` are not used. Cells that start like a formula
+/// (`=`, `+`, `-`, `@`) get a leading apostrophe.
+#[utoipa::path(get, path = "/deals/export", tag = "deals", params(DealsQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "id, title, kind, status, stage, amount, currency, counterparty_id, counterparty, owner, lead_source, expected_close, lost_reason, created_at, closed_at"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn export_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> axum::response::Response {
+    let filter = deal_filter(&query);
+    super::csv_download("deals.csv", crate::app::exports::deals_csv(ctx, filter))
 }
 
 /// Creates a deal: B2C with a person, B2B with an organisation. It starts in the first stage of

@@ -221,6 +221,7 @@ async fn server_timing(request: axum::extract::Request, next: middleware::Next) 
 fn api_v1() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(people::list_people, people::create_person))
+        .routes(routes!(people::export_people))
         .routes(routes!(people::get_person, people::patch_person, people::delete_person))
         .routes(routes!(people::restore_person))
         .routes(routes!(people::assign_person))
@@ -243,6 +244,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(employments::restore_employment))
         .routes(routes!(deals::list_deals, deals::create_deal))
+        .routes(routes!(deals::export_deals))
         .routes(routes!(deals::get_deal, deals::patch_deal, deals::delete_deal))
         .routes(routes!(deals::restore_deal))
         .routes(routes!(deals::assign_deal))
@@ -447,4 +449,21 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::from_fn(server_timing))
         .with_state(state)
+}
+
+/// A CSV file sent as it is made, to be saved as `name`.
+pub(crate) fn csv_download(
+    name: &str,
+    chunks: tokio_stream::wrappers::ReceiverStream<crate::app::exports::Chunk>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response()
 }

@@ -41,15 +41,30 @@ pub async fn list_people(
     ApiQuery(query): ApiQuery<PeopleQuery>,
 ) -> Result<axum::Json<PageBody<Person>>, Problem> {
     let page = page_request(query.after, query.limit)?;
-    let filter = PartyFilter {
+    let filter = people_filter(&query);
+    let mut conn = ctx.db.acquire().await?;
+    let people = parties::list_people(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page).await?;
+    Ok(axum::Json(people.into()))
+}
+
+fn people_filter(query: &PeopleQuery) -> PartyFilter {
+    PartyFilter {
         search: query.q.as_deref().and_then(search_needle),
         owner_id: query.owner_id,
         organisation_id: query.organisation_id,
         deleted: query.deleted.unwrap_or_default().into(),
-    };
-    let mut conn = ctx.db.acquire().await?;
-    let people = parties::list_people(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page).await?;
-    Ok(axum::Json(people.into()))
+    }
+}
+
+/// The people list with its filters as a CSV file (UTF-8): everyone the caller may see, in the
+/// list's order, streamed; `after` and `limit` are not used. Cells that start like a formula
+/// (`=`, `+`, `-`, `@`; so phone numbers too) get a leading apostrophe.
+#[utoipa::path(get, path = "/people/export", tag = "people", params(PeopleQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "id, name, emails, phones, timezone, owner, created_at, updated_at"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn export_people(ctx: Ctx, ApiQuery(query): ApiQuery<PeopleQuery>) -> axum::response::Response {
+    let filter = people_filter(&query);
+    super::csv_download("people.csv", crate::app::exports::people_csv(ctx, filter))
 }
 
 /// Creates a person.

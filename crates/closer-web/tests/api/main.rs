@@ -11,6 +11,7 @@ mod committee;
 mod contracts;
 mod cycle;
 mod deals;
+mod exports;
 mod gates;
 mod openapi;
 mod pages;

@@ -399,6 +399,10 @@ impl TestApp {
         self.admin_actor().delete(path, etag).await
     }
 
+    pub async fn get_text(&self, path: &str) -> (StatusCode, HeaderMap, String) {
+        self.admin_actor().get_text(path).await
+    }
+
     pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<String>) -> Answer {
         self.admin_actor().post_raw(path, content_type, body).await
     }
@@ -486,6 +490,17 @@ impl Actor<'_> {
 
     pub async fn delete(&self, path: &str, etag: &str) -> Answer {
         self.send(Method::DELETE, path, None, &[("if-match", etag)]).await
+    }
+
+    /// A GET whose body is text (a CSV file): the status, the headers and the text.
+    pub async fn get_text(&self, path: &str) -> (StatusCode, HeaderMap, String) {
+        let response = self
+            .authorise(self.app.client.get(format!("{}{path}", self.app.base)))
+            .send()
+            .await
+            .expect("request sent");
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.text().await.expect("body read"))
     }
 
     /// Sends raw bytes with a content type.
