@@ -103,6 +103,7 @@ enum ImportKind {
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ExportKind {
     People,
+    Organisations,
     Deals,
 }
 
@@ -325,10 +326,14 @@ async fn export(
     let ctx = closer_web::app::admin_ctx(db, installation)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut chunks = match kind {
-        ExportKind::People => exports::people_csv(ctx, Default::default()),
-        ExportKind::Deals => exports::deals_csv(ctx, Default::default()),
-    };
+    let mut chunks = exports::csv(
+        ctx,
+        match kind {
+            ExportKind::People => exports::Export::People(Default::default()),
+            ExportKind::Organisations => exports::Export::Organisations(Default::default()),
+            ExportKind::Deals => exports::Export::Deals(Default::default()),
+        },
+    );
     // A command line tool writing one file: plain blocking writes are fine.
     let mut sink: Box<dyn Write> = match out {
         Some(path) => Box::new(std::io::BufWriter::new(

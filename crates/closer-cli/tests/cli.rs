@@ -1006,6 +1006,14 @@ fn the_demo_exports_as_csv_to_a_file_or_the_standard_output() {
         people.lines().skip(1).all(|l| !l.starts_with(['=', '+', '-', '@'])),
         "no row starts like a formula"
     );
+    let (_, said) = run_ok(&["export", "--kind", "organisations", "--out", "organisations.csv"]);
+    assert!(said.contains("organisations.csv"), "{said}");
+    let organisations = std::fs::read_to_string(dir.path().join("organisations.csv")).expect("the file");
+    assert_eq!(
+        organisations.lines().count(),
+        33,
+        "32 demo organisations and the header"
+    );
     let (output, text) = run(closer(dir.path()).args(["export", "--kind", "rumours"]));
     assert!(!output.status.success() && text.contains("rumours"), "{text}");
 }

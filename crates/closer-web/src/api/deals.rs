@@ -91,7 +91,10 @@ fn deal_filter(query: &DealsQuery) -> DealFilter {
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn export_deals(ctx: Ctx, ApiQuery(query): ApiQuery<DealsQuery>) -> axum::response::Response {
     let filter = deal_filter(&query);
-    super::csv_download("deals.csv", crate::app::exports::deals_csv(ctx, filter))
+    super::csv_download(
+        "deals.csv",
+        crate::app::exports::csv(ctx, crate::app::exports::Export::Deals(filter)),
+    )
 }
 
 /// Creates a deal: B2C with a person, B2B with an organisation. It starts in the first stage of

@@ -234,6 +234,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
             organisations::patch_organisation,
             organisations::delete_organisation
         ))
+        .routes(routes!(organisations::export_organisations))
         .routes(routes!(organisations::restore_organisation))
         .routes(routes!(organisations::assign_organisation))
         .routes(routes!(employments::list_employments, employments::create_employment))

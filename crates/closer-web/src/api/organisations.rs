@@ -40,18 +40,36 @@ pub async fn list_organisations(
     ApiQuery(query): ApiQuery<OrganisationsQuery>,
 ) -> Result<axum::Json<PageBody<Organisation>>, Problem> {
     let page = page_request(query.after, query.limit)?;
-    let filter = PartyFilter {
-        search: query.q.as_deref().and_then(search_needle),
-        owner_id: query.owner_id,
-        organisation_id: query.parent_id,
-        deleted: query.deleted.unwrap_or_default().into(),
-    };
+    let filter = organisation_filter(&query);
     let mut conn = ctx.db.acquire().await?;
     Ok(axum::Json(
         parties::list_organisations(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
             .await?
             .into(),
     ))
+}
+
+fn organisation_filter(query: &OrganisationsQuery) -> PartyFilter {
+    PartyFilter {
+        search: query.q.as_deref().and_then(search_needle),
+        owner_id: query.owner_id,
+        organisation_id: query.parent_id,
+        deleted: query.deleted.unwrap_or_default().into(),
+    }
+}
+
+/// The organisation list with its filters as a CSV file (UTF-8): every organisation the caller
+/// may see, in the list's order, streamed; `after` and `limit` are not used. Cells that start
+/// like a formula (`=`, `+`, `-`, `@`) get a leading apostrophe.
+#[utoipa::path(get, path = "/organisations/export", tag = "organisations", params(OrganisationsQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "id, name, legal_name, tax_id, industry, employee_band, region, website, emails, phones, parent_id, requires_po, owner, created_at, updated_at"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn export_organisations(ctx: Ctx, ApiQuery(query): ApiQuery<OrganisationsQuery>) -> axum::response::Response {
+    let filter = organisation_filter(&query);
+    super::csv_download(
+        "organisations.csv",
+        crate::app::exports::csv(ctx, crate::app::exports::Export::Organisations(filter)),
+    )
 }
 
 /// Creates an organisation.

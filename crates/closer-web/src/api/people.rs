@@ -64,7 +64,10 @@ fn people_filter(query: &PeopleQuery) -> PartyFilter {
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn export_people(ctx: Ctx, ApiQuery(query): ApiQuery<PeopleQuery>) -> axum::response::Response {
     let filter = people_filter(&query);
-    super::csv_download("people.csv", crate::app::exports::people_csv(ctx, filter))
+    super::csv_download(
+        "people.csv",
+        crate::app::exports::csv(ctx, crate::app::exports::Export::People(filter)),
+    )
 }
 
 /// Creates a person.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use closer_domain::deal::Deal;
 use closer_domain::ids::{PartyId, StageId, UserId};
-use closer_domain::party::Person;
+use closer_domain::party::{Organisation, Person};
 use closer_store::deals::{self, DealFilter};
 use closer_store::parties::{self, PartyFilter};
 use closer_store::{Page, PageRequest, playbooks, users};
@@ -46,38 +46,12 @@ fn time_text(at: time::OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-/// Sends the file made by `rows` over a channel as it is read: the header, then a page at a
-/// time. An error ends the stream (the client sees a cut-off body, never a partial file
-/// passed off as whole).
-fn stream<F, Fut>(header: &'static [&'static str], rows: F) -> ReceiverStream<Chunk>
-where
-    F: FnOnce(mpsc::Sender<Chunk>) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = AppResult<()>> + Send + 'static,
-{
-    let (sender, receiver) = mpsc::channel(4);
-    tokio::spawn(async move {
-        // The byte-order mark tells spreadsheets the file is UTF-8 (names in Chinese).
-        let mut first = b"\xef\xbb\xbf".to_vec();
-        first.extend(line(header));
-        if sender.send(Ok(first)).await.is_err() {
-            return;
-        }
-        if let Err(e) = rows(sender.clone()).await {
-            tracing::error!(error = %e, "an export stopped");
-            let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
-        }
-    });
-    ReceiverStream::new(receiver)
-}
-
-/// The users' e-mail addresses, to name owners.
-async fn user_emails(ctx: &Ctx) -> AppResult<HashMap<UserId, String>> {
-    let mut conn = ctx.db.acquire().await?;
-    Ok(users::list(conn.conn(), ctx.workspace)
-        .await?
-        .into_iter()
-        .map(|u| (u.user_id(), u.email))
-        .collect())
+/// A list to export, with its filters.
+#[derive(Debug, Clone)]
+pub enum Export {
+    People(PartyFilter),
+    Organisations(PartyFilter),
+    Deals(DealFilter),
 }
 
 pub const PEOPLE_HEADER: &[&str] = &[
@@ -91,46 +65,23 @@ pub const PEOPLE_HEADER: &[&str] = &[
     "updated_at",
 ];
 
-/// The people the principal sees that match `filter`, as CSV.
-pub fn people_csv(ctx: Ctx, filter: PartyFilter) -> ReceiverStream<Chunk> {
-    stream(PEOPLE_HEADER, move |sender| async move {
-        let owners = user_emails(&ctx).await?;
-        let visibility = ctx.visibility();
-        let mut page = PageRequest {
-            after: None,
-            limit: PAGE,
-        };
-        loop {
-            let found: Page<Person> = {
-                let mut conn = ctx.db.acquire().await?;
-                parties::list_people(conn.conn(), ctx.workspace, &visibility, &filter, page).await?
-            };
-            let mut chunk = Vec::new();
-            for p in &found.items {
-                let f = &p.fields;
-                let emails: Vec<&str> = f.emails.iter().map(|e| e.as_str()).collect();
-                let phones: Vec<&str> = f.phones.iter().map(|n| n.as_str()).collect();
-                chunk.extend(line(&[
-                    p.id.to_string(),
-                    f.name.clone(),
-                    emails.join("; "),
-                    phones.join("; "),
-                    f.timezone.clone().unwrap_or_default(),
-                    owners.get(&p.ownership.owner_id).cloned().unwrap_or_default(),
-                    time_text(p.meta.created_at),
-                    time_text(p.meta.updated_at),
-                ]));
-            }
-            if sender.send(Ok(chunk)).await.is_err() {
-                return Ok(());
-            }
-            match found.next_after {
-                Some(after) => page.after = Some(after),
-                None => return Ok(()),
-            }
-        }
-    })
-}
+pub const ORGANISATIONS_HEADER: &[&str] = &[
+    "id",
+    "name",
+    "legal_name",
+    "tax_id",
+    "industry",
+    "employee_band",
+    "region",
+    "website",
+    "emails",
+    "phones",
+    "parent_id",
+    "requires_po",
+    "owner",
+    "created_at",
+    "updated_at",
+];
 
 pub const DEALS_HEADER: &[&str] = &[
     "id",
@@ -150,61 +101,178 @@ pub const DEALS_HEADER: &[&str] = &[
     "closed_at",
 ];
 
-/// The deals the principal sees that match `filter`, as CSV; amounts in units (`12500.50`).
-pub fn deals_csv(ctx: Ctx, filter: DealFilter) -> ReceiverStream<Chunk> {
-    stream(DEALS_HEADER, move |sender| async move {
-        let owners = user_emails(&ctx).await?;
-        let stages: HashMap<StageId, String> = {
-            let mut conn = ctx.db.acquire().await?;
-            playbooks::list(conn.conn(), ctx.workspace)
-                .await?
-                .into_iter()
-                .flat_map(|p| p.stages.into_iter().map(|s| (s.id, s.name)))
-                .collect()
-        };
-        let visibility = ctx.visibility();
-        let mut page = PageRequest {
-            after: None,
-            limit: PAGE,
-        };
-        loop {
-            let (found, names): (Page<Deal>, HashMap<PartyId, String>) = {
-                let mut conn = ctx.db.acquire().await?;
-                let found = deals::list(conn.conn(), ctx.workspace, &visibility, &filter, page).await?;
-                let parties: Vec<PartyId> = found.items.iter().map(|d| d.terms.counterparty_id).collect();
-                let names = parties::names(conn.conn(), ctx.workspace, &parties).await?;
-                (found, names)
-            };
-            let mut chunk = Vec::new();
-            for d in &found.items {
-                let (t, p) = (&d.terms, &d.progress);
-                chunk.extend(line(&[
-                    d.id.to_string(),
-                    t.title.clone(),
-                    p.kind.to_string(),
-                    p.status.to_string(),
-                    stages.get(&p.stage_id).cloned().unwrap_or_default(),
-                    t.amount.decimal(),
-                    t.amount.currency.to_string(),
-                    t.counterparty_id.to_string(),
-                    names.get(&t.counterparty_id).cloned().unwrap_or_default(),
-                    owners.get(&d.ownership.owner_id).cloned().unwrap_or_default(),
-                    t.lead_source.map(|s| s.to_string()).unwrap_or_default(),
-                    t.expected_close.map(|day| day.to_string()).unwrap_or_default(),
-                    p.lost_reason.map(|r| r.to_string()).unwrap_or_default(),
-                    time_text(d.meta.created_at),
-                    p.closed_at.map(time_text).unwrap_or_default(),
-                ]));
-            }
-            if sender.send(Ok(chunk)).await.is_err() {
-                return Ok(());
-            }
-            match found.next_after {
-                Some(after) => page.after = Some(after),
-                None => return Ok(()),
-            }
+impl Export {
+    fn header(&self) -> &'static [&'static str] {
+        match self {
+            Export::People(_) => PEOPLE_HEADER,
+            Export::Organisations(_) => ORGANISATIONS_HEADER,
+            Export::Deals(_) => DEALS_HEADER,
+        }
+    }
+}
+
+/// What rows name by id: users by e-mail, stages by name.
+struct Names {
+    owners: HashMap<UserId, String>,
+    stages: HashMap<StageId, String>,
+}
+
+impl Names {
+    async fn load(ctx: &Ctx) -> AppResult<Names> {
+        let mut conn = ctx.db.acquire().await?;
+        let owners = users::list(conn.conn(), ctx.workspace)
+            .await?
+            .into_iter()
+            .map(|u| (u.user_id(), u.email))
+            .collect();
+        let stages = playbooks::list(conn.conn(), ctx.workspace)
+            .await?
+            .into_iter()
+            .flat_map(|p| p.stages.into_iter().map(|s| (s.id, s.name)))
+            .collect();
+        Ok(Names { owners, stages })
+    }
+
+    fn owner(&self, id: UserId) -> String {
+        self.owners.get(&id).cloned().unwrap_or_default()
+    }
+}
+
+fn joined<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.collect::<Vec<_>>().join("; ")
+}
+
+/// One page of `export`'s rows, and where the next page starts.
+async fn page_rows(
+    ctx: &Ctx,
+    export: &Export,
+    names: &Names,
+    page: PageRequest,
+) -> AppResult<(Vec<Vec<String>>, Option<uuid::Uuid>)> {
+    let visibility = ctx.visibility();
+    let mut conn = ctx.db.acquire().await?;
+    Ok(match export {
+        Export::People(filter) => {
+            let found: Page<Person> =
+                parties::list_people(conn.conn(), ctx.workspace, &visibility, filter, page).await?;
+            let rows = found
+                .items
+                .iter()
+                .map(|p| {
+                    let f = &p.fields;
+                    vec![
+                        p.id.to_string(),
+                        f.name.clone(),
+                        joined(f.emails.iter().map(|e| e.as_str())),
+                        joined(f.phones.iter().map(|n| n.as_str())),
+                        f.timezone.clone().unwrap_or_default(),
+                        names.owner(p.ownership.owner_id),
+                        time_text(p.meta.created_at),
+                        time_text(p.meta.updated_at),
+                    ]
+                })
+                .collect();
+            (rows, found.next_after)
+        }
+        Export::Organisations(filter) => {
+            let found: Page<Organisation> =
+                parties::list_organisations(conn.conn(), ctx.workspace, &visibility, filter, page).await?;
+            let rows = found
+                .items
+                .iter()
+                .map(|o| {
+                    let f = &o.fields;
+                    vec![
+                        o.id.to_string(),
+                        f.name.clone(),
+                        f.legal_name.clone().unwrap_or_default(),
+                        f.tax_id.clone().unwrap_or_default(),
+                        f.industry.clone().unwrap_or_default(),
+                        f.employee_band.map(|b| b.to_string()).unwrap_or_default(),
+                        f.region.clone().unwrap_or_default(),
+                        f.website.clone().unwrap_or_default(),
+                        joined(f.emails.iter().map(|e| e.as_str())),
+                        joined(f.phones.iter().map(|n| n.as_str())),
+                        f.parent_id.map(|id| id.to_string()).unwrap_or_default(),
+                        f.requires_po.to_string(),
+                        names.owner(o.ownership.owner_id),
+                        time_text(o.meta.created_at),
+                        time_text(o.meta.updated_at),
+                    ]
+                })
+                .collect();
+            (rows, found.next_after)
+        }
+        Export::Deals(filter) => {
+            let found: Page<Deal> = deals::list(conn.conn(), ctx.workspace, &visibility, filter, page).await?;
+            let parties: Vec<PartyId> = found.items.iter().map(|d| d.terms.counterparty_id).collect();
+            let counterparties = parties::names(conn.conn(), ctx.workspace, &parties).await?;
+            let rows = found
+                .items
+                .iter()
+                .map(|d| {
+                    let (t, p) = (&d.terms, &d.progress);
+                    vec![
+                        d.id.to_string(),
+                        t.title.clone(),
+                        p.kind.to_string(),
+                        p.status.to_string(),
+                        names.stages.get(&p.stage_id).cloned().unwrap_or_default(),
+                        t.amount.decimal(),
+                        t.amount.currency.to_string(),
+                        t.counterparty_id.to_string(),
+                        counterparties.get(&t.counterparty_id).cloned().unwrap_or_default(),
+                        names.owner(d.ownership.owner_id),
+                        t.lead_source.map(|s| s.to_string()).unwrap_or_default(),
+                        t.expected_close.map(|day| day.to_string()).unwrap_or_default(),
+                        p.lost_reason.map(|r| r.to_string()).unwrap_or_default(),
+                        time_text(d.meta.created_at),
+                        p.closed_at.map(time_text).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            (rows, found.next_after)
         }
     })
+}
+
+/// The list as CSV, sent over a channel as it is read: the header, then a page at a time. An
+/// error ends the stream early (the client sees a cut-off body, never a partial file passed
+/// off as whole).
+pub fn csv(ctx: Ctx, export: Export) -> ReceiverStream<Chunk> {
+    let (sender, receiver) = mpsc::channel(4);
+    tokio::spawn(async move {
+        // The byte-order mark tells spreadsheets the file is UTF-8 (names in Chinese).
+        let mut first = b"\xef\xbb\xbf".to_vec();
+        first.extend(line(export.header()));
+        if sender.send(Ok(first)).await.is_err() {
+            return;
+        }
+        let written = async {
+            let names = Names::load(&ctx).await?;
+            let mut page = PageRequest {
+                after: None,
+                limit: PAGE,
+            };
+            loop {
+                let (rows, next) = page_rows(&ctx, &export, &names, page).await?;
+                let chunk: Vec<u8> = rows.iter().flat_map(|row| line(row)).collect();
+                if sender.send(Ok(chunk)).await.is_err() {
+                    // The client went away.
+                    return Ok(());
+                }
+                match next {
+                    Some(after) => page.after = Some(after),
+                    None => return Ok::<_, super::AppError>(()),
+                }
+            }
+        };
+        if let Err(e) = written.await {
+            tracing::error!(error = %e, "an export stopped");
+            let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
+        }
+    });
+    ReceiverStream::new(receiver)
 }
 
 #[cfg(test)]

@@ -47,7 +47,13 @@ on_both_backends! {
         assert_eq!(deals[1][1..9], ["Solar kit", "b2c", "open", "New lead", "12800.50", "CNY", ann.as_str(), "'=cmd|' /C calc'!A0"].map(str::to_owned));
         assert_eq!(deals[1][10], "inbound");
 
-        // A rep exports what they may see: their own.
+        let acme = app.post("/api/v1/organisations", &json!({ "name": "@Acme", "tax_id": "91310000MA1K", "requires_po": true })).await.expect(201).id();
+        let (_, _, organisations) = app.get_text("/api/v1/organisations/export?q=Acme").await;
+        let organisations = rows(&organisations);
+        assert_eq!(organisations.len(), 2, "{organisations:?}");
+        assert_eq!((organisations[1][0].as_str(), organisations[1][1].as_str(), organisations[1][3].as_str(), organisations[1][11].as_str()), (acme.as_str(), "'@Acme", "91310000MA1K", "true"));
+
+                // A rep exports what they may see: their own.
         let (_, rep) = app.user("rep@example.com", "member").await;
         app.as_(&rep).post("/api/v1/people", &json!({ "name": "Rep's contact" })).await.expect(201);
         let (status, _, theirs) = app.as_(&rep).get_text("/api/v1/people/export").await;
