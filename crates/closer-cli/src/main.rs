@@ -200,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Export { kind, out } => {
             // The standard output may be the file itself.
             let db = open_telling(&settings, &mut std::io::stderr()).await?;
-            let started = start(&db, &AdminSetup::default()).await?;
+            let started = start_telling(&db, &AdminSetup::default(), &mut std::io::stderr()).await?;
             let result = export(&db, &started.installation, kind, out.as_deref()).await;
             db.close().await;
             result
@@ -250,15 +250,22 @@ async fn open_telling(settings: &Settings, out: &mut dyn Write) -> anyhow::Resul
 
 /// Opens the installation, creating it on first start and printing the new admin's password once.
 async fn start(db: &Db, setup: &AdminSetup) -> anyhow::Result<bootstrap::Started> {
+    start_telling(db, setup, &mut std::io::stdout()).await
+}
+
+/// [`start`], telling `out` of a new administrator (the standard error when the standard output
+/// is data).
+async fn start_telling(db: &Db, setup: &AdminSetup, out: &mut dyn Write) -> anyhow::Result<bootstrap::Started> {
     let started = bootstrap::ensure_installation(db, setup)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(email) = &started.created_admin {
         match &started.generated_password {
-            Some(password) => println!(
+            Some(password) => writeln!(
+                out,
                 "administrator created: {email} with password {password} (shown once; change it after signing in)"
-            ),
-            None => println!("administrator created: {email} with the password you gave"),
+            )?,
+            None => writeln!(out, "administrator created: {email} with the password you gave")?,
         }
     }
     Ok(started)

@@ -985,6 +985,11 @@ fn the_demo_exports_as_csv_to_a_file_or_the_standard_output() {
         assert!(output.status.success(), "closer {args:?}: {text}");
         (output, text)
     };
+    // On a fresh installation the new administrator's password is told on the standard error:
+    // the standard output is the file alone.
+    let (fresh, _) = run_ok(&["export", "--kind", "deals"]);
+    let fresh = String::from_utf8(fresh.stdout).expect("UTF-8");
+    assert_eq!(fresh.lines().count(), 1, "the header alone: {fresh}");
     run_ok(&["demo"]);
     let (_, said) = run_ok(&["export", "--kind", "deals", "--out", "deals.csv"]);
     assert!(said.contains("deals.csv") && said.contains("bytes written"), "{said}");
