@@ -87,6 +87,18 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Copy the SQLite database to FILE while Closer runs (one consistent snapshot), then check
+    /// the copy. On PostgreSQL, says how to use pg_dump.
+    Backup {
+        /// The copy to write; it must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup, after checking it. Stop every Closer server
+    /// on this database first.
+    Restore {
+        /// A file `closer backup` wrote.
+        file: std::path::PathBuf,
+    },
     /// Benchmarks: generate data at scale.
     Bench {
         #[command(subcommand)]
@@ -205,6 +217,13 @@ async fn main() -> anyhow::Result<()> {
             db.close().await;
             result
         }
+        Command::Backup { file } => {
+            let db = open(&settings).await?;
+            let result = backup(&db, &file).await;
+            db.close().await;
+            result
+        }
+        Command::Restore { file } => restore(&settings, &file).await,
         Command::Demo => {
             let db = open(&settings).await?;
             let started = start(&db, &AdminSetup::default()).await?;
@@ -319,6 +338,64 @@ async fn import(
     if !report.columns_ignored.is_empty() {
         println!("  columns not read: {}", report.columns_ignored.join(", "));
     }
+    Ok(())
+}
+
+async fn backup(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
+    if file.exists() {
+        anyhow::bail!("{} exists already: give a new file", file.display());
+    }
+    if !db.backup_into(file).await.context("the backup failed")? {
+        anyhow::bail!(
+            "this is a PostgreSQL database: back it up with pg_dump while Closer runs, e.g. \
+             pg_dump --format=custom --file=closer.dump \"$CLOSER_DATABASE_URL\", and restore with \
+             pg_restore --clean --if-exists --dbname=\"$CLOSER_DATABASE_URL\" closer.dump"
+        );
+    }
+    let problems = closer_store::check_sqlite_file(file).await?;
+    if !problems.is_empty() {
+        anyhow::bail!("the copy {} is not sound: {}", file.display(), problems.join("; "));
+    }
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!("backup written: {} ({size} bytes), integrity ok", file.display());
+    Ok(())
+}
+
+/// Puts a checked backup in place of the configured SQLite file (copied beside it first, the
+/// current file kept as `….before-restore`), then opens it, which applies any newer migrations.
+async fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let url = settings.resolved_database_url()?;
+    let Some(target) = url
+        .strip_prefix("sqlite://")
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+    else {
+        anyhow::bail!("restore replaces an SQLite file; for PostgreSQL use pg_restore");
+    };
+    let target = std::path::PathBuf::from(target);
+    if !file.is_file() {
+        anyhow::bail!("cannot read {}", file.display());
+    }
+    let problems = closer_store::check_sqlite_file(file)
+        .await
+        .with_context(|| format!("{} is not an SQLite database", file.display()))?;
+    if !problems.is_empty() {
+        anyhow::bail!("{} is not a sound backup: {}", file.display(), problems.join("; "));
+    }
+    let staged = target.with_extension("db.restoring");
+    std::fs::copy(file, &staged).with_context(|| format!("cannot write {}", staged.display()))?;
+    // The current database (with its write-ahead log, which must not meet the restored file)
+    // is kept aside, not deleted: a restore can be undone by hand.
+    for suffix in ["", "-wal", "-shm"] {
+        let current = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
+        if current.exists() {
+            let aside = format!("{}.before-restore{suffix}", target.display());
+            std::fs::rename(&current, &aside).with_context(|| format!("cannot move {} aside", current.display()))?;
+        }
+    }
+    std::fs::rename(&staged, &target).with_context(|| format!("cannot replace {}", target.display()))?;
+    let db = open(settings).await?;
+    db.close().await;
+    println!("restored {} from {}", target.display(), file.display());
     Ok(())
 }
 

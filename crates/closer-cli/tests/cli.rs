@@ -40,8 +40,9 @@ struct Server {
     child: Child,
     base: String,
     banner: Vec<String>,
-    /// The session cookie requests carry once signed in.
+    /// The session cookie requests carry once signed in, and the session's CSRF token.
     cookie: Option<String>,
+    csrf: Option<String>,
 }
 
 /// The administrator's password printed on first start.
@@ -67,6 +68,7 @@ impl Server {
             base: String::new(),
             banner: Vec::new(),
             cookie: None,
+            csrf: None,
         };
         let stdout = stdout.expect("stdout");
         let (lines, received) = mpsc::channel();
@@ -104,6 +106,22 @@ impl Server {
             .and_then(|v| v.to_str().ok())
             .expect("a session cookie");
         self.cookie = cookie.split(';').next().map(str::to_owned);
+        let body: Value = response.json().await.expect("the session");
+        self.csrf = body["csrf_token"].as_str().map(str::to_owned);
+    }
+
+    /// A signed-in POST; its status and body.
+    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie.as_deref().unwrap_or_default())
+            .header("x-csrf-token", self.csrf.as_deref().unwrap_or_default())
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     async fn get(&self, path: &str) -> Value {
@@ -1021,6 +1039,110 @@ fn the_demo_exports_as_csv_to_a_file_or_the_standard_output() {
     );
     let (output, text) = run(closer(dir.path()).args(["export", "--kind", "rumours"]));
     assert!(!output.status.success() && text.contains("rumours"), "{text}");
+}
+
+#[tokio::test]
+async fn a_backup_under_write_load_restores_every_write_acknowledged_before_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = Server::start({
+        let mut command = closer(dir.path());
+        command.args(["serve", "--listen", "127.0.0.1:0"]);
+        command
+    });
+    let password = admin_password(&server.banner.join("\n")).expect("the admin password");
+    server.sign_in("admin@closer.local", &password).await;
+    let server = std::sync::Arc::new(server);
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let writer = tokio::spawn({
+        let (server, writing, acked) = (server.clone(), writing.clone(), acked.clone());
+        async move {
+            let mut n = 0;
+            while writing.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                let (status, body) = server
+                    .post("/api/v1/people", &serde_json::json!({ "name": format!("Writer {n}") }))
+                    .await;
+                assert_eq!(status, 201, "{body}");
+                acked
+                    .lock()
+                    .expect("lock")
+                    .push(body["id"].as_str().expect("id").to_owned());
+            }
+        }
+    });
+    while acked.lock().expect("lock").len() < 20 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Every write acknowledged now must be in the copy, however many follow during it.
+    let before: Vec<String> = acked.lock().expect("lock").clone();
+    let backup = tokio::task::spawn_blocking({
+        let dir = dir.path().to_owned();
+        move || run(closer(&dir).args(["backup", "backup.db"]))
+    })
+    .await
+    .expect("backup ran");
+    assert!(
+        backup.0.status.success() && backup.1.contains("integrity ok"),
+        "{}",
+        backup.1
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    writing.store(false, std::sync::atomic::Ordering::SeqCst);
+    writer.await.expect("the writer");
+    let written = acked.lock().expect("lock").len();
+    assert!(written > before.len(), "writes went on during the backup");
+    drop(std::sync::Arc::into_inner(server).expect("the only handle"));
+
+    let (output, text) = run(closer(dir.path()).args(["backup", "backup.db"]));
+    assert!(!output.status.success() && text.contains("exists already"), "{text}");
+    std::fs::write(dir.path().join("junk.db"), b"not a database").expect("junk");
+    let (output, text) = run(closer(dir.path()).args(["restore", "junk.db"]));
+    assert!(!output.status.success(), "{text}");
+    let (output, text) = run(closer(dir.path()).args(["restore", "backup.db"]));
+    assert!(output.status.success() && text.contains("restored"), "{text}");
+
+    let mut again = Server::start({
+        let mut command = closer(dir.path());
+        command.args(["serve", "--listen", "127.0.0.1:0"]);
+        command
+    });
+    again.sign_in("admin@closer.local", &password).await;
+    let people: std::collections::HashSet<String> = again
+        .all("/api/v1/people")
+        .await
+        .iter()
+        .map(|p| p["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        before.iter().all(|id| people.contains(id)),
+        "every write acknowledged before the backup"
+    );
+    assert!(people.len() <= written, "nothing that was never written");
+}
+
+#[tokio::test]
+async fn on_postgres_backup_and_restore_point_to_pg_dump_and_pg_restore() {
+    let Some(admin_url) = postgres_admin_url() else {
+        return;
+    };
+    let database = PgDatabase::create(&admin_url).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = database.url_with_password("secret");
+    let (output, text) = run(closer(dir.path())
+        .env("CLOSER_DATABASE_URL", &url)
+        .args(["backup", "b.dump"]));
+    assert!(
+        !output.status.success() && text.contains("pg_dump --format=custom"),
+        "{text}"
+    );
+    assert!(!text.contains("secret"), "the password stays out of the output");
+    assert!(!dir.path().join("b.dump").exists());
+    let (output, text) = run(closer(dir.path())
+        .env("CLOSER_DATABASE_URL", &url)
+        .args(["restore", "b.dump"]));
+    assert!(!output.status.success() && text.contains("pg_restore"), "{text}");
+    database.drop_database().await;
 }
 
 #[test]

@@ -215,6 +215,21 @@ impl Db {
         Ok(())
     }
 
+    /// Copies an SQLite database to `path` (a file that does not exist yet) while it is in use:
+    /// `VACUUM INTO` reads one snapshot, so the copy holds every transaction committed before it
+    /// began and none after. False on PostgreSQL, which is backed up with `pg_dump`.
+    pub async fn backup_into(&self, path: &std::path::Path) -> Result<bool> {
+        let Db::Sqlite(SqliteDb { pool, .. }) = self else {
+            return Ok(false);
+        };
+        // The file name is bound, never spliced into the statement.
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(pool)
+            .await?;
+        Ok(true)
+    }
+
     /// Answers when the database does (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         let mut conn = self.acquire().await?;
@@ -235,6 +250,26 @@ impl Db {
             Db::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// What is wrong with the SQLite file at `path` as a Closer database: the problems
+/// `PRAGMA integrity_check` finds, or no applied migrations; empty when it is sound. The file is
+/// opened read-only.
+pub async fn check_sqlite_file(path: &std::path::Path) -> Result<Vec<String>> {
+    let options = SqliteConnectOptions::new().filename(path).read_only(true);
+    let pool = SqlitePool::connect_with(options).await?;
+    let found: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&pool).await?;
+    let mut problems: Vec<String> = found.into_iter().filter(|line| line != "ok").collect();
+    let migrated: std::result::Result<i64, sqlx::Error> =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&pool)
+            .await;
+    match migrated {
+        Ok(count) if count > 0 => {}
+        _ => problems.push("no Closer migrations are recorded: this is not a Closer database".into()),
+    }
+    pool.close().await;
+    Ok(problems)
 }
 
 /// A database URL with any password replaced by `***`, safe to log.

@@ -41,6 +41,8 @@ pub mod tokens;
 pub mod users;
 pub mod workspaces;
 
-pub use db::{AnyRow, Backend, Conn, Db, DbConn, SqliteDb, SqliteSettings, StoreError, Tx, redact_url};
+pub use db::{
+    AnyRow, Backend, Conn, Db, DbConn, SqliteDb, SqliteSettings, StoreError, Tx, check_sqlite_file, redact_url,
+};
 pub use records::{Page, PageRequest};
 pub use sqlite_writer::WriteTx;
