@@ -413,6 +413,18 @@ impl<T: ToSchema> From<closer_store::Page<T>> for PageBody<T> {
     }
 }
 
+/// The paging of a list that takes no filters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The `next_after` of the previous page.
+    pub after: Option<Uuid>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
 /// Checks the paging parameters of a list.
 pub fn page_request(after: Option<Uuid>, limit: Option<u32>) -> Result<PageRequest, Problem> {
     let limit = limit.unwrap_or(50);

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, PageBody, Tagged, page_request};
+use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, PageBody, PageQuery, Tagged, page_request};
 use super::problem::{Problem, ProblemBody};
 use super::records::DeletedView;
 use crate::app::promotions::CartDraft;
@@ -127,24 +127,13 @@ pub async fn evaluate(ctx: Ctx, ApiJson(cart): ApiJson<CartDraft>) -> Result<Jso
     Ok(Json(app::promotions::evaluate(&ctx, &cart).await?))
 }
 
-/// Paging of the campaigns.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CampaignsQuery {
-    pub after: Option<Uuid>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-}
-
 /// Lists the campaigns with what their budgets have spent.
-#[utoipa::path(get, path = "/promotion-campaigns", tag = "promotions", params(CampaignsQuery),
+#[utoipa::path(get, path = "/promotion-campaigns", tag = "promotions", params(PageQuery),
     responses((status = 200, body = PageBody<Campaign>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list_campaigns(
     ctx: Ctx,
-    ApiQuery(query): ApiQuery<CampaignsQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<PageBody<Campaign>>, Problem> {
     let page = page_request(query.after, query.limit)?;
     let mut conn = ctx.db.acquire().await?;

@@ -12,30 +12,19 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, PageBody, Tagged, page_request};
+use super::extract::{ApiId, ApiJson, ApiQuery, Created, IfMatch, PageBody, PageQuery, Tagged, page_request};
 use super::problem::{Problem, ProblemBody};
 use crate::app::call_lists::{self, CallListImport, EntriesAdded};
 use crate::app::telemarketing::{self, Disposed, NextCall};
 use crate::app::{self, Ctx};
 
-/// Paging of a list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CampaignsQuery {
-    pub after: Option<Uuid>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-}
-
 /// Lists the campaigns, in id order.
-#[utoipa::path(get, path = "/call-campaigns", tag = "telemarketing", params(CampaignsQuery),
+#[utoipa::path(get, path = "/call-campaigns", tag = "telemarketing", params(PageQuery),
     responses((status = 200, body = PageBody<Campaign>),
               (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list_campaigns(
     ctx: Ctx,
-    ApiQuery(query): ApiQuery<CampaignsQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<PageBody<Campaign>>, Problem> {
     let page = page_request(query.after, query.limit)?;
     Ok(Json(telemarketing::list_campaigns(&ctx, page).await?.into()))

@@ -117,6 +117,11 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
     if let Some(entry) = held {
         return Ok(Some(describe(ctx, &campaign, entry).await?));
     }
+    // The laws do not change between rounds: read once per call.
+    let laws = {
+        let mut conn = ctx.db.acquire().await?;
+        super::call_registers::laws(conn.conn(), ctx.workspace).await?
+    };
     let mut offset = 0;
     for _ in 0..HOPPER_ROUNDS {
         let due = {
@@ -129,13 +134,12 @@ pub async fn next(ctx: &Ctx, campaign: CallCampaignId) -> AppResult<Option<NextC
         }
         let phones: Vec<&str> = due.iter().map(|e| e.fields.phone.as_str()).collect();
         let people: Vec<PartyId> = due.iter().map(|e| e.fields.person_id).collect();
-        let (blocked, consents, laws) = {
+        let (blocked, consents) = {
             let mut conn = ctx.db.acquire().await?;
             let blocked = call_registers::blocked_numbers(conn.conn(), ctx.workspace, &phones, at).await?;
             let consents =
                 call_registers::consents_of_people(conn.conn(), ctx.workspace, &people, ConsentChannel::Phone).await?;
-            let laws = super::call_registers::laws(conn.conn(), ctx.workspace).await?;
-            (blocked, consents, laws)
+            (blocked, consents)
         };
         // Zones are looked up once per name: a list shares a handful.
         let mut by_name: HashMap<&str, Option<Zone>> = HashMap::new();
