@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod importing;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,15 +67,40 @@ enum Command {
     Migrate,
     /// Load the demo workspace (organisations, people, B2C and B2B deals, notes, tasks).
     Demo,
-    /// Import records from a file, as the first administrator: past interactions from a CSV or an
-    /// iCalendar (.ics) export, found again by e-mail; importing a file twice adds nothing.
+    /// Import records from a file, as the first administrator. People and organisations from a
+    /// CSV (UTF-8, UTF-16 or GB18030; the exports of Salesforce, HubSpot, Pipedrive, SuiteCRM,
+    /// Odoo and Closer are recognised), matched to the records already there by id, tax id,
+    /// e-mail, phone and domain; past interactions from a CSV or an iCalendar (.ics) export.
+    /// An interrupted import goes on with --resume and the same file.
     Import {
         /// What the file holds.
         #[arg(long, value_enum)]
         kind: ImportKind,
-        /// The file (.csv or .ics).
+        /// The file (.csv, or .ics for interactions).
         file: std::path::PathBuf,
-        /// The IANA zone of times written without one (default UTC).
+        /// create, update or create-or-update (people and organisations).
+        #[arg(long, value_enum, default_value = "create-or-update")]
+        mode: ImportModeArg,
+        /// The system the file comes from (closer, salesforce, hubspot, pipedrive, suitecrm,
+        /// odoo, generic); told from the headers when absent.
+        #[arg(long)]
+        source: Option<String>,
+        /// A column mapped by hand, `Header=field` (or `Header=` to leave it alone); repeatable.
+        #[arg(long = "map")]
+        mapping: Vec<String>,
+        /// The calling code (+86) put before phone numbers written without one.
+        #[arg(long)]
+        phone_prefix: Option<String>,
+        /// Show how the file reads (shape, columns, first rows) and import nothing.
+        #[arg(long)]
+        preview: bool,
+        /// Go on with an interrupted import (its id), from its last row written.
+        #[arg(long)]
+        resume: Option<uuid::Uuid>,
+        /// Take back an import (its id): what it created is removed.
+        #[arg(long, conflicts_with = "resume")]
+        revert: Option<uuid::Uuid>,
+        /// The IANA zone of times written without one (interactions; default UTC).
         #[arg(long)]
         timezone: Option<String>,
     },
@@ -108,8 +134,17 @@ enum Command {
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ImportKind {
+    People,
+    Organisations,
     /// Who was in touch with whom, and when (metadata only).
     Interactions,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ImportModeArg {
+    Create,
+    Update,
+    CreateOrUpdate,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -202,10 +237,45 @@ async fn main() -> anyhow::Result<()> {
             db.close().await;
             result
         }
-        Command::Import { kind, file, timezone } => {
+        Command::Import {
+            kind,
+            file,
+            mode,
+            source,
+            mapping,
+            phone_prefix,
+            preview,
+            resume,
+            revert,
+            timezone,
+        } => {
             let db = open(&settings).await?;
             let started = start(&db, &AdminSetup::default()).await?;
-            let result = import(&db, &started.installation, kind, &file, timezone.as_deref()).await;
+            let result = match kind {
+                ImportKind::Interactions => import(&db, &started.installation, &file, timezone.as_deref()).await,
+                ImportKind::People | ImportKind::Organisations => {
+                    let kind = match kind {
+                        ImportKind::People => closer_domain::import::ImportKind::People,
+                        _ => closer_domain::import::ImportKind::Organisations,
+                    };
+                    let mode = match mode {
+                        ImportModeArg::Create => closer_domain::import::ImportMode::Create,
+                        ImportModeArg::Update => closer_domain::import::ImportMode::Update,
+                        ImportModeArg::CreateOrUpdate => closer_domain::import::ImportMode::CreateOrUpdate,
+                    };
+                    let job = importing::Job {
+                        kind,
+                        mode,
+                        source,
+                        mapping,
+                        phone_prefix,
+                        preview,
+                        resume,
+                        revert,
+                    };
+                    importing::run(&db, &started.installation, &file, job).await
+                }
+            };
             db.close().await;
             result
         }
@@ -307,12 +377,10 @@ async fn load_demo(db: &Db, installation: Installation) -> anyhow::Result<()> {
 async fn import(
     db: &Db,
     installation: &Installation,
-    kind: ImportKind,
     file: &std::path::Path,
     timezone: Option<&str>,
 ) -> anyhow::Result<()> {
     use closer_web::app::interaction_import::{self, FileFormat};
-    let ImportKind::Interactions = kind;
     let name = file.to_string_lossy();
     let format = FileFormat::from_name(&name).ok_or_else(|| anyhow::anyhow!("{name}: give a .csv or an .ics file"))?;
     let zone =

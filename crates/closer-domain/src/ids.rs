@@ -77,6 +77,8 @@ typed_id!(
     /// A request to a connector for a warm introduction.
     IntroRequestId,
     EndorsementId,
+    /// A file imported (people, organisations…), kept to resume and to revert it.
+    ImportId,
     /// A number on a do-not-call list.
     DncEntryId,
     /// A customer's consent to be contacted on a channel, or its withdrawal.

@@ -18,6 +18,7 @@ pub mod deal;
 mod fixtures;
 pub mod gates;
 pub mod ids;
+pub mod import;
 pub mod meeting;
 pub mod money;
 pub mod party;

@@ -143,7 +143,7 @@ impl Db {
             Db::Sqlite(SqliteDb { pool, .. }) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        crate::party_keys::run_backfills(self).await
     }
 
     /// Reads back the SQLite settings of a pooled connection (None on PostgreSQL).

@@ -208,6 +208,23 @@ pub async fn created_since(conn: Conn<'_>, workspace: WorkspaceId, since: Offset
     rows.into_iter().map(EmploymentRow::into_employment).collect()
 }
 
+/// Whether `person` has a live employment at `organisation`.
+pub async fn of_person_at(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    person: PartyId,
+    organisation: PartyId,
+) -> Result<bool> {
+    let statement = select(workspace)
+        .and_where(Expr::col(Employments::PersonId).eq(person.as_uuid()))
+        .and_where(Expr::col(Employments::OrganisationId).eq(organisation.as_uuid()))
+        .and_where(Expr::col(Employments::DeletedAt).is_null())
+        .limit(1)
+        .to_owned();
+    let rows: Vec<EmploymentRow> = conn.fetch_all(&statement).await?;
+    Ok(!rows.is_empty())
+}
+
 /// The live employments at `organisation`, at most `limit` (a caller that gets `limit` back
 /// knows there may be more).
 pub async fn at_organisation(

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use closer_domain::access::RecordType;
 use closer_domain::contact::{EmailAddress, PhoneNumber};
 use closer_domain::ids::{PartyId, TeamId, UserId, WorkspaceId};
+use closer_domain::import::{organisation_keys, person_keys};
 use closer_domain::party::{EmployeeBand, Organisation, OrganisationFields, PartyKind, Person, PersonFields};
 use closer_domain::record::Ownership;
 use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SelectStatement};
@@ -14,6 +15,7 @@ use uuid::Uuid;
 
 use crate::access::{self, Visibility};
 use crate::db::{Conn, Result, StoreError};
+use crate::party_keys;
 use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
 use crate::schema::{Employments, Parties};
 
@@ -314,63 +316,161 @@ async fn update(
     .await
 }
 
-pub async fn insert_person(conn: Conn<'_>, workspace: WorkspaceId, person: &Person) -> Result<()> {
+pub async fn insert_person(mut conn: Conn<'_>, workspace: WorkspaceId, person: &Person) -> Result<()> {
     insert(
-        conn,
+        conn.reborrow(),
         workspace,
         person.id,
         PartyKind::Person,
         &person.meta,
         with_ownership(person_values(person), &person.ownership),
     )
-    .await
+    .await?;
+    party_keys::add_new(conn, workspace, person.id, &person_keys(&person.fields)).await
 }
 
 /// Writes a changed person if it is still at `expected_version`; false when it is not.
 pub async fn update_person(
-    conn: Conn<'_>,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     person: &Person,
     expected_version: i64,
 ) -> Result<bool> {
-    update(
-        conn,
+    let written = update(
+        conn.reborrow(),
         workspace,
         person.id,
         &person.meta,
         expected_version,
         with_ownership(person_values(person), &person.ownership),
     )
-    .await
+    .await?;
+    if written {
+        party_keys::replace(conn, workspace, person.id, &person_keys(&person.fields)).await?;
+    }
+    Ok(written)
 }
 
-pub async fn insert_organisation(conn: Conn<'_>, workspace: WorkspaceId, organisation: &Organisation) -> Result<()> {
+pub async fn insert_organisation(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    organisation: &Organisation,
+) -> Result<()> {
     insert(
-        conn,
+        conn.reborrow(),
         workspace,
         organisation.id,
         PartyKind::Organisation,
         &organisation.meta,
         with_ownership(organisation_values(organisation), &organisation.ownership),
     )
+    .await?;
+    party_keys::add_new(
+        conn,
+        workspace,
+        organisation.id,
+        &organisation_keys(&organisation.fields),
+    )
     .await
 }
 
 pub async fn update_organisation(
-    conn: Conn<'_>,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     organisation: &Organisation,
     expected_version: i64,
 ) -> Result<bool> {
-    update(
-        conn,
+    let written = update(
+        conn.reborrow(),
         workspace,
         organisation.id,
         &organisation.meta,
         expected_version,
         with_ownership(organisation_values(organisation), &organisation.ownership),
     )
-    .await
+    .await?;
+    if written {
+        party_keys::replace(
+            conn,
+            workspace,
+            organisation.id,
+            &organisation_keys(&organisation.fields),
+        )
+        .await?;
+    }
+    Ok(written)
+}
+
+/// Every party of `kind` in the workspace (deleted ones too), a page in id order: for work
+/// over all of them.
+async fn page_of(conn: Conn<'_>, workspace: WorkspaceId, kind: PartyKind, page: &PageRequest) -> Result<Vec<PartyRow>> {
+    let mut statement = select_kind(workspace, kind)
+        .order_by((Parties::Table, Parties::Id), sea_query::Order::Asc)
+        .limit(u64::from(page.limit))
+        .to_owned();
+    if let Some(after) = page.after {
+        statement.and_where(Expr::col((Parties::Table, Parties::Id)).gt(after));
+    }
+    conn.fetch_all(&statement).await
+}
+
+pub async fn page_of_people(conn: Conn<'_>, workspace: WorkspaceId, page: &PageRequest) -> Result<Vec<Person>> {
+    page_of(conn, workspace, PartyKind::Person, page)
+        .await?
+        .into_iter()
+        .map(PartyRow::into_person)
+        .collect()
+}
+
+pub async fn page_of_organisations(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    page: &PageRequest,
+) -> Result<Vec<Organisation>> {
+    page_of(conn, workspace, PartyKind::Organisation, page)
+        .await?
+        .into_iter()
+        .map(PartyRow::into_organisation)
+        .collect()
+}
+
+async fn rows_by_ids(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    kind: PartyKind,
+    ids: &[PartyId],
+) -> Result<Vec<PartyRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = select_kind(workspace, kind)
+        .and_where(
+            Expr::col((Parties::Table, Parties::Id)).is_in(ids.iter().map(|id| id.as_uuid()).collect::<Vec<_>>()),
+        )
+        .to_owned();
+    conn.fetch_all(&statement).await
+}
+
+/// The people among `ids` (deleted ones too), in one question.
+pub async fn people_by_ids(conn: Conn<'_>, workspace: WorkspaceId, ids: &[PartyId]) -> Result<Vec<Person>> {
+    rows_by_ids(conn, workspace, PartyKind::Person, ids)
+        .await?
+        .into_iter()
+        .map(PartyRow::into_person)
+        .collect()
+}
+
+/// The organisations among `ids` (deleted ones too), in one question.
+pub async fn organisations_by_ids(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    ids: &[PartyId],
+) -> Result<Vec<Organisation>> {
+    rows_by_ids(conn, workspace, PartyKind::Organisation, ids)
+        .await?
+        .into_iter()
+        .map(PartyRow::into_organisation)
+        .collect()
 }
 
 /// Filters of the people and organisation lists.

@@ -882,3 +882,65 @@ pub enum CallAttempts {
     UpdatedAt,
     DeletedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum PartyKeys {
+    Table,
+    WorkspaceId,
+    KeyKind,
+    KeyValue,
+    PartyId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PendingBackfills {
+    Table,
+    Name,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Imports {
+    Table,
+    WorkspaceId,
+    Id,
+    ActorId,
+    Kind,
+    Mode,
+    Source,
+    FileName,
+    FileSha256,
+    Settings,
+    Status,
+    RowsDone,
+    Created,
+    Updated,
+    Skipped,
+    Failed,
+    SkippedBecause,
+    CreatedAt,
+    UpdatedAt,
+    FinishedAt,
+    RevertedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportRows {
+    Table,
+    WorkspaceId,
+    ImportId,
+    RowNumber,
+    EntityType,
+    EntityId,
+    Action,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportErrors {
+    Table,
+    WorkspaceId,
+    ImportId,
+    RowNumber,
+    Position,
+    ColumnName,
+    Reason,
+}

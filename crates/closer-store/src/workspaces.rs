@@ -33,6 +33,25 @@ pub async fn first(conn: Conn<'_>) -> Result<Option<Workspace>> {
     conn.fetch_optional(&statement).await
 }
 
+/// The ids of every workspace.
+pub async fn all_ids(db: &crate::Db) -> Result<Vec<WorkspaceId>> {
+    #[derive(FromRow)]
+    struct IdRow {
+        id: Uuid,
+    }
+    let mut conn = db.acquire().await?;
+    let rows: Vec<IdRow> = conn
+        .conn()
+        .fetch_all(
+            &Query::select()
+                .column(Workspaces::Id)
+                .from(Workspaces::Table)
+                .to_owned(),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| WorkspaceId(r.id)).collect())
+}
+
 pub async fn insert(conn: Conn<'_>, workspace: &Workspace, now: OffsetDateTime) -> Result<()> {
     let statement = Query::insert()
         .into_table(Workspaces::Table)

@@ -16,6 +16,7 @@ mod employments;
 pub mod extract;
 mod health;
 mod idempotency;
+mod imports;
 mod meetings;
 mod notes;
 mod organisations;
@@ -170,6 +171,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
         (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
         (name = "relationships", description = "Relationships: interactions as metadata only, tie strength and warm paths to the people who decide (D5)"),
+        (name = "imports", description = "Moving in: people and organisations from CSV files of other CRMs (Salesforce, HubSpot, Pipedrive, SuiteCRM, Odoo) or spreadsheets, previewed, resumable and revertible"),
         (name = "telemarketing", description = "B2C telemarketing: campaigns, call lists, the next call and its disposition, do-not-call lists, consents and the check before every call (D9)"),
         (name = "audit", description = "The audit trail"),
         (name = "session", description = "Signing in and out"),
@@ -219,7 +221,16 @@ async fn server_timing(request: axum::extract::Request, next: middleware::Next) 
 
 /// The API routes and their OpenAPI description.
 fn api_v1() -> OpenApiRouter<AppState> {
+    // Files to import are larger than anything else the API takes.
+    let file_imports = OpenApiRouter::new()
+        .routes(routes!(imports::preview_import))
+        .routes(routes!(imports::list_imports, imports::create_import))
+        .layer(DefaultBodyLimit::max(imports::IMPORT_BODY_LIMIT));
     OpenApiRouter::new()
+        .merge(file_imports)
+        .routes(routes!(imports::get_import))
+        .routes(routes!(imports::import_errors))
+        .routes(routes!(imports::revert_import))
         .routes(routes!(people::list_people, people::create_person))
         .routes(routes!(people::export_people))
         .routes(routes!(people::get_person, people::patch_person, people::delete_person))

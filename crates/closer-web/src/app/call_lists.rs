@@ -17,7 +17,7 @@ use closer_store::{PageRequest, call_campaigns};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::imports::{ImportReport, RowError, csv_table, invalid_file, utf8_text};
+use super::imports::{ImportReport, RowError, csv_table, decoded_text, invalid_file};
 use super::{AppError, AppResult, Ctx, get, new_id, now};
 
 /// Someone not added to a campaign, and why.
@@ -247,8 +247,8 @@ struct Row {
 
 /// The rows of a call-list CSV; rows that cannot be read are reported with their line.
 fn read_rows(bytes: &[u8], default_priority: i32, report: &mut ImportReport) -> AppResult<Vec<Row>> {
-    let text = utf8_text(bytes)?;
-    let (headers, mut reader) = csv_table(text)?;
+    let text = decoded_text(bytes)?;
+    let (headers, mut reader) = csv_table(&text)?;
     let columns: Vec<Option<Column>> = headers.iter().map(column_named).collect();
     for (header, column) in headers.iter().zip(&columns) {
         match column {

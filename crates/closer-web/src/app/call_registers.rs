@@ -76,7 +76,7 @@ pub async fn import_dnc(ctx: &Ctx, bytes: &[u8], scope: DncScope) -> AppResult<I
             "administrators and managers import do-not-call lists".into(),
         ));
     }
-    let text = super::imports::utf8_text(bytes)?;
+    let text = super::imports::decoded_text(bytes)?;
     let source = if scope == DncScope::NationalRegistry {
         DncSource::RegistryImport
     } else {

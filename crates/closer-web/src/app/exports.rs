@@ -27,7 +27,7 @@ const PAGE: u32 = 500;
 /// `cell` as a spreadsheet may safely open it: one that starts like a formula gets a leading
 /// apostrophe (OWASP's advice for CSV injection).
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
@@ -35,7 +35,7 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
 }
 
 /// One CSV line of `cells`, each neutralised.
-fn line<S: AsRef<str>>(cells: &[S]) -> Vec<u8> {
+pub(crate) fn line<S: AsRef<str>>(cells: &[S]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing to memory fails only on a bug: the line is then empty.
     let _ = writer.write_record(cells.iter().map(|c| neutralise(c.as_ref()).into_owned()));

@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::imports::{ImportReport, RowError};
-use super::imports::{csv_table, invalid_file, utf8_text};
+use super::imports::{csv_table, decoded_text, invalid_file};
 use super::{AppError, AppResult, Ctx, insert_in, new_id, now};
 
 /// The files Closer reads interactions from.
@@ -309,8 +309,8 @@ fn column_named(header: &str) -> Option<Column> {
 type Readings = (Vec<Read>, ImportReport);
 
 fn read_csv(bytes: &[u8], zone: &Zone) -> AppResult<Readings> {
-    let text = utf8_text(bytes)?;
-    let (headers, mut reader) = csv_table(text)?;
+    let text = decoded_text(bytes)?;
+    let (headers, mut reader) = csv_table(&text)?;
     let mut report = ImportReport::default();
     let columns: Vec<Option<Column>> = headers.iter().map(column_named).collect();
     for (header, column) in headers.iter().zip(&columns) {

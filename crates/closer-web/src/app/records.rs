@@ -365,10 +365,18 @@ async fn set_deleted_state<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected
         return Err(AppError::Conflict(format!("{} {id} is not deleted", R::ENTITY)));
     }
     check_version(&current, expected)?;
+    let next = write_deleted_state(ctx, tx.conn(), &current, delete).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Marks `current` deleted (or restores it) with a bumped version, and audits it.
+async fn write_deleted_state<R: Resource>(ctx: &Ctx, mut conn: Conn<'_>, current: &R, delete: bool) -> AppResult<R> {
+    let id = current.id();
     let at = now();
     let deleted_at = delete.then_some(at);
     let version = current.meta().version;
-    if !set_deleted(tx.conn(), R::TABLE, ctx.workspace, id, version, deleted_at, at).await? {
+    if !set_deleted(conn.reborrow(), R::TABLE, ctx.workspace, id, version, deleted_at, at).await? {
         return Err(AppError::Conflict(format!(
             "{} {id} changed meanwhile; reload and retry",
             R::ENTITY
@@ -386,10 +394,38 @@ async fn set_deleted_state<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected
     } else {
         AuditAction::Restore
     };
-    let entries = ctx.audit_change(at, R::ENTITY, id, audit_action, Some(&current), &next);
-    audit::insert(tx.conn(), ctx.workspace, &entries).await?;
-    tx.commit().await?;
+    let entries = ctx.audit_change(at, R::ENTITY, id, audit_action, Some(current), &next);
+    audit::insert(conn, ctx.workspace, &entries).await?;
     Ok(next)
+}
+
+/// Soft-deletes those of `ids` (records of `entity`) still live, audited, without asking the
+/// access policy: for undoing what the principal's own import made. Returns how many were
+/// deleted and how many were gone already.
+pub(crate) async fn delete_created(ctx: &Ctx, conn: Conn<'_>, entity: &str, ids: &[Uuid]) -> AppResult<(i64, i64)> {
+    use closer_domain::party::{Employment, Organisation, Person};
+    match entity {
+        Person::ENTITY => delete_live::<Person>(ctx, conn, ids).await,
+        Organisation::ENTITY => delete_live::<Organisation>(ctx, conn, ids).await,
+        Employment::ENTITY => delete_live::<Employment>(ctx, conn, ids).await,
+        other => Err(AppError::Conflict(format!(
+            "records of kind {other} are not removed this way"
+        ))),
+    }
+}
+
+async fn delete_live<R: Resource>(ctx: &Ctx, mut conn: Conn<'_>, ids: &[Uuid]) -> AppResult<(i64, i64)> {
+    let (mut deleted, mut gone) = (0, 0);
+    for id in ids {
+        match R::load(conn.reborrow(), ctx.workspace, *id).await? {
+            Some(current) if current.meta().deleted_at.is_none() => {
+                write_deleted_state(ctx, conn.reborrow(), &current, true).await?;
+                deleted += 1;
+            }
+            _ => gone += 1,
+        }
+    }
+    Ok((deleted, gone))
 }
 
 /// Soft-deletes a live record; it stays restorable.

@@ -13,6 +13,7 @@ mod cycle;
 mod deals;
 mod exports;
 mod gates;
+mod imports;
 mod openapi;
 mod pages;
 mod parties;

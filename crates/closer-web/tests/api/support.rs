@@ -403,7 +403,7 @@ impl TestApp {
         self.admin_actor().get_text(path).await
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<String>) -> Answer {
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Answer {
         self.admin_actor().post_raw(path, content_type, body).await
     }
 
@@ -504,7 +504,7 @@ impl Actor<'_> {
     }
 
     /// Sends raw bytes with a content type.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<String>) -> Answer {
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Answer {
         let response = self
             .authorise(self.app.client.post(format!("{}{path}", self.app.base)))
             .header("content-type", content_type)

@@ -1,0 +1,217 @@
+//! Data in: people and organisations from other CRMs' CSV files — previewed, matched by natural
+//! keys, counted so the numbers add up, with an error report, and reverted — on both databases.
+
+use serde_json::{Value, json};
+
+use crate::support::on_both_backends;
+
+const HUBSPOT_CONTACTS: &str = "\u{feff}Record ID,First Name,Last Name,Email,Phone Number,Company Name,Job Title\n\
+101,Ann,Lee,ann@acme.example,+86 138 0013 8000,Acme,CTO\n\
+102,Bo,Wang,bo@acme.example,,Acme,Buyer\n\
+103,,,not-an-email,12345,,\n\
+104,Ann,Lee,ANN@acme.example,,Acme,CTO\n";
+
+/// The CSV rows of a text, byte-order mark aside.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.expect("a CSV row").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn counts(import: &Value) -> (i64, i64, i64, i64, i64) {
+    let n = |k: &str| import[k].as_i64().unwrap_or_else(|| panic!("no {k} in {import}"));
+    let counted = (n("rows_read"), n("created"), n("updated"), n("skipped"), n("failed"));
+    assert_eq!(
+        counted.0,
+        counted.1 + counted.2 + counted.3 + counted.4,
+        "the counts add up: {import}"
+    );
+    counted
+}
+
+on_both_backends! {
+    async fn a_hubspot_export_is_previewed_imported_reported_and_reverted(app: &TestApp) {
+        let preview = app.post_raw("/api/v1/imports/preview?kind=people", "text/csv", HUBSPOT_CONTACTS).await.expect(200);
+        assert_eq!(preview.body["source"], "hubspot");
+        assert_eq!(preview.body["shape"]["encoding"], "utf8");
+        assert_eq!(preview.body["shape"]["has_header"], true);
+        let fields: Vec<&str> = preview.body["columns"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap_or("-")).collect();
+        assert_eq!(fields, ["external_id", "first_name", "last_name", "email", "phone", "organisation", "title"]);
+        let rows = preview.body["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[0]["values"]["email"], "ann@acme.example");
+        assert_eq!(rows[2]["row"], 4, "the header is row 1");
+        let columns: Vec<&str> = rows[2]["errors"].as_array().unwrap().iter().map(|e| e["column"].as_str().unwrap()).collect();
+        assert_eq!(columns, ["Email", "Phone Number"]);
+        assert!(app.all("/api/v1/people").await.is_empty(), "a preview writes nothing");
+
+        let done = app.post_raw("/api/v1/imports?kind=people&file_name=contacts.csv", "text/csv", HUBSPOT_CONTACTS).await.expect(201);
+        let import = done.body.clone();
+        assert!(done.header("location").is_some_and(|l| l.ends_with(import["id"].as_str().unwrap())));
+        assert_eq!(counts(&import), (4, 2, 0, 1, 1));
+        assert_eq!(import["status"], "finished");
+        assert_eq!(import["skipped_because"]["unchanged"], 1, "row 5 repeats Ann: {import}");
+        assert_eq!(import["errors"][0]["row"], 4);
+        assert_eq!(import["errors"][0]["column"], "Email");
+
+        let people = app.all("/api/v1/people").await;
+        assert_eq!(people.len(), 2);
+        let ann = people.iter().find(|p| p["name"] == "Ann Lee").expect("Ann");
+        assert_eq!(ann["phones"], json!(["+8613800138000"]));
+        let organisations = app.all("/api/v1/organisations").await;
+        assert_eq!(organisations.len(), 1, "Acme is made once and shared: {organisations:?}");
+        let acme = organisations[0]["id"].as_str().unwrap();
+        let staff = app.all(&format!("/api/v1/employments?organisation_id={acme}")).await;
+        assert_eq!(staff.len(), 2);
+        assert!(staff.iter().any(|e| e["title"] == "CTO"));
+
+        // The error report names every failed row, column and reason.
+        let id = import["id"].as_str().unwrap().to_owned();
+        let (status, headers, report) = app.get_text(&format!("/api/v1/imports/{id}/errors")).await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some("text/csv; charset=utf-8"));
+        let report = csv_rows(&report);
+        assert_eq!(report[0], ["row", "column", "reason"]);
+        assert_eq!(report.len(), 3, "{report:?}");
+        assert_eq!((report[1][0].as_str(), report[1][1].as_str()), ("4", "Email"));
+        assert_eq!(report[2][1], "Phone Number");
+
+        // The same file again, creating only: everyone is there already.
+        let again = app.post_raw("/api/v1/imports?kind=people&mode=create", "text/csv", HUBSPOT_CONTACTS).await.expect(201);
+        assert_eq!(counts(&again.body), (4, 0, 0, 3, 1));
+        assert_eq!(app.all("/api/v1/people").await.len(), 2);
+
+        // Updating by e-mail adds a number; a row matching nobody is skipped.
+        let update = "email,phone\nbo@acme.example,+44 20 7946 0000\nnobody@else.example,+44 20 7946 0001\n";
+        let updated = app.post_raw("/api/v1/imports?kind=people&mode=update", "text/csv", update).await.expect(201);
+        assert_eq!(counts(&updated.body), (2, 0, 1, 1, 0));
+        assert_eq!(updated.body["skipped_because"]["matches no record"], 1);
+        let bo = app.all("/api/v1/people?q=Bo").await;
+        assert_eq!(bo[0]["phones"], json!(["+442079460000"]));
+        let history = app.all(&format!("/api/v1/audit?entity_id={}", bo[0]["id"].as_str().unwrap())).await;
+        assert!(history.iter().any(|h| h["request_id"].as_str().is_some_and(|r| r.starts_with("import:"))), "the audit trail names the import: {history:?}");
+
+        // Reverting the first import removes what it made, and nothing else.
+        let kept = app.create_person("Made by hand").await.id();
+        let reverted = app.post(&format!("/api/v1/imports/{id}/revert"), &json!({})).await.expect(200);
+        assert_eq!(reverted.body["import"]["status"], "reverted");
+        assert_eq!(reverted.body["report"]["removed"], json!({ "person": 2, "organisation": 1, "employment": 2 }));
+        let left = app.all("/api/v1/people").await;
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0]["id"], kept.as_str());
+        assert!(app.all("/api/v1/organisations").await.is_empty());
+        app.post(&format!("/api/v1/imports/{id}/revert"), &json!({})).await.expect(409);
+
+        let listed = app.get("/api/v1/imports").await.expect(200);
+        assert_eq!(listed.body.as_array().map(Vec::len), Some(3));
+    }
+
+    async fn files_in_chinese_encodings_and_without_headers_are_read(app: &TestApp) {
+        // A GB18030 file from a Chinese spreadsheet, semicolons between cells.
+        let text = "姓名;手机;邮箱;公司\n王小明;+86 139 0000 0001;xm@example.cn;星辰科技\n";
+        let (gb, _, _) = encoding_rs::GB18030.encode(text);
+        let done = app.post_raw("/api/v1/imports?kind=people", "text/csv", gb.into_owned()).await.expect(201);
+        assert_eq!(counts(&done.body), (1, 1, 0, 0, 0));
+        let people = app.all("/api/v1/people?q=xm@example.cn").await;
+        assert_eq!(people[0]["name"], "王小明");
+        assert_eq!(app.all("/api/v1/organisations").await[0]["name"], "星辰科技");
+
+        // UTF-16 with a byte-order mark and tabs, as Excel saves "Unicode text".
+        let text = "Name\tEmail\n李雷\tlilei@example.cn\n";
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let preview = app.post_raw("/api/v1/imports/preview?kind=people", "text/csv", utf16.clone()).await.expect(200);
+        assert_eq!(preview.body["shape"]["encoding"], "utf16le");
+        assert_eq!(preview.body["shape"]["delimiter"], "\t");
+        app.post_raw("/api/v1/imports?kind=people", "text/csv", utf16).await.expect(201);
+        assert_eq!(app.all("/api/v1/people?q=lilei").await[0]["name"], "李雷");
+
+        // No header row: the cells tell e-mails and phones, the first other text is the name.
+        let bare = "Mei Chen,mei@example.com,+86 137 0000 0002\n";
+        let preview = app.post_raw("/api/v1/imports/preview?kind=people", "text/csv", bare).await.expect(200);
+        assert_eq!(preview.body["shape"]["has_header"], false);
+        assert_eq!(preview.body["rows"][0]["row"], 1);
+        let done = app.post_raw("/api/v1/imports?kind=people&phone_prefix=%2B86", "text/csv", bare).await.expect(201);
+        assert_eq!(counts(&done.body), (1, 1, 0, 0, 0));
+        assert_eq!(app.all("/api/v1/people?q=mei").await[0]["phones"], json!(["+8613700000002"]));
+
+        // Local numbers take the calling code given.
+        let local = "name,mobile\nZhang Wei,013800000003\n";
+        app.post_raw("/api/v1/imports?kind=people&phone_prefix=%2B86", "text/csv", local).await.expect(201);
+        assert_eq!(app.all("/api/v1/people?q=Zhang").await[0]["phones"], json!(["+8613800000003"]));
+    }
+
+    async fn organisations_match_by_domain_and_tax_id_and_people_find_them(app: &TestApp) {
+        let accounts = "Id,Name,Website,Phone,Industry,NumberOfEmployees,BillingCountry,AccountNumber\n\
+001A,Acme Ltd,www.acme.example,+44 20 7946 0100,Manufacturing,250,GB,A-1\n\
+001B,Beta GmbH,https://beta.example/de,,Retail,12,DE,B-2\n";
+        let done = app.post_raw("/api/v1/imports?kind=organisations", "text/csv", accounts).await.expect(201);
+        assert_eq!(done.body["source"], "salesforce");
+        assert_eq!(counts(&done.body), (2, 2, 0, 0, 0));
+        let acme = app.all("/api/v1/organisations?q=Acme").await.remove(0);
+        assert_eq!(acme["website"], "https://www.acme.example");
+        assert_eq!(acme["employee_band"], "201-500");
+        assert_eq!(acme["region"], "GB");
+
+        // The same accounts from another export: found by domain, changed in place.
+        let again = "Company name,Company Domain Name,Industry\nACME Limited,acme.example,Engineering\n";
+        let updated = app.post_raw("/api/v1/imports?kind=organisations", "text/csv", again).await.expect(201);
+        assert_eq!(counts(&updated.body), (1, 0, 1, 0, 0));
+        let acme = app.all("/api/v1/organisations?q=ACME").await.remove(0);
+        assert_eq!((acme["name"].as_str(), acme["industry"].as_str()), (Some("ACME Limited"), Some("Engineering")));
+        assert_eq!(app.all("/api/v1/organisations").await.len(), 2);
+
+        // People say where they work by domain: the organisation is found, not made again.
+        let people = "Full name,E-mail,Works at\nKate Moss,kate@acme.example,acme.example\n";
+        let wrong = app.post_raw("/api/v1/imports?kind=people&mapping=%7B%22Nope%22%3A%22name%22%7D", "text/csv", people).await;
+        wrong.expect_field_error(422, "mapping.Nope");
+        let mapping = r#"{"Full name":"name","Works at":"organisation_domain"}"#;
+        let path = format!("/api/v1/imports?kind=people&mapping={}", urlencode(mapping));
+        let done = app.post_raw(&path, "text/csv", people).await.expect(201);
+        assert_eq!(counts(&done.body), (1, 1, 0, 0, 0));
+        assert_eq!(app.all("/api/v1/organisations").await.len(), 2);
+        let staff = app.all(&format!("/api/v1/employments?organisation_id={}", acme["id"].as_str().unwrap())).await;
+        assert_eq!(staff.len(), 1);
+    }
+
+    async fn imports_refuse_bad_requests_and_keep_to_access_rules(app: &TestApp) {
+        app.post_raw("/api/v1/imports?kind=deals", "text/csv", "a\n1\n").await.expect_field_error(422, "kind");
+        app.post_raw("/api/v1/imports?kind=people", "application/json", "{}").await.expect(415);
+        app.post_raw("/api/v1/imports?kind=people", "text/csv", "").await.expect_field_error(422, "file");
+        app.post_raw("/api/v1/imports?kind=people", "text/csv", "colour,size\nred,9\n").await.expect_field_error(422, "mapping");
+        app.post_raw("/api/v1/imports?kind=people&phone_prefix=86", "text/csv", "name\nA\n").await.expect_field_error(422, "phone_prefix");
+        app.post_raw("/api/v1/imports?kind=people&mapping=%5B1%5D", "text/csv", "name\nA\n").await.expect_field_error(422, "mapping");
+        // A file larger than the API's usual 1 MiB is read (a preview reads its beginning).
+        let big = format!("name,email\n{}", (0..100_000).map(|i| format!("Person {i},p{i}@example.com\n")).collect::<String>());
+        assert!(big.len() > 2 * 1024 * 1024);
+        app.post_raw("/api/v1/imports/preview?kind=people", "text/csv", big).await.expect(200);
+        let missing = uuid::Uuid::now_v7();
+        app.post_raw(&format!("/api/v1/imports?kind=people&resume={missing}"), "text/csv", "name\nA\n").await.expect(404);
+
+        let (_, viewer) = app.user("viewer@example.com", "viewer").await;
+        app.as_(&viewer).post_raw("/api/v1/imports?kind=people", "text/csv", "name\nA\n").await.expect(403);
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        let mine = app.as_(&rep).post_raw("/api/v1/imports?kind=people", "text/csv", format!("name,owner\nRep's lead,\nBoss's lead,{}\n", crate::support::ADMIN_EMAIL)).await.expect(201);
+        assert_eq!(counts(&mine.body).1, 1, "{}", mine.body);
+        assert_eq!(mine.body["failed"], 1, "a rep does not import for others: {}", mine.body);
+        let theirs = app.post_raw("/api/v1/imports?kind=people", "text/csv", "name\nAdmin's\n").await.expect(201).id();
+        app.as_(&rep).get(&format!("/api/v1/imports/{theirs}")).await.expect(404);
+        app.as_(&rep).post(&format!("/api/v1/imports/{theirs}/revert"), &json!({})).await.expect(404);
+        assert_eq!(app.as_(&rep).get("/api/v1/imports").await.expect(200).body.as_array().map(Vec::len), Some(1));
+        // Resuming a finished import is refused.
+        let id = mine.id();
+        app.as_(&rep).post_raw(&format!("/api/v1/imports?kind=people&resume={id}"), "text/csv", format!("name,owner\nRep's lead,\nBoss's lead,{}\n", crate::support::ADMIN_EMAIL)).await.expect(409);
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
