@@ -42,7 +42,7 @@ fn mapping(pairs: &[String]) -> anyhow::Result<BTreeMap<String, Option<Field>>> 
     Ok(mapping)
 }
 
-pub async fn run(db: &Db, installation: &Installation, file: &Path, job: Job) -> anyhow::Result<()> {
+pub async fn run(db: &Db, installation: &Installation, file: Option<&Path>, job: Job) -> anyhow::Result<()> {
     let ctx = closer_web::app::admin_ctx(db, installation)
         .await
         .map_err(|e| anyhow!("{e}"))?;
@@ -63,6 +63,7 @@ pub async fn run(db: &Db, installation: &Installation, file: &Path, job: Job) ->
         );
         return Ok(());
     }
+    let file = file.ok_or_else(|| anyhow!("give the file to import"))?;
     let name = file.to_string_lossy().into_owned();
     if !file.is_file() {
         bail!("{name}: no such file");

@@ -76,8 +76,9 @@ enum Command {
         /// What the file holds.
         #[arg(long, value_enum)]
         kind: ImportKind,
-        /// The file (.csv, or .ics for interactions).
-        file: std::path::PathBuf,
+        /// The file (.csv, or .ics for interactions); not needed with --revert.
+        #[arg(required_unless_present = "revert")]
+        file: Option<std::path::PathBuf>,
         /// create, update or create-or-update (people and organisations).
         #[arg(long, value_enum, default_value = "create-or-update")]
         mode: ImportModeArg,
@@ -252,7 +253,10 @@ async fn main() -> anyhow::Result<()> {
             let db = open(&settings).await?;
             let started = start(&db, &AdminSetup::default()).await?;
             let result = match kind {
-                ImportKind::Interactions => import(&db, &started.installation, &file, timezone.as_deref()).await,
+                ImportKind::Interactions => match &file {
+                    Some(file) => import(&db, &started.installation, file, timezone.as_deref()).await,
+                    None => Err(anyhow::anyhow!("give the file to import")),
+                },
                 ImportKind::People | ImportKind::Organisations => {
                     let kind = match kind {
                         ImportKind::People => closer_domain::import::ImportKind::People,
@@ -273,7 +277,7 @@ async fn main() -> anyhow::Result<()> {
                         resume,
                         revert,
                     };
-                    importing::run(&db, &started.installation, &file, job).await
+                    importing::run(&db, &started.installation, file.as_deref(), job).await
                 }
             };
             db.close().await;

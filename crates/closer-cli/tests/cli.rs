@@ -1163,3 +1163,126 @@ fn bench_hopper_gives_every_agent_different_calls_and_times_them() {
         "{text}"
     );
 }
+
+/// T9-import on one database: 10,000 rows with one bad row, killed (-9) part-way, resumed with
+/// the same import id, then reverted.
+fn import_is_killed_resumed_and_reverted(url: Option<&str>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let command = |args: &[&str]| {
+        let mut command = closer(dir.path());
+        command.args(args);
+        if let Some(url) = url {
+            command.env("CLOSER_DATABASE_URL", url);
+        }
+        command
+    };
+    let mut csv = String::from("Record ID,First Name,Last Name,Email,Phone Number,Company Name\n");
+    for i in 0..10_000 {
+        let email = if i == 4_321 {
+            "broken-address".to_owned()
+        } else {
+            format!("p{i}@example.com")
+        };
+        let company = if i % 10 == 0 {
+            format!("Company {}", i % 50)
+        } else {
+            String::new()
+        };
+        csv.push_str(&format!("{i},Person,{i},{email},+44 20 7946 {i:04},{company}\n"));
+    }
+    std::fs::write(dir.path().join("contacts.csv"), &csv).expect("file written");
+
+    // Killed after its first batches are written.
+    let mut child = command(&["import", "--kind", "people", "contacts.csv"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("closer runs");
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let id = stderr
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("import ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(str::to_owned)
+        })
+        .expect("the import tells its id");
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("killed");
+    child.wait().expect("reaped");
+
+    let (output, text) = run(&mut command(&[
+        "import",
+        "--kind",
+        "people",
+        "contacts.csv",
+        "--resume",
+        &id,
+    ]));
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "import {id}: 10000 rows read, 9999 created, 0 updated, 0 skipped, 1 failed"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("row 4323 Email: 'broken-address' is not a valid e-mail address"),
+        "{text}"
+    );
+    let (output, again) = run(&mut command(&[
+        "import",
+        "--kind",
+        "people",
+        "contacts.csv",
+        "--resume",
+        &id,
+    ]));
+    assert!(
+        !output.status.success() && again.contains("only a running one resumes"),
+        "{again}"
+    );
+
+    let people = |command_for: &dyn Fn(&[&str]) -> Command| {
+        let (output, text) = run(&mut command_for(&["export", "--kind", "people"]));
+        assert!(output.status.success(), "{text}");
+        let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+        let mut reader = csv::Reader::from_reader(stdout.trim_start_matches('\u{feff}').as_bytes());
+        reader
+            .records()
+            .map(|r| r.expect("a row").get(2).unwrap_or_default().to_owned())
+            .collect::<Vec<String>>()
+    };
+    let emails = people(&command);
+    let distinct: BTreeSet<&String> = emails.iter().collect();
+    assert_eq!(
+        (emails.len(), distinct.len()),
+        (9_999, 9_999),
+        "no duplicates, none missing"
+    );
+
+    let (output, text) = run(&mut command(&["import", "--kind", "people", "--revert", &id]));
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("removed 1000 employment, 5 organisation, 9999 person"),
+        "{text}"
+    );
+    assert!(people(&command).is_empty(), "the revert removes every person it made");
+}
+
+#[test]
+fn an_import_killed_part_way_resumes_without_duplicates_and_reverts_on_sqlite() {
+    import_is_killed_resumed_and_reverted(None);
+}
+
+#[tokio::test]
+async fn an_import_killed_part_way_resumes_without_duplicates_and_reverts_on_postgres() {
+    let Some(admin_url) = postgres_admin_url() else { return };
+    let database = PgDatabase::create(&admin_url).await;
+    let url = database.url_with_password("postgres");
+    tokio::task::spawn_blocking(move || import_is_killed_resumed_and_reverted(Some(&url)))
+        .await
+        .expect("the scenario ran");
+    database.drop_database().await;
+}

@@ -16,7 +16,7 @@ use crate::records::PageRequest;
 use crate::schema::{Parties, PartyKeys, PendingBackfills};
 
 /// Keys asked about in one statement.
-const KEYS_PER_QUERY: usize = 200;
+const KEYS_PER_QUERY: usize = 500;
 
 fn insert_keys(workspace: WorkspaceId, party: PartyId, keys: &[NaturalKey]) -> Result<InsertStatement> {
     let mut statement = Query::insert()
@@ -93,39 +93,40 @@ pub async fn find(
     keys: &[NaturalKey],
 ) -> Result<HashMap<NaturalKey, Vec<PartyId>>> {
     let mut found: HashMap<NaturalKey, Vec<PartyId>> = HashMap::new();
-    for chunk in keys.chunks(KEYS_PER_QUERY) {
-        let mut any = sea_query::Cond::any();
-        for key in chunk {
-            any = any.add(
-                Expr::col((PartyKeys::Table, PartyKeys::KeyKind))
-                    .eq(key.kind())
-                    .and(Expr::col((PartyKeys::Table, PartyKeys::KeyValue)).eq(key.value())),
-            );
-        }
-        let statement = Query::select()
-            .columns([
-                (PartyKeys::Table, PartyKeys::KeyKind),
-                (PartyKeys::Table, PartyKeys::KeyValue),
-                (PartyKeys::Table, PartyKeys::PartyId),
-            ])
-            .from(PartyKeys::Table)
-            .inner_join(
-                Parties::Table,
-                Expr::col((Parties::Table, Parties::WorkspaceId))
-                    .equals((PartyKeys::Table, PartyKeys::WorkspaceId))
-                    .and(Expr::col((Parties::Table, Parties::Id)).equals((PartyKeys::Table, PartyKeys::PartyId))),
-            )
-            .and_where(Expr::col((PartyKeys::Table, PartyKeys::WorkspaceId)).eq(workspace.as_uuid()))
-            .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(kind.as_str()))
-            .and_where(Expr::col((Parties::Table, Parties::DeletedAt)).is_null())
-            .cond_where(any)
-            .order_by((Parties::Table, Parties::CreatedAt), sea_query::Order::Asc)
-            .order_by((Parties::Table, Parties::Id), sea_query::Order::Asc)
-            .to_owned();
-        let rows: Vec<KeyRow> = conn.reborrow().fetch_all(&statement).await?;
-        for row in rows {
-            if let Some(key) = NaturalKey::from_parts(&row.key_kind, row.key_value) {
-                found.entry(key).or_default().push(PartyId(row.party_id));
+    // One question per kind of key and chunk of values: `key_kind = ? AND key_value IN (…)`
+    // walks the primary key (an OR of pairs made SQLite scan every key for each pair).
+    let mut by_kind: HashMap<&'static str, Vec<&str>> = HashMap::new();
+    for key in keys {
+        by_kind.entry(key.kind()).or_default().push(key.value());
+    }
+    for (kind_of_key, values) in by_kind {
+        for chunk in values.chunks(KEYS_PER_QUERY) {
+            let statement = Query::select()
+                .columns([
+                    (PartyKeys::Table, PartyKeys::KeyKind),
+                    (PartyKeys::Table, PartyKeys::KeyValue),
+                    (PartyKeys::Table, PartyKeys::PartyId),
+                ])
+                .from(PartyKeys::Table)
+                .inner_join(
+                    Parties::Table,
+                    Expr::col((Parties::Table, Parties::WorkspaceId))
+                        .equals((PartyKeys::Table, PartyKeys::WorkspaceId))
+                        .and(Expr::col((Parties::Table, Parties::Id)).equals((PartyKeys::Table, PartyKeys::PartyId))),
+                )
+                .and_where(Expr::col((PartyKeys::Table, PartyKeys::WorkspaceId)).eq(workspace.as_uuid()))
+                .and_where(Expr::col((PartyKeys::Table, PartyKeys::KeyKind)).eq(kind_of_key))
+                .and_where(Expr::col((PartyKeys::Table, PartyKeys::KeyValue)).is_in(chunk.iter().copied()))
+                .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(kind.as_str()))
+                .and_where(Expr::col((Parties::Table, Parties::DeletedAt)).is_null())
+                .order_by((Parties::Table, Parties::CreatedAt), sea_query::Order::Asc)
+                .order_by((Parties::Table, Parties::Id), sea_query::Order::Asc)
+                .to_owned();
+            let rows: Vec<KeyRow> = conn.reborrow().fetch_all(&statement).await?;
+            for row in rows {
+                if let Some(key) = NaturalKey::from_parts(&row.key_kind, row.key_value) {
+                    found.entry(key).or_default().push(PartyId(row.party_id));
+                }
             }
         }
     }
