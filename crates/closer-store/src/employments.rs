@@ -109,6 +109,25 @@ pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, employment: &Employm
     .await
 }
 
+/// Inserts many new employments in a few statements: for imports.
+pub async fn insert_many(conn: Conn<'_>, workspace: WorkspaceId, employments: &[Employment]) -> Result<()> {
+    let rows = employments
+        .iter()
+        .map(|employment| {
+            let mut row = vec![
+                (Employments::PersonId, employment.fields.person_id.as_uuid().into()),
+                (
+                    Employments::OrganisationId,
+                    employment.fields.organisation_id.as_uuid().into(),
+                ),
+            ];
+            row.extend(values(employment));
+            (employment.id.as_uuid(), &employment.meta, row)
+        })
+        .collect();
+    records::insert_records(conn, Employments::Table, workspace, rows).await
+}
+
 /// Writes a changed employment if it is still at `expected_version`; false when it is not.
 pub async fn update(
     conn: Conn<'_>,

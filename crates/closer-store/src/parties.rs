@@ -401,6 +401,40 @@ pub async fn update_organisation(
     Ok(written)
 }
 
+/// Inserts many new people and organisations (each with its keys) in a few statements: for
+/// imports.
+pub async fn insert_many(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    people: &[Person],
+    organisations: &[Organisation],
+) -> Result<()> {
+    let organisation_rows = organisations
+        .iter()
+        .map(|o| {
+            let mut values = with_ownership(organisation_values(o), &o.ownership);
+            values.push((Parties::Kind, PartyKind::Organisation.as_str().into()));
+            (o.id.as_uuid(), &o.meta, values)
+        })
+        .collect();
+    records::insert_records(conn.reborrow(), Parties::Table, workspace, organisation_rows).await?;
+    let people_rows = people
+        .iter()
+        .map(|p| {
+            let mut values = with_ownership(person_values(p), &p.ownership);
+            values.push((Parties::Kind, PartyKind::Person.as_str().into()));
+            (p.id.as_uuid(), &p.meta, values)
+        })
+        .collect();
+    records::insert_records(conn.reborrow(), Parties::Table, workspace, people_rows).await?;
+    let keys: Vec<(PartyId, Vec<closer_domain::import::NaturalKey>)> = organisations
+        .iter()
+        .map(|o| (o.id, organisation_keys(&o.fields)))
+        .chain(people.iter().map(|p| (p.id, person_keys(&p.fields))))
+        .collect();
+    party_keys::add_many(conn, workspace, &keys).await
+}
+
 /// Every party of `kind` in the workspace (deleted ones too), a page in id order: for work
 /// over all of them.
 async fn page_of(conn: Conn<'_>, workspace: WorkspaceId, kind: PartyKind, page: &PageRequest) -> Result<Vec<PartyRow>> {

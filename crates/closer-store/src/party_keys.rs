@@ -18,7 +18,10 @@ use crate::schema::{Parties, PartyKeys, PendingBackfills};
 /// Keys asked about in one statement.
 const KEYS_PER_QUERY: usize = 500;
 
-fn insert_keys(workspace: WorkspaceId, party: PartyId, keys: &[NaturalKey]) -> Result<InsertStatement> {
+/// Key rows per insert: four parameters each, well under SQLite's limit.
+const KEYS_PER_INSERT: usize = 4_000;
+
+fn insert_keys(workspace: WorkspaceId, rows: &[(PartyId, &NaturalKey)]) -> Result<InsertStatement> {
     let mut statement = Query::insert()
         .into_table(PartyKeys::Table)
         .columns([
@@ -28,7 +31,7 @@ fn insert_keys(workspace: WorkspaceId, party: PartyId, keys: &[NaturalKey]) -> R
             PartyKeys::PartyId,
         ])
         .to_owned();
-    for key in keys {
+    for (party, key) in rows {
         statement
             .values([
                 workspace.as_uuid().into(),
@@ -41,12 +44,16 @@ fn insert_keys(workspace: WorkspaceId, party: PartyId, keys: &[NaturalKey]) -> R
     Ok(statement)
 }
 
+fn rows_of(party: PartyId, keys: &[NaturalKey]) -> Vec<(PartyId, &NaturalKey)> {
+    keys.iter().map(|key| (party, key)).collect()
+}
+
 /// Writes `keys` for a party; keys it has already are left as they are.
 pub async fn add(conn: Conn<'_>, workspace: WorkspaceId, party: PartyId, keys: &[NaturalKey]) -> Result<()> {
     if keys.is_empty() {
         return Ok(());
     }
-    let mut statement = insert_keys(workspace, party, keys)?;
+    let mut statement = insert_keys(workspace, &rows_of(party, keys))?;
     statement.on_conflict(sea_query::OnConflict::new().do_nothing().to_owned());
     conn.execute(&statement).await?;
     Ok(())
@@ -57,7 +64,22 @@ pub(crate) async fn add_new(conn: Conn<'_>, workspace: WorkspaceId, party: Party
     if keys.is_empty() {
         return Ok(());
     }
-    conn.execute(&insert_keys(workspace, party, keys)?).await?;
+    conn.execute(&insert_keys(workspace, &rows_of(party, keys))?).await?;
+    Ok(())
+}
+
+/// Many parties' keys, in as few statements as the parameter limits allow; keys already there
+/// are left as they are.
+pub async fn add_many(mut conn: Conn<'_>, workspace: WorkspaceId, keyed: &[(PartyId, Vec<NaturalKey>)]) -> Result<()> {
+    let rows: Vec<(PartyId, &NaturalKey)> = keyed
+        .iter()
+        .flat_map(|(party, keys)| keys.iter().map(move |key| (*party, key)))
+        .collect();
+    for chunk in rows.chunks(KEYS_PER_INSERT) {
+        let mut statement = insert_keys(workspace, chunk)?;
+        statement.on_conflict(sea_query::OnConflict::new().do_nothing().to_owned());
+        conn.reborrow().execute(&statement).await?;
+    }
     Ok(())
 }
 
@@ -85,49 +107,63 @@ struct KeyRow {
     party_id: Uuid,
 }
 
-/// The live parties of `kind` holding each of `keys` (oldest first).
+/// The live parties of `kind` holding each of `keys`, oldest first.
 pub async fn find(
     mut conn: Conn<'_>,
     workspace: WorkspaceId,
     kind: PartyKind,
     keys: &[NaturalKey],
 ) -> Result<HashMap<NaturalKey, Vec<PartyId>>> {
-    let mut found: HashMap<NaturalKey, Vec<PartyId>> = HashMap::new();
-    // One question per kind of key and chunk of values: `key_kind = ? AND key_value IN (…)`
-    // walks the primary key (an OR of pairs made SQLite scan every key for each pair).
+    // Two questions, each walking a primary key: the keys (one per kind of key and chunk of
+    // values), then which of their parties are live and of `kind`. Joined in one statement,
+    // SQLite without statistics walked every party of the kind instead.
     let mut by_kind: HashMap<&'static str, Vec<&str>> = HashMap::new();
     for key in keys {
         by_kind.entry(key.kind()).or_default().push(key.value());
     }
+    let mut holders: Vec<(NaturalKey, Uuid)> = Vec::new();
     for (kind_of_key, values) in by_kind {
         for chunk in values.chunks(KEYS_PER_QUERY) {
             let statement = Query::select()
-                .columns([
-                    (PartyKeys::Table, PartyKeys::KeyKind),
-                    (PartyKeys::Table, PartyKeys::KeyValue),
-                    (PartyKeys::Table, PartyKeys::PartyId),
-                ])
+                .columns([PartyKeys::KeyKind, PartyKeys::KeyValue, PartyKeys::PartyId])
                 .from(PartyKeys::Table)
-                .inner_join(
-                    Parties::Table,
-                    Expr::col((Parties::Table, Parties::WorkspaceId))
-                        .equals((PartyKeys::Table, PartyKeys::WorkspaceId))
-                        .and(Expr::col((Parties::Table, Parties::Id)).equals((PartyKeys::Table, PartyKeys::PartyId))),
-                )
-                .and_where(Expr::col((PartyKeys::Table, PartyKeys::WorkspaceId)).eq(workspace.as_uuid()))
-                .and_where(Expr::col((PartyKeys::Table, PartyKeys::KeyKind)).eq(kind_of_key))
-                .and_where(Expr::col((PartyKeys::Table, PartyKeys::KeyValue)).is_in(chunk.iter().copied()))
-                .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(kind.as_str()))
-                .and_where(Expr::col((Parties::Table, Parties::DeletedAt)).is_null())
-                .order_by((Parties::Table, Parties::CreatedAt), sea_query::Order::Asc)
-                .order_by((Parties::Table, Parties::Id), sea_query::Order::Asc)
+                .and_where(Expr::col(PartyKeys::WorkspaceId).eq(workspace.as_uuid()))
+                .and_where(Expr::col(PartyKeys::KeyKind).eq(kind_of_key))
+                .and_where(Expr::col(PartyKeys::KeyValue).is_in(chunk.iter().copied()))
                 .to_owned();
             let rows: Vec<KeyRow> = conn.reborrow().fetch_all(&statement).await?;
-            for row in rows {
-                if let Some(key) = NaturalKey::from_parts(&row.key_kind, row.key_value) {
-                    found.entry(key).or_default().push(PartyId(row.party_id));
-                }
-            }
+            holders.extend(
+                rows.into_iter()
+                    .filter_map(|row| NaturalKey::from_parts(&row.key_kind, row.key_value).map(|k| (k, row.party_id))),
+            );
+        }
+    }
+    #[derive(FromRow)]
+    struct LiveRow {
+        id: Uuid,
+    }
+    let mut ids: Vec<Uuid> = holders.iter().map(|(_, id)| *id).collect();
+    ids.sort();
+    ids.dedup();
+    let mut live: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+    for chunk in ids.chunks(KEYS_PER_QUERY) {
+        let statement = Query::select()
+            .column(Parties::Id)
+            .from(Parties::Table)
+            .and_where(Expr::col(Parties::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(Expr::col(Parties::Id).is_in(chunk.iter().copied()))
+            .and_where(Expr::col(Parties::Kind).eq(kind.as_str()))
+            .and_where(Expr::col(Parties::DeletedAt).is_null())
+            .to_owned();
+        let rows: Vec<LiveRow> = conn.reborrow().fetch_all(&statement).await?;
+        live.extend(rows.into_iter().map(|row| row.id));
+    }
+    let mut found: HashMap<NaturalKey, Vec<PartyId>> = HashMap::new();
+    // Ids are UUIDv7: in id order is in order of making, so a key's first holder is the oldest.
+    holders.sort_by_key(|(_, id)| *id);
+    for (key, id) in holders {
+        if live.contains(&id) {
+            found.entry(key).or_default().push(PartyId(id));
         }
     }
     Ok(found)

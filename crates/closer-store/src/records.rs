@@ -132,6 +132,43 @@ pub(crate) async fn insert_record<C: IntoIden>(
     Ok(())
 }
 
+/// Rows a multi-row insert carries at most: well under SQLite's 32,766 parameters for tables of
+/// up to 30 columns.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Inserts many record rows of one table, as few statements as the parameter limits allow:
+/// each row is (id, stamps, values), every row with the same columns in the same order.
+pub(crate) async fn insert_records<C: IntoIden + Clone>(
+    mut conn: Conn<'_>,
+    table: impl IntoIden + Clone,
+    workspace: WorkspaceId,
+    rows: Vec<(Uuid, &RecordMeta, Vec<(C, Expr)>)>,
+) -> Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut statement: Option<sea_query::InsertStatement> = None;
+        for (id, meta, values) in rows.by_ref().take(ROWS_PER_INSERT) {
+            let mut row: Vec<(DynIden, Expr)> = vec![
+                (column("workspace_id"), workspace.as_uuid().into()),
+                (column("id"), id.into()),
+                (column("version"), meta.version.into()),
+                (column("created_at"), meta.created_at.into()),
+                (column("updated_at"), meta.updated_at.into()),
+            ];
+            row.extend(values.into_iter().map(|(name, value)| (name.into_iden(), value)));
+            let (columns, exprs): (Vec<_>, Vec<_>) = row.into_iter().unzip();
+            statement
+                .get_or_insert_with(|| Query::insert().into_table(table.clone()).columns(columns).to_owned())
+                .values(exprs)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        }
+        if let Some(statement) = statement {
+            conn.reborrow().execute(&statement).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a record's `values` and new stamps if the row is still at `expected_version`.
 /// Returns false when it is not (someone else changed it first).
 pub(crate) async fn update_record<C: IntoIden>(

@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 
 use super::imports::{FileShape, invalid_file, open_csv, row_cells};
 use super::records::{Decision, decide};
-use super::{AppError, AppResult, Ctx, Resource, insert_in, new_id, now, update_in};
+use super::{AppError, AppResult, Ctx, Resource, new_id, now, update_in};
 
 /// Rows written per transaction.
 pub const BATCH_ROWS: usize = 500;
@@ -501,7 +501,6 @@ struct BatchOutcome {
     counts: ImportCounts,
     effects: Vec<RowEffect>,
     errors: Vec<StoredRowError>,
-    hired: Vec<Employment>,
 }
 
 impl BatchOutcome {
@@ -528,6 +527,20 @@ impl BatchOutcome {
             created,
         });
     }
+}
+
+/// Records a batch makes, written together at its end (a few multi-row statements instead of
+/// several statements per row).
+#[derive(Default)]
+struct Pending {
+    /// New parties, in the order made.
+    parties: Vec<PartyId>,
+    made: HashSet<PartyId>,
+    employments: Vec<Employment>,
+    /// (person, organisation) pairs employed by this batch.
+    employed: HashSet<(PartyId, PartyId)>,
+    /// Ids in other systems, for new and changed parties.
+    external_keys: Vec<(PartyId, Vec<NaturalKey>)>,
 }
 
 /// A party as the batch holds it: as stored (or as this batch made it).
@@ -624,6 +637,7 @@ impl<'c> BatchWriter<'c> {
         // Rows of this batch that made or changed a record: a later row with the same key
         // finds it here (earlier batches' records are found in the store).
         let mut made_here: HashMap<PartyId, i64> = HashMap::new();
+        let mut pending = Pending::default();
         for (row, record) in records {
             let record_keys = record.keys(self.map.source);
             let target = record_keys
@@ -670,6 +684,8 @@ impl<'c> BatchWriter<'c> {
                             outcome.counts.created += 1;
                             outcome.effect(row, self.entity(), id, true);
                             held.insert(id, made);
+                            pending.parties.push(id);
+                            pending.made.insert(id);
                             id
                         }
                         Err(WriteError::Row(reason)) => {
@@ -684,7 +700,10 @@ impl<'c> BatchWriter<'c> {
                         outcome.fail(row, vec![(None, "the matching record could not be read".into())]);
                         continue;
                     };
-                    match self.update(tx.conn(), current, &record).await {
+                    match self
+                        .update(tx.conn(), current, &record, pending.made.contains(&id))
+                        .await
+                    {
                         Ok(Some(next)) => {
                             outcome.counts.updated += 1;
                             outcome.effect(row, self.entity(), id, false);
@@ -706,7 +725,7 @@ impl<'c> BatchWriter<'c> {
                 found.entry(key.clone()).or_insert_with(|| vec![party]);
             }
             if let Some(external) = record_keys.iter().find(|k| matches!(k, NaturalKey::External(_))) {
-                party_keys::add(tx.conn(), ctx.workspace, party, std::slice::from_ref(external)).await?;
+                pending.external_keys.push((party, vec![external.clone()]));
             }
             if let RowRecord::Person(person) = &record
                 && let Some(workplace) = &person.workplace
@@ -720,6 +739,8 @@ impl<'c> BatchWriter<'c> {
                         &stored,
                         workplace,
                         &mut organisations_found,
+                        &mut held,
+                        &mut pending,
                         &mut outcome,
                         row,
                     )
@@ -742,7 +763,8 @@ impl<'c> BatchWriter<'c> {
             }
         }
         outcome.counts.rows_done = read;
-        let hired = std::mem::take(&mut outcome.hired);
+        self.write_pending(tx.conn(), &held, &pending).await?;
+        let hired = pending.employments;
         self.finish(tx, import, outcome).await?;
         for employment in &hired {
             self.base
@@ -780,52 +802,113 @@ impl<'c> BatchWriter<'c> {
         Ok(())
     }
 
+    /// A new record as the row gives it, if the principal may create it; written with the
+    /// batch (see [`Pending`]).
     async fn create(&self, conn: Conn<'_>, record: &RowRecord, ownership: Ownership) -> Result<Held, WriteError> {
         let at = now();
-        match record {
-            RowRecord::Person(PersonRow { draft, .. }) => {
-                let person = Person {
-                    id: PartyId(new_id()),
-                    fields: draft.parse().map_err(|e| WriteError::Row(e.to_string()))?,
-                    record_type: RecordType::Consumer,
-                    ownership,
-                    meta: RecordMeta::created(at),
-                };
-                insert_in(&self.ctx, conn, &person).await.map_err(WriteError::from)?;
-                Ok(Held::Person(person))
-            }
-            RowRecord::Organisation(OrganisationRow { draft, .. }) => {
-                let organisation = Organisation {
-                    id: PartyId(new_id()),
-                    fields: draft.parse().map_err(|e| WriteError::Row(e.to_string()))?,
-                    ownership,
-                    meta: RecordMeta::created(at),
-                };
-                insert_in(&self.ctx, conn, &organisation)
-                    .await
-                    .map_err(WriteError::from)?;
-                Ok(Held::Organisation(organisation))
-            }
+        let made = match record {
+            RowRecord::Person(PersonRow { draft, .. }) => Held::Person(Person {
+                id: PartyId(new_id()),
+                fields: draft.parse().map_err(|e| WriteError::Row(e.to_string()))?,
+                record_type: RecordType::Consumer,
+                ownership,
+                meta: RecordMeta::created(at),
+            }),
+            RowRecord::Organisation(OrganisationRow { draft, .. }) => Held::Organisation(Organisation {
+                id: PartyId(new_id()),
+                fields: draft.parse().map_err(|e| WriteError::Row(e.to_string()))?,
+                ownership,
+                meta: RecordMeta::created(at),
+            }),
+        };
+        self.may(conn, &made, Action::Create).await?;
+        Ok(made)
+    }
+
+    /// Whether the principal may do `action` to `record`; a row error when not.
+    async fn may(&self, conn: Conn<'_>, record: &Held, action: Action) -> Result<(), WriteError> {
+        let (guard, entity) = match record {
+            Held::Person(p) => (p.guard(), Person::ENTITY),
+            Held::Organisation(o) => (o.guard(), Organisation::ENTITY),
+        };
+        match decide(&self.ctx, conn, guard, action).await.map_err(WriteError::from)? {
+            Decision::Allowed => Ok(()),
+            _ if action == Action::Create => Err(WriteError::Row(format!("you may not create this {entity}"))),
+            _ => Err(WriteError::Row(format!(
+                "it matches {entity} {} you may not change",
+                record.id()
+            ))),
         }
     }
 
-    /// Changes a stored record as the row says; `None` when nothing changes.
-    async fn update(&self, mut conn: Conn<'_>, current: Held, record: &RowRecord) -> Result<Option<Held>, WriteError> {
+    /// Writes what the batch made: parties (with their keys), employments, ids in other
+    /// systems and the audit rows of every record made, as it stands at the batch's end.
+    async fn write_pending(
+        &self,
+        mut conn: Conn<'_>,
+        held: &HashMap<PartyId, Held>,
+        pending: &Pending,
+    ) -> AppResult<()> {
         let ctx = &self.ctx;
-        let guard = match &current {
-            Held::Person(p) => p.guard(),
-            Held::Organisation(o) => o.guard(),
-        };
-        if decide(ctx, conn.reborrow(), guard, Action::Edit)
-            .await
-            .map_err(WriteError::from)?
-            != Decision::Allowed
-        {
-            return Err(WriteError::Row(format!(
-                "it matches {} {} you may not change",
-                self.entity(),
-                current.id()
-            )));
+        let mut people = Vec::new();
+        let mut organisations = Vec::new();
+        let mut audit = Vec::new();
+        for id in &pending.parties {
+            match held.get(id) {
+                Some(Held::Person(p)) => {
+                    audit.extend(ctx.audit_change(
+                        p.meta.created_at,
+                        Person::ENTITY,
+                        id.as_uuid(),
+                        AuditAction::Create,
+                        None,
+                        p,
+                    ));
+                    people.push(p.clone());
+                }
+                Some(Held::Organisation(o)) => {
+                    audit.extend(ctx.audit_change(
+                        o.meta.created_at,
+                        Organisation::ENTITY,
+                        id.as_uuid(),
+                        AuditAction::Create,
+                        None,
+                        o,
+                    ));
+                    organisations.push(o.clone());
+                }
+                None => {}
+            }
+        }
+        parties::insert_many(conn.reborrow(), ctx.workspace, &people, &organisations).await?;
+        closer_store::employments::insert_many(conn.reborrow(), ctx.workspace, &pending.employments).await?;
+        for e in &pending.employments {
+            audit.extend(ctx.audit_change(
+                e.meta.created_at,
+                Employment::ENTITY,
+                e.id.as_uuid(),
+                AuditAction::Create,
+                None,
+                e,
+            ));
+        }
+        party_keys::add_many(conn.reborrow(), ctx.workspace, &pending.external_keys).await?;
+        closer_store::audit::insert(conn, ctx.workspace, &audit).await?;
+        Ok(())
+    }
+
+    /// Changes a stored record as the row says; `None` when nothing changes.
+    /// `made_here`: the record is one this batch makes, changed before it is written.
+    async fn update(
+        &self,
+        mut conn: Conn<'_>,
+        current: Held,
+        record: &RowRecord,
+        made_here: bool,
+    ) -> Result<Option<Held>, WriteError> {
+        let ctx = &self.ctx;
+        if !made_here {
+            self.may(conn.reborrow(), &current, Action::Edit).await?;
         }
         match (current, record) {
             (Held::Person(current), RowRecord::Person(row)) => {
@@ -837,6 +920,9 @@ impl<'c> BatchWriter<'c> {
                     fields,
                     ..current.clone()
                 };
+                if made_here {
+                    return Ok(Some(Held::Person(next)));
+                }
                 let next = update_in(ctx, conn, &current, next, AuditAction::Update)
                     .await
                     .map_err(WriteError::from)?;
@@ -851,6 +937,9 @@ impl<'c> BatchWriter<'c> {
                     fields,
                     ..current.clone()
                 };
+                if made_here {
+                    return Ok(Some(Held::Organisation(next)));
+                }
                 let next = update_in(ctx, conn, &current, next, AuditAction::Update)
                     .await
                     .map_err(WriteError::from)?;
@@ -862,12 +951,15 @@ impl<'c> BatchWriter<'c> {
 
     /// Records where a person works: the organisation found by tax id, domain or name, or made
     /// when none is; an employment there unless the person has one already.
+    #[allow(clippy::too_many_arguments)]
     async fn employ(
         &self,
         mut conn: Conn<'_>,
         person: &Person,
         workplace: &WorkplaceRef,
         organisations: &mut HashMap<NaturalKey, Vec<PartyId>>,
+        held: &mut HashMap<PartyId, Held>,
+        pending: &mut Pending,
         outcome: &mut BatchOutcome,
         row: i64,
     ) -> Result<(), WriteError> {
@@ -884,7 +976,7 @@ impl<'c> BatchWriter<'c> {
                         "no organisation has that tax id; give its name to create it".into(),
                     ));
                 };
-                let organisation = Organisation {
+                let organisation = Held::Organisation(Organisation {
                     id: PartyId(new_id()),
                     fields: OrganisationDraft {
                         name,
@@ -907,24 +999,30 @@ impl<'c> BatchWriter<'c> {
                     .map_err(|e| WriteError::Row(e.to_string()))?,
                     ownership: person.ownership,
                     meta: RecordMeta::created(now()),
-                };
-                insert_in(ctx, conn.reborrow(), &organisation)
-                    .await
-                    .map_err(WriteError::from)?;
-                outcome.effect(row, Organisation::ENTITY, organisation.id, true);
+                });
+                self.may(conn.reborrow(), &organisation, Action::Create).await?;
+                let id = organisation.id();
+                outcome.effect(row, Organisation::ENTITY, id, true);
                 for key in keys {
-                    organisations.entry(key).or_insert_with(|| vec![organisation.id]);
+                    organisations.entry(key).or_insert_with(|| vec![id]);
                 }
-                organisation.id
+                held.insert(id, organisation);
+                pending.parties.push(id);
+                pending.made.insert(id);
+                id
             }
         };
-        let already =
-            closer_store::employments::of_person_at(conn.reborrow(), ctx.workspace, person.id, organisation_id)
-                .await
-                .map_err(|e| WriteError::App(e.into()))?;
-        if already {
+        // A person or organisation made by this batch has no employment stored yet.
+        let fresh = pending.made.contains(&person.id) || pending.made.contains(&organisation_id);
+        if pending.employed.contains(&(person.id, organisation_id))
+            || (!fresh
+                && closer_store::employments::of_person_at(conn, ctx.workspace, person.id, organisation_id)
+                    .await
+                    .map_err(|e| WriteError::App(e.into()))?)
+        {
             return Ok(());
         }
+        // Whoever may make or change the person may record where they work.
         let employment = Employment {
             id: EmploymentId(new_id()),
             fields: EmploymentDraft {
@@ -940,14 +1038,14 @@ impl<'c> BatchWriter<'c> {
             .map_err(|e| WriteError::Row(e.to_string()))?,
             meta: RecordMeta::created(now()),
         };
-        insert_in(ctx, conn, &employment).await.map_err(WriteError::from)?;
         outcome.effects.push(RowEffect {
             row_number: row,
             entity_type: Employment::ENTITY,
             entity_id: employment.id.as_uuid(),
             created: true,
         });
-        outcome.hired.push(employment);
+        pending.employed.insert((person.id, organisation_id));
+        pending.employments.push(employment);
         Ok(())
     }
 }
