@@ -136,13 +136,16 @@ pub(crate) async fn insert_record<C: IntoIden>(
 /// up to 30 columns.
 const ROWS_PER_INSERT: usize = 1_000;
 
+/// A record row to insert: its id, its stamps and its own values.
+pub(crate) type RecordRow<'m, C> = (Uuid, &'m RecordMeta, Vec<(C, Expr)>);
+
 /// Inserts many record rows of one table, as few statements as the parameter limits allow:
 /// each row is (id, stamps, values), every row with the same columns in the same order.
 pub(crate) async fn insert_records<C: IntoIden + Clone>(
     mut conn: Conn<'_>,
     table: impl IntoIden + Clone,
     workspace: WorkspaceId,
-    rows: Vec<(Uuid, &RecordMeta, Vec<(C, Expr)>)>,
+    rows: Vec<RecordRow<'_, C>>,
 ) -> Result<()> {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
