@@ -4,6 +4,7 @@
 mod baseline;
 mod graph;
 mod hopper;
+mod import;
 mod load;
 mod run;
 
@@ -79,6 +80,13 @@ pub enum BenchCommand {
         /// Calls each agent takes.
         #[arg(long, default_value_t = 40)]
         calls: usize,
+    },
+    /// Import speed on the configured SQLite database (best empty): a contacts CSV of `rows`
+    /// rows (1 in 100 repeating an earlier e-mail) imported matching on e-mail and phone, against
+    /// the raw insert of the same rows into a fresh database in the same run; prints one JSON line.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
     },
     /// The benchmarks: for each size, a fresh database is generated and served by this binary,
     /// loaded by `closer bench load` processes and compared with baselines measured in the same
@@ -176,6 +184,11 @@ pub async fn run(db: &Db, installation: Installation, command: BenchCommand) -> 
         }
         BenchCommand::Hopper { entries, agents, calls } => {
             let report = hopper::run(db, installation, entries, agents, calls).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        BenchCommand::Import { rows } => {
+            let report = import::run(db, installation, rows).await?;
             println!("{}", serde_json::to_string(&report)?);
             Ok(())
         }
