@@ -7,7 +7,8 @@ CREATE TABLE party_keys (
     key_value TEXT NOT NULL,
     party_id UUID NOT NULL,
     PRIMARY KEY (workspace_id, key_kind, key_value, party_id),
-    FOREIGN KEY (workspace_id, party_id) REFERENCES parties (workspace_id, id)
+    -- Checked at commit: bulk loads send each table's rows together, keys possibly first.
+    FOREIGN KEY (workspace_id, party_id) REFERENCES parties (workspace_id, id) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX party_keys_by_party ON party_keys (workspace_id, party_id);
 
