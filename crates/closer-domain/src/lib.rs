@@ -14,6 +14,7 @@ pub mod contact;
 pub mod contracts;
 pub mod cycle;
 pub mod deal;
+pub mod duplicates;
 #[cfg(test)]
 mod fixtures;
 pub mod gates;

@@ -603,6 +603,17 @@ pub async fn visible_people(
     visibility: &Visibility,
     ids: &[PartyId],
 ) -> Result<HashMap<PartyId, String>> {
+    visible_names(conn, workspace, PartyKind::Person, visibility, ids).await
+}
+
+/// The names of those of `ids` that are live parties of `kind` that `visibility` admits.
+pub async fn visible_names(
+    conn: Conn<'_>,
+    workspace: WorkspaceId,
+    kind: PartyKind,
+    visibility: &Visibility,
+    ids: &[PartyId],
+) -> Result<HashMap<PartyId, String>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -610,12 +621,15 @@ pub async fn visible_people(
         .columns([(Parties::Table, Parties::Id), (Parties::Table, Parties::Name)])
         .from(Parties::Table)
         .and_where(Expr::col((Parties::Table, Parties::WorkspaceId)).eq(workspace.as_uuid()))
-        .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(PartyKind::Person.as_str()))
+        .and_where(Expr::col((Parties::Table, Parties::Kind)).eq(kind.as_str()))
         .and_where(
             Expr::col((Parties::Table, Parties::Id)).is_in(ids.iter().map(|id| id.as_uuid()).collect::<Vec<_>>()),
         )
         .and_where(Expr::col((Parties::Table, Parties::DeletedAt)).is_null())
-        .cond_where(access::people(workspace, visibility))
+        .cond_where(match kind {
+            PartyKind::Person => access::people(workspace, visibility),
+            PartyKind::Organisation => access::organisations(visibility),
+        })
         .to_owned();
     let rows: Vec<NameRow> = conn.fetch_all(&statement).await?;
     Ok(rows.into_iter().map(|r| (PartyId(r.id), r.name)).collect())

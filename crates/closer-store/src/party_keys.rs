@@ -169,6 +169,32 @@ pub async fn find(
     Ok(found)
 }
 
+/// Keys of `kinds` that more than one party holds (deleted and live, of either kind), at most
+/// `limit`, in key order: where duplicates are to be looked for.
+pub async fn shared(conn: Conn<'_>, workspace: WorkspaceId, kinds: &[&str], limit: u64) -> Result<Vec<NaturalKey>> {
+    #[derive(FromRow)]
+    struct SharedRow {
+        key_kind: String,
+        key_value: String,
+    }
+    let statement = Query::select()
+        .columns([PartyKeys::KeyKind, PartyKeys::KeyValue])
+        .from(PartyKeys::Table)
+        .and_where(Expr::col(PartyKeys::WorkspaceId).eq(workspace.as_uuid()))
+        .and_where(Expr::col(PartyKeys::KeyKind).is_in(kinds.iter().copied()))
+        .group_by_columns([PartyKeys::KeyKind, PartyKeys::KeyValue])
+        .and_having(Expr::col(PartyKeys::PartyId).count().gt(1))
+        .order_by(PartyKeys::KeyKind, sea_query::Order::Asc)
+        .order_by(PartyKeys::KeyValue, sea_query::Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let rows: Vec<SharedRow> = conn.fetch_all(&statement).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| NaturalKey::from_parts(&r.key_kind, r.key_value))
+        .collect())
+}
+
 /// Work left for Rust after the migrations: the keys of the parties stored before keys were
 /// kept. Safe to run on several servers at once (keys already there are left alone).
 pub(crate) async fn run_backfills(db: &Db) -> Result<()> {

@@ -12,6 +12,7 @@ mod call_registers;
 mod committee;
 mod contracts;
 mod deals;
+mod duplicates;
 mod employments;
 pub mod extract;
 mod health;
@@ -171,7 +172,7 @@ Errors are RFC 9457 problem+json; lists use keyset pagination (`after`, `limit`)
         (name = "approvals", description = "Our side's approval of quotes: discount and payment-term approvals step by step, with SLA escalation (D5, D3)"),
         (name = "quotes", description = "Quotes of deals: revisions with lines, list and net prices, payment terms (D2, D3, D5)"),
         (name = "relationships", description = "Relationships: interactions as metadata only, tie strength and warm paths to the people who decide (D5)"),
-        (name = "imports", description = "Moving in: people and organisations from CSV files of other CRMs (Salesforce, HubSpot, Pipedrive, SuiteCRM, Odoo) or spreadsheets, previewed, resumable and revertible"),
+        (name = "imports", description = "Moving in: people and organisations from CSV files of other CRMs (Salesforce, HubSpot, Pipedrive, SuiteCRM, Odoo) or spreadsheets, previewed, resumable and revertible; the duplicate finder"),
         (name = "telemarketing", description = "B2C telemarketing: campaigns, call lists, the next call and its disposition, do-not-call lists, consents and the check before every call (D9)"),
         (name = "audit", description = "The audit trail"),
         (name = "session", description = "Signing in and out"),
@@ -231,6 +232,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(imports::get_import))
         .routes(routes!(imports::import_errors))
         .routes(routes!(imports::revert_import))
+        .routes(routes!(duplicates::find_duplicates))
         .routes(routes!(people::list_people, people::create_person))
         .routes(routes!(people::export_people))
         .routes(routes!(people::get_person, people::patch_person, people::delete_person))

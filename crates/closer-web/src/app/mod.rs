@@ -15,6 +15,7 @@ pub mod contracts;
 pub mod deal_view;
 pub mod deals;
 pub mod demo;
+pub mod duplicates;
 pub mod exports;
 pub mod history;
 pub mod importer;

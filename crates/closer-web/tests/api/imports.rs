@@ -215,3 +215,48 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+on_both_backends! {
+    async fn the_duplicate_finder_pairs_records_with_their_reasons(app: &TestApp) {
+        let ann = app.post("/api/v1/people", &json!({ "name": "Ann Lee", "emails": ["ann@acme.example"], "phones": ["+86 138 0013 8000"] })).await.expect(201).id();
+        let again = app.post("/api/v1/people", &json!({ "name": "A. Lee", "emails": ["ANN@acme.example"], "phones": ["+8613800138000"] })).await.expect(201).id();
+        app.post("/api/v1/people", &json!({ "name": "Bo Wang", "emails": ["bo@acme.example"] })).await.expect(201);
+        let acme = app.post("/api/v1/organisations", &json!({ "name": "Acme", "website": "https://acme.example" })).await.expect(201).id();
+        let acme_ltd = app.post("/api/v1/organisations", &json!({ "name": "ACME Ltd", "website": "http://www.acme.example/about" })).await.expect(201).id();
+        let jon = app.create_person("Jon Smith").await.id();
+        let john = app.create_person("John Smith").await.id();
+        for person in [&jon, &john] {
+            app.post("/api/v1/employments", &json!({ "person_id": person, "organisation_id": acme })).await.expect(201);
+        }
+
+        let people = app.get("/api/v1/duplicates?kind=person").await.expect(200).body;
+        let pairs = people["pairs"].as_array().unwrap();
+        assert_eq!(pairs.len(), 2, "{people}");
+        let ids = |pair: &Value| {
+            let mut ids = [pair["a"]["id"].as_str().unwrap().to_owned(), pair["b"]["id"].as_str().unwrap().to_owned()];
+            ids.sort();
+            ids
+        };
+        let mut expected = [ann.clone(), again.clone()];
+        expected.sort();
+        assert_eq!(ids(&pairs[0]), expected, "most reasons first");
+        assert_eq!(pairs[0]["reasons"], json!(["same e-mail ann@acme.example", "same phone +8613800138000"]));
+        let mut smiths = [jon, john];
+        smiths.sort();
+        assert_eq!(ids(&pairs[1]), smiths);
+        assert_eq!(pairs[1]["reasons"], json!(["similar names at Acme"]));
+
+        let organisations = app.get("/api/v1/duplicates?kind=organisation").await.expect(200).body;
+        let mut both = [acme, acme_ltd];
+        both.sort();
+        assert_eq!(ids(&organisations["pairs"][0]), both);
+        assert_eq!(organisations["pairs"][0]["reasons"], json!(["same web domain acme.example"]));
+
+        // A rep sees no pair of records they may not see; deleted records are no duplicates.
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        assert_eq!(app.as_(&rep).get("/api/v1/duplicates?kind=person").await.expect(200).body["pairs"], json!([]));
+        app.send(reqwest::Method::DELETE, &format!("/api/v1/people/{again}"), None, &[("if-match", "*")]).await.expect(200);
+        assert_eq!(app.get("/api/v1/duplicates?kind=person").await.expect(200).body["pairs"].as_array().map(Vec::len), Some(1));
+        app.get("/api/v1/duplicates?kind=deal").await.expect_field_error(422, "kind");
+    }
+}

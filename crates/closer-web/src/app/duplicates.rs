@@ -1,0 +1,156 @@
+//! The duplicate finder: pairs of people (or organisations) that likely are one, with why —
+//! a shared e-mail, phone, web domain, tax id or name (organisations), or similar names at the
+//! same organisation (people). Only pairs whose both records the principal may see.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use closer_domain::duplicates::similar_names;
+use closer_domain::ids::PartyId;
+use closer_domain::import::NaturalKey;
+use closer_domain::party::PartyKind;
+use closer_store::{employments, parties, party_keys};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{AppResult, Ctx};
+
+/// Shared keys looked at, at most.
+const KEYS_LOOKED_AT: u64 = 5_000;
+/// Pairs answered, at most.
+const PAIRS_SHOWN: usize = 500;
+/// Staff of one organisation compared pairwise, at most (the first so many).
+const STAFF_COMPARED: usize = 300;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DuplicateParty {
+    pub id: PartyId,
+    pub name: String,
+}
+
+/// Two records that likely are one, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DuplicatePair {
+    pub a: DuplicateParty,
+    pub b: DuplicateParty,
+    /// Why, most certain first ("same e-mail ann@acme.example").
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Duplicates {
+    pub pairs: Vec<DuplicatePair>,
+    /// More pairs may exist than shown (at most 500).
+    pub truncated: bool,
+}
+
+fn reason(key: &NaturalKey) -> String {
+    let what = match key {
+        NaturalKey::Email(_) => "same e-mail",
+        NaturalKey::Phone(_) => "same phone",
+        NaturalKey::Domain(_) => "same web domain",
+        NaturalKey::TaxId(_) => "same tax id",
+        NaturalKey::Name(_) => "same name",
+        NaturalKey::External(_) => "same id in another system",
+    };
+    format!("{what} {}", key.value())
+}
+
+/// The likely duplicates among people or organisations the principal may see.
+pub async fn find(ctx: &Ctx, kind: PartyKind) -> AppResult<Duplicates> {
+    let mut conn = ctx.db.acquire().await?;
+    let kinds: &[&str] = match kind {
+        PartyKind::Person => &["email", "phone"],
+        PartyKind::Organisation => &["tax_id", "domain", "email", "phone", "name"],
+    };
+    let keys = party_keys::shared(conn.conn(), ctx.workspace, kinds, KEYS_LOOKED_AT).await?;
+    let holders = party_keys::find(conn.conn(), ctx.workspace, kind, &keys).await?;
+    let mut reasons: BTreeMap<(PartyId, PartyId), Vec<String>> = BTreeMap::new();
+    let mut ordered: Vec<(&NaturalKey, &Vec<PartyId>)> = holders.iter().filter(|(_, ids)| ids.len() > 1).collect();
+    ordered.sort();
+    for (key, ids) in ordered {
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                reasons.entry((*a.min(b), *a.max(b))).or_default().push(reason(key));
+            }
+        }
+    }
+    if kind == PartyKind::Person {
+        let mut staff: HashMap<PartyId, Vec<PartyId>> = HashMap::new();
+        employments::for_each_live(conn.conn(), ctx.workspace, 1_000, |e| {
+            staff
+                .entry(e.fields.organisation_id)
+                .or_default()
+                .push(e.fields.person_id);
+        })
+        .await?;
+        staff.retain(|_, people| people.len() > 1);
+        let people: Vec<PartyId> = staff
+            .values()
+            .flatten()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let organisations: Vec<PartyId> = staff.keys().copied().collect();
+        let names = parties::names(conn.conn(), ctx.workspace, &people).await?;
+        let organisation_names = parties::names(conn.conn(), ctx.workspace, &organisations).await?;
+        for (organisation, members) in &staff {
+            let members: Vec<&PartyId> = members
+                .iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .take(STAFF_COMPARED)
+                .collect();
+            for (i, a) in members.iter().enumerate() {
+                for b in &members[i + 1..] {
+                    let (Some(na), Some(nb)) = (names.get(a), names.get(b)) else {
+                        continue;
+                    };
+                    if similar_names(na, nb) {
+                        let at = organisation_names.get(organisation).map_or("", String::as_str);
+                        reasons
+                            .entry((**a.min(b), **a.max(b)))
+                            .or_default()
+                            .push(format!("similar names at {at}"));
+                    }
+                }
+            }
+        }
+    }
+    let ids: Vec<PartyId> = reasons
+        .keys()
+        .flat_map(|(a, b)| [*a, *b])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let visibility = ctx.visibility();
+    let mut visible = HashMap::new();
+    for chunk in ids.chunks(500) {
+        visible.extend(parties::visible_names(conn.conn(), ctx.workspace, kind, &visibility, chunk).await?);
+    }
+    let mut pairs: Vec<DuplicatePair> = reasons
+        .into_iter()
+        .filter_map(|((a, b), reasons)| {
+            Some(DuplicatePair {
+                a: DuplicateParty {
+                    id: a,
+                    name: visible.get(&a)?.clone(),
+                },
+                b: DuplicateParty {
+                    id: b,
+                    name: visible.get(&b)?.clone(),
+                },
+                reasons,
+            })
+        })
+        .collect();
+    pairs.sort_by(|x, y| {
+        y.reasons
+            .len()
+            .cmp(&x.reasons.len())
+            .then_with(|| x.a.name.cmp(&y.a.name))
+    });
+    let truncated = pairs.len() > PAIRS_SHOWN || keys.len() as u64 == KEYS_LOOKED_AT;
+    pairs.truncate(PAIRS_SHOWN);
+    Ok(Duplicates { pairs, truncated })
+}
