@@ -18,6 +18,8 @@ use super::{AppResult, Ctx};
 const KEYS_LOOKED_AT: u64 = 5_000;
 /// Pairs answered, at most.
 const PAIRS_SHOWN: usize = 500;
+/// Ids asked about in one statement (PostgreSQL binds at most 65,535 values).
+const NAMES_PER_QUERY: usize = 1_000;
 /// Staff of one organisation compared pairwise, at most (the first so many).
 const STAFF_COMPARED: usize = 300;
 
@@ -92,8 +94,14 @@ pub async fn find(ctx: &Ctx, kind: PartyKind) -> AppResult<Duplicates> {
             .into_iter()
             .collect();
         let organisations: Vec<PartyId> = staff.keys().copied().collect();
-        let names = parties::names(conn.conn(), ctx.workspace, &people).await?;
-        let organisation_names = parties::names(conn.conn(), ctx.workspace, &organisations).await?;
+        let mut names = HashMap::new();
+        for chunk in people.chunks(NAMES_PER_QUERY) {
+            names.extend(parties::names(conn.conn(), ctx.workspace, chunk).await?);
+        }
+        let mut organisation_names = HashMap::new();
+        for chunk in organisations.chunks(NAMES_PER_QUERY) {
+            organisation_names.extend(parties::names(conn.conn(), ctx.workspace, chunk).await?);
+        }
         for (organisation, members) in &staff {
             let members: Vec<&PartyId> = members
                 .iter()
@@ -125,7 +133,7 @@ pub async fn find(ctx: &Ctx, kind: PartyKind) -> AppResult<Duplicates> {
         .collect();
     let visibility = ctx.visibility();
     let mut visible = HashMap::new();
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(NAMES_PER_QUERY) {
         visible.extend(parties::visible_names(conn.conn(), ctx.workspace, kind, &visibility, chunk).await?);
     }
     let mut pairs: Vec<DuplicatePair> = reasons
