@@ -162,3 +162,77 @@ pub async fn find(ctx: &Ctx, kind: PartyKind) -> AppResult<Duplicates> {
     pairs.truncate(PAIRS_SHOWN);
     Ok(Duplicates { pairs, truncated })
 }
+
+/// What a record about to be made would be found by.
+#[derive(Debug, Clone, Default)]
+pub struct Candidate {
+    pub name: Option<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub website: Option<String>,
+    pub tax_id: Option<String>,
+}
+
+/// A record already there that a new one would duplicate, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DuplicateMatch {
+    pub id: PartyId,
+    pub name: String,
+    pub reasons: Vec<String>,
+}
+
+/// The records the principal sees that a new person or organisation would duplicate: for a
+/// warning before it is made. Values that do not parse are passed over.
+pub async fn check(ctx: &Ctx, kind: PartyKind, candidate: &Candidate) -> AppResult<Vec<DuplicateMatch>> {
+    use closer_domain::contact::{EmailAddress, PhoneNumber};
+    use closer_domain::import::{domain_of, normalise_name, normalise_tax_id};
+    let mut keys: Vec<NaturalKey> = candidate
+        .emails
+        .iter()
+        .filter_map(|e| EmailAddress::parse(e).ok())
+        .map(|e| NaturalKey::Email(e.as_str().to_lowercase()))
+        .chain(
+            candidate
+                .phones
+                .iter()
+                .filter_map(|p| PhoneNumber::parse(p).ok())
+                .map(|p| NaturalKey::Phone(p.as_str().to_owned())),
+        )
+        .collect();
+    if kind == PartyKind::Organisation {
+        keys.extend(candidate.website.as_deref().and_then(domain_of).map(NaturalKey::Domain));
+        keys.extend(
+            candidate
+                .tax_id
+                .as_deref()
+                .map(|t| NaturalKey::TaxId(normalise_tax_id(t))),
+        );
+        keys.extend(
+            candidate
+                .name
+                .as_deref()
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| NaturalKey::Name(normalise_name(n))),
+        );
+    }
+    let mut conn = ctx.db.acquire().await?;
+    let holders = party_keys::find(conn.conn(), ctx.workspace, kind, &keys).await?;
+    let mut reasons: BTreeMap<PartyId, Vec<String>> = BTreeMap::new();
+    for key in &keys {
+        for id in holders.get(key).into_iter().flatten() {
+            reasons.entry(*id).or_default().push(reason(key));
+        }
+    }
+    let ids: Vec<PartyId> = reasons.keys().copied().collect();
+    let visible = parties::visible_names(conn.conn(), ctx.workspace, kind, &ctx.visibility(), &ids).await?;
+    Ok(reasons
+        .into_iter()
+        .filter_map(|(id, reasons)| {
+            Some(DuplicateMatch {
+                id,
+                name: visible.get(&id)?.clone(),
+                reasons,
+            })
+        })
+        .collect())
+}

@@ -252,6 +252,16 @@ on_both_backends! {
         assert_eq!(ids(&organisations["pairs"][0]), both);
         assert_eq!(organisations["pairs"][0]["reasons"], json!(["same web domain acme.example"]));
 
+        // Before making one: what it would duplicate, and why.
+        let check = app.get("/api/v1/duplicates/check?kind=person&email=Ann%40ACME.example&phone=%2B44%2020%207946%200000").await.expect(200).body;
+        let found: Vec<&str> = check.as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+        assert_eq!(found.len(), 2, "{check}");
+        assert!(found.contains(&ann.as_str()) && found.contains(&again.as_str()));
+        assert_eq!(check[0]["reasons"], json!(["same e-mail ann@acme.example"]));
+        let check = app.get("/api/v1/duplicates/check?kind=organisation&name=acme&website=acme.example").await.expect(200).body;
+        assert_eq!(check.as_array().map(Vec::len), Some(2), "{check}");
+        assert_eq!(app.get("/api/v1/duplicates/check?kind=person&email=new%40else.example&phone=junk").await.expect(200).body, json!([]));
+
         // A rep sees no pair of records they may not see; deleted records are no duplicates.
         let (_, rep) = app.user("rep@example.com", "member").await;
         assert_eq!(app.as_(&rep).get("/api/v1/duplicates?kind=person").await.expect(200).body["pairs"], json!([]));
