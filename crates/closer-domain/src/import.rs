@@ -672,13 +672,8 @@ pub fn read_row(
                 department: one(&cells, Field::Department),
             };
             let names_workplace = workplace.name.is_some() || workplace.domain.is_some() || workplace.tax_id.is_some();
-            // A row without a name may still update a record: the name is checked at creation.
             let probe = PersonDraft {
-                name: if draft.name.is_empty() {
-                    "-".into()
-                } else {
-                    draft.name.clone()
-                },
+                name: name_for_checking(&draft.name),
                 ..draft.clone()
             };
             let errors = probe.parse().err();
@@ -750,11 +745,7 @@ pub fn read_row(
                 requires_po,
             };
             let probe = OrganisationDraft {
-                name: if draft.name.is_empty() {
-                    "-".into()
-                } else {
-                    draft.name.clone()
-                },
+                name: name_for_checking(&draft.name),
                 ..draft.clone()
             };
             if let Err(invalid) = probe.parse() {
@@ -852,6 +843,12 @@ pub fn organisation_update(
         requires_po: current.requires_po || draft.requires_po,
     }
     .parse()
+}
+
+/// The name a draft is checked with: a row without one may still update a record (the name is
+/// required only when one is made).
+fn name_for_checking(name: &str) -> String {
+    if name.is_empty() { "-".into() } else { name.to_owned() }
 }
 
 fn is_cjk(text: &str) -> bool {

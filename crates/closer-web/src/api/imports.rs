@@ -95,7 +95,7 @@ fn file_of(headers: &HeaderMap, body: axum::body::Bytes) -> Result<ImportFile, P
     if body.is_empty() {
         return Err(Problem::field("file", "the file is empty"));
     }
-    Ok(ImportFile::Bytes(body.to_vec()))
+    Ok(ImportFile::Bytes(body.to_vec().into()))
 }
 
 /// Reads a file's beginning as an import would: its encoding (UTF-8, UTF-16, GB18030),

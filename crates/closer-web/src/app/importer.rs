@@ -65,14 +65,15 @@ impl ImportSettings {
 
 /// A file to import, from memory or from disk.
 pub enum ImportFile {
-    Bytes(Vec<u8>),
+    /// Shared, so opening the file again (to hash it, to read it) copies nothing.
+    Bytes(std::sync::Arc<[u8]>),
     Path(std::path::PathBuf),
 }
 
 impl ImportFile {
     fn open(&self) -> AppResult<Box<dyn Read + Send>> {
         Ok(match self {
-            ImportFile::Bytes(bytes) => Box::new(std::io::Cursor::new(bytes.clone())),
+            ImportFile::Bytes(bytes) => Box::new(std::io::Cursor::new(std::sync::Arc::clone(bytes))),
             ImportFile::Path(path) => Box::new(
                 std::fs::File::open(path)
                     .map_err(|e| invalid_file(format!("{} cannot be opened: {e}", path.display())))?,
