@@ -11,7 +11,7 @@ string_enum!(
     /// What happened to the record.
     AuditAction {
         Create => "create", Update => "update", Delete => "delete", Restore => "restore",
-        Move => "move",
+        Move => "move", Merge => "merge",
     }
 );
 

@@ -47,6 +47,12 @@ impl EmailAddress {
     }
 }
 
+impl AsRef<str> for EmailAddress {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl TryFrom<String> for EmailAddress {
     type Error = String;
     fn try_from(raw: String) -> Result<Self, String> {
@@ -99,6 +105,12 @@ impl PhoneNumber {
     }
 
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for PhoneNumber {
+    fn as_ref(&self) -> &str {
         &self.0
     }
 }

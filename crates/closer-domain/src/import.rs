@@ -778,7 +778,7 @@ pub fn read_row(
 }
 
 /// Items of `current` then those of `extra` it lacks (case aside).
-fn union(current: Vec<String>, extra: &[String]) -> Vec<String> {
+pub(crate) fn union(current: Vec<String>, extra: &[String]) -> Vec<String> {
     let mut items = current;
     for item in extra {
         if !items.iter().any(|i| i.eq_ignore_ascii_case(item)) {

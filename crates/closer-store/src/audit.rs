@@ -11,11 +11,18 @@ use crate::db::{Conn, Result, StoreError};
 use crate::records::{Page, PageRequest, label};
 use crate::schema::AuditLog;
 
-/// Writes audit entries (one statement for all of them).
-pub async fn insert(conn: Conn<'_>, workspace: WorkspaceId, entries: &[AuditEntry]) -> Result<()> {
-    if entries.is_empty() {
-        return Ok(());
+/// Entries per statement: eleven parameters each, well under SQLite's limit.
+const ENTRIES_PER_INSERT: usize = 2_000;
+
+/// Writes audit entries (one statement per two thousand).
+pub async fn insert(mut conn: Conn<'_>, workspace: WorkspaceId, entries: &[AuditEntry]) -> Result<()> {
+    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
+        insert_chunk(conn.reborrow(), workspace, chunk).await?;
     }
+    Ok(())
+}
+
+async fn insert_chunk(conn: Conn<'_>, workspace: WorkspaceId, entries: &[AuditEntry]) -> Result<()> {
     let mut statement = Query::insert()
         .into_table(AuditLog::Table)
         .columns([

@@ -23,6 +23,7 @@ pub mod interactions;
 pub mod intro_requests;
 pub mod jobs;
 pub mod meetings;
+pub mod merges;
 pub mod notes;
 pub mod parties;
 pub mod party_keys;

@@ -234,6 +234,8 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(imports::revert_import))
         .routes(routes!(duplicates::find_duplicates))
         .routes(routes!(duplicates::check_duplicates))
+        .routes(routes!(duplicates::merge_people))
+        .routes(routes!(duplicates::merge_organisations))
         .routes(routes!(people::list_people, people::create_person))
         .routes(routes!(people::export_people))
         .routes(routes!(people::get_person, people::patch_person, people::delete_person))

@@ -23,6 +23,7 @@ pub mod imports;
 pub mod interaction_import;
 pub mod jobs;
 pub mod meetings;
+pub mod merges;
 pub mod my_day;
 pub mod parties;
 pub mod playbooks;

@@ -227,7 +227,7 @@ fn refused<R: Resource>(decision: Decision, action: Action, id: Uuid) -> AppResu
 
 /// Loads a record the principal may do `action` to; deleted records count as missing unless
 /// `deleted_ok`.
-async fn load_for<R: Resource>(
+pub(super) async fn load_for<R: Resource>(
     ctx: &Ctx,
     mut conn: Conn<'_>,
     id: Uuid,
@@ -371,7 +371,12 @@ async fn set_deleted_state<R: Resource>(ctx: &Ctx, id: Uuid, expected: &Expected
 }
 
 /// Marks `current` deleted (or restores it) with a bumped version, and audits it.
-async fn write_deleted_state<R: Resource>(ctx: &Ctx, mut conn: Conn<'_>, current: &R, delete: bool) -> AppResult<R> {
+pub(super) async fn write_deleted_state<R: Resource>(
+    ctx: &Ctx,
+    mut conn: Conn<'_>,
+    current: &R,
+    delete: bool,
+) -> AppResult<R> {
     let id = current.id();
     let at = now();
     let deleted_at = delete.then_some(at);

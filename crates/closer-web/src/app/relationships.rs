@@ -111,7 +111,7 @@ impl Graphs {
 
     /// Forgets a workspace's index: the next question builds it again (after a deletion, which
     /// cannot be taken out of a tie's sums exactly).
-    fn forget(&self, workspace: WorkspaceId) {
+    pub(super) fn forget(&self, workspace: WorkspaceId) {
         if let Ok(mut all) = self.by_workspace.lock() {
             all.remove(&workspace);
         }

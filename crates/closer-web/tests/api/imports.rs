@@ -270,3 +270,142 @@ on_both_backends! {
         app.get("/api/v1/duplicates?kind=deal").await.expect_field_error(422, "kind");
     }
 }
+
+on_both_backends! {
+    async fn merging_duplicates_keeps_every_relation_and_is_audited(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let acme = app.create_organisation("Acme").await.id();
+        let other = app.create_organisation("Other").await.id();
+        // Ann came in twice: once by hand, once from a HubSpot export with another e-mail.
+        let ann = app.post("/api/v1/people", &json!({ "name": "Ann Lee", "emails": ["ann@acme.example"] })).await.expect(201);
+        let (kept, kept_etag) = (ann.id(), ann.etag());
+        let imported = app
+            .post_raw("/api/v1/imports?kind=people", "text/csv", "Record ID,First Name,Last Name,Email,Phone Number\n777,Ann,Lee,ann.lee@home.example,+86 138 0013 8000\n")
+            .await
+            .expect(201);
+        assert_eq!(imported.body["created"], 1);
+        let duplicate = app.get("/api/v1/people?q=home.example").await.expect(200).body["items"][0]["id"].as_str().unwrap().to_owned();
+
+        // Each has relations: the duplicate's must all move.
+        let employ = |person: &str, organisation: &str| json!({ "person_id": person, "organisation_id": organisation, "title": "CTO" });
+        app.post("/api/v1/employments", &employ(&kept, &acme)).await.expect(201);
+        let doubled = app.post("/api/v1/employments", &employ(&duplicate, &acme)).await.expect(201).id();
+        let moved_job = app.post("/api/v1/employments", &employ(&duplicate, &other)).await.expect(201).id();
+        let consumer_deal = app
+            .post("/api/v1/deals", &json!({ "title": "Sofa", "kind": "b2c", "counterparty_id": duplicate, "currency": "CNY" }))
+            .await
+            .expect(201)
+            .id();
+        let company_deal = app
+            .post("/api/v1/deals", &json!({ "title": "ERP", "kind": "b2b", "counterparty_id": acme, "currency": "CNY" }))
+            .await
+            .expect(201)
+            .id();
+        let committee = format!("/api/v1/deals/{company_deal}/stakeholders");
+        app.post(&committee, &json!({ "person_id": kept, "roles": ["decision_maker"] })).await.expect(201);
+        app.post(&committee, &json!({ "person_id": duplicate, "roles": ["technical_buyer"] })).await.expect(201);
+        let note = app.post("/api/v1/notes", &json!({ "subject_type": "person", "subject_id": duplicate, "body": "Met at the fair" })).await.expect(201).id();
+        let task = app.post("/api/v1/tasks", &json!({ "title": "Send brochure", "subject_type": "person", "subject_id": duplicate })).await.expect(201).id();
+        let meeting = app
+            .post("/api/v1/meetings", &json!({
+                "deal_id": consumer_deal, "purpose": "first_meeting", "venue": "our_office",
+                "planned_start": "2026-12-01T02:00:00Z", "planned_end": "2026-12-01T03:00:00Z",
+                "attendees": [{ "person_id": duplicate }, { "user_id": admin_id }]
+            }))
+            .await
+            .expect(201)
+            .id();
+        let interaction = app
+            .post("/api/v1/interactions", &json!({ "kind": "call", "occurred_at": "2026-11-20T08:00:00Z",
+                "participants": [{ "user_id": admin_id }, { "person_id": duplicate }] }))
+            .await
+            .expect(201)
+            .id();
+
+        // Refusals first: nothing may change.
+        let merge_path = format!("/api/v1/people/{kept}/merge");
+        app.post(&merge_path, &json!({ "duplicate_id": kept })).await.expect_field_error(422, "duplicate_id");
+        app.post(&merge_path, &json!({ "duplicate_id": acme })).await.expect_field_error(404, "duplicate_id");
+        app.post(&merge_path, &json!({ "duplicate": duplicate })).await.expect(422);
+        app.post(&format!("/api/v1/organisations/{acme}/merge"), &json!({ "duplicate_id": duplicate })).await.expect(404);
+        app.send(reqwest::Method::POST, &merge_path, Some(&json!({ "duplicate_id": duplicate })), &[("if-match", "\"99\"")]).await.expect(412);
+        let (_, viewer) = app.user("viewer@example.com", "viewer").await;
+        // Consumers are their owner's: another user does not even see them.
+        app.as_(&viewer).post(&merge_path, &json!({ "duplicate_id": duplicate })).await.expect(404);
+        assert_eq!(app.get(&format!("/api/v1/deals/{consumer_deal}")).await.expect(200).body["counterparty_id"], duplicate.as_str());
+
+        let outcome = app
+            .send(reqwest::Method::POST, &merge_path, Some(&json!({ "duplicate_id": duplicate })), &[("if-match", &kept_etag)])
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(outcome["kept_id"], kept.as_str());
+        assert_eq!(outcome["merged_id"], duplicate.as_str());
+        assert_eq!(
+            outcome["moved"],
+            json!({ "deal": 1, "employment": 2, "stakeholder": 1, "note": 1, "task": 1, "meeting": 1, "interaction": 1 }),
+            "the doubled employment and committee place move too, deleted: {outcome}"
+        );
+        assert_eq!(outcome["removed_doubles"], json!({ "employment": 1, "stakeholder": 1 }));
+
+        // The kept person has both e-mails, the phone, and every relation.
+        let person = app.get(&format!("/api/v1/people/{kept}")).await.expect(200).body;
+        assert_eq!(person["emails"], json!(["ann@acme.example", "ann.lee@home.example"]));
+        assert_eq!(person["phones"], json!(["+8613800138000"]));
+        assert_eq!(person["version"], outcome["kept_version"]);
+        app.get(&format!("/api/v1/people/{duplicate}")).await.expect(404);
+        assert_eq!(app.get(&format!("/api/v1/deals/{consumer_deal}")).await.expect(200).body["counterparty_id"], kept.as_str());
+        let places = app.get(&committee).await.expect(200).body;
+        let on_committee: Vec<&str> = places["stakeholders"].as_array().unwrap().iter().map(|s| s["person_id"].as_str().unwrap()).collect();
+        assert_eq!(on_committee, [kept.as_str()], "one place, the kept person's: {places}");
+        assert_eq!(app.get(&format!("/api/v1/notes/{note}")).await.expect(200).body["subject_id"], kept.as_str());
+        assert_eq!(app.get(&format!("/api/v1/tasks/{task}")).await.expect(200).body["subject_id"], kept.as_str());
+        let attendees = app.get(&format!("/api/v1/meetings/{meeting}")).await.expect(200).body["attendees"].clone();
+        assert_eq!(attendees[0]["person_id"], kept.as_str(), "{attendees}");
+        let calls = app.get(&format!("/api/v1/interactions?participant_id={kept}")).await.expect(200).body;
+        assert_eq!(calls["items"][0]["id"], interaction.as_str(), "{calls}");
+        assert_eq!(app.get(&format!("/api/v1/employments/{moved_job}")).await.expect(200).body["person_id"], kept.as_str());
+        app.get(&format!("/api/v1/employments/{doubled}")).await.expect(404);
+        let staff = app.get(&format!("/api/v1/people?organisation_id={acme}")).await.expect(200).body;
+        assert_eq!(staff["items"].as_array().map(Vec::len), Some(1), "{staff}");
+
+        // The audit trail tells what was merged into what, record by record.
+        let trail = app.get(&format!("/api/v1/audit?entity_id={kept}")).await.expect(200).body;
+        assert!(
+            trail["items"].as_array().unwrap().iter().any(|e| e["action"] == "merge" && e["field"] == "merged_from" && e["new_value"] == duplicate.as_str()),
+            "{trail}"
+        );
+        let trail = app.get(&format!("/api/v1/audit?entity_id={consumer_deal}")).await.expect(200).body;
+        assert!(
+            trail["items"].as_array().unwrap().iter().any(|e| e["action"] == "merge" && e["field"] == "counterparty_id" && e["old_value"] == duplicate.as_str()),
+            "{trail}"
+        );
+
+        // The finder no longer pairs them, and the HubSpot id now finds the kept person.
+        assert_eq!(app.get("/api/v1/duplicates?kind=person").await.expect(200).body["pairs"], json!([]));
+        let again = app
+            .post_raw("/api/v1/imports?kind=people&mode=update", "text/csv", "Record ID,First Name,Last Name,Phone Number\n777,Ann,Lee,+86 139 0000 0000\n")
+            .await
+            .expect(201);
+        assert_eq!((again.body["updated"].as_i64(), again.body["failed"].as_i64()), (Some(1), Some(0)), "{}", again.body);
+        let person = app.get(&format!("/api/v1/people/{kept}")).await.expect(200).body;
+        assert_eq!(person["phones"], json!(["+8613800138000", "+8613900000000"]));
+        app.post(&merge_path, &json!({ "duplicate_id": duplicate })).await.expect(404);
+
+        // Organisations: the duplicate's staff and deals go to the one kept, its details fill gaps.
+        let acme_ltd = app.post("/api/v1/organisations", &json!({ "name": "ACME Ltd", "tax_id": "91310000MA1FL0001X", "parent_id": other })).await.expect(201).id();
+        let bo = app.create_person("Bo Wang").await.id();
+        app.post("/api/v1/employments", &employ(&bo, &acme_ltd)).await.expect(201);
+        let crm = app.post("/api/v1/deals", &json!({ "title": "CRM", "kind": "b2b", "counterparty_id": acme_ltd, "currency": "CNY" })).await.expect(201).id();
+        let merged = app.post(&format!("/api/v1/organisations/{acme}/merge"), &json!({ "duplicate_id": acme_ltd })).await.expect(200).body;
+        assert_eq!(merged["moved"]["employment"], 1, "{merged}");
+        assert_eq!(merged["moved"]["deal"], 1, "{merged}");
+        let acme_now = app.get(&format!("/api/v1/organisations/{acme}")).await.expect(200).body;
+        assert_eq!((acme_now["name"].as_str(), acme_now["tax_id"].as_str()), (Some("Acme"), Some("91310000MA1FL0001X")));
+        assert_eq!(acme_now["parent_id"], other.as_str());
+        let staff = app.get(&format!("/api/v1/people?organisation_id={acme}")).await.expect(200).body;
+        assert_eq!(staff["items"].as_array().map(Vec::len), Some(2), "{staff}");
+        assert_eq!(app.get(&format!("/api/v1/deals/{crm}")).await.expect(200).body["counterparty_id"], acme.as_str());
+        app.get(&format!("/api/v1/organisations/{acme_ltd}")).await.expect(404);
+    }
+}
