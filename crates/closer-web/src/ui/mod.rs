@@ -11,6 +11,7 @@ mod contract_forms;
 mod deal;
 mod deal_form;
 mod deal_panels;
+mod duplicate_pages;
 mod i18n;
 mod introductions;
 mod invoice_forms;
@@ -66,6 +67,8 @@ pub fn routes() -> Router<AppState> {
         .route("/promotion-campaigns", post(promotion_pages::add_campaign))
         .route("/people", get(parties::people).post(party_forms::create_person))
         .route("/people/new", get(party_forms::new_person))
+        .route("/duplicates", get(duplicate_pages::show))
+        .route("/duplicates/merge", post(duplicate_pages::merge))
         .route(
             "/organisations",
             get(parties::organisations).post(party_forms::create_organisation_form),

@@ -10,13 +10,14 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closer_domain::ids::PartyId;
-use closer_domain::party::{EmploymentDraft, OrganisationDraft, PersonDraft};
+use closer_domain::party::{EmploymentDraft, OrganisationDraft, PartyKind, PersonDraft};
 use closer_store::PageRequest;
 use closer_store::parties::{self, PartyFilter};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Chrome, FormValues, Viewer, error_page, form_date, refusal_message, render, see_other};
+use crate::app::duplicates::{self, Candidate, DuplicateMatch};
 use crate::app::parties::{Workplace, create_employment, create_organisation, create_person_at};
 use crate::app::{AppError, AppResult, Ctx};
 
@@ -45,6 +46,8 @@ struct PartyFormPage {
     fields: Vec<Field>,
     /// Why the form was refused, when it is not one field's fault.
     refusal: Option<String>,
+    /// Records the new one would duplicate: the form asks before making it.
+    duplicates: Vec<super::duplicate_pages::Match>,
 }
 
 /// Which form, for whom.
@@ -135,6 +138,19 @@ async fn form_page(
     refusal: Option<String>,
     status: StatusCode,
 ) -> Response {
+    form_page_warning(viewer, which, kept, errors, refusal, status, Vec::new()).await
+}
+
+/// The form page, warning of the records the new one would duplicate.
+async fn form_page_warning(
+    viewer: Viewer,
+    which: Which,
+    kept: &FormValues,
+    errors: HashMap<String, String>,
+    refusal: Option<String>,
+    status: StatusCode,
+    duplicates: Vec<DuplicateMatch>,
+) -> Response {
     let needs_organisations = which.names().iter().any(|(name, ..)| *name == "organisation_id");
     let organisations = if needs_organisations {
         match organisation_choices(&viewer.ctx).await {
@@ -165,12 +181,21 @@ async fn form_page(
             }
         })
         .collect();
+    let kind = match which {
+        Which::Organisation => "organisations",
+        _ => "people",
+    };
+    let duplicates = duplicates
+        .into_iter()
+        .map(|found| super::duplicate_pages::Match::of(&chrome, kind, found))
+        .collect();
     render(
         &PartyFormPage {
             title: chrome.text(which.title()),
             action: which.action(),
             fields,
             refusal,
+            duplicates,
             chrome,
         },
         status,
@@ -302,11 +327,47 @@ pub async fn create_person(viewer: Viewer, Form(fields): Form<Vec<(String, Strin
             title: optional(&kept, "title"),
             department: optional(&kept, "department"),
         });
+        let candidate = Candidate {
+            emails: draft.emails.clone(),
+            phones: draft.phones.clone(),
+            ..Candidate::default()
+        };
+        let found = unconfirmed_duplicates(&viewer.ctx, &kept, PartyKind::Person, &candidate).await?;
+        if !found.is_empty() {
+            return Ok(Err(found));
+        }
         let person = create_person_at(&viewer.ctx, &draft, workplace.as_ref()).await?;
-        Ok(format!("/people/{}", person.id))
+        Ok(Ok(format!("/people/{}", person.id)))
     }
     .await;
-    answer(viewer, Which::Person, kept, outcome).await
+    warn_or_answer(viewer, Which::Person, kept, outcome).await
+}
+
+/// The records a new one would duplicate, unless the form says to make it anyway.
+async fn unconfirmed_duplicates(
+    ctx: &Ctx,
+    kept: &FormValues,
+    kind: PartyKind,
+    candidate: &Candidate,
+) -> AppResult<Vec<DuplicateMatch>> {
+    if kept.has("create_anyway", "1") {
+        return Ok(Vec::new());
+    }
+    duplicates::check(ctx, kind, candidate).await
+}
+
+/// The form again with a warning of what the new record would duplicate, or [`answer`].
+async fn warn_or_answer(
+    viewer: Viewer,
+    which: Which,
+    kept: FormValues,
+    outcome: AppResult<Result<String, Vec<DuplicateMatch>>>,
+) -> Response {
+    match outcome {
+        Ok(Err(found)) => form_page_warning(viewer, which, &kept, HashMap::new(), None, StatusCode::OK, found).await,
+        Ok(Ok(path)) => answer(viewer, which, kept, Ok(path)).await,
+        Err(error) => answer(viewer, which, kept, Err(error)).await,
+    }
 }
 
 pub async fn create_organisation_form(viewer: Viewer, Form(fields): Form<Vec<(String, String)>>) -> Response {
@@ -327,10 +388,23 @@ pub async fn create_organisation_form(viewer: Viewer, Form(fields): Form<Vec<(St
         parent_id: None,
         requires_po: kept.has("requires_po", "on"),
     };
-    let outcome = create_organisation(&viewer.ctx, &draft)
-        .await
-        .map(|o| format!("/organisations/{}", o.id));
-    answer(viewer, Which::Organisation, kept, outcome).await
+    let candidate = Candidate {
+        name: Some(draft.name.clone()),
+        emails: draft.emails.clone(),
+        phones: draft.phones.clone(),
+        website: draft.website.clone(),
+        tax_id: None,
+    };
+    let outcome = async {
+        let found = unconfirmed_duplicates(&viewer.ctx, &kept, PartyKind::Organisation, &candidate).await?;
+        if !found.is_empty() {
+            return Ok(Err(found));
+        }
+        let organisation = create_organisation(&viewer.ctx, &draft).await?;
+        Ok(Ok(format!("/organisations/{}", organisation.id)))
+    }
+    .await;
+    warn_or_answer(viewer, Which::Organisation, kept, outcome).await
 }
 
 pub async fn add_employment(

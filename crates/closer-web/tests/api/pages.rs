@@ -1736,3 +1736,53 @@ on_both_backends! {
         assert!(asset.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("text/css"));
     }
 }
+
+on_both_backends! {
+    async fn the_forms_warn_of_duplicates_and_the_finder_page_merges_them(app: &TestApp) {
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let csrf = app.page("/people/new", &session, None, &[]).await.field("csrf_token").expect("a token");
+        let ann = app.post("/api/v1/people", &json!({ "name": "Ann Lee", "emails": ["ann@acme.example"] })).await.expect(201).id();
+        let people_before = app.all("/api/v1/people").await.len();
+
+        // The same e-mail again: the form asks first, keeping what was typed.
+        let form = [("name", "A. Lee"), ("email", "ANN@acme.example"), ("csrf_token", csrf.as_str())];
+        let warned = app.page("/people", &session, Some(&form), &[]).await;
+        assert_eq!(warned.status, StatusCode::OK);
+        assert!(warned.html.contains("data-duplicates") && warned.html.contains(&format!("href=\"/people/{ann}\"")), "{}", warned.html);
+        assert!(warned.html.contains("same e-mail ann@acme.example") && warned.html.contains("value=\"A. Lee\""));
+        assert!(warned.html.contains("name=\"create_anyway\" value=\"1\""));
+        assert_eq!(app.all("/api/v1/people").await.len(), people_before, "nothing made before the user says so");
+        let anyway = [("name", "A. Lee"), ("email", "ANN@acme.example"), ("create_anyway", "1"), ("csrf_token", csrf.as_str())];
+        let made = app.page("/people", &session, Some(&anyway), &[]).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+        let again = made.location().and_then(|l| l.strip_prefix("/people/")).expect("the new person's page").to_owned();
+
+        // Organisations are checked by name and web domain too, in the viewer's language.
+        app.post("/api/v1/organisations", &json!({ "name": "Acme", "website": "https://acme.example" })).await.expect(201);
+        let form = [("name", "ACME"), ("website", "www.acme.example"), ("csrf_token", csrf.as_str())];
+        let warned = app.page("/organisations", &session, Some(&form), &[]).await;
+        assert!(warned.html.contains("same web domain acme.example") && warned.html.contains("same name acme"), "{}", warned.html);
+        let chinese = app.page("/organisations", &session, Some(&form), &[("accept-language", "zh-CN")]).await;
+        assert!(chinese.html.contains("相同网站域名 acme.example"), "{}", chinese.html);
+
+        // The finder's page pairs them; keeping Ann merges the other into her.
+        let list = app.page("/people", &session, None, &[]).await;
+        assert!(list.html.contains("href=\"/duplicates?kind=people\""));
+        let finder = app.page("/duplicates?kind=people", &session, None, &[]).await;
+        assert_eq!(finder.status, StatusCode::OK);
+        assert!(finder.html.contains(&format!("value=\"{ann}\"")) && finder.html.contains(&format!("value=\"{again}\"")), "{}", finder.html);
+        let merge = [("kind", "people"), ("kept", ann.as_str()), ("duplicate", again.as_str()), ("csrf_token", csrf.as_str())];
+        let merged = app.page("/duplicates/merge", &session, Some(&merge), &[]).await;
+        assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.html);
+        assert_eq!(merged.location(), Some(format!("/duplicates?kind=people&merged={ann}").as_str()));
+        app.get(&format!("/api/v1/people/{again}")).await.expect(404);
+        let after = app.page(merged.location().unwrap(), &session, None, &[]).await;
+        assert!(after.html.contains("data-merged") && after.html.contains(&format!("href=\"/people/{ann}\"")));
+        assert!(!after.html.contains(&format!("value=\"{again}\"")), "the pair is gone");
+        // Merging it again is refused on the page, not with an error of the server.
+        let twice = app.page("/duplicates/merge", &session, Some(&merge), &[]).await;
+        assert_eq!(twice.status, StatusCode::NOT_FOUND);
+        let forged = app.page("/duplicates/merge", &session, Some(&[("kind", "people"), ("kept", ann.as_str()), ("duplicate", ann.as_str()), ("csrf_token", "x")]), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    }
+}
