@@ -13,8 +13,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiId, ApiQuery, PageQuery};
 use super::problem::{Problem, ProblemBody};
-use crate::app::importer::{self, ImportFile, ImportRequest, ImportSettings, ImportView, Preview, RevertReport};
-use crate::app::{AppError, Ctx};
+use crate::app::Ctx;
+use crate::app::importer::{
+    self, ImportFile, ImportRequest, ImportSettings, ImportView, Preview, RevertReport, Started,
+};
 
 /// The largest file the API takes; larger ones go through `closer import`.
 pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -151,29 +153,9 @@ pub async fn create_import(
     };
     let file = file_of(&headers, body)?;
     // The import runs on its own: a client that stops waiting does not stop it.
-    let started = std::sync::Arc::new(std::sync::Mutex::new(None::<ImportId>));
-    let seen = started.clone();
-    let task_ctx = ctx.clone();
-    let mut task = tokio::spawn(async move {
-        importer::run(&task_ctx, &request, file, &|import| {
-            if let Ok(mut id) = seen.lock() {
-                *id = Some(import.id);
-            }
-        })
-        .await
-    });
-    let finished = match tokio::time::timeout(WAIT_FOR_IMPORT, &mut task).await {
-        Ok(joined) => Some(joined.map_err(|e| AppError::Conflict(format!("the import stopped: {e}")))??),
-        Err(_) => None,
-    };
-    let (status, view) = match finished {
-        Some(import) => (StatusCode::CREATED, importer::view(&ctx, import.id).await?),
-        None => {
-            let id = started.lock().ok().and_then(|id| *id).ok_or_else(|| {
-                AppError::Conflict("the import has not begun writing yet; list /imports to follow it".into())
-            })?;
-            (StatusCode::ACCEPTED, importer::view(&ctx, id).await?)
-        }
+    let (status, view) = match importer::start(&ctx, request, file, WAIT_FOR_IMPORT).await? {
+        Started::Finished(id) => (StatusCode::CREATED, importer::view(&ctx, id).await?),
+        Started::Running(id) => (StatusCode::ACCEPTED, importer::view(&ctx, id).await?),
     };
     let location = format!("/api/v1/imports/{}", view.id);
     Ok((status, [(header::LOCATION, location)], Json(view)).into_response())

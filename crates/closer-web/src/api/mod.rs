@@ -17,7 +17,7 @@ mod employments;
 pub mod extract;
 mod health;
 mod idempotency;
-mod imports;
+pub(crate) mod imports;
 mod meetings;
 mod notes;
 mod organisations;

@@ -263,6 +263,55 @@ pub struct ImportRequest {
     pub resume: Option<ImportId>,
 }
 
+/// Where an import started by [`start`] stands when it answers.
+#[derive(Debug)]
+pub enum Started {
+    Finished(ImportId),
+    /// Still running on its own task; follow it by its id.
+    Running(ImportId),
+}
+
+/// Runs an import on a task of its own and answers when it finishes within `wait`, or else as
+/// soon as its first batch is written (its id is then known). The import goes on when the
+/// caller stops waiting; a server that dies leaves it `running`, to be resumed with the file.
+pub async fn start(
+    ctx: &Ctx,
+    request: ImportRequest,
+    file: ImportFile,
+    wait: std::time::Duration,
+) -> AppResult<Started> {
+    let (seen, mut started) = tokio::sync::watch::channel(None::<ImportId>);
+    let task_ctx = ctx.clone();
+    let mut task = tokio::spawn(async move {
+        run(&task_ctx, &request, file, &|import| {
+            seen.send_replace(Some(import.id));
+        })
+        .await
+    });
+    let ended = |joined: Result<AppResult<Import>, tokio::task::JoinError>| {
+        joined
+            .map_err(|e| AppError::Conflict(format!("the import stopped: {e}")))?
+            .map(|import| Started::Finished(import.id))
+    };
+    if let Ok(joined) = tokio::time::timeout(wait, &mut task).await {
+        return ended(joined);
+    }
+    loop {
+        if let Some(id) = *started.borrow_and_update() {
+            return Ok(Started::Running(id));
+        }
+        tokio::select! {
+            joined = &mut task => return ended(joined),
+            changed = started.changed() => {
+                if changed.is_err() {
+                    // The task dropped its sender: it has ended.
+                    return ended(task.await);
+                }
+            }
+        }
+    }
+}
+
 /// Starts (or resumes) an import of `file` and runs it to the end. `progress` hears of each
 /// batch written.
 pub async fn run(

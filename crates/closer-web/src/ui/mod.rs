@@ -13,6 +13,7 @@ mod deal_form;
 mod deal_panels;
 mod duplicate_pages;
 mod i18n;
+mod import_pages;
 mod introductions;
 mod invoice_forms;
 mod meeting_forms;
@@ -67,6 +68,15 @@ pub fn routes() -> Router<AppState> {
         .route("/promotion-campaigns", post(promotion_pages::add_campaign))
         .route("/people", get(parties::people).post(party_forms::create_person))
         .route("/people/new", get(party_forms::new_person))
+        .route("/data", get(import_pages::show))
+        .route(
+            "/data/imports",
+            post(import_pages::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::imports::IMPORT_BODY_LIMIT,
+            )),
+        )
+        .route("/data/imports/{id}", get(import_pages::show_import))
+        .route("/data/imports/{id}/revert", post(import_pages::revert))
         .route("/duplicates", get(duplicate_pages::show))
         .route("/duplicates/merge", post(duplicate_pages::merge))
         .route(

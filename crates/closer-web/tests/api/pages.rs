@@ -1786,3 +1786,49 @@ on_both_backends! {
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
     }
 }
+
+on_both_backends! {
+    async fn a_file_is_previewed_imported_followed_and_reverted_from_the_data_page(app: &TestApp) {
+        let session = app.sign_in_page(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let data = app.page("/data", &session, None, &[]).await;
+        assert_eq!(data.status, StatusCode::OK);
+        assert!(data.html.contains("enctype=\"multipart/form-data\"") && data.html.contains("href=\"/api/v1/people/export\""));
+        let csrf = data.field("csrf_token").expect("a token");
+        // A Chinese spreadsheet saved as GB18030, with one bad row.
+        let text = "姓名,手机,邮箱,公司\n王小明,13800138000,xiaoming@star.example,星辰科技\n李娜,,不是邮箱,星辰科技\n";
+        let (gbk, _, _) = encoding_rs::GB18030.encode(text);
+        let fields = |action: &'static str| vec![("csrf_token", csrf.as_str()), ("kind", "people"), ("mode", "create_or_update"), ("phone_prefix", "+86"), ("action", action)];
+
+        let preview = app.upload_page("/data/imports", &session, &fields("preview"), ("联系人.csv", &gbk)).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.html);
+        assert!(preview.html.contains("data-preview") && preview.html.contains("GB18030") && preview.html.contains("王小明"), "{}", preview.html);
+        assert!(preview.html.contains("class=\"row-error\""), "the bad row is shown as such");
+        assert_eq!(app.all("/api/v1/people").await.len(), 0, "a preview writes nothing");
+
+        let started = app.upload_page("/data/imports", &session, &fields("import"), ("联系人.csv", &gbk)).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.html);
+        let page_path = started.location().expect("the import's page").to_owned();
+        let import = app.page(&page_path, &session, None, &[]).await;
+        assert!(import.html.contains("data-status=\"finished\"") && import.html.contains("联系人.csv"), "{}", import.html);
+        assert!(import.html.contains("data-count=\"created\">1<") && import.html.contains("data-count=\"failed\">1<"), "{}", import.html);
+        let id = page_path.trim_start_matches("/data/imports/");
+        assert!(import.html.contains(&format!("href=\"/api/v1/imports/{id}/errors\"")));
+        let listed = app.page("/data", &session, None, &[]).await;
+        assert!(listed.html.contains(&format!("href=\"{page_path}\"")));
+        assert_eq!(app.get("/api/v1/people?q=xiaoming").await.expect(200).body["items"][0]["name"], "王小明");
+
+        // Refusals keep the user on the page with the reason.
+        let no_file = app.upload_page("/data/imports", &session, &fields("import"), ("empty.csv", b"")).await;
+        assert_eq!(no_file.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let forged = app.upload_page("/data/imports", &session, &[("csrf_token", "x"), ("kind", "people"), ("mode", "create"), ("action", "import")], ("a.csv", b"name\nA\n")).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+        let revert = app.page(&format!("{page_path}/revert"), &session, Some(&[("csrf_token", csrf.as_str())]), &[]).await;
+        assert_eq!(revert.status, StatusCode::SEE_OTHER, "{}", revert.html);
+        let reverted = app.page(&page_path, &session, None, &[]).await;
+        assert!(reverted.html.contains("data-status=\"reverted\""));
+        assert_eq!(app.all("/api/v1/people").await.len(), 0, "what it made is gone");
+        let again = app.page(&format!("{page_path}/revert"), &session, Some(&[("csrf_token", csrf.as_str())]), &[]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+    }
+}

@@ -605,6 +605,39 @@ impl TestApp {
         Page { status, headers, html }
     }
 
+    /// Posts a form with a file (`multipart/form-data`), as a browser sends an upload.
+    pub async fn upload_page(&self, path: &str, cookies: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Page {
+        const BOUNDARY: &str = "closer-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+            );
+        }
+        let (file_name, bytes) = file;
+        body.extend(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n").bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(format!("\r\n--{BOUNDARY}--\r\n").bytes());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client");
+        let response = client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookies)
+            .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(body)
+            .send()
+            .await
+            .expect("the page answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let html = response.text().await.expect("a body");
+        Page { status, headers, html }
+    }
+
     /// Signs in through the sign-in form and returns the session cookie.
     pub async fn sign_in_page(&self, email: &str, password: &str) -> String {
         let form = self.page("/login", "", None, &[]).await;
