@@ -1,4 +1,4 @@
-//! `closer import --kind people|organisations`: a preview, an import with a progress bar (that
+//! `closer import --kind people|organisations|deals|notes`: a preview, an import with a progress bar (that
 //! resumes with --resume), and --revert.
 
 use std::collections::BTreeMap;
@@ -21,6 +21,7 @@ pub struct Job {
     pub source: Option<String>,
     pub mapping: Vec<String>,
     pub phone_prefix: Option<String>,
+    pub currency: Option<String>,
     pub preview: bool,
     pub resume: Option<uuid::Uuid>,
     pub revert: Option<uuid::Uuid>,
@@ -76,6 +77,7 @@ pub async fn run(db: &Db, installation: &Installation, file: Option<&Path>, job:
             .transpose()?,
         mapping: mapping(&job.mapping)?,
         phone_prefix: job.phone_prefix.clone(),
+        currency: job.currency.clone(),
     };
     if job.preview {
         let preview = importer::preview(job.kind, &settings, ImportFile::Path(file.to_owned()))

@@ -67,8 +67,8 @@ enum Command {
     Migrate,
     /// Load the demo workspace (organisations, people, B2C and B2B deals, notes, tasks).
     Demo,
-    /// Import records from a file, as the first administrator. People and organisations from a
-    /// CSV (UTF-8, UTF-16 or GB18030; the exports of Salesforce, HubSpot, Pipedrive, SuiteCRM,
+    /// Import records from a file, as the first administrator. People, organisations, deals and
+    /// notes from a CSV (UTF-8, UTF-16 or GB18030; the exports of Salesforce, HubSpot, Pipedrive, SuiteCRM,
     /// Odoo and Closer are recognised), matched to the records already there by id, tax id,
     /// e-mail, phone and domain; past interactions from a CSV or an iCalendar (.ics) export.
     /// An interrupted import goes on with --resume and the same file.
@@ -92,6 +92,9 @@ enum Command {
         /// The calling code (+86) put before phone numbers written without one.
         #[arg(long)]
         phone_prefix: Option<String>,
+        /// Deals: the currency (CNY, USD…) of amounts in rows without a currency column.
+        #[arg(long)]
+        currency: Option<String>,
         /// Show how the file reads (shape, columns, first rows) and import nothing.
         #[arg(long)]
         preview: bool,
@@ -137,6 +140,10 @@ enum Command {
 enum ImportKind {
     People,
     Organisations,
+    /// Deals, each in a stage of a playbook (other systems' stage names are mapped).
+    Deals,
+    /// Notes on deals (by their id in the other system), people or organisations.
+    Notes,
     /// Who was in touch with whom, and when (metadata only).
     Interactions,
 }
@@ -245,6 +252,7 @@ async fn main() -> anyhow::Result<()> {
             source,
             mapping,
             phone_prefix,
+            currency,
             preview,
             resume,
             revert,
@@ -257,10 +265,12 @@ async fn main() -> anyhow::Result<()> {
                     Some(file) => import(&db, &started.installation, file, timezone.as_deref()).await,
                     None => Err(anyhow::anyhow!("give the file to import")),
                 },
-                ImportKind::People | ImportKind::Organisations => {
+                ImportKind::People | ImportKind::Organisations | ImportKind::Deals | ImportKind::Notes => {
                     let kind = match kind {
                         ImportKind::People => closer_domain::import::ImportKind::People,
-                        _ => closer_domain::import::ImportKind::Organisations,
+                        ImportKind::Organisations => closer_domain::import::ImportKind::Organisations,
+                        ImportKind::Deals => closer_domain::import::ImportKind::Deals,
+                        _ => closer_domain::import::ImportKind::Notes,
                     };
                     let mode = match mode {
                         ImportModeArg::Create => closer_domain::import::ImportMode::Create,
@@ -273,6 +283,7 @@ async fn main() -> anyhow::Result<()> {
                         source,
                         mapping,
                         phone_prefix,
+                        currency,
                         preview,
                         resume,
                         revert,

@@ -20,7 +20,7 @@ fn field_error(field: impl Into<String>, message: impl Into<String>) -> FieldErr
 
 string_enum!(
     /// What a file holds, one record per row.
-    ImportKind { People => "people", Organisations => "organisations" }
+    ImportKind { People => "people", Organisations => "organisations", Deals => "deals", Notes => "notes" }
 );
 
 string_enum!(
@@ -116,6 +116,10 @@ string_enum!(
         OrganisationTaxId => "organisation_tax_id", Title => "title", Department => "department",
         LegalName => "legal_name", TaxId => "tax_id", Industry => "industry", EmployeeBand => "employee_band",
         Region => "region", Website => "website", Domain => "domain", RequiresPo => "requires_po",
+        Amount => "amount", Currency => "currency", Stage => "stage", Status => "status",
+        DealKind => "deal_kind", Playbook => "playbook", ExpectedClose => "expected_close",
+        LeadSource => "lead_source", LostReason => "lost_reason", Person => "person", Body => "body",
+        Deal => "deal", At => "at",
     }
 );
 
@@ -153,6 +157,37 @@ impl Field {
                 Field::Owner,
                 Field::RequiresPo,
             ],
+            ImportKind::Deals => &[
+                Field::ExternalId,
+                Field::Name,
+                Field::Amount,
+                Field::Currency,
+                Field::Stage,
+                Field::Status,
+                Field::DealKind,
+                Field::Playbook,
+                Field::ExpectedClose,
+                Field::LeadSource,
+                Field::LostReason,
+                Field::Owner,
+                Field::Organisation,
+                Field::OrganisationDomain,
+                Field::OrganisationTaxId,
+                Field::Person,
+                Field::Email,
+                Field::Phone,
+            ],
+            ImportKind::Notes => &[
+                Field::Body,
+                Field::Deal,
+                Field::Person,
+                Field::Email,
+                Field::Phone,
+                Field::Organisation,
+                Field::OrganisationDomain,
+                Field::OrganisationTaxId,
+                Field::At,
+            ],
         }
     }
 
@@ -188,6 +223,7 @@ fn without_record_prefix(header: &str) -> &str {
 fn aliases(kind: ImportKind, field: Field) -> &'static [&'static str] {
     use Field::*;
     match (kind, field) {
+        (ImportKind::Deals | ImportKind::Notes, _) => crate::import_deals::aliases(kind, field),
         (_, ExternalId) => &[
             "id",
             "recordid",
@@ -424,17 +460,37 @@ impl ColumnMap {
             }
             *column = None;
         }
-        let named = seen
-            .iter()
-            .any(|f| matches!(f, Field::Name | Field::FirstName | Field::LastName));
-        let keyed = seen
-            .iter()
-            .any(|f| matches!(f, Field::ExternalId | Field::Email | Field::Phone));
-        if !named && !keyed {
-            errors.push(field_error(
-                "mapping",
-                "no column holds a name, an e-mail, a phone or an id: map one (e.g. \"Full name\": \"name\")",
-            ));
+        match kind {
+            ImportKind::People | ImportKind::Organisations => {
+                let named = seen
+                    .iter()
+                    .any(|f| matches!(f, Field::Name | Field::FirstName | Field::LastName));
+                let keyed = seen
+                    .iter()
+                    .any(|f| matches!(f, Field::ExternalId | Field::Email | Field::Phone));
+                if !named && !keyed {
+                    errors.push(field_error(
+                        "mapping",
+                        "no column holds a name, an e-mail, a phone or an id: map one (e.g. \"Full name\": \"name\")",
+                    ));
+                }
+            }
+            ImportKind::Deals => {
+                if !seen.iter().any(|f| matches!(f, Field::Name | Field::ExternalId)) {
+                    errors.push(field_error(
+                        "mapping",
+                        "no column holds the deal's name or id: map one (e.g. \"Opportunity\": \"name\")",
+                    ));
+                }
+            }
+            ImportKind::Notes => {
+                if !seen.contains(&Field::Body) {
+                    errors.push(field_error(
+                        "mapping",
+                        "no column holds the note's text: map one (e.g. \"Content\": \"body\")",
+                    ));
+                }
+            }
         }
         if errors.is_empty() {
             Ok(ColumnMap { source, columns })
@@ -463,11 +519,13 @@ pub struct ReadOptions {
     /// The calling code (`+86`) put before numbers written without one; a leading trunk `0`
     /// is dropped.
     pub phone_prefix: Option<String>,
+    /// The currency of amounts in rows without a currency column (ISO 4217).
+    pub currency: Option<String>,
 }
 
 /// A row's cells by field (several cells for e-mails and phones), trimmed, empty ones left out.
 /// Excel's leading apostrophe (Closer's own export writes `'+86…`) is taken off.
-fn cells_by_field<'r>(map: &ColumnMap, row: &'r [String]) -> BTreeMap<Field, Vec<&'r str>> {
+pub(crate) fn cells_by_field<'r>(map: &ColumnMap, row: &'r [String]) -> BTreeMap<Field, Vec<&'r str>> {
     let mut cells: BTreeMap<Field, Vec<&str>> = BTreeMap::new();
     for (at, column) in map.columns.iter().enumerate() {
         let (Some(field), Some(cell)) = (column, row.get(at)) else {
@@ -485,12 +543,12 @@ fn cells_by_field<'r>(map: &ColumnMap, row: &'r [String]) -> BTreeMap<Field, Vec
     cells
 }
 
-fn one(cells: &BTreeMap<Field, Vec<&str>>, field: Field) -> Option<String> {
+pub(crate) fn one(cells: &BTreeMap<Field, Vec<&str>>, field: Field) -> Option<String> {
     cells.get(&field).and_then(|v| v.first()).map(|s| (*s).to_owned())
 }
 
 /// Every address or number the cells hold: Closer writes `a; b`, others `a, b` or one per column.
-fn split_all(cells: &BTreeMap<Field, Vec<&str>>, field: Field, separators: &[char]) -> Vec<String> {
+pub(crate) fn split_all(cells: &BTreeMap<Field, Vec<&str>>, field: Field, separators: &[char]) -> Vec<String> {
     let mut items: Vec<String> = Vec::new();
     for cell in cells.get(&field).into_iter().flatten() {
         for item in cell.split(separators).map(str::trim).filter(|s| !s.is_empty()) {
@@ -502,7 +560,7 @@ fn split_all(cells: &BTreeMap<Field, Vec<&str>>, field: Field, separators: &[cha
     items
 }
 
-fn phones(cells: &BTreeMap<Field, Vec<&str>>, options: &ReadOptions) -> Vec<String> {
+pub(crate) fn phones(cells: &BTreeMap<Field, Vec<&str>>, options: &ReadOptions) -> Vec<String> {
     split_all(cells, Field::Phone, &[';', ','])
         .into_iter()
         .map(|raw| match &options.phone_prefix {
@@ -541,6 +599,8 @@ impl WorkplaceRef {
     }
 }
 
+pub use crate::import_deals::{CounterpartyRef, DealRow, NoteRow, NoteSubject};
+
 /// A person as a row gives them.
 #[derive(Debug, Clone)]
 pub struct PersonRow {
@@ -565,6 +625,8 @@ pub struct OrganisationRow {
 pub enum RowRecord {
     Person(PersonRow),
     Organisation(OrganisationRow),
+    Deal(Box<DealRow>),
+    Note(NoteRow),
 }
 
 impl RowRecord {
@@ -572,6 +634,8 @@ impl RowRecord {
         match self {
             RowRecord::Person(p) => p.external_id.as_deref(),
             RowRecord::Organisation(o) => o.external_id.as_deref(),
+            RowRecord::Deal(d) => d.external_id.as_deref(),
+            RowRecord::Note(_) => None,
         }
     }
 
@@ -580,6 +644,8 @@ impl RowRecord {
         match self {
             RowRecord::Person(p) => !p.draft.name.trim().is_empty(),
             RowRecord::Organisation(o) => !o.draft.name.trim().is_empty(),
+            RowRecord::Deal(d) => d.title.is_some(),
+            RowRecord::Note(_) => true,
         }
     }
 
@@ -587,6 +653,8 @@ impl RowRecord {
         match self {
             RowRecord::Person(p) => p.owner.as_deref(),
             RowRecord::Organisation(o) => o.owner.as_deref(),
+            RowRecord::Deal(d) => d.owner.as_deref(),
+            RowRecord::Note(_) => None,
         }
     }
 
@@ -605,6 +673,8 @@ impl RowRecord {
                 }
                 (&o.draft.emails, &o.draft.phones)
             }
+            // A deal is matched by its id in the other system only; a note not at all.
+            RowRecord::Deal(_) | RowRecord::Note(_) => return keys,
         };
         keys.extend(
             emails
@@ -657,6 +727,20 @@ pub fn read_row(
             .or_else(|| column(Field::LastName))
     };
     let record = match kind {
+        ImportKind::Deals => {
+            let deal = crate::import_deals::read_deal(
+                &cells,
+                &column,
+                external_id,
+                owner,
+                emails,
+                phones,
+                name,
+                options.currency.as_deref(),
+            )?;
+            RowRecord::Deal(Box::new(deal))
+        }
+        ImportKind::Notes => RowRecord::Note(crate::import_deals::read_note(&cells, &column, emails, phones)?),
         ImportKind::People => {
             let draft = PersonDraft {
                 name: name.unwrap_or_default(),
@@ -1068,6 +1152,7 @@ mod tests {
         let map = ColumnMap::new(ImportKind::People, &headers, None, &BTreeMap::new()).expect("map");
         let options = ReadOptions {
             phone_prefix: Some("+86".into()),
+            currency: None,
         };
         let row = strings(&["Ann", "Lee", "ann@x.com; ANN@x.com, ann2@x.com", "013800138000", "Acme"]);
         let RowRecord::Person(person) = read_row(ImportKind::People, &map, &headers, &row, &options).expect("row")

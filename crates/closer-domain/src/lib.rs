@@ -20,6 +20,7 @@ mod fixtures;
 pub mod gates;
 pub mod ids;
 pub mod import;
+pub mod import_deals;
 pub mod meeting;
 pub mod money;
 pub mod party;

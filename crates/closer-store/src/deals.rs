@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::access::{self, Visibility};
 use crate::db::{Backend, Conn, Result, StoreError};
 use crate::records::{self, Deleted, Page, PageRequest, label, like_contains, optional_label};
-use crate::schema::{DealHealthRows, DealStageTotals, DealTeamMembers, Deals, Parties, StageTransitions};
+use crate::schema::{DealHealthRows, DealKeys, DealStageTotals, DealTeamMembers, Deals, Parties, StageTransitions};
 
 #[derive(FromRow)]
 struct DealRow {
@@ -619,4 +619,58 @@ pub async fn transitions(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId) -
             reason: r.reason,
         })
         .collect())
+}
+
+/// Ids of deals in other systems asked about in one statement.
+const KEYS_PER_QUERY: usize = 500;
+
+/// The live deals holding each of `keys` (ids in other systems, `source:id`).
+pub async fn find_by_keys(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    keys: &[String],
+) -> Result<std::collections::HashMap<String, DealId>> {
+    #[derive(FromRow)]
+    struct KeyRow {
+        key_value: String,
+        deal_id: Uuid,
+    }
+    let mut found = std::collections::HashMap::new();
+    for chunk in keys.chunks(KEYS_PER_QUERY) {
+        let k = |c: DealKeys| Expr::col((DealKeys::Table, c));
+        let statement = Query::select()
+            .expr_as(k(DealKeys::KeyValue), Alias::new("key_value"))
+            .expr_as(k(DealKeys::DealId), Alias::new("deal_id"))
+            .from(DealKeys::Table)
+            .inner_join(
+                Deals::Table,
+                Expr::col((Deals::Table, Deals::WorkspaceId))
+                    .equals((DealKeys::Table, DealKeys::WorkspaceId))
+                    .and(Expr::col((Deals::Table, Deals::Id)).equals((DealKeys::Table, DealKeys::DealId))),
+            )
+            .and_where(k(DealKeys::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(k(DealKeys::KeyValue).is_in(chunk.iter().map(String::as_str)))
+            .and_where(Expr::col((Deals::Table, Deals::DeletedAt)).is_null())
+            .to_owned();
+        let rows: Vec<KeyRow> = conn.reborrow().fetch_all(&statement).await?;
+        found.extend(rows.into_iter().map(|row| (row.key_value, DealId(row.deal_id))));
+    }
+    Ok(found)
+}
+
+/// Keeps a deal's id in another system; a key already held (by a deleted deal, say) passes to
+/// this one.
+pub async fn set_key(conn: Conn<'_>, workspace: WorkspaceId, deal: DealId, key: &str) -> Result<()> {
+    let statement = Query::insert()
+        .into_table(DealKeys::Table)
+        .columns([DealKeys::WorkspaceId, DealKeys::KeyValue, DealKeys::DealId])
+        .values_panic([workspace.as_uuid().into(), key.into(), deal.as_uuid().into()])
+        .on_conflict(
+            sea_query::OnConflict::columns([DealKeys::WorkspaceId, DealKeys::KeyValue])
+                .update_column(DealKeys::DealId)
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&statement).await?;
+    Ok(())
 }

@@ -944,3 +944,11 @@ pub enum ImportErrors {
     ColumnName,
     Reason,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum DealKeys {
+    Table,
+    WorkspaceId,
+    KeyValue,
+    DealId,
+}

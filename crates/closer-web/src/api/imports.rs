@@ -44,6 +44,8 @@ pub struct ImportQuery {
     pub mapping: Option<String>,
     /// The calling code (`+86`) put before phone numbers written without one.
     pub phone_prefix: Option<String>,
+    /// Deals: the currency (ISO 4217, e.g. `CNY`) of amounts in rows without a currency column.
+    pub currency: Option<String>,
     /// The file's name, kept with the import.
     pub file_name: Option<String>,
     /// An import that stopped part-way (status `running`): it goes on after its last row
@@ -68,6 +70,7 @@ impl ImportQuery {
             source: self.source,
             mapping,
             phone_prefix: self.phone_prefix.clone(),
+            currency: self.currency.clone(),
         })
     }
 }

@@ -44,6 +44,8 @@ pub struct ImportSettings {
     pub mapping: BTreeMap<String, Option<Field>>,
     /// The calling code (`+86`) put before numbers written without one.
     pub phone_prefix: Option<String>,
+    /// Deals: the currency (ISO 4217) of amounts in rows without a currency column.
+    pub currency: Option<String>,
 }
 
 impl ImportSettings {
@@ -57,8 +59,16 @@ impl ImportSettings {
                 )));
             }
         }
+        if let Some(code) = &self.currency
+            && let Err(e) = closer_domain::money::Currency::parse(code)
+        {
+            return Err(AppError::Invalid(closer_domain::ValidationErrors::single(
+                "currency", e,
+            )));
+        }
         Ok(ReadOptions {
             phone_prefix: self.phone_prefix.clone(),
+            currency: self.currency.clone(),
         })
     }
 }
@@ -368,23 +378,34 @@ pub async fn run(
         import.source = map.source;
         imports::insert(ctx.db.acquire().await?.conn(), ctx.workspace, &import).await?;
     }
-    let mut writer = BatchWriter::new(ctx, &import, map, shape, options).await?;
+    let numbering = shape.clone();
+    let mut writer = match import.kind {
+        ImportKind::People | ImportKind::Organisations => Writer::Parties(Box::new(
+            BatchWriter::new(ctx, &import, map, shape.clone(), options).await?,
+        )),
+        ImportKind::Deals | ImportKind::Notes => Writer::Deals(Box::new(
+            super::deal_import::DealWriter::new(ctx, &import, map, shape.clone(), options).await?,
+        )),
+    };
     while let Some(chunk) = rx.recv().await {
         match chunk {
             Chunk::Rows(rows) => {
-                writer.write(&mut import, rows).await?;
+                match &mut writer {
+                    Writer::Parties(w) => w.write(&mut import, rows).await?,
+                    Writer::Deals(w) => w.write(&mut import, rows).await?,
+                }
                 progress(&import);
             }
             Chunk::Broken(reason) => {
                 // What was read is kept; the rest of the file cannot be told apart into rows.
-                let row = row_number(&writer.shape, import.counts.rows_done);
-                writer
-                    .write_failure(
-                        &mut import,
-                        row,
-                        format!("the file cannot be read from here on: {reason}"),
-                    )
-                    .await?;
+                let row = row_number(&numbering, import.counts.rows_done);
+                let mut outcome = BatchOutcome::default();
+                outcome.fail(
+                    row,
+                    vec![(None, format!("the file cannot be read from here on: {reason}"))],
+                );
+                let tx = ctx.begin().await?;
+                finish_batch(ctx, tx, &mut import, outcome).await?;
             }
         }
     }
@@ -490,13 +511,19 @@ fn read_rows(
     }
 }
 
+/// The writer of an import's kind of record.
+enum Writer<'c> {
+    Parties(Box<BatchWriter<'c>>),
+    Deals(Box<super::deal_import::DealWriter<'c>>),
+}
+
 /// Users a file may name as owners, by e-mail, with their first team.
-struct Owners {
+pub(super) struct Owners {
     by_email: HashMap<String, (UserId, Option<TeamId>)>,
 }
 
 impl Owners {
-    async fn load(ctx: &Ctx) -> AppResult<Owners> {
+    pub(super) async fn load(ctx: &Ctx) -> AppResult<Owners> {
         let mut conn = ctx.db.acquire().await?;
         let memberships = teams::memberships(conn.conn(), ctx.workspace, None, None).await?;
         let mut first_team: HashMap<UserId, TeamId> = HashMap::new();
@@ -515,7 +542,7 @@ impl Owners {
         Ok(Owners { by_email })
     }
 
-    fn ownership(&self, ctx: &Ctx, owner: Option<&str>) -> Result<Ownership, String> {
+    pub(super) fn ownership(&self, ctx: &Ctx, owner: Option<&str>) -> Result<Ownership, String> {
         let Some(owner) = owner else {
             return Ok(ctx.new_ownership());
         };
@@ -547,14 +574,14 @@ struct BatchWriter<'c> {
 
 /// What one batch did, written with it.
 #[derive(Default)]
-struct BatchOutcome {
-    counts: ImportCounts,
+pub(super) struct BatchOutcome {
+    pub(super) counts: ImportCounts,
     effects: Vec<RowEffect>,
     errors: Vec<StoredRowError>,
 }
 
 impl BatchOutcome {
-    fn fail(&mut self, row: i64, errors: Vec<(Option<String>, String)>) {
+    pub(super) fn fail(&mut self, row: i64, errors: Vec<(Option<String>, String)>) {
         self.counts.failed += 1;
         self.errors
             .extend(errors.into_iter().map(|(column_name, reason)| StoredRowError {
@@ -564,16 +591,16 @@ impl BatchOutcome {
             }));
     }
 
-    fn skip(&mut self, reason: &str) {
+    pub(super) fn skip(&mut self, reason: &str) {
         self.counts.skipped += 1;
         *self.counts.skipped_because.entry(reason.to_owned()).or_default() += 1;
     }
 
-    fn effect(&mut self, row: i64, entity_type: &'static str, id: PartyId, created: bool) {
+    pub(super) fn effect(&mut self, row: i64, entity_type: &'static str, id: uuid::Uuid, created: bool) {
         self.effects.push(RowEffect {
             row_number: row,
             entity_type,
-            entity_id: id.as_uuid(),
+            entity_id: id,
             created,
         });
     }
@@ -623,13 +650,6 @@ impl<'c> BatchWriter<'c> {
         })
     }
 
-    async fn write_failure(&mut self, import: &mut Import, row: i64, reason: String) -> AppResult<()> {
-        let mut outcome = BatchOutcome::default();
-        outcome.fail(row, vec![(None, reason)]);
-        let tx = self.ctx.begin().await?;
-        self.finish(tx, import, outcome).await
-    }
-
     /// Writes one batch of rows, all or nothing, with the import's progress.
     async fn write(&mut self, import: &mut Import, rows: Vec<(i64, Result<Vec<String>, String>)>) -> AppResult<()> {
         let ctx = &self.ctx;
@@ -645,9 +665,10 @@ impl<'c> BatchWriter<'c> {
                 Err(errors) => outcome.fail(row, errors),
             }
         }
+        // This writer imports parties only (deals and notes: `deal_import`).
         let own_kind = match self.kind {
-            ImportKind::People => PartyKind::Person,
             ImportKind::Organisations => PartyKind::Organisation,
+            _ => PartyKind::Person,
         };
         let mut keys: Vec<NaturalKey> = records.iter().flat_map(|(_, r)| r.keys(self.map.source)).collect();
         keys.sort();
@@ -656,7 +677,7 @@ impl<'c> BatchWriter<'c> {
             .iter()
             .filter_map(|(_, r)| match r {
                 RowRecord::Person(p) => p.workplace.as_ref().map(WorkplaceRef::keys),
-                RowRecord::Organisation(_) => None,
+                _ => None,
             })
             .flatten()
             .collect::<HashSet<_>>()
@@ -732,7 +753,7 @@ impl<'c> BatchWriter<'c> {
                         Ok(made) => {
                             let id = made.id();
                             outcome.counts.created += 1;
-                            outcome.effect(row, self.entity(), id, true);
+                            outcome.effect(row, self.entity(), id.as_uuid(), true);
                             held.insert(id, made);
                             pending.parties.push(id);
                             pending.made.insert(id);
@@ -756,7 +777,7 @@ impl<'c> BatchWriter<'c> {
                     {
                         Ok(Some(next)) => {
                             outcome.counts.updated += 1;
-                            outcome.effect(row, self.entity(), id, false);
+                            outcome.effect(row, self.entity(), id.as_uuid(), false);
                             held.insert(id, next);
                         }
                         Ok(None) => outcome.skip("unchanged"),
@@ -815,7 +836,7 @@ impl<'c> BatchWriter<'c> {
         outcome.counts.rows_done = read;
         self.write_pending(tx.conn(), &held, &pending).await?;
         let hired = pending.employments;
-        self.finish(tx, import, outcome).await?;
+        finish_batch(&self.ctx, tx, import, outcome).await?;
         for employment in &hired {
             self.base
                 .graphs
@@ -827,29 +848,9 @@ impl<'c> BatchWriter<'c> {
 
     fn entity(&self) -> &'static str {
         match self.kind {
-            ImportKind::People => Person::ENTITY,
             ImportKind::Organisations => Organisation::ENTITY,
+            _ => Person::ENTITY,
         }
-    }
-
-    /// Writes the batch's effects, errors and the import's new counts, and commits.
-    async fn finish(&self, mut tx: closer_store::Tx, import: &mut Import, outcome: BatchOutcome) -> AppResult<()> {
-        let ctx = &self.ctx;
-        imports::record_effects(tx.conn(), ctx.workspace, import.id, &outcome.effects).await?;
-        imports::record_errors(tx.conn(), ctx.workspace, import.id, &outcome.errors).await?;
-        let counts = &mut import.counts;
-        counts.rows_done += outcome.counts.rows_done;
-        counts.created += outcome.counts.created;
-        counts.updated += outcome.counts.updated;
-        counts.skipped += outcome.counts.skipped;
-        counts.failed += outcome.counts.failed;
-        for (reason, n) in outcome.counts.skipped_because {
-            *counts.skipped_because.entry(reason).or_default() += n;
-        }
-        import.updated_at = now();
-        imports::save_progress(tx.conn(), ctx.workspace, import).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// A new record as the row gives it, if the principal may create it; written with the
@@ -870,6 +871,9 @@ impl<'c> BatchWriter<'c> {
                 ownership,
                 meta: RecordMeta::created(at),
             }),
+            RowRecord::Deal(_) | RowRecord::Note(_) => {
+                return Err(WriteError::Row("deals and notes are not parties".into()));
+            }
         };
         self.may(conn, &made, Action::Create).await?;
         Ok(made)
@@ -1052,7 +1056,7 @@ impl<'c> BatchWriter<'c> {
                 });
                 self.may(conn.reborrow(), &organisation, Action::Create).await?;
                 let id = organisation.id();
-                outcome.effect(row, Organisation::ENTITY, id, true);
+                outcome.effect(row, Organisation::ENTITY, id.as_uuid(), true);
                 for key in keys {
                     organisations.entry(key).or_insert_with(|| vec![id]);
                 }
@@ -1109,11 +1113,41 @@ impl Held {
     }
 }
 
+/// Writes a batch's effects, errors and the import's new counts, and commits.
+pub(super) async fn finish_batch(
+    ctx: &Ctx,
+    mut tx: closer_store::Tx,
+    import: &mut Import,
+    outcome: BatchOutcome,
+) -> AppResult<()> {
+    imports::record_effects(tx.conn(), ctx.workspace, import.id, &outcome.effects).await?;
+    imports::record_errors(tx.conn(), ctx.workspace, import.id, &outcome.errors).await?;
+    let counts = &mut import.counts;
+    counts.rows_done += outcome.counts.rows_done;
+    counts.created += outcome.counts.created;
+    counts.updated += outcome.counts.updated;
+    counts.skipped += outcome.counts.skipped;
+    counts.failed += outcome.counts.failed;
+    for (reason, n) in outcome.counts.skipped_because {
+        *counts.skipped_because.entry(reason).or_default() += n;
+    }
+    import.updated_at = now();
+    imports::save_progress(tx.conn(), ctx.workspace, import).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Why writing a row stopped: the row alone (reported, the batch goes on), or the whole
 /// import (a store failure: the batch is rolled back and the import can resume).
-enum WriteError {
+pub(super) enum WriteError {
     Row(String),
     App(AppError),
+}
+
+impl From<closer_store::StoreError> for WriteError {
+    fn from(e: closer_store::StoreError) -> Self {
+        WriteError::App(AppError::Store(e))
+    }
 }
 
 impl From<AppError> for WriteError {
@@ -1126,7 +1160,7 @@ impl From<AppError> for WriteError {
 }
 
 impl WriteError {
-    fn into_app(self) -> AppError {
+    pub(super) fn into_app(self) -> AppError {
         match self {
             WriteError::App(e) => e,
             WriteError::Row(reason) => AppError::Conflict(reason),
@@ -1137,7 +1171,7 @@ impl WriteError {
 /// What a revert removed.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct RevertReport {
-    /// Records removed, by kind (`person`, `organisation`, `employment`).
+    /// Records removed, by kind (`person`, `organisation`, `employment`, `deal`, `note`).
     pub removed: BTreeMap<String, i64>,
     /// Records the import created that were already deleted.
     pub already_gone: i64,
@@ -1153,8 +1187,8 @@ pub async fn revert(ctx: &Ctx, id: ImportId) -> AppResult<(Import, RevertReport)
     let mut ctx = ctx.clone();
     ctx.request_id = Some(format!("import:{id}:revert"));
     let mut report = RevertReport::default();
-    // Employments first: they point at the people and organisations.
-    for entity in [Employment::ENTITY, Person::ENTITY, Organisation::ENTITY] {
+    // What points at others first: notes at deals and parties, deals and employments at parties.
+    for entity in ["note", "deal", Employment::ENTITY, Person::ENTITY, Organisation::ENTITY] {
         let mut after = None;
         loop {
             let mut tx = ctx.begin().await?;

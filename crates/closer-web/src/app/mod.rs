@@ -12,6 +12,7 @@ pub mod call_lists;
 pub mod call_registers;
 pub mod committee;
 pub mod contracts;
+pub mod deal_import;
 pub mod deal_view;
 pub mod deals;
 pub mod demo;

@@ -408,8 +408,12 @@ pub(super) async fn write_deleted_state<R: Resource>(
 /// access policy: for undoing what the principal's own import made. Returns how many were
 /// deleted and how many were gone already.
 pub(crate) async fn delete_created(ctx: &Ctx, conn: Conn<'_>, entity: &str, ids: &[Uuid]) -> AppResult<(i64, i64)> {
+    use closer_domain::activity::Note;
+    use closer_domain::deal::Deal;
     use closer_domain::party::{Employment, Organisation, Person};
     match entity {
+        Note::ENTITY => delete_live::<Note>(ctx, conn, ids).await,
+        Deal::ENTITY => delete_live::<Deal>(ctx, conn, ids).await,
         Person::ENTITY => delete_live::<Person>(ctx, conn, ids).await,
         Organisation::ENTITY => delete_live::<Organisation>(ctx, conn, ids).await,
         Employment::ENTITY => delete_live::<Employment>(ctx, conn, ids).await,

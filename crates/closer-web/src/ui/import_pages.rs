@@ -39,6 +39,7 @@ struct DataPage {
     kind: String,
     mode: String,
     phone_prefix: String,
+    currency: String,
     recent: Vec<Recent>,
     preview: Option<PreviewView>,
     refusal: Option<String>,
@@ -123,6 +124,8 @@ fn kind_key(kind: ImportKind) -> &'static str {
     match kind {
         ImportKind::People => "nav.people",
         ImportKind::Organisations => "nav.organisations",
+        ImportKind::Deals => "imports.deals",
+        ImportKind::Notes => "imports.notes",
     }
 }
 
@@ -207,6 +210,7 @@ async fn data_page(
             kind: or(sent.get("kind"), "people"),
             mode: or(sent.get("mode"), "create_or_update"),
             phone_prefix: sent.get("phone_prefix").to_owned(),
+            currency: sent.get("currency").to_owned(),
             recent,
             preview,
             refusal,
@@ -283,6 +287,7 @@ pub async fn upload(viewer: Viewer, multipart: Multipart) -> Response {
     }
     let settings = ImportSettings {
         phone_prefix: Some(sent.get("phone_prefix").trim().to_owned()).filter(|p| !p.is_empty()),
+        currency: Some(sent.get("currency").trim().to_uppercase()).filter(|c| !c.is_empty()),
         ..ImportSettings::default()
     };
     let file = ImportFile::Bytes(upload.bytes.into());

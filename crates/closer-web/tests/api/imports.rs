@@ -178,7 +178,7 @@ on_both_backends! {
     }
 
     async fn imports_refuse_bad_requests_and_keep_to_access_rules(app: &TestApp) {
-        app.post_raw("/api/v1/imports?kind=deals", "text/csv", "a\n1\n").await.expect_field_error(422, "kind");
+        app.post_raw("/api/v1/imports?kind=meetings", "text/csv", "a\n1\n").await.expect_field_error(422, "kind");
         app.post_raw("/api/v1/imports?kind=people", "application/json", "{}").await.expect(415);
         app.post_raw("/api/v1/imports?kind=people", "text/csv", "").await.expect_field_error(422, "file");
         app.post_raw("/api/v1/imports?kind=people", "text/csv", "colour,size\nred,9\n").await.expect_field_error(422, "mapping");
@@ -407,5 +407,88 @@ on_both_backends! {
         assert_eq!(staff["items"].as_array().map(Vec::len), Some(2), "{staff}");
         assert_eq!(app.get(&format!("/api/v1/deals/{crm}")).await.expect(200).body["counterparty_id"], acme.as_str());
         app.get(&format!("/api/v1/organisations/{acme_ltd}")).await.expect(404);
+    }
+}
+
+const SALESFORCE_OPPORTUNITIES: &str = "Opportunity ID,Opportunity Name,Account Name,Contact,Email,Type,Stage,Amount,Currency,Close Date,Lead Source,Loss Reason\n\
+006A,ERP rollout,Acme,,,,Proposal/Price Quote,\"120,000.00\",CNY,2026-12-20,Trade Show,\n\
+006B,Fleet tracking,Star Logistics,,,New Business,Closed Won,\"56,000\",CNY,2026-11-01,Web,\n\
+006C,Sofa,,Li Na,li.na@home.example,个人,Qualification,8800,,2026-12-05,Referral,\n\
+006D,Lost one,Acme,,,,Closed Lost,100,USD,2026-10-01,,Too expensive\n\
+006E,Guess,Acme,,,,Perhaps next year,100,CNY,,,\n\
+006F,Lots,Acme,,,,Prospecting,lots,CNY,,,\n";
+
+on_both_backends! {
+    async fn deals_and_notes_from_a_crm_export_land_in_the_playbooks_stages(app: &TestApp) {
+        let acme = app.create_organisation("Acme").await.id();
+        let preview = app.post_raw("/api/v1/imports/preview?kind=deals&currency=CNY", "text/csv", SALESFORCE_OPPORTUNITIES).await.expect(200).body;
+        let field_of = |header: &str| preview["columns"].as_array().unwrap().iter().find(|c| c["header"] == header).map(|c| c["field"].clone());
+        assert_eq!(field_of("Stage"), Some(json!("stage")));
+        assert_eq!(field_of("Account Name"), Some(json!("organisation")));
+        assert_eq!(field_of("Close Date"), Some(json!("expected_close")));
+
+        let import = app.post_raw("/api/v1/imports?kind=deals&currency=CNY", "text/csv", SALESFORCE_OPPORTUNITIES).await.expect(201).body;
+        assert_eq!(counts(&import), (6, 4, 0, 0, 2), "{import}");
+        let errors: Vec<(i64, String)> = import["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("").to_owned())).collect();
+        assert_eq!(errors, [(6, "Stage".to_owned()), (7, "Amount".to_owned())], "{import}");
+        assert!(import["errors"][0]["reason"].as_str().unwrap().contains("Proposal & negotiation"), "the playbook's stages are named: {import}");
+
+        let deals = app.all("/api/v1/deals").await;
+        let deal = |title: &str| deals.iter().find(|d| d["title"] == title).unwrap_or_else(|| panic!("{title} imported")).clone();
+        let erp = deal("ERP rollout");
+        assert_eq!(erp["counterparty_id"], acme.as_str(), "found by name, not made again");
+        assert_eq!((erp["kind"].as_str(), erp["amount"]["amount_minor"].as_i64(), erp["amount"]["currency"].as_str()), (Some("b2b"), Some(12_000_000), Some("CNY")));
+        assert_eq!(erp["expected_close"], "2026-12-20");
+        assert_eq!(erp["lead_source"], "event");
+        let stage_of = |deal: &Value| {
+            let id = deal["stage_id"].as_str().unwrap().to_owned();
+            async move { app.get("/api/v1/playbooks").await.expect(200).body.as_array().unwrap().iter().flat_map(|p| p["stages"].as_array().unwrap().clone()).find(|s| s["id"] == id.as_str()).map(|s| s["key"].as_str().unwrap().to_owned()) }
+        };
+        assert_eq!(stage_of(&erp).await.as_deref(), Some("b2b_proposal_negotiation"));
+        let fleet = deal("Fleet tracking");
+        assert_eq!((fleet["status"].as_str(), stage_of(&fleet).await.as_deref()), (Some("won"), Some("b2b_won")));
+        assert_eq!(app.get(&format!("/api/v1/organisations/{}", fleet["counterparty_id"].as_str().unwrap())).await.expect(200).body["name"], "Star Logistics");
+        let sofa = deal("Sofa");
+        assert_eq!((sofa["kind"].as_str(), sofa["amount"]["amount_minor"].as_i64(), stage_of(&sofa).await.as_deref()), (Some("b2c"), Some(880_000), Some("b2c_qualified")));
+        let li_na = app.get(&format!("/api/v1/people/{}", sofa["counterparty_id"].as_str().unwrap())).await.expect(200).body;
+        assert_eq!((li_na["name"].as_str(), li_na["emails"][0].as_str()), (Some("Li Na"), Some("li.na@home.example")));
+        let lost = deal("Lost one");
+        assert_eq!((lost["status"].as_str(), lost["lost_reason"].as_str(), lost["amount"]["currency"].as_str()), (Some("lost"), Some("price"), Some("USD")));
+
+        // Notes find their deal by the id it had in the other system, or their person by e-mail.
+        let notes = "Opportunity ID,Email,Body,Created Date\n006A,,\"Met the CFO; budget approved\",2026-11-20 10:00\n,li.na@home.example,Prefers weekend visits,2026-11-21\n006Z,,Orphan,2026-11-22\n,,Nobody,\n";
+        let noted = app.post_raw("/api/v1/imports?kind=notes", "text/csv", notes).await.expect(201).body;
+        assert_eq!(counts(&noted), (4, 2, 0, 0, 2), "{noted}");
+        let erp_id = erp["id"].as_str().unwrap();
+        let on_erp = app.get(&format!("/api/v1/notes?subject_id={erp_id}")).await.expect(200).body;
+        assert_eq!(on_erp["items"][0]["body"], "Met the CFO; budget approved");
+        assert_eq!(on_erp["items"][0]["created_at"], "2026-11-20T10:00:00Z", "the note keeps its date");
+        let on_li = app.get(&format!("/api/v1/notes?subject_id={}", sofa["counterparty_id"].as_str().unwrap())).await.expect(200).body;
+        assert_eq!(on_li["items"].as_array().map(Vec::len), Some(1));
+
+        // The same export again, as an update: the deal changed there changes here.
+        let changed = SALESFORCE_OPPORTUNITIES.replace("\"120,000.00\"", "\"150,000.00\"").replace("Proposal/Price Quote", "Contract Sent");
+        let again = app.post_raw("/api/v1/imports?kind=deals&mode=update&currency=CNY", "text/csv", changed).await.expect(201).body;
+        assert_eq!(counts(&again), (6, 0, 1, 4, 1), "{again}");
+        assert_eq!(again["skipped_because"], json!({ "matches no record": 1, "unchanged": 3 }));
+        let erp_now = app.get(&format!("/api/v1/deals/{erp_id}")).await.expect(200).body;
+        assert_eq!(erp_now["amount"]["amount_minor"], 15_000_000);
+        assert_eq!(stage_of(&erp_now).await.as_deref(), Some("b2b_company_contract"));
+        let history = app.get(&format!("/api/v1/deals/{erp_id}/transitions")).await.expect(200).body;
+        assert!(history.to_string().matches("import:").count() == 2, "the import's moves are told apart: {history}");
+
+        // Reverting the deals removes them and the parties made for them, not Acme.
+        let id = import["id"].as_str().unwrap();
+        let reverted = app.post(&format!("/api/v1/imports/{id}/revert"), &json!({})).await.expect(200).body;
+        assert_eq!(reverted["report"]["removed"]["deal"], 4, "{reverted}");
+        assert_eq!(reverted["report"]["removed"]["organisation"], 1, "{reverted}");
+        assert_eq!(reverted["report"]["removed"]["person"], 1, "{reverted}");
+        app.get(&format!("/api/v1/deals/{erp_id}")).await.expect(404);
+        app.get(&format!("/api/v1/organisations/{acme}")).await.expect(200);
+
+        // Bad requests: an unknown currency, a file without names.
+        app.post_raw("/api/v1/imports?kind=deals&currency=XYZ", "text/csv", SALESFORCE_OPPORTUNITIES).await.expect_field_error(422, "currency");
+        app.post_raw("/api/v1/imports?kind=deals", "text/csv", "Colour,Size\nred,big\n").await.expect_field_error(422, "mapping");
+        app.post_raw("/api/v1/imports?kind=notes", "text/csv", "Deal ID,Date\n1,2026-01-01\n").await.expect_field_error(422, "mapping");
     }
 }
