@@ -160,6 +160,8 @@ enum ExportKind {
     People,
     Organisations,
     Deals,
+    Tasks,
+    Meetings,
 }
 
 #[derive(Debug, Subcommand)]
@@ -499,6 +501,8 @@ async fn export(
             ExportKind::People => exports::Export::People(Default::default()),
             ExportKind::Organisations => exports::Export::Organisations(Default::default()),
             ExportKind::Deals => exports::Export::Deals(Default::default()),
+            ExportKind::Tasks => exports::Export::Tasks(Default::default()),
+            ExportKind::Meetings => exports::Export::Meetings(Default::default()),
         },
     );
     // A command line tool writing one file: plain blocking writes are fine.

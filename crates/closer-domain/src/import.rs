@@ -861,6 +861,47 @@ pub fn read_row(
     Ok(record)
 }
 
+/// Reads `text` as a file of each kind: its first line the headers, the others rows, cells
+/// split on tabs; mapped by the headers and with a hand-made mapping, read with and without
+/// options. For the fuzzer (`fuzz/`) and the replay of its corpus: no input may panic.
+pub fn read_for_fuzzing(text: &str) {
+    let mut lines = text
+        .split('\n')
+        .map(|line| line.split('\t').map(str::to_owned).collect::<Vec<_>>());
+    let headers = lines.next().unwrap_or_default();
+    let rows: Vec<Vec<String>> = lines.collect();
+    let plain = ReadOptions::default();
+    let with_options = ReadOptions {
+        phone_prefix: Some("+86".into()),
+        currency: Some("CNY".into()),
+    };
+    for kind in ImportKind::ALL {
+        let mut overrides = BTreeMap::new();
+        for (header, field) in headers.iter().zip(Field::of(*kind).iter().rev()) {
+            overrides.insert(header.clone(), Some(*field));
+        }
+        for mapping in [BTreeMap::new(), overrides] {
+            let Ok(map) = ColumnMap::new(*kind, &headers, None, &mapping) else {
+                continue;
+            };
+            let _ = map.pairs(&headers);
+            for row in &rows {
+                for options in [&plain, &with_options] {
+                    if let Ok(record) = read_row(*kind, &map, &headers, row, options) {
+                        let _ = (record.keys(map.source), record.named(), record.owner());
+                    }
+                }
+            }
+        }
+    }
+    for cell in rows.iter().flatten() {
+        let _ = crate::import_deals::amount_in_minor_units(cell, None);
+        let _ = crate::import_deals::date_of(cell);
+        let _ = crate::import_deals::instant_of(cell);
+        let _ = (domain_of(cell), normalise_tax_id(cell), normalise_name(cell));
+    }
+}
+
 /// Items of `current` then those of `extra` it lacks (case aside).
 pub(crate) fn union(current: Vec<String>, extra: &[String]) -> Vec<String> {
     let mut items = current;
@@ -1239,5 +1280,49 @@ mod tests {
         assert_eq!(domain_of("acme.co.uk").as_deref(), Some("acme.co.uk"));
         assert_eq!(domain_of("http://localhost:8080"), None);
         assert_eq!(domain_of("not a domain"), None);
+    }
+}
+
+#[cfg(test)]
+mod fuzz_corpus {
+    use proptest::prelude::*;
+
+    use super::read_for_fuzzing;
+
+    /// The fuzzer's corpus (`fuzz/corpus/row_mapper`), replayed on the stable toolchain.
+    #[test]
+    fn the_row_mapper_corpus_reads_without_panicking() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/row_mapper");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).expect("the corpus is in the repository") {
+            let bytes = std::fs::read(entry.expect("an entry").path()).expect("a corpus file");
+            read_for_fuzzing(&String::from_utf8_lossy(&bytes));
+            read += 1;
+        }
+        assert!(read >= 3, "the corpus holds its seeds ({read} read)");
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_reads_without_panicking(text in "(?s).{0,400}") {
+            read_for_fuzzing(&text);
+        }
+
+        #[test]
+        fn any_table_of_usual_words_reads_without_panicking(
+            cells in proptest::collection::vec(
+                prop_oneof![
+                    Just("Email".to_owned()), Just("Stage".to_owned()), Just("Amount".to_owned()),
+                    Just("Name".to_owned()), Just("手机".to_owned()), Just("Close Date".to_owned()),
+                    Just("1,2.3".to_owned()), Just("+86 0".to_owned()), Just("2026/13/40".to_owned()),
+                    "[ -~]{0,12}", "[\\u{4e00}-\\u{4e20}]{0,4}",
+                ],
+                0..40,
+            ),
+            width in 1usize..8,
+        ) {
+            let text: Vec<String> = cells.chunks(width).map(|row| row.join("\t")).collect();
+            read_for_fuzzing(&text.join("\n"));
+        }
     }
 }

@@ -47,7 +47,17 @@ pub async fn list_meetings(
     ApiQuery(query): ApiQuery<MeetingsQuery>,
 ) -> Result<Json<PageBody<Meeting>>, Problem> {
     let page = page_request(query.after, query.limit)?;
-    let filter = MeetingFilter {
+    let filter = meetings_filter(&query);
+    let mut conn = ctx.db.acquire().await?;
+    Ok(Json(
+        meetings::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
+            .await?
+            .into(),
+    ))
+}
+
+fn meetings_filter(query: &MeetingsQuery) -> MeetingFilter {
+    MeetingFilter {
         deal_id: query.deal_id,
         status: query.status,
         organiser_id: query.organiser_id,
@@ -55,13 +65,21 @@ pub async fn list_meetings(
         from: query.from,
         to: query.to,
         deleted: query.deleted.unwrap_or_default().into(),
-    };
-    let mut conn = ctx.db.acquire().await?;
-    Ok(Json(
-        meetings::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
-            .await?
-            .into(),
-    ))
+    }
+}
+
+/// The meetings list with its filters as a CSV file (UTF-8): every one the caller may see, in the
+/// list's order, streamed; `after` and `limit` are not used. Cells that start like a formula get
+/// a leading apostrophe.
+#[utoipa::path(get, path = "/meetings/export", tag = "meetings", params(MeetingsQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "id, purpose, venue, status, planned_start, planned_end, actual_start, actual_end, deal_id, location, buyer_attendees, organiser, objective, agreed_next_step, next_step_due, outcome_notes, created_at"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn export_meetings(ctx: Ctx, ApiQuery(query): ApiQuery<MeetingsQuery>) -> axum::response::Response {
+    let filter = meetings_filter(&query);
+    super::csv_download(
+        "meetings.csv",
+        crate::app::exports::csv(ctx, crate::app::exports::Export::Meetings(filter)),
+    )
 }
 
 /// Arranges a meeting or visit; you are its organiser.

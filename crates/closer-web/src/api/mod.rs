@@ -238,6 +238,8 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(duplicates::merge_organisations))
         .routes(routes!(people::list_people, people::create_person))
         .routes(routes!(people::export_people))
+        .routes(routes!(tasks::export_tasks))
+        .routes(routes!(meetings::export_meetings))
         .routes(routes!(people::get_person, people::patch_person, people::delete_person))
         .routes(routes!(people::restore_person))
         .routes(routes!(people::assign_person))

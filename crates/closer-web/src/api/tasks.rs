@@ -41,19 +41,37 @@ pub async fn list_tasks(
     ApiQuery(query): ApiQuery<TasksQuery>,
 ) -> Result<axum::Json<PageBody<Task>>, Problem> {
     let page = page_request(query.after, query.limit)?;
-    let filter = TaskFilter {
-        assignee_id: query.assignee_id,
-        subject_id: query.subject_id,
-        done: query.done,
-        due_by: query.due_by,
-        deleted: query.deleted.unwrap_or_default().into(),
-    };
+    let filter = tasks_filter(&query);
     let mut conn = ctx.db.acquire().await?;
     Ok(axum::Json(
         tasks::list(conn.conn(), ctx.workspace, &ctx.visibility(), &filter, page)
             .await?
             .into(),
     ))
+}
+
+fn tasks_filter(query: &TasksQuery) -> TaskFilter {
+    TaskFilter {
+        assignee_id: query.assignee_id,
+        subject_id: query.subject_id,
+        done: query.done,
+        due_by: query.due_by,
+        deleted: query.deleted.unwrap_or_default().into(),
+    }
+}
+
+/// The tasks list with its filters as a CSV file (UTF-8): every one the caller may see, in the
+/// list's order, streamed; `after` and `limit` are not used. Cells that start like a formula get
+/// a leading apostrophe.
+#[utoipa::path(get, path = "/tasks/export", tag = "tasks", params(TasksQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "id, title, due_on, done_at, assignee, subject_type, subject_id, created_at"),
+              (status = 422, body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn export_tasks(ctx: Ctx, ApiQuery(query): ApiQuery<TasksQuery>) -> axum::response::Response {
+    let filter = tasks_filter(&query);
+    super::csv_download(
+        "tasks.csv",
+        crate::app::exports::csv(ctx, crate::app::exports::Export::Tasks(filter)),
+    )
 }
 
 /// Creates a task.

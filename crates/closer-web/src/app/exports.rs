@@ -6,11 +6,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use closer_domain::activity::Task;
 use closer_domain::deal::Deal;
 use closer_domain::ids::{PartyId, StageId, UserId};
+use closer_domain::meeting::{Meeting, Side};
 use closer_domain::party::{Organisation, Person};
 use closer_store::deals::{self, DealFilter};
+use closer_store::meetings::{self, MeetingFilter};
 use closer_store::parties::{self, PartyFilter};
+use closer_store::tasks::{self, TaskFilter};
 use closer_store::{Page, PageRequest, playbooks, users};
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::mpsc;
@@ -52,6 +56,8 @@ pub enum Export {
     People(PartyFilter),
     Organisations(PartyFilter),
     Deals(DealFilter),
+    Tasks(TaskFilter),
+    Meetings(MeetingFilter),
 }
 
 pub const PEOPLE_HEADER: &[&str] = &[
@@ -101,12 +107,45 @@ pub const DEALS_HEADER: &[&str] = &[
     "closed_at",
 ];
 
+pub const TASKS_HEADER: &[&str] = &[
+    "id",
+    "title",
+    "due_on",
+    "done_at",
+    "assignee",
+    "subject_type",
+    "subject_id",
+    "created_at",
+];
+
+pub const MEETINGS_HEADER: &[&str] = &[
+    "id",
+    "purpose",
+    "venue",
+    "status",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "deal_id",
+    "location",
+    "buyer_attendees",
+    "organiser",
+    "objective",
+    "agreed_next_step",
+    "next_step_due",
+    "outcome_notes",
+    "created_at",
+];
+
 impl Export {
     fn header(&self) -> &'static [&'static str] {
         match self {
             Export::People(_) => PEOPLE_HEADER,
             Export::Organisations(_) => ORGANISATIONS_HEADER,
             Export::Deals(_) => DEALS_HEADER,
+            Export::Tasks(_) => TASKS_HEADER,
+            Export::Meetings(_) => MEETINGS_HEADER,
         }
     }
 }
@@ -228,6 +267,71 @@ async fn page_rows(
                         p.lost_reason.map(|r| r.to_string()).unwrap_or_default(),
                         time_text(d.meta.created_at),
                         p.closed_at.map(time_text).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            (rows, found.next_after)
+        }
+        Export::Tasks(filter) => {
+            let found: Page<Task> = tasks::list(conn.conn(), ctx.workspace, &visibility, filter, page).await?;
+            let rows = found
+                .items
+                .iter()
+                .map(|task| {
+                    let f = &task.fields;
+                    vec![
+                        task.id.to_string(),
+                        f.title.clone(),
+                        f.due_on.map(|day| day.to_string()).unwrap_or_default(),
+                        f.done_at.map(time_text).unwrap_or_default(),
+                        names.owner(f.assignee_id),
+                        f.subject_type.map(|t| t.to_string()).unwrap_or_default(),
+                        f.subject_id.map(|id| id.to_string()).unwrap_or_default(),
+                        time_text(task.meta.created_at),
+                    ]
+                })
+                .collect();
+            (rows, found.next_after)
+        }
+        Export::Meetings(filter) => {
+            let found: Page<Meeting> = meetings::list(conn.conn(), ctx.workspace, &visibility, filter, page).await?;
+            let buyers: Vec<PartyId> = found
+                .items
+                .iter()
+                .flat_map(|m| m.fields.attendees.iter())
+                .filter(|a| a.side == Side::Buyer)
+                .filter_map(|a| a.person_id)
+                .collect();
+            let buyer_names = parties::names(conn.conn(), ctx.workspace, &buyers).await?;
+            let rows = found
+                .items
+                .iter()
+                .map(|m| {
+                    let f = &m.fields;
+                    let attendees = f
+                        .attendees
+                        .iter()
+                        .filter(|a| a.side == Side::Buyer)
+                        .filter_map(|a| a.person_id.and_then(|id| buyer_names.get(&id)))
+                        .map(String::as_str);
+                    vec![
+                        m.id.to_string(),
+                        f.purpose.to_string(),
+                        f.venue.to_string(),
+                        f.status.to_string(),
+                        time_text(f.planned_start),
+                        time_text(f.planned_end),
+                        f.actual_start.map(time_text).unwrap_or_default(),
+                        f.actual_end.map(time_text).unwrap_or_default(),
+                        f.deal_id.map(|id| id.to_string()).unwrap_or_default(),
+                        f.location.clone().unwrap_or_default(),
+                        joined(attendees),
+                        names.owner(f.organiser_id),
+                        f.objective.clone().unwrap_or_default(),
+                        f.agreed_next_step.clone().unwrap_or_default(),
+                        f.next_step_due.map(|day| day.to_string()).unwrap_or_default(),
+                        f.outcome_notes.clone().unwrap_or_default(),
+                        time_text(m.meta.created_at),
                     ]
                 })
                 .collect();

@@ -174,9 +174,33 @@ fn column_map(
 /// Reads the beginning of a file: its shape, its column map and its first rows, checked as the
 /// import would check them (matching aside).
 pub async fn preview(kind: ImportKind, settings: &ImportSettings, file: ImportFile) -> AppResult<Preview> {
-    let options = settings.read_options()?;
     let settings = settings.clone();
-    tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || preview_now(kind, &settings, file))
+        .await
+        .map_err(|e| AppError::Conflict(format!("the preview stopped: {e}")))?
+}
+
+/// Reads `bytes` as a file of each kind, as a preview does (shape, column map, first rows),
+/// with and without options. For the fuzzer (`fuzz/`) and the replay of its corpus: no input
+/// may panic.
+pub fn read_for_fuzzing(bytes: &[u8]) {
+    let shared: std::sync::Arc<[u8]> = bytes.into();
+    let plain = ImportSettings::default();
+    let with_options = ImportSettings {
+        phone_prefix: Some("+86".into()),
+        currency: Some("CNY".into()),
+        ..ImportSettings::default()
+    };
+    for kind in ImportKind::ALL {
+        for settings in [&plain, &with_options] {
+            let _ = preview_now(*kind, settings, ImportFile::Bytes(shared.clone()));
+        }
+    }
+}
+
+fn preview_now(kind: ImportKind, settings: &ImportSettings, file: ImportFile) -> AppResult<Preview> {
+    let options = settings.read_options()?;
+    {
         let mut csv = open_csv(file.open()?)?;
         let mut rows: Vec<(i64, Result<Vec<String>, String>)> = Vec::new();
         let mut record = csv::ByteRecord::new();
@@ -195,7 +219,7 @@ pub async fn preview(kind: ImportKind, settings: &ImportSettings, file: ImportFi
             .and_then(|(_, r)| r.as_ref().ok())
             .cloned()
             .unwrap_or_default();
-        let map = column_map(kind, &csv.shape, &settings, &first)?;
+        let map = column_map(kind, &csv.shape, settings, &first)?;
         let headers = &csv.shape.headers;
         let rows = rows
             .into_iter()
@@ -237,9 +261,7 @@ pub async fn preview(kind: ImportKind, settings: &ImportSettings, file: ImportFi
             shape: csv.shape,
             rows,
         })
-    })
-    .await
-    .map_err(|e| AppError::Conflict(format!("the preview stopped: {e}")))?
+    }
 }
 
 fn row_errors(row: i64, errors: Option<Vec<(Option<String>, String)>>) -> Vec<ImportRowError> {
@@ -1343,4 +1365,26 @@ pub async fn error_report(
         }
     });
     Ok(tokio_stream::wrappers::ReceiverStream::new(receiver))
+}
+
+#[cfg(test)]
+mod fuzz_corpus {
+    use super::read_for_fuzzing;
+
+    /// The fuzzer's corpus (`fuzz/corpus/csv_file`), replayed on the stable toolchain; and
+    /// every prefix of each file (files cut short by an upload, a broken copy).
+    #[test]
+    fn the_csv_file_corpus_reads_without_panicking() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/csv_file");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).expect("the corpus is in the repository") {
+            let bytes = std::fs::read(entry.expect("an entry").path()).expect("a corpus file");
+            for end in 0..=bytes.len().min(256) {
+                read_for_fuzzing(&bytes[..end]);
+            }
+            read_for_fuzzing(&bytes);
+            read += 1;
+        }
+        assert!(read >= 9, "the corpus holds its seeds ({read} read)");
+    }
 }

@@ -64,3 +64,47 @@ on_both_backends! {
         assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+on_both_backends! {
+    async fn tasks_and_meetings_export_with_their_filters(app: &TestApp) {
+        let admin_id = app.get("/api/v1/session").await.expect(200).body["user"]["id"].as_str().unwrap().to_owned();
+        let ann = app.create_person("Ann Lee").await.id();
+        let deal = app
+            .post("/api/v1/deals", &json!({ "title": "Sofa", "kind": "b2c", "counterparty_id": ann, "currency": "CNY" }))
+            .await
+            .expect(201)
+            .id();
+        app.post("/api/v1/tasks", &json!({ "title": "=HYPERLINK(\"x\")", "due_on": "2026-12-01", "subject_type": "deal", "subject_id": deal })).await.expect(201);
+        app.post("/api/v1/tasks", &json!({ "title": "Call back", "due_on": "2026-12-20" })).await.expect(201);
+        let (status, headers, text) = app.get_text("/api/v1/tasks/export?due_by=2026-12-10").await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let tasks = rows(&text);
+        assert_eq!(tasks[0][..3], ["id", "title", "due_on"]);
+        assert_eq!(tasks.len(), 2, "the filter holds: {text}");
+        assert_eq!(tasks[1][1], "'=HYPERLINK(\"x\")", "formulas are neutralised");
+        assert_eq!((tasks[1][5].as_str(), tasks[1][6].as_str()), ("deal", deal.as_str()));
+
+        let meeting = json!({
+            "deal_id": deal, "purpose": "first_meeting", "venue": "our_office", "location": "Shanghai showroom",
+            "planned_start": "2026-12-01T02:00:00Z", "planned_end": "2026-12-01T03:00:00Z",
+            "attendees": [{ "person_id": ann }, { "user_id": admin_id }]
+        });
+        app.post("/api/v1/meetings", &meeting).await.expect(201);
+        let (_, _, text) = app.get_text(&format!("/api/v1/meetings/export?deal_id={deal}")).await;
+        let meetings = rows(&text);
+        assert_eq!(meetings.len(), 2, "{text}");
+        let column = |name: &str| meetings[0].iter().position(|h| h == name).unwrap();
+        assert_eq!(meetings[1][column("venue")], "our_office");
+        assert_eq!(meetings[1][column("buyer_attendees")], "Ann Lee");
+        assert_eq!(meetings[1][column("location")], "Shanghai showroom");
+        let (_, _, none) = app.get_text("/api/v1/meetings/export?from=2027-01-01T00:00:00Z").await;
+        assert_eq!(rows(&none).len(), 1, "the header only");
+        let (status, _, _) = app.get_text("/api/v1/tasks/export?done=perhaps").await;
+        assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        // A rep sees none of the admin's tasks in the file.
+        let (_, rep) = app.user("rep@example.com", "member").await;
+        let (_, _, theirs) = app.as_(&rep).get_text("/api/v1/tasks/export").await;
+        assert_eq!(rows(&theirs).len(), 1, "{theirs}");
+    }
+}
