@@ -364,3 +364,58 @@ on_both_backends! {
         .await;
     }
 }
+
+on_both_backends! {
+    async fn a_founder_imports_a_chinese_spreadsheet_then_merges_the_duplicate_it_made(app: &TestApp) {
+        // Ann is already on file; the spreadsheet holds her again under another e-mail.
+        app.post("/api/v1/people", &json!({ "name": "王小明", "phones": ["+8613800138000"] })).await.expect(201);
+        let folder = TempDir::new().expect("a folder for the file");
+        let file = folder.path().join("客户.csv");
+        let text = "姓名,手机,邮箱,公司\n王小明,13800138000,xm@star.example,星辰科技\n李娜,13900139000,li.na@star.example,星辰科技\n";
+        std::fs::write(&file, encoding_rs::GB18030.encode(text).0).expect("the file is written");
+        in_browser(app, "import_story", async |app, browser| {
+            sign_in(app, browser, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+            browser.find(Locator::Css(".main-nav a[href='/data']")).await.or_say("Data in the menu")?.click().await.or_say("open the data page")?;
+            browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("input[type=file]")).await.or_say("the upload form")?;
+            browser.find(Locator::Css("input[name=phone_prefix]")).await.or_say("the calling code")?.send_keys("+86").await.or_say("type +86")?;
+            browser
+                .find(Locator::Css("input[type=file]"))
+                .await
+                .or_say("the file field")?
+                .send_keys(&file.to_string_lossy())
+                .await
+                .or_say("choose the file")?;
+            browser.find(Locator::Css("button[value=import]")).await.or_say("the import button")?.click().await.or_say("import")?;
+            browser
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css("[data-status=finished]"))
+                .await
+                .or_say("the import, finished")?;
+            let created = browser.find(Locator::Css("[data-count=updated]")).await.or_say("the updated count")?.text().await.or_say("read it")?;
+            ensure(created == "1", format!("王小明 is found by phone and updated, not made twice (updated: {created})"))?;
+            let created = browser.find(Locator::Css("[data-count=created]")).await.or_say("the created count")?.text().await.or_say("read it")?;
+            ensure(created == "1", format!("李娜 is new (created: {created})"))?;
+
+            // A second 王小明 typed by hand: the form warns, then makes it when told to.
+            browser.goto(&format!("{}/people/new", app.base)).await.or_say("the new-person form")?;
+            browser.find(Locator::Css("input[name=name]")).await.or_say("the name")?.send_keys("王小明").await.or_say("type the name")?;
+            browser.find(Locator::Css("input[name=phone]")).await.or_say("the phone")?.send_keys("+86 138 0013 8000").await.or_say("type the phone")?;
+            browser.find(Locator::Css(".record-form button[type=submit]")).await.or_say("save")?.click().await.or_say("save the person")?;
+            browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("[data-duplicates]")).await.or_say("the duplicate warning")?;
+            browser.find(Locator::Css("button[name=create_anyway]")).await.or_say("create anyway")?.click().await.or_say("create anyway")?;
+            browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("section[data-section]")).await.or_say("the new person's page")?;
+
+            // The finder pairs them; keeping the first merges the second into it.
+            browser.goto(&format!("{}/duplicates?kind=people", app.base)).await.or_say("the finder")?;
+            browser.find(Locator::Css(".duplicate-pair form button")).await.or_say("a keep button")?.click().await.or_say("merge")?;
+            browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("[data-merged]")).await.or_say("merged")?;
+            let left = browser.find_all(Locator::Css(".duplicate-pair")).await.or_say("the pairs left")?;
+            ensure(left.is_empty(), format!("no pair is left ({} shown)", left.len()))?;
+            Ok(())
+        })
+        .await;
+        let people = app.all("/api/v1/people?q=王小明").await;
+        assert_eq!(people.len(), 1, "one 王小明 after the merge: {people:?}");
+    }
+}
