@@ -48,6 +48,8 @@ struct PartiesPage {
     title: &'static str,
     q: String,
     mine: bool,
+    /// The list as shown, as a CSV file.
+    export: String,
     rows: Vec<Row>,
     /// The link to the next page, when there is one.
     next: Option<String>,
@@ -55,17 +57,26 @@ struct PartiesPage {
     new: (String, &'static str),
 }
 
-/// The query string for the page after `after`, keeping the search and the owner filter.
-fn next_link(kind: &str, q: &str, mine: bool, after: Option<Uuid>, limit: u32) -> Option<String> {
-    let encoded: String = q
-        .bytes()
+fn encoded(text: &str) -> String {
+    text.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
-        .collect();
+        .collect()
+}
+
+/// The query string for the page after `after`, keeping the search and the owner filter.
+fn next_link(kind: &str, q: &str, mine: bool, after: Option<Uuid>, limit: u32) -> Option<String> {
+    let encoded = encoded(q);
     let mine = if mine { "&mine=1" } else { "" };
     after.map(|after| format!("/{kind}?q={encoded}{mine}&after={after}&limit={limit}"))
+}
+
+/// The list as shown, every page of it, as a CSV file.
+fn export_link(kind: &str, q: &str, owner: Option<closer_domain::ids::UserId>) -> String {
+    let owner = owner.map(|id| format!("&owner_id={id}")).unwrap_or_default();
+    format!("/api/v1/{kind}/export?q={}{owner}", encoded(q))
 }
 
 fn page_request(query: &ListQuery) -> Result<PageRequest, ()> {
@@ -157,11 +168,13 @@ async fn list(viewer: Viewer, query: ListQuery, kind: &'static str) -> Response 
         "nav.organisations"
     });
     let next = next_link(kind, &q, mine, after, page.limit);
+    let export = export_link(kind, &q, mine.then(|| viewer.ctx.actor()));
     render(
         &PartiesPage {
             chrome,
             kind,
             title,
+            export,
             q,
             mine,
             rows,

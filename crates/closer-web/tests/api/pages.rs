@@ -1768,6 +1768,12 @@ on_both_backends! {
         // The finder's page pairs them; keeping Ann merges the other into her.
         let list = app.page("/people", &session, None, &[]).await;
         assert!(list.html.contains("href=\"/duplicates?kind=people\""));
+        // The list exports as shown, with its search, through the session.
+        let searched = app.page("/people?q=A.%20Lee", &session, None, &[]).await;
+        assert!(searched.html.contains("href=\"/api/v1/people/export?q=A.%20Lee\""), "{}", searched.html);
+        let file = app.page("/api/v1/people/export?q=A.%20Lee", &session, None, &[]).await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(file.html.lines().count(), 2, "the header and A. Lee: {}", file.html);
         let finder = app.page("/duplicates?kind=people", &session, None, &[]).await;
         assert_eq!(finder.status, StatusCode::OK);
         assert!(finder.html.contains(&format!("value=\"{ann}\"")) && finder.html.contains(&format!("value=\"{again}\"")), "{}", finder.html);
