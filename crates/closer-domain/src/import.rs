@@ -119,7 +119,7 @@ string_enum!(
         Amount => "amount", Currency => "currency", Stage => "stage", Status => "status",
         DealKind => "deal_kind", Playbook => "playbook", ExpectedClose => "expected_close",
         LeadSource => "lead_source", LostReason => "lost_reason", Person => "person", Body => "body",
-        Deal => "deal", At => "at",
+        Deal => "deal", At => "at", Counterparty => "counterparty", CounterpartyId => "counterparty_id",
     }
 );
 
@@ -176,6 +176,8 @@ impl Field {
                 Field::Person,
                 Field::Email,
                 Field::Phone,
+                Field::Counterparty,
+                Field::CounterpartyId,
             ],
             ImportKind::Notes => &[
                 Field::Body,

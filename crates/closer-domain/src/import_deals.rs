@@ -137,6 +137,18 @@ pub(crate) fn aliases(kind: ImportKind, field: Field) -> &'static [&'static str]
             "统一社会信用代码",
             "税号",
         ],
+        (ImportKind::Deals, Counterparty) => &["counterparty", "counterpartyname", "对方", "客户名称"],
+        (ImportKind::Deals, CounterpartyId) => &[
+            "counterpartyid",
+            "accountid",
+            "companyid",
+            "organizationid",
+            "organisationid",
+            "associatedcompanyid",
+            "associatedcompanyids",
+            "contactid",
+            "personid",
+        ],
         (ImportKind::Deals | ImportKind::Notes, Person) => &[
             "person",
             "contact",
@@ -199,6 +211,12 @@ pub(crate) fn aliases(kind: ImportKind, field: Field) -> &'static [&'static str]
 pub struct CounterpartyRef {
     pub organisation: Option<WorkplaceRef>,
     pub person_name: Option<String>,
+    /// The counterparty's id in the system the file comes from (Closer's own export writes
+    /// `counterparty_id`; Salesforce, `Account ID`).
+    pub external_id: Option<String>,
+    /// A name that is the organisation's for a B2B deal and the person's for a B2C one
+    /// (Closer's own export writes `counterparty`).
+    pub name: Option<String>,
     pub emails: Vec<String>,
     pub phones: Vec<String>,
 }
@@ -220,11 +238,25 @@ impl CounterpartyRef {
     }
 
     pub fn organisation_keys(&self) -> Vec<NaturalKey> {
-        self.organisation.as_ref().map(WorkplaceRef::keys).unwrap_or_default()
+        self.organisation().as_ref().map(WorkplaceRef::keys).unwrap_or_default()
     }
 
-    pub fn names_person(&self) -> bool {
-        self.person_name.is_some() || !self.emails.is_empty() || !self.phones.is_empty()
+    /// The organisation the row names: its own columns, else the counterparty's name.
+    pub fn organisation(&self) -> Option<WorkplaceRef> {
+        self.organisation.clone().or_else(|| {
+            self.name.as_ref().map(|name| WorkplaceRef {
+                name: Some(name.clone()),
+                domain: None,
+                tax_id: None,
+                title: None,
+                department: None,
+            })
+        })
+    }
+
+    /// The person's name the row gives: its own column, else the counterparty's name.
+    pub fn person_name(&self) -> Option<&str> {
+        self.person_name.as_deref().or(self.name.as_deref())
     }
 }
 
@@ -376,6 +408,8 @@ pub(crate) fn read_deal(
     let counterparty = CounterpartyRef {
         organisation: organisation_ref(cells),
         person_name: one(cells, Field::Person),
+        external_id: one(cells, Field::CounterpartyId),
+        name: one(cells, Field::Counterparty),
         emails,
         phones,
     };
@@ -436,6 +470,7 @@ pub(crate) fn read_note(
             person_name: one(cells, Field::Person),
             emails,
             phones,
+            ..CounterpartyRef::default()
         },
     };
     if subject.deal.is_none()

@@ -169,6 +169,29 @@ pub async fn find(
     Ok(found)
 }
 
+/// The ids in other systems (`source:id`) each of `parties` holds.
+pub async fn externals_of(
+    mut conn: Conn<'_>,
+    workspace: WorkspaceId,
+    parties: &[PartyId],
+) -> Result<HashMap<PartyId, Vec<String>>> {
+    let mut held: HashMap<PartyId, Vec<String>> = HashMap::new();
+    for chunk in parties.chunks(KEYS_PER_QUERY) {
+        let statement = Query::select()
+            .columns([PartyKeys::KeyKind, PartyKeys::KeyValue, PartyKeys::PartyId])
+            .from(PartyKeys::Table)
+            .and_where(Expr::col(PartyKeys::WorkspaceId).eq(workspace.as_uuid()))
+            .and_where(Expr::col(PartyKeys::PartyId).is_in(chunk.iter().map(|p| p.as_uuid())))
+            .and_where(Expr::col(PartyKeys::KeyKind).eq("external"))
+            .to_owned();
+        let rows: Vec<KeyRow> = conn.reborrow().fetch_all(&statement).await?;
+        for row in rows {
+            held.entry(PartyId(row.party_id)).or_default().push(row.key_value);
+        }
+    }
+    Ok(held)
+}
+
 /// Keys of `kinds` that more than one party holds (deleted and live, of either kind), at most
 /// `limit`, in key order: where duplicates are to be looked for.
 pub async fn shared(conn: Conn<'_>, workspace: WorkspaceId, kinds: &[&str], limit: u64) -> Result<Vec<NaturalKey>> {

@@ -113,6 +113,26 @@ impl<'c> DealWriter<'c> {
         format!("{}:{id}", self.map.source.as_str())
     }
 
+    /// The keys a record of the other system, by its id there, may be held by: this file's
+    /// source first, then the others.
+    fn external_keys(&self, id: &str) -> Vec<NaturalKey> {
+        self.deal_keys_of(id).into_iter().map(NaturalKey::External).collect()
+    }
+
+    /// The keys the counterparty a row names is found by, most certain first.
+    fn counterparty_keys(&self, named: &CounterpartyRef, kind: PartyKind) -> Vec<NaturalKey> {
+        let mut keys = named
+            .external_id
+            .as_deref()
+            .map(|id| self.external_keys(id))
+            .unwrap_or_default();
+        keys.extend(match kind {
+            PartyKind::Organisation => named.organisation_keys(),
+            PartyKind::Person => named.person_keys(),
+        });
+        keys
+    }
+
     /// The keys a note's deal may be held by: this file's source first, then the others (a
     /// file of notes may not be told apart as the same system's export as its deals).
     fn deal_keys_of(&self, id: &str) -> Vec<String> {
@@ -165,8 +185,8 @@ impl<'c> DealWriter<'c> {
                 }
                 _ => continue,
             };
-            organisation_keys.extend(counterparty.organisation_keys());
-            person_keys.extend(counterparty.person_keys());
+            organisation_keys.extend(self.counterparty_keys(counterparty, PartyKind::Organisation));
+            person_keys.extend(self.counterparty_keys(counterparty, PartyKind::Person));
         }
         let mut tx = self.ctx.begin().await?;
         let ctx = &self.ctx;
@@ -271,9 +291,10 @@ impl<'c> DealWriter<'c> {
         ownership: Ownership,
         batch: &mut Batch,
     ) -> Result<PartyId, WriteError> {
-        let (keys, held) = match kind {
-            PartyKind::Organisation => (named.organisation_keys(), &mut batch.found.organisations),
-            PartyKind::Person => (named.person_keys(), &mut batch.found.people),
+        let keys = self.counterparty_keys(named, kind);
+        let held = match kind {
+            PartyKind::Organisation => &mut batch.found.organisations,
+            PartyKind::Person => &mut batch.found.people,
         };
         if let Some(id) = keys
             .iter()
@@ -300,7 +321,7 @@ impl<'c> DealWriter<'c> {
         let id = PartyId(new_id());
         match kind {
             PartyKind::Organisation => {
-                let Some(workplace) = &named.organisation else {
+                let Some(workplace) = &named.organisation() else {
                     return Err(WriteError::Row("a B2B deal needs its organisation".into()));
                 };
                 let Some(name) = workplace.name.clone() else {
@@ -324,11 +345,11 @@ impl<'c> DealWriter<'c> {
                     ownership,
                     meta: RecordMeta::created(at),
                 };
-                insert_in(&self.ctx, conn, &organisation).await?;
+                insert_in(&self.ctx, conn.reborrow(), &organisation).await?;
                 batch.outcome.effect(row, Organisation::ENTITY, id.as_uuid(), true);
             }
             PartyKind::Person => {
-                let Some(name) = named.person_name.clone() else {
+                let Some(name) = named.person_name().map(str::to_owned) else {
                     return Err(WriteError::Row(
                         "no person has this e-mail or phone; give their name to make them".into(),
                     ));
@@ -346,9 +367,14 @@ impl<'c> DealWriter<'c> {
                     ownership,
                     meta: RecordMeta::created(at),
                 };
-                insert_in(&self.ctx, conn, &person).await?;
+                insert_in(&self.ctx, conn.reborrow(), &person).await?;
                 batch.outcome.effect(row, Person::ENTITY, id.as_uuid(), true);
             }
+        }
+        // Its id in the other system finds it again (the next row, the next import).
+        if let Some(external) = &named.external_id {
+            let key = NaturalKey::External(self.deal_key(external));
+            party_keys::add(conn, self.ctx.workspace, id, std::slice::from_ref(&key)).await?;
         }
         for key in keys {
             held.entry(key).or_insert_with(|| vec![id]);

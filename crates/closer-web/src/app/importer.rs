@@ -533,6 +533,36 @@ fn read_rows(
     }
 }
 
+/// The record a row's keys find, most certain key first. A record that holds another id of
+/// the same system than the row's is not the row's record, whatever else they share (two
+/// companies of one group behind one switchboard number are two records there, and here).
+fn target_of(
+    keys: &[NaturalKey],
+    found: &HashMap<NaturalKey, Vec<PartyId>>,
+    externals: &HashMap<PartyId, Vec<String>>,
+) -> Option<PartyId> {
+    let own = keys.iter().find_map(|k| match k {
+        NaturalKey::External(value) => Some(value.as_str()),
+        _ => None,
+    });
+    let other_id_there = |party: &PartyId| {
+        own.is_some_and(|own| {
+            let system = own.split_once(':').map_or("", |(system, _)| system);
+            externals.get(party).is_some_and(|held| {
+                held.iter()
+                    .any(|id| id != own && id.split_once(':').is_some_and(|(s, _)| s == system))
+            })
+        })
+    };
+    keys.iter().find_map(|key| {
+        let ids = found.get(key)?;
+        match key {
+            NaturalKey::External(_) => ids.first().copied(),
+            _ => ids.iter().copied().find(|id| !other_id_there(id)),
+        }
+    })
+}
+
 /// The writer of an import's kind of record.
 enum Writer<'c> {
     Parties(Box<BatchWriter<'c>>),
@@ -709,9 +739,17 @@ impl<'c> BatchWriter<'c> {
         let mut found = party_keys::find(tx.conn(), ctx.workspace, own_kind, &keys).await?;
         let mut organisations_found =
             party_keys::find(tx.conn(), ctx.workspace, PartyKind::Organisation, &workplace_keys).await?;
-        let matched: Vec<PartyId> = found
+        let candidates: Vec<PartyId> = found
             .values()
-            .filter_map(|ids| ids.first().copied())
+            .flatten()
+            .copied()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut externals = party_keys::externals_of(tx.conn(), ctx.workspace, &candidates).await?;
+        let matched: Vec<PartyId> = records
+            .iter()
+            .filter_map(|(_, r)| target_of(&r.keys(self.map.source), &found, &externals))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
@@ -733,9 +771,7 @@ impl<'c> BatchWriter<'c> {
         let mut pending = Pending::default();
         for (row, record) in records {
             let record_keys = record.keys(self.map.source);
-            let target = record_keys
-                .iter()
-                .find_map(|k| found.get(k).and_then(|ids| ids.first().copied()));
+            let target = target_of(&record_keys, &found, &externals);
             let ownership = match self.owners.ownership(ctx, record.owner()) {
                 Ok(ownership) => ownership,
                 Err(reason) => {
@@ -819,6 +855,7 @@ impl<'c> BatchWriter<'c> {
             }
             if let Some(external) = record_keys.iter().find(|k| matches!(k, NaturalKey::External(_))) {
                 pending.external_keys.push((party, vec![external.clone()]));
+                externals.entry(party).or_default().push(external.value().to_owned());
             }
             if let RowRecord::Person(person) = &record
                 && let Some(workplace) = &person.workplace
@@ -1365,6 +1402,46 @@ pub async fn error_report(
         }
     });
     Ok(tokio_stream::wrappers::ReceiverStream::new(receiver))
+}
+
+#[cfg(test)]
+mod matching {
+    use std::collections::HashMap;
+
+    use closer_domain::ids::PartyId;
+    use closer_domain::import::NaturalKey;
+
+    use super::target_of;
+
+    #[test]
+    fn a_record_with_another_id_of_the_same_system_is_not_the_rows() {
+        let (greenfield, harbor) = (PartyId(uuid::Uuid::from_u128(1)), PartyId(uuid::Uuid::from_u128(2)));
+        let phone = NaturalKey::Phone("+12125558540".into());
+        let found = HashMap::from([(phone.clone(), vec![greenfield])]);
+        let externals = HashMap::from([(greenfield, vec!["closer:aaa".to_owned()])]);
+        let row = |id: &str| vec![NaturalKey::External(id.into()), phone.clone()];
+        assert_eq!(
+            target_of(&row("closer:bbb"), &found, &externals),
+            None,
+            "Harbor is not Greenfield"
+        );
+        assert_eq!(target_of(&row("closer:aaa"), &found, &externals), Some(greenfield));
+        assert_eq!(
+            target_of(&row("hubspot:7"), &found, &externals),
+            Some(greenfield),
+            "another system's id tells nothing"
+        );
+        assert_eq!(
+            target_of(std::slice::from_ref(&phone), &found, &externals),
+            Some(greenfield)
+        );
+        let both = HashMap::from([(phone.clone(), vec![greenfield, harbor])]);
+        assert_eq!(
+            target_of(&row("closer:bbb"), &both, &externals),
+            Some(harbor),
+            "the next holder that fits"
+        );
+    }
 }
 
 #[cfg(test)]
