@@ -800,7 +800,7 @@ mod tests {
     use crate::playbook::{B2B_DEFAULT, B2C_DEFAULT};
 
     fn built(template: &crate::playbook::PlaybookTemplate) -> Playbook {
-        crate::playbook::built_for_tests(template)
+        crate::fixtures::playbook(template)
     }
 
     #[test]

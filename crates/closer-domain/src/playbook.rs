@@ -318,48 +318,42 @@ pub const B2B_DEFAULT: PlaybookTemplate = PlaybookTemplate {
 /// The playbooks every new workspace starts with.
 pub const DEFAULT_PLAYBOOKS: [PlaybookTemplate; 2] = [B2C_DEFAULT, B2B_DEFAULT];
 
-/// A default playbook as stored, with made-up ids, for tests.
-#[cfg(test)]
-pub(crate) fn built_for_tests(template: &PlaybookTemplate) -> Playbook {
-    use uuid::Uuid;
-    Playbook {
-        id: PlaybookId(Uuid::from_u128(1)),
-        key: template.key.into(),
-        revision: 1,
-        is_default: true,
-        name: template.name.into(),
-        kind: template.kind,
-        allow_skip: template.allow_skip,
-        allow_backward: template.allow_backward,
-        cycle_budget_min_days: template.cycle_budget_min_days,
-        cycle_budget_max_days: template.cycle_budget_max_days,
-        won_at: template.won_at,
-        stages: template
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Stage {
-                id: StageId(Uuid::from_u128(100 + i as u128)),
-                key: s.key.into(),
-                name: s.name.into(),
-                position: i as i32 + 1,
-                status: s.status,
-                probability: s.probability,
-                target_days: s.target_days,
-                rot_days: s.rot_days,
-                guidance: s.guidance.into(),
-                criteria: crate::gates::default_criteria(s.key),
-            })
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn build(template: &PlaybookTemplate) -> Playbook {
-        built_for_tests(template)
+        Playbook {
+            id: PlaybookId(Uuid::from_u128(1)),
+            key: template.key.into(),
+            revision: 1,
+            is_default: true,
+            name: template.name.into(),
+            kind: template.kind,
+            allow_skip: template.allow_skip,
+            allow_backward: template.allow_backward,
+            cycle_budget_min_days: template.cycle_budget_min_days,
+            cycle_budget_max_days: template.cycle_budget_max_days,
+            won_at: template.won_at,
+            stages: template
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Stage {
+                    id: StageId(Uuid::from_u128(100 + i as u128)),
+                    key: s.key.into(),
+                    name: s.name.into(),
+                    position: i as i32 + 1,
+                    status: s.status,
+                    probability: s.probability,
+                    target_days: s.target_days,
+                    rot_days: s.rot_days,
+                    guidance: s.guidance.into(),
+                    criteria: crate::gates::default_criteria(s.key),
+                })
+                .collect(),
+        }
     }
 
     #[test]

@@ -14,7 +14,6 @@ use closer_domain::deal::{Deal, DealDraft, DealProgress};
 use closer_domain::ids::{DealId, NoteId, PartyId};
 use closer_domain::import::{
     ColumnMap, CounterpartyRef, DealRow, Field, ImportKind, ImportMode, NaturalKey, NoteRow, ReadOptions, RowRecord,
-    read_row,
 };
 use closer_domain::import_deals::stage_of;
 use closer_domain::party::{Organisation, OrganisationDraft, PartyKind, Person, PersonDraft};
@@ -24,7 +23,7 @@ use closer_store::imports::Import;
 use closer_store::{Conn, deals, parties, party_keys, playbooks};
 use time::Time;
 
-use super::importer::{BatchOutcome, Owners, WriteError, finish_batch};
+use super::importer::{BatchOutcome, Owners, WriteError, finish_batch, read_batch};
 use super::imports::FileShape;
 use super::records::{Decision, decide};
 use super::{AppError, AppResult, Ctx, Resource, insert_in, new_id, now, update_in};
@@ -153,17 +152,7 @@ impl<'c> DealWriter<'c> {
         rows: Vec<(i64, Result<Vec<String>, String>)>,
     ) -> AppResult<()> {
         let read = rows.len() as i64;
-        let mut outcome = BatchOutcome::default();
-        let mut records = Vec::with_capacity(rows.len());
-        for (row, cells) in rows {
-            let record = cells
-                .map_err(|reason| vec![(None, reason)])
-                .and_then(|cells| read_row(self.kind, &self.map, &self.shape.headers, &cells, &self.options));
-            match record {
-                Ok(record) => records.push((row, record)),
-                Err(errors) => outcome.fail(row, errors),
-            }
-        }
+        let (records, outcome) = read_batch(self.kind, &self.map, &self.shape, &self.options, rows);
         let mut deal_keys = Vec::new();
         let mut organisation_keys = Vec::new();
         let mut person_keys = Vec::new();

@@ -534,8 +534,9 @@ fn read_rows(
 }
 
 /// The record a row's keys find, most certain key first. A record that holds another id of
-/// the same system than the row's is not the row's record, whatever else they share (two
-/// companies of one group behind one switchboard number are two records there, and here).
+/// the same system than the row's is not found by a phone, a web domain or a name alone (two
+/// companies of one group behind one switchboard number are two records there, and here); an
+/// e-mail or a tax id still finds it.
 fn target_of(
     keys: &[NaturalKey],
     found: &HashMap<NaturalKey, Vec<PartyId>>,
@@ -557,8 +558,12 @@ fn target_of(
     keys.iter().find_map(|key| {
         let ids = found.get(key)?;
         match key {
-            NaturalKey::External(_) => ids.first().copied(),
-            _ => ids.iter().copied().find(|id| !other_id_there(id)),
+            // One e-mail or tax id is one person or company, however many records the other
+            // system kept of it: those merge.
+            NaturalKey::External(_) | NaturalKey::Email(_) | NaturalKey::TaxId(_) => ids.first().copied(),
+            NaturalKey::Phone(_) | NaturalKey::Domain(_) | NaturalKey::Name(_) => {
+                ids.iter().copied().find(|id| !other_id_there(id))
+            }
         }
     })
 }
@@ -706,17 +711,7 @@ impl<'c> BatchWriter<'c> {
     async fn write(&mut self, import: &mut Import, rows: Vec<(i64, Result<Vec<String>, String>)>) -> AppResult<()> {
         let ctx = &self.ctx;
         let read = rows.len() as i64;
-        let mut outcome = BatchOutcome::default();
-        let mut records = Vec::with_capacity(rows.len());
-        for (row, cells) in rows {
-            let record = cells
-                .map_err(|reason| vec![(None, reason)])
-                .and_then(|cells| read_row(self.kind, &self.map, &self.shape.headers, &cells, &self.options));
-            match record {
-                Ok(record) => records.push((row, record)),
-                Err(errors) => outcome.fail(row, errors),
-            }
-        }
+        let (records, mut outcome) = read_batch(self.kind, &self.map, &self.shape, &self.options, rows);
         // This writer imports parties only (deals and notes: `deal_import`).
         let own_kind = match self.kind {
             ImportKind::Organisations => PartyKind::Organisation,
@@ -1170,6 +1165,28 @@ impl Held {
             Held::Organisation(o) => o.id,
         }
     }
+}
+
+/// A batch's rows read into records; those that cannot be are failed in the outcome.
+pub(super) fn read_batch(
+    kind: ImportKind,
+    map: &ColumnMap,
+    shape: &FileShape,
+    options: &ReadOptions,
+    rows: Vec<(i64, Result<Vec<String>, String>)>,
+) -> (Vec<(i64, RowRecord)>, BatchOutcome) {
+    let mut outcome = BatchOutcome::default();
+    let mut records = Vec::with_capacity(rows.len());
+    for (row, cells) in rows {
+        let record = cells
+            .map_err(|reason| vec![(None, reason)])
+            .and_then(|cells| read_row(kind, map, &shape.headers, &cells, options));
+        match record {
+            Ok(record) => records.push((row, record)),
+            Err(errors) => outcome.fail(row, errors),
+        }
+    }
+    (records, outcome)
 }
 
 /// Writes a batch's effects, errors and the import's new counts, and commits.
