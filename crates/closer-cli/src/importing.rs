@@ -22,12 +22,27 @@ pub struct Job {
     pub mapping: Vec<String>,
     pub phone_prefix: Option<String>,
     pub currency: Option<String>,
+    /// `Stage name=stage_key` pairs (deals).
+    pub stages: Vec<String>,
     pub preview: bool,
     pub resume: Option<uuid::Uuid>,
     pub revert: Option<uuid::Uuid>,
 }
 
 /// `Header=field` pairs (`Header=` leaves a column alone).
+/// `--stage 'Verbal yes=b2b_company_contract'` pairs.
+fn stage_map(pairs: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    pairs
+        .iter()
+        .map(|pair| match pair.rsplit_once('=') {
+            Some((name, key)) if !name.trim().is_empty() && !key.trim().is_empty() => {
+                Ok((name.trim().to_owned(), key.trim().to_owned()))
+            }
+            _ => Err(anyhow!("--stage '{pair}': write it as 'Stage name=stage_key'")),
+        })
+        .collect()
+}
+
 fn mapping(pairs: &[String]) -> anyhow::Result<BTreeMap<String, Option<Field>>> {
     let mut mapping = BTreeMap::new();
     for pair in pairs {
@@ -78,6 +93,7 @@ pub async fn run(db: &Db, installation: &Installation, file: Option<&Path>, job:
         mapping: mapping(&job.mapping)?,
         phone_prefix: job.phone_prefix.clone(),
         currency: job.currency.clone(),
+        stages: stage_map(&job.stages)?,
     };
     if job.preview {
         let preview = importer::preview(job.kind, &settings, ImportFile::Path(file.to_owned()))

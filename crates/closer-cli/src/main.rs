@@ -95,6 +95,9 @@ enum Command {
         /// Deals: the currency (CNY, USD…) of amounts in rows without a currency column.
         #[arg(long)]
         currency: Option<String>,
+        /// Deals: a stage name of the file and the stage key it is, `Name=key`; repeatable.
+        #[arg(long = "stage")]
+        stages: Vec<String>,
         /// Show how the file reads (shape, columns, first rows) and import nothing.
         #[arg(long)]
         preview: bool,
@@ -255,6 +258,7 @@ async fn main() -> anyhow::Result<()> {
             mapping,
             phone_prefix,
             currency,
+            stages,
             preview,
             resume,
             revert,
@@ -286,6 +290,7 @@ async fn main() -> anyhow::Result<()> {
                         mapping,
                         phone_prefix,
                         currency,
+                        stages,
                         preview,
                         resume,
                         revert,

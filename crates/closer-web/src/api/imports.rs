@@ -46,6 +46,9 @@ pub struct ImportQuery {
     pub phone_prefix: Option<String>,
     /// Deals: the currency (ISO 4217, e.g. `CNY`) of amounts in rows without a currency column.
     pub currency: Option<String>,
+    /// Deals: the file's stage names mapped to stage keys, as JSON, over the names Closer knows,
+    /// e.g. `{"Verbal yes":"b2b_company_contract"}`.
+    pub stages: Option<String>,
     /// The file's name, kept with the import.
     pub file_name: Option<String>,
     /// An import that stopped part-way (status `running`): it goes on after its last row
@@ -71,6 +74,15 @@ impl ImportQuery {
             mapping,
             phone_prefix: self.phone_prefix.clone(),
             currency: self.currency.clone(),
+            stages: match &self.stages {
+                None => Default::default(),
+                Some(text) => serde_json::from_str(text).map_err(|e| {
+                    Problem::field(
+                        "stages",
+                        format!("must be a JSON object of stage name to stage key: {e}"),
+                    )
+                })?,
+            },
         })
     }
 }

@@ -39,6 +39,34 @@ pub(super) struct DealWriter<'c> {
     options: ReadOptions,
     owners: Owners,
     playbooks: Vec<Playbook>,
+    /// Stage names of the file (normalised) → stage keys, as the import was told.
+    stage_map: HashMap<String, String>,
+}
+
+/// Refuses a stage map that names a stage key no playbook has.
+pub(super) async fn check_stage_map(ctx: &Ctx, stages: &std::collections::BTreeMap<String, String>) -> AppResult<()> {
+    if stages.is_empty() {
+        return Ok(());
+    }
+    let mut conn = ctx.db.acquire().await?;
+    let playbooks = playbooks::list(conn.conn(), ctx.workspace).await?;
+    let mut errors = closer_domain::ValidationErrors::default();
+    for (name, key) in stages {
+        if !playbooks.iter().flat_map(|p| p.stages.iter()).any(|s| s.key == *key) {
+            errors.0.extend(
+                closer_domain::ValidationErrors::single(
+                    format!("stages.{name}"),
+                    format!("no playbook has a stage '{key}'"),
+                )
+                .0,
+            );
+        }
+    }
+    if errors.0.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
 }
 
 /// Why a row failed, and the field whose column the report names.
@@ -91,7 +119,15 @@ impl<'c> DealWriter<'c> {
         ctx.request_id = Some(format!("import:{}", import.id));
         let mut conn = base.db.acquire().await?;
         let playbooks = playbooks::list(conn.conn(), base.workspace).await?;
+        let settings: super::importer::ImportSettings =
+            serde_json::from_value(import.settings.clone()).unwrap_or_default();
+        let stage_map = settings
+            .stages
+            .into_iter()
+            .map(|(name, key)| (closer_domain::import::normalise_header(&name), key))
+            .collect();
         Ok(DealWriter {
+            stage_map,
             owners: Owners::load(base).await?,
             ctx,
             base: std::marker::PhantomData,
@@ -246,14 +282,19 @@ impl<'c> DealWriter<'c> {
     fn stage_for<'p>(&self, deal: &DealRow, playbook: &'p Playbook) -> Result<&'p Stage, WriteError> {
         let by_status = |status: DealStatus| playbook.stages.iter().find(|s| s.status == status);
         let stage = match &deal.stage {
-            Some(raw) => stage_of(playbook, raw).ok_or_else(|| {
-                let names: Vec<&str> = playbook.stages.iter().map(|s| s.name.as_str()).collect();
-                WriteError::Row(format!(
-                    "'{raw}' is not a stage of '{}': one of {}",
-                    playbook.name,
-                    names.join(", ")
-                ))
-            })?,
+            Some(raw) => self
+                .stage_map
+                .get(&closer_domain::import::normalise_header(raw))
+                .and_then(|key| playbook.stages.iter().find(|s| s.key == *key))
+                .or_else(|| stage_of(playbook, raw))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = playbook.stages.iter().map(|s| s.name.as_str()).collect();
+                    WriteError::Row(format!(
+                        "'{raw}' is not a stage of '{}': one of {}",
+                        playbook.name,
+                        names.join(", ")
+                    ))
+                })?,
             None => by_status(deal.status.unwrap_or(DealStatus::Open))
                 .ok_or_else(|| WriteError::Row(format!("'{}' has no stages", playbook.name)))?,
         };

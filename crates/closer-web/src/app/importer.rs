@@ -46,6 +46,10 @@ pub struct ImportSettings {
     pub phone_prefix: Option<String>,
     /// Deals: the currency (ISO 4217) of amounts in rows without a currency column.
     pub currency: Option<String>,
+    /// Deals: stage names of the file → the key of a playbook's stage, over the names Closer
+    /// knows (`{"Verbal yes": "b2b_company_contract"}`).
+    #[serde(default)]
+    pub stages: BTreeMap<String, String>,
 }
 
 impl ImportSettings {
@@ -396,6 +400,9 @@ pub async fn run(
         .await
         .map_err(|_| invalid_file("the file could not be read"))??;
     let map = column_map(import.kind, &shape, &settings, &first)?;
+    if import.kind == ImportKind::Deals {
+        super::deal_import::check_stage_map(ctx, &settings.stages).await?;
+    }
     if resume.is_none() {
         import.source = map.source;
         imports::insert(ctx.db.acquire().await?.conn(), ctx.workspace, &import).await?;

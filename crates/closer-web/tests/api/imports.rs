@@ -486,6 +486,17 @@ on_both_backends! {
         app.get(&format!("/api/v1/deals/{erp_id}")).await.expect(404);
         app.get(&format!("/api/v1/organisations/{acme}")).await.expect(200);
 
+        // A stage name Closer does not know is mapped by hand; a key no playbook has is refused.
+        let custom = "Opportunity ID,Opportunity Name,Account Name,Stage,Amount\n007A,Pilot,Acme,Verbal yes,100\n";
+        let stages = urlencode(r#"{"Verbal yes":"b2b_company_contract"}"#);
+        let mapped = app.post_raw(&format!("/api/v1/imports?kind=deals&currency=CNY&stages={stages}"), "text/csv", custom).await.expect(201).body;
+        assert_eq!(counts(&mapped), (1, 1, 0, 0, 0), "{mapped}");
+        let pilot = app.all("/api/v1/deals").await.into_iter().find(|d| d["title"] == "Pilot").expect("the pilot");
+        assert_eq!(stage_of(&pilot).await.as_deref(), Some("b2b_company_contract"));
+        let wrong = urlencode(r#"{"Verbal yes":"b2b_handshake"}"#);
+        app.post_raw(&format!("/api/v1/imports?kind=deals&currency=CNY&stages={wrong}"), "text/csv", custom).await.expect_field_error(422, "stages.Verbal yes");
+        app.post_raw("/api/v1/imports?kind=deals&currency=CNY&stages=nope", "text/csv", custom).await.expect_field_error(422, "stages");
+
         // Bad requests: an unknown currency, a file without names.
         app.post_raw("/api/v1/imports?kind=deals&currency=XYZ", "text/csv", SALESFORCE_OPPORTUNITIES).await.expect_field_error(422, "currency");
         app.post_raw("/api/v1/imports?kind=deals", "text/csv", "Colour,Size\nred,big\n").await.expect_field_error(422, "mapping");
