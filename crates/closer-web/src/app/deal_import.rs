@@ -23,15 +23,14 @@ use closer_store::imports::Import;
 use closer_store::{Conn, deals, parties, party_keys, playbooks};
 use time::Time;
 
-use super::importer::{BatchOutcome, Owners, WriteError, finish_batch, read_batch};
+use super::importer::{BatchOutcome, Owners, WriteError, finish_batch, import_ctx, read_batch};
 use super::imports::FileShape;
 use super::records::{Decision, decide};
 use super::{AppError, AppResult, Ctx, Resource, insert_in, new_id, now, update_in};
 
 /// Writes batches of deal or note rows.
-pub(super) struct DealWriter<'c> {
+pub(super) struct DealWriter {
     ctx: Ctx,
-    base: std::marker::PhantomData<&'c Ctx>,
     kind: ImportKind,
     mode: ImportMode,
     map: ColumnMap,
@@ -107,30 +106,25 @@ struct Found {
     people: HashMap<NaturalKey, Vec<PartyId>>,
 }
 
-impl<'c> DealWriter<'c> {
+impl DealWriter {
+    /// `stages`: the import's hand-made map of stage names to stage keys.
     pub(super) async fn new(
-        base: &'c Ctx,
+        base: &Ctx,
         import: &Import,
-        map: ColumnMap,
-        shape: FileShape,
-        options: ReadOptions,
-    ) -> AppResult<DealWriter<'c>> {
-        let mut ctx = base.clone();
-        ctx.request_id = Some(format!("import:{}", import.id));
+        (map, shape, options): (ColumnMap, FileShape, ReadOptions),
+        stages: &std::collections::BTreeMap<String, String>,
+    ) -> AppResult<DealWriter> {
+        let ctx = import_ctx(base, import);
         let mut conn = base.db.acquire().await?;
         let playbooks = playbooks::list(conn.conn(), base.workspace).await?;
-        let settings: super::importer::ImportSettings =
-            serde_json::from_value(import.settings.clone()).unwrap_or_default();
-        let stage_map = settings
-            .stages
-            .into_iter()
-            .map(|(name, key)| (closer_domain::import::normalise_header(&name), key))
+        let stage_map = stages
+            .iter()
+            .map(|(name, key)| (closer_domain::import::normalise_header(name), key.clone()))
             .collect();
         Ok(DealWriter {
             stage_map,
             owners: Owners::load(base).await?,
             ctx,
-            base: std::marker::PhantomData,
             kind: import.kind,
             mode: import.mode,
             map,

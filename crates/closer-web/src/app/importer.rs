@@ -413,7 +413,7 @@ pub async fn run(
             BatchWriter::new(ctx, &import, map, shape.clone(), options).await?,
         )),
         ImportKind::Deals | ImportKind::Notes => Writer::Deals(Box::new(
-            super::deal_import::DealWriter::new(ctx, &import, map, shape.clone(), options).await?,
+            super::deal_import::DealWriter::new(ctx, &import, (map, shape.clone(), options), &settings.stages).await?,
         )),
     };
     while let Some(chunk) = rx.recv().await {
@@ -578,7 +578,14 @@ fn target_of(
 /// The writer of an import's kind of record.
 enum Writer<'c> {
     Parties(Box<BatchWriter<'c>>),
-    Deals(Box<super::deal_import::DealWriter<'c>>),
+    Deals(Box<super::deal_import::DealWriter>),
+}
+
+/// The context an import writes in: every audit row it writes names it (`import:ID`).
+pub(super) fn import_ctx(base: &Ctx, import: &Import) -> Ctx {
+    let mut ctx = base.clone();
+    ctx.request_id = Some(format!("import:{}", import.id));
+    ctx
 }
 
 /// Users a file may name as owners, by e-mail, with their first team.
@@ -699,9 +706,7 @@ impl<'c> BatchWriter<'c> {
         shape: FileShape,
         options: ReadOptions,
     ) -> AppResult<BatchWriter<'c>> {
-        // Every audit row the import writes names it.
-        let mut ctx = base.clone();
-        ctx.request_id = Some(format!("import:{}", import.id));
+        let ctx = import_ctx(base, import);
         Ok(BatchWriter {
             owners: Owners::load(base).await?,
             ctx,
